@@ -1,0 +1,63 @@
+// swift-tools-version:6.0
+// TokenCert — certificate lifecycle with keys on USB tokens and smart cards.
+import PackageDescription
+
+let package = Package(
+    name: "TokenCert",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "tokencert", targets: ["tokencert"]),
+        .executable(name: "tokencert-bench", targets: ["tokencert-bench"]),
+        .library(name: "PKCS11", targets: ["PKCS11"]),
+        .library(name: "TokenCertCLI", targets: ["TokenCertCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+    ],
+    targets: [
+        // System-library shims: a module map and a shim header each, nothing else.
+        .systemLibrary(
+            name: "CPKCS11", pkgConfig: "p11-kit-1",
+            providers: [.apt(["libp11-kit-dev"])]),
+        .systemLibrary(
+            name: "CPCSC", pkgConfig: "libpcsclite",
+            providers: [.apt(["libpcsclite-dev"])]),
+        .systemLibrary(
+            name: "COpenSSL", pkgConfig: "openssl",
+            providers: [.apt(["libssl-dev"])]),
+
+        // zh-TW / English texts shared by every layer's errors.
+        .target(name: "Localization"),
+
+        .target(
+            name: "PKCS11",
+            dependencies: [
+                "CPKCS11", "Localization",
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
+        .target(
+            name: "TokenCertCLI",
+            dependencies: [
+                "PKCS11", "Localization",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(name: "tokencert", dependencies: ["TokenCertCLI"]),
+        .executableTarget(
+            name: "tokencert-bench",
+            dependencies: [
+                "PKCS11",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "bench/Sources/tokencert-bench"),
+
+        .testTarget(
+            name: "PKCS11Tests",
+            dependencies: ["PKCS11", "Localization", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(
+            name: "TokenCertCLITests",
+            dependencies: ["TokenCertCLI", "PKCS11"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

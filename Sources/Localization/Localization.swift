@@ -1,0 +1,65 @@
+import Foundation
+
+/// The languages TokenCert speaks to people in.
+public enum Language: String, Sendable, CaseIterable, Codable {
+    case traditionalChinese = "zh-TW"
+    case english = "en"
+
+    /// The language chosen by the environment: `LC_ALL`, then `LC_MESSAGES`, then `LANG`.
+    /// `zh_TW…`, `zh_HK…` and `zh_Hant…` give Traditional Chinese; anything else gives English.
+    public static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) -> Language {
+        for key in ["LC_ALL", "LC_MESSAGES", "LANG"] {
+            guard let value = env[key], !value.isEmpty else { continue }
+            return Language(localeIdentifier: value) ?? .english
+        }
+        return .english
+    }
+
+    /// Parses `zh-TW`, `zh_TW.UTF-8`, `en`, `en_US.UTF-8` and the like; nil when neither language matches.
+    public init?(localeIdentifier: String) {
+        let id = localeIdentifier.lowercased().replacingOccurrences(of: "_", with: "-")
+        if id.hasPrefix("zh-tw") || id.hasPrefix("zh-hant") || id.hasPrefix("zh-hk") || id == "zh" {
+            self = .traditionalChinese
+        } else if id.hasPrefix("en") || id == "c" || id.hasPrefix("c.") || id == "posix" {
+            self = .english
+        } else {
+            return nil
+        }
+    }
+}
+
+/// A text in both languages. Every user-facing string of TokenCert is one of these.
+public struct LocalizedText: Sendable, Hashable, Codable {
+    public var english: String
+    public var traditionalChinese: String
+
+    public init(en: String, zhTW: String) {
+        self.english = en
+        self.traditionalChinese = zhTW
+    }
+
+    public func text(_ language: Language) -> String {
+        switch language {
+        case .english: english
+        case .traditionalChinese: traditionalChinese
+        }
+    }
+}
+
+/// An error that can explain itself to a person: what happened and what to do next, in both languages.
+public protocol UserFacingError: Error {
+    /// One sentence: what went wrong.
+    var summary: LocalizedText { get }
+    /// What the person can do about it; nil when there is nothing useful to suggest.
+    var remedy: LocalizedText? { get }
+}
+
+extension UserFacingError {
+    /// Summary and remedy on two lines, in the chosen language.
+    public func userMessage(_ language: Language) -> String {
+        let head = summary.text(language)
+        guard let remedy else { return head }
+        let label = language == .english ? "What to do: " : "處理方式："
+        return head + "\n" + label + remedy.text(language)
+    }
+}
