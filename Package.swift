@@ -41,6 +41,7 @@ let package = Package(
             dependencies: [
                 "PKCS11", "Localization",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ]),
         .executableTarget(name: "tokencert", dependencies: ["TokenCertCLI"]),
         .executableTarget(

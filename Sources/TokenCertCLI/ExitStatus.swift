@@ -1,0 +1,78 @@
+import ArgumentParser
+import Localization
+import PKCS11
+
+/// The documented exit codes of `tokencert` (README, "Exit codes"). Scripts rely on these numbers.
+public enum ExitStatus: Int32, CaseIterable, Sendable {
+    case ok = 0
+    /// Unexpected failure (a bug, or an error with no better class).
+    case failure = 1
+    /// A signature, certificate or backup did not verify.
+    case verificationFailed = 2
+    /// The RA or policy says no (not eligible to apply/renew/revoke now).
+    case notEligible = 3
+    /// The token, card or reader is not there.
+    case tokenMissing = 4
+    /// The PIN was wrong, or is locked.
+    case pinProblem = 5
+    /// The RA could not be reached.
+    case raUnreachable = 6
+    /// Bad input: options, files or values that cannot be used.
+    case badInput = 64
+
+    public var exitCode: ExitCode { ExitCode(rawValue) }
+
+    /// The class of a PKCS#11 error.
+    public static func of(_ error: PKCS11Error) -> ExitStatus {
+        switch error.returnValue {
+        case .pinIncorrect, .pinLocked, .pinExpired, .pinInvalid, .pinLenRange, .userNotLoggedIn,
+             .userPinNotInitialized:
+            .pinProblem
+        case .tokenNotPresent, .deviceRemoved, .slotIdInvalid, .tokenNotRecognized, .libraryLoadFailed:
+            .tokenMissing
+        case .argumentsBad: .badInput
+        case .signatureInvalid: .verificationFailed
+        default: .failure
+        }
+    }
+}
+
+/// Prints a user-facing error on stderr in the chosen language and returns the exit code to throw.
+func report(_ error: Error, language: Language) -> ExitCode {
+    var stderr = StandardError()
+    switch error {
+    case let e as PKCS11Error:
+        print(e.userMessage(language), to: &stderr)
+        return ExitStatus.of(e).exitCode
+    case let e as CLIError:
+        print(e.userMessage(language), to: &stderr)
+        return e.status.exitCode
+    case let e as ExitCode:
+        return e
+    case let e as UserFacingError:
+        print(e.userMessage(language), to: &stderr)
+        return ExitStatus.failure.exitCode
+    default:
+        print(language == .english ? "Error: \(error)" : "錯誤：\(error)", to: &stderr)
+        return ExitStatus.failure.exitCode
+    }
+}
+
+/// An error of the command layer itself (bad input, missing secret…), with both languages and an exit status.
+struct CLIError: UserFacingError {
+    var summary: LocalizedText
+    var remedy: LocalizedText?
+    var status: ExitStatus
+
+    init(_ status: ExitStatus, en: String, zhTW: String, remedyEN: String? = nil, remedyZH: String? = nil) {
+        self.status = status
+        summary = LocalizedText(en: en, zhTW: zhTW)
+        if let remedyEN, let remedyZH { remedy = LocalizedText(en: remedyEN, zhTW: remedyZH) }
+    }
+}
+
+struct StandardError: TextOutputStream {
+    mutating func write(_ string: String) {
+        FileHandleStderr.write(string)
+    }
+}

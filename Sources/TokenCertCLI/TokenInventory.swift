@@ -1,0 +1,130 @@
+import Foundation
+import PKCS11
+
+/// What `tokencert tokens` reports: modules, their tokens with PIN state, and key/certificate objects.
+/// The JSON form of this structure is the command's stable output.
+public struct TokenInventory: Codable, Sendable {
+    public struct Module: Codable, Sendable {
+        public var name: String?
+        public var path: String
+        public var manufacturer: String?
+        public var description: String?
+        public var version: String?
+        public var cryptokiVersion: String?
+        /// Set when the module could not be loaded or listed; `tokens` is then empty.
+        public var error: String?
+        public var tokens: [Token] = []
+    }
+    public struct Token: Codable, Sendable {
+        public var uri: String
+        public var label: String
+        public var manufacturer: String
+        public var model: String
+        public var serial: String
+        public var slot: String
+        public var initialized: Bool
+        public var userPIN: PINState
+        public var soPIN: PINState
+        public var loginRequired: Bool
+        public var pinPad: Bool
+        public var loggedIn: Bool
+        public var objects: [Object] = []
+        public var mechanisms: [Mechanism]?
+    }
+    public struct Object: Codable, Sendable {
+        public var uri: String
+        public var type: String
+        public var label: String?
+        public var id: String?
+        public var keyType: String?
+        public var bits: Int?
+        public var sensitive: Bool?
+        public var extractable: Bool?
+        public var neverExtractable: Bool?
+        public var local: Bool?
+    }
+    public struct Mechanism: Codable, Sendable {
+        public var name: String
+        public var minKeySize: UInt
+        public var maxKeySize: UInt
+        public var flags: [String]
+    }
+
+    public var modules: [Module] = []
+
+    /// Modules to list when none are named: every installed module in the p11-kit registry except
+    /// p11-kit's own trust module (it holds the system CA list, not tokens).
+    public static func defaultModulePaths() -> [(name: String?, path: String)] {
+        P11KitRegistry.modules().filter { $0.installed && $0.name != "p11-kit-trust" }.map { ($0.name, $0.modulePath) }
+    }
+
+    /// Loads each module and reads its tokens and (public, or with `pin` also private) objects.
+    /// A module that cannot be loaded or listed is reported in its entry; a failed login (wrong or
+    /// locked PIN) is thrown, because the person asked to log in.
+    public static func collect(modules: [(name: String?, path: String)], tokenFilter: PKCS11URI?, pin: PIN?,
+                               includeMechanisms: Bool) async throws(PKCS11Error) -> TokenInventory {
+        var inventory = TokenInventory()
+        for (name, path) in modules {
+            var entry = Module(name: name, path: path)
+            do {
+                let module = try PKCS11Module.load(path: path)
+                entry.manufacturer = module.info.manufacturer
+                entry.description = module.info.libraryDescription
+                entry.version = module.info.libraryVersion.description
+                entry.cryptokiVersion = module.info.cryptokiVersion.description
+                for token in try module.tokens() {
+                    if let tokenFilter, !(tokenFilter.matches(token: token.info) && tokenFilter.matches(slot: token.slot)) { continue }
+                    entry.tokens.append(try await describe(module: module, token: token, pin: pin, includeMechanisms: includeMechanisms))
+                }
+            } catch let error as PKCS11Error where error.function == "C_Login" {
+                throw error
+            } catch {
+                entry.error = "\(error)"
+            }
+            inventory.modules.append(entry)
+        }
+        return inventory
+    }
+
+    static func describe(module: PKCS11Module, token: PKCS11Module.Token, pin: PIN?,
+                         includeMechanisms: Bool) async throws -> Token {
+        let info = token.info
+        var t = Token(uri: token.uri.description, label: info.label, manufacturer: info.manufacturer, model: info.model,
+                      serial: info.serialNumber, slot: token.slot.slotDescription, initialized: info.isInitialized,
+                      userPIN: info.userPINState, soPIN: info.soPINState,
+                      loginRequired: info.flags.contains(.loginRequired),
+                      pinPad: info.flags.contains(.protectedAuthenticationPath), loggedIn: false)
+        if includeMechanisms {
+            t.mechanisms = try module.mechanisms(token.slot.id).map { m in
+                var flags: [String] = []
+                if m.flags.contains(.sign) { flags.append("sign") }
+                if m.flags.contains(.verify) { flags.append("verify") }
+                if m.flags.contains(.generateKeyPair) { flags.append("generate-key-pair") }
+                if m.flags.contains(.digest) { flags.append("digest") }
+                if m.flags.contains(.encrypt) { flags.append("encrypt") }
+                if m.flags.contains(.decrypt) { flags.append("decrypt") }
+                if m.flags.contains(.hardware) { flags.append("hardware") }
+                return Mechanism(name: m.type.description, minKeySize: m.minKeySize, maxKeySize: m.maxKeySize, flags: flags)
+            }
+        }
+        guard info.isInitialized else { return t }
+        let session = try module.openSession(token.slot.id, readWrite: false)
+        if let pin, info.flags.contains(.loginRequired) {
+            try await session.login(pin: pin)
+            t.loggedIn = true
+        }
+        let objects = try await session.listObjects()
+        if t.loggedIn { try await session.logout() }
+        try await session.close()
+        t.objects = objects
+            .filter { [.privateKey, .publicKey, .certificate, .secretKey].contains($0.objectClass) }
+            .sorted { ($0.id ?? []).lexicographicallyPrecedes($1.id ?? []) || (($0.id ?? []) == ($1.id ?? []) && $0.objectClass.rawValue > $1.objectClass.rawValue) }
+            .map { o in
+                Object(uri: PKCS11URI.forObject(o, on: info).description, type: o.objectClass.description, label: o.label,
+                       id: o.id.map { $0.map { String(format: "%02x", $0) }.joined() }, keyType: o.keyType?.description,
+                       bits: o.keySizeInBits, sensitive: o.sensitive, extractable: o.extractable,
+                       neverExtractable: o.neverExtractable, local: o.local)
+            }
+        return t
+    }
+}

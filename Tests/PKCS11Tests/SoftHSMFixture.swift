@@ -1,0 +1,113 @@
+import Foundation
+import PKCS11
+import XCTest
+
+/// One SoftHSM2 token directory per test run (a fresh temporary folder), one module instance per
+/// process, one fresh token per test. A missing SoftHSM is a failure, never a skip: the test command
+/// installs it.
+enum SoftHSM {
+    static let modulePath = "/usr/lib/softhsm/libsofthsm2.so"
+
+    /// The run's directory: `$TMPDIR/tokencert-tests-<pid>-<random>/`, with `softhsm2.conf` and `tokens/`.
+    static let runDirectory: String = {
+        let dir = NSTemporaryDirectory() + "tokencert-tests-\(getpid())-\(UUID().uuidString.prefix(8))"
+        let tokens = dir + "/tokens"
+        try! FileManager.default.createDirectory(atPath: tokens, withIntermediateDirectories: true)
+        let conf = dir + "/softhsm2.conf"
+        try! "directories.tokendir = \(tokens)\nobjectstore.backend = file\nlog.level = ERROR\nslots.removable = false\n"
+            .write(toFile: conf, atomically: true, encoding: .utf8)
+        setenv("SOFTHSM2_CONF", conf, 1)
+        return dir
+    }()
+
+    static var confPath: String { runDirectory + "/softhsm2.conf" }
+
+    /// The module, loaded once for the process after the private configuration is in place.
+    static func module() throws -> PKCS11Module {
+        _ = runDirectory
+        guard FileManager.default.fileExists(atPath: modulePath) else {
+            XCTFail("SoftHSM2 is not installed at \(modulePath): run the README's test command, which installs softhsm2")
+            throw PKCS11Error(.libraryLoadFailed, function: "dlopen", detail: modulePath)
+        }
+        return try PKCS11Module.load(path: modulePath)
+    }
+
+    struct TestToken {
+        var module: PKCS11Module
+        var token: PKCS11Module.Token
+        var label: String
+        var soPIN: PIN
+        var userPIN: PIN
+        var soPINText: String
+        var userPINText: String
+
+        func session() throws -> PKCS11Session { try module.openSession(token.slot.id) }
+        func loggedInSession() async throws -> PKCS11Session {
+            let s = try session()
+            try await s.login(pin: userPIN)
+            return s
+        }
+    }
+
+    /// A freshly personalised token with a unique label and known PINs.
+    static func makeToken(_ name: String = #function, module: PKCS11Module? = nil) async throws -> TestToken {
+        let module = try module ?? self.module()
+        let label = String("\(name.prefix(14))-\(UUID().uuidString.prefix(8))".filter { $0 != "(" && $0 != ")" }.prefix(32))
+        let so = "so-\(Int.random(in: 10000...99999))", user = "\(Int.random(in: 100000...999999))"
+        let token = try await module.initializeToken(label: label, soPIN: PIN(so), userPIN: PIN(user))
+        return TestToken(module: module, token: token, label: label, soPIN: PIN(so), userPIN: PIN(user),
+                         soPINText: so, userPINText: user)
+    }
+}
+
+/// Runs a program and returns (status, stdout, stderr). Fails the test when the program is missing.
+@discardableResult
+func runTool(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
+         stdin: Data? = nil, file: StaticString = #filePath, line: UInt = #line) throws -> (status: Int32, out: String, err: String) {
+    let process = Process()
+    let path = executable.hasPrefix("/") ? executable : (["/usr/bin/", "/usr/local/bin/", "/bin/"].map { $0 + executable }
+        .first { FileManager.default.isExecutableFile(atPath: $0) } ?? executable)
+    guard FileManager.default.isExecutableFile(atPath: path) else {
+        XCTFail("\(executable) is not installed: the README's test command installs it", file: file, line: line)
+        throw CocoaError(.fileNoSuchFile)
+    }
+    process.executableURL = URL(fileURLWithPath: path)
+    process.arguments = arguments
+    var env = ProcessInfo.processInfo.environment
+    env["SOFTHSM2_CONF"] = SoftHSM.confPath
+    for (k, v) in environment { env[k] = v }
+    process.environment = env
+    let out = Pipe(), err = Pipe(), inPipe = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    process.standardInput = inPipe
+    try process.run()
+    if let stdin { inPipe.fileHandleForWriting.write(stdin) }
+    try inPipe.fileHandleForWriting.close()
+    // Read both pipes concurrently so a full pipe cannot block the child.
+    let errBox = DataBox()
+    let group = DispatchGroup()
+    group.enter()
+    DispatchQueue.global().async {
+        errBox.data = err.fileHandleForReading.readDataToEndOfFile()
+        group.leave()
+    }
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    group.wait()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errBox.data, as: UTF8.self))
+}
+
+func hexString(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
+
+func temporaryFile(_ name: String, _ contents: [UInt8]) throws -> String {
+    let path = SoftHSM.runDirectory + "/" + name
+    try Data(contents).write(to: URL(fileURLWithPath: path))
+    return path
+}
+
+
+/// Holds what a reader thread read; the DispatchGroup orders the write before the read.
+final class DataBox: @unchecked Sendable {
+    var data = Data()
+}
