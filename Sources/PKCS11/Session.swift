@@ -257,34 +257,45 @@ public actor PKCS11Session {
     /// `CKR_BUFFER_TOO_SMALL` gets the size-query protocol.
     func rawSign(_ data: [UInt8], mechanism: MechanismType, parameter: [UInt8]?, key: ObjectHandle,
                  maxLength: Int) throws(PKCS11Error) -> [UInt8] {
-        var paramCopy = parameter ?? []
-        let initRV = paramCopy.withUnsafeMutableBytes { p in
-            var m = CK_MECHANISM(mechanism: CK_MECHANISM_TYPE(mechanism.rawValue),
-                                 pParameter: parameter == nil ? nil : p.baseAddress,
-                                 ulParameterLen: CK_ULONG(parameter?.count ?? 0))
-            return f.C_SignInit(h, &m, CK_OBJECT_HANDLE(key.rawValue))
-        }
-        try check(initRV, "C_SignInit")
-        var input = data
+        try signInit(mechanism: mechanism, parameter: parameter, key: key)
+        // Cryptoki's C_Sign takes a non-const input pointer but only reads it: no copy of the input.
         var length = CK_ULONG(maxLength)
-        var out = [UInt8](repeating: 0, count: maxLength)
-        var rv = input.withUnsafeMutableBufferPointer { i in
-            out.withUnsafeMutableBufferPointer { o in
-                f.C_Sign(h, i.baseAddress, CK_ULONG(i.count), o.baseAddress, &length)
+        var rv: CK_RV = CKR_OK
+        var out = [UInt8](unsafeUninitializedCapacity: maxLength) { buffer, count in
+            rv = data.withUnsafeBufferPointer { i in
+                f.C_Sign(h, UnsafeMutablePointer(mutating: i.baseAddress), CK_ULONG(i.count), buffer.baseAddress, &length)
             }
+            count = rv == CKR_OK ? min(Int(length), maxLength) : 0
         }
         if ReturnValue(rawValue: UInt(rv)) == .bufferTooSmall {
             // The operation stays active after CKR_BUFFER_TOO_SMALL; retry with the size the module wants.
-            out = [UInt8](repeating: 0, count: Int(length))
-            rv = input.withUnsafeMutableBufferPointer { i in
-                out.withUnsafeMutableBufferPointer { o in
-                    f.C_Sign(h, i.baseAddress, CK_ULONG(i.count), o.baseAddress, &length)
+            let needed = Int(length)
+            out = [UInt8](unsafeUninitializedCapacity: needed) { buffer, count in
+                rv = data.withUnsafeBufferPointer { i in
+                    f.C_Sign(h, UnsafeMutablePointer(mutating: i.baseAddress), CK_ULONG(i.count), buffer.baseAddress, &length)
                 }
+                count = rv == CKR_OK ? min(Int(length), needed) : 0
             }
         }
         try check(rv, "C_Sign")
-        if Int(length) < out.count { out.removeLast(out.count - Int(length)) }
         return out
+    }
+
+    /// `C_SignInit` with an optional mechanism parameter.
+    private func signInit(mechanism: MechanismType, parameter: [UInt8]?, key: ObjectHandle) throws(PKCS11Error) {
+        let rv: CK_RV
+        if let parameter {
+            var copy = parameter
+            rv = copy.withUnsafeMutableBytes { p in
+                var m = CK_MECHANISM(mechanism: CK_MECHANISM_TYPE(mechanism.rawValue), pParameter: p.baseAddress,
+                                     ulParameterLen: CK_ULONG(p.count))
+                return f.C_SignInit(h, &m, CK_OBJECT_HANDLE(key.rawValue))
+            }
+        } else {
+            var m = CK_MECHANISM(mechanism: CK_MECHANISM_TYPE(mechanism.rawValue), pParameter: nil, ulParameterLen: 0)
+            rv = f.C_SignInit(h, &m, CK_OBJECT_HANDLE(key.rawValue))
+        }
+        try check(rv, "C_SignInit")
     }
 
     /// `C_VerifyInit` + `C_Verify` on the token. Returns false for `CKR_SIGNATURE_INVALID` /
