@@ -139,7 +139,8 @@ public struct PKCS11URI: Hashable, Sendable, CustomStringConvertible, LosslessSt
     /// `serial`, `token`, `object`, `type`, `id`, then other attributes sorted by name; query attributes
     /// `pin-source`, (`pin-value`), `module-name`, `module-path`, then others sorted by name.
     /// - Parameter includingPINValue: whether to write `pin-value`. Leave it `false` for anything that
-    ///   may be shown, logged or stored.
+    ///   may be shown, logged or stored. (A URI carrying both `pin-source` and `pin-value` formatted with
+    ///   the PIN does not parse again: RFC 7512 says such a URI should be refused.)
     public func formatted(includingPINValue: Bool = false) -> String {
         var path: [String] = []
         func addPath(_ name: String, _ value: String?) {
@@ -353,8 +354,7 @@ public struct PKCS11URI: Hashable, Sendable, CustomStringConvertible, LosslessSt
         while i < raw.endIndex {
             let byte = raw[i]
             if byte == UInt8(ascii: "%") {
-                guard i + 2 < raw.endIndex + 0 || i + 2 == raw.endIndex - 0 || i + 2 < raw.endIndex,
-                      i + 2 <= raw.endIndex - 1,
+                guard i + 2 < raw.endIndex,
                       let high = hexValue(raw[i + 1]), let low = hexValue(raw[i + 2]) else {
                     let shown = secret ? "" : " (\"" + String(decoding: raw[i..<min(i + 3, raw.endIndex)], as: UTF8.self) + "\")"
                     throw ParseError(.badPercentEncoding,
