@@ -151,7 +151,7 @@ extension PKCS11Session {
         return try rawVerify(input, signature: sig, mechanism: plan.mechanism, parameter: plan.parameter, key: publicKey)
     }
 
-    private func pssParameter(_ d: DigestAlgorithm) -> [UInt8] {
+    nonisolated func pssParameter(_ d: DigestAlgorithm) -> [UInt8] {
         // CK_RSA_PKCS_PSS_PARAMS { CK_MECHANISM_TYPE hashAlg; CK_RSA_PKCS_MGF_TYPE mgf; CK_ULONG sLen; }
         var bytes: [UInt8] = []
         for v in [d.hashMechanism.rawValue, d.mgf1, UInt(d.byteCount)] {

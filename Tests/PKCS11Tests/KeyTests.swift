@@ -108,7 +108,7 @@ final class KeyTests: XCTestCase {
         await XCTAssertThrowsPKCS11(.keyTypeInconsistent) { _ = try await s.sign(message, with: p256.privateKey, algorithm: .rsaPSS(.sha256)) }
     }
 
-    func testDigestInfoPathWhenOnlyRawRSAExists() async throws {
+    func testHostHashingPathsWhenOnlyRawRSAExists() async throws {
         let t = try await SoftHSM.makeToken()
         let s = try await t.loggedInSession()
         let rsa = try await s.generateKeyPair(.rsa2048, label: "raw")
@@ -118,8 +118,16 @@ final class KeyTests: XCTestCase {
         let viaRaw = try await s.sign(message, with: rsa.privateKey, plan: plan)
         let viaToken = try await s.sign(message, with: rsa.privateKey, algorithm: .rsaPKCS1v15(.sha256))
         XCTAssertEqual(viaRaw, viaToken, "PKCS#1 v1.5 is deterministic: both paths give the same bytes")
-        let psPlan = SigningPlan(mechanism: .rsaPKCSPSS, parameter: nil, input: .digest, algorithm: .rsaPSS(.sha256))
-        _ = psPlan
+
+        // RSA-PSS over a host-computed digest (CKM_RSA_PKCS_PSS), checked by OpenSSL.
+        let pssPlan = SigningPlan(mechanism: .rsaPKCSPSS, parameter: s.pssParameter(.sha256), input: .digest,
+                                  algorithm: .rsaPSS(.sha256))
+        let pss = try await s.sign(message, with: rsa.privateKey, plan: pssPlan)
+        let pub = try temporaryFile("pss-pub-\(UUID().uuidString).der", rsa.subjectPublicKeyInfo)
+        let v = try runTool("openssl", ["dgst", "-sha256", "-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:32",
+                                        "-keyform", "DER", "-verify", pub, "-signature", try temporaryFile("pss-\(UUID().uuidString)", pss),
+                                        try temporaryFile("pss-msg-\(UUID().uuidString)", message)])
+        XCTAssertEqual(v.status, 0, v.out + v.err)
     }
 
     func testECDSARawDERConversion() {
@@ -166,15 +174,15 @@ final class KeyTests: XCTestCase {
     func testImportKeyAndCertificateOntoToken() async throws {
         let t = try await SoftHSM.makeToken()
         let s = try await t.loggedInSession()
-        for algorithm in [["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"], ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
-                          ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"]] {
+        for (n, algorithm) in [["-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048"], ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
+                          ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-384"]].enumerated() {
             let keyFile = SoftHSM.runDirectory + "/import-\(UUID().uuidString).der"
             let gen = try runTool("openssl", ["genpkey"] + algorithm + ["-outform", "DER", "-out", keyFile])
             XCTAssertEqual(gen.status, 0, gen.err)
             let pkcs8 = Array(try Data(contentsOf: URL(fileURLWithPath: keyFile)))
             let components = try PrivateKeyComponents(der: pkcs8)
             XCTAssertFalse("\(components)".contains("0x"), "components never print themselves")
-            let id: [UInt8] = [0xAB, 0xCD, UInt8.random(in: 0...255)]
+            let id: [UInt8] = [0xAB, 0xCD, UInt8(n)]  // distinct per key: certificates are found by id
             let pair = try await s.importKeyPair(components, label: "restored", id: id)
             let a = try await s.attributes([.sensitive, .extractable, .local, .private], of: pair.privateKey.handle)
             XCTAssertEqual(a.bool(.sensitive), true)
