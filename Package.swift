@@ -9,6 +9,8 @@ let package = Package(
         .executable(name: "tokencert", targets: ["tokencert"]),
         .executable(name: "tokencert-bench", targets: ["tokencert-bench"]),
         .library(name: "PKCS11", targets: ["PKCS11"]),
+        .library(name: "PCSC", targets: ["PCSC"]),
+        .library(name: "SmartCard", targets: ["SmartCard"]),
         .library(name: "TokenCertCLI", targets: ["TokenCertCLI"]),
     ],
     dependencies: [
@@ -36,6 +38,8 @@ let package = Package(
                 "CPKCS11", "Localization",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
+        .target(name: "SmartCard", dependencies: ["Localization"]),
+        .target(name: "PCSC", dependencies: ["CPCSC", "SmartCard", "Localization"]),
         .target(
             name: "TokenCertCLI",
             dependencies: [
@@ -56,6 +60,8 @@ let package = Package(
         .testTarget(
             name: "PKCS11Tests",
             dependencies: ["PKCS11", "Localization", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "SmartCardTests", dependencies: ["SmartCard"]),
+        .testTarget(name: "PCSCTests", dependencies: ["PCSC", "SmartCard"]),
         .testTarget(
             name: "TokenCertCLITests",
             dependencies: ["TokenCertCLI", "PKCS11"]),

@@ -1,0 +1,155 @@
+internal import CPCSC
+import Foundation
+import SmartCard
+
+/// How to share a card with other programs (`SCARD_SHARE_…`).
+public enum ShareMode: Sendable {
+    case shared, exclusive, direct
+    var raw: DWORD {
+        switch self {
+        case .shared: DWORD(SCARD_SHARE_SHARED)
+        case .exclusive: DWORD(SCARD_SHARE_EXCLUSIVE)
+        case .direct: DWORD(SCARD_SHARE_DIRECT)
+        }
+    }
+}
+
+/// Transmission protocols to negotiate (`SCARD_PROTOCOL_T0` / `T1`).
+public struct CardProtocols: OptionSet, Sendable, Hashable {
+    public var rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+    public static let t0 = CardProtocols(rawValue: 0x1)
+    public static let t1 = CardProtocols(rawValue: 0x2)
+    public static let any: CardProtocols = [.t0, .t1]
+}
+
+/// What to do with the card when a connection or transaction ends (`SCARD_LEAVE_CARD` …).
+public enum Disposition: Sendable {
+    case leave, reset, unpower, eject
+    var raw: DWORD {
+        switch self {
+        case .leave: DWORD(SCARD_LEAVE_CARD)
+        case .reset: DWORD(SCARD_RESET_CARD)
+        case .unpower: DWORD(SCARD_UNPOWER_CARD)
+        case .eject: DWORD(SCARD_EJECT_CARD)
+        }
+    }
+}
+
+/// Reader state bits (`SCARD_STATE_…`).
+public struct ReaderStateFlags: OptionSet, Sendable, Hashable, Codable {
+    public var rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+    public static let ignore = ReaderStateFlags(rawValue: 0x0001)
+    public static let changed = ReaderStateFlags(rawValue: 0x0002)
+    public static let unknown = ReaderStateFlags(rawValue: 0x0004)
+    public static let unavailable = ReaderStateFlags(rawValue: 0x0008)
+    public static let empty = ReaderStateFlags(rawValue: 0x0010)
+    public static let present = ReaderStateFlags(rawValue: 0x0020)
+    public static let atrMatch = ReaderStateFlags(rawValue: 0x0040)
+    public static let exclusive = ReaderStateFlags(rawValue: 0x0080)
+    public static let inUse = ReaderStateFlags(rawValue: 0x0100)
+    public static let mute = ReaderStateFlags(rawValue: 0x0200)
+    public static let unpowered = ReaderStateFlags(rawValue: 0x0400)
+}
+
+/// A reader and what is in it.
+public struct ReaderState: Sendable, Hashable, Codable {
+    public var reader: String
+    public var flags: ReaderStateFlags
+    /// The card's answer-to-reset; empty when no card is present.
+    public var atr: [UInt8]
+    /// How many card insertions/removals pcsc-lite has counted for this reader (upper 16 bits of the state).
+    public var eventCount: Int
+    public var cardPresent: Bool { flags.contains(.present) && !flags.contains(.mute) }
+}
+
+/// A PC/SC context: readers, their states, connections. Each call establishes nothing new; the context is
+/// released when the last reference goes.
+public final class PCSCContext: Sendable {
+    let raw: RawContext
+
+    /// `SCardEstablishContext(SCARD_SCOPE_SYSTEM)`.
+    /// - Throws: `PCSCError` — `SCARD_E_NO_SERVICE` when pcscd is not running.
+    public init() throws(PCSCError) { raw = try RawContext() }
+
+    /// `SCardListReaders`. An empty list when there is no reader.
+    public func readers() throws(PCSCError) -> [String] { try raw.listReaders() }
+
+    /// The current state of every reader (`SCardGetStatusChange` with a zero timeout).
+    public func readerStates() throws(PCSCError) -> [ReaderState] {
+        let names = try readers()
+        if names.isEmpty { return [] }
+        return try raw.getStatusChange(names.map { ($0, 0) }, timeout: 0).map(ReaderState.init)
+    }
+
+    /// `SCardConnect` to the card in `reader`, negotiating one of `protocols`.
+    /// - Throws: `PCSCError` (`SCARD_E_NO_SMARTCARD`, `SCARD_E_SHARING_VIOLATION`, `SCARD_E_UNKNOWN_READER`, …).
+    public func connect(reader: String, share: ShareMode = .shared, protocols: CardProtocols = .any) throws(PCSCError) -> SmartCardConnection {
+        let card = try RawCard(context: raw, reader: reader, shareMode: share.raw, protocols: DWORD(protocols.rawValue))
+        return SmartCardConnection(card: card, share: share)
+    }
+}
+
+extension ReaderState {
+    init(_ raw: (reader: String, event: UInt32, atr: [UInt8])) {
+        reader = raw.reader
+        flags = ReaderStateFlags(rawValue: raw.event & 0xFFFF)
+        atr = raw.atr
+        eventCount = Int(raw.event >> 16)
+    }
+}
+
+/// A connection to one card, owned by this actor: transmissions, transactions, reconnects and the
+/// final disconnect all go through it. Conforms to `APDUTransport`, so `SmartCard`'s channel and the
+/// PIV client run over it.
+public actor SmartCardConnection: APDUTransport {
+    let card: RawCard
+    let share: ShareMode
+    public nonisolated var reader: String { card.reader }
+
+    init(card: RawCard, share: ShareMode) {
+        self.card = card
+        self.share = share
+    }
+
+    /// The negotiated protocol (`.t0` or `.t1`).
+    public var activeProtocol: CardProtocols { CardProtocols(rawValue: UInt32(card.activeProtocol)) }
+
+    /// `SCardTransmit` of one command APDU; returns the response with its status word.
+    /// - Throws: `PCSCError` (e.g. `SCARD_W_REMOVED_CARD` when the card was pulled, `SCARD_W_RESET_CARD`).
+    public func transmit(_ command: [UInt8]) throws -> [UInt8] {
+        try card.transmit(command)
+    }
+
+    /// `SCardBeginTransaction` … `SCardEndTransaction`: `body` runs with the card to itself; the
+    /// transaction always ends, with `disposition` (leave the card as it is by default), also when `body` throws.
+    public func withTransaction<R: Sendable>(disposition: Disposition = .leave,
+                                             _ body: (isolated SmartCardConnection) async throws -> R) async throws -> R {
+        try card.beginTransaction()
+        do {
+            let result = try await body(self)
+            try card.endTransaction(disposition: disposition.raw)
+            return result
+        } catch {
+            try? card.endTransaction(disposition: disposition.raw)
+            throw error
+        }
+    }
+
+    /// `SCardReconnect`, optionally resetting or unpowering the card first.
+    public func reconnect(reset: Disposition = .leave, protocols: CardProtocols = .any) throws(PCSCError) {
+        try card.reconnect(shareMode: share.raw, protocols: DWORD(protocols.rawValue), initialization: reset.raw)
+    }
+
+    /// `SCardStatus`: the card's ATR and state now.
+    public func status() throws(PCSCError) -> (flags: ReaderStateFlags, atr: [UInt8]) {
+        let s = try card.status()
+        return (ReaderStateFlags(rawValue: s.state & 0xFFFF), s.atr)
+    }
+
+    /// `SCardDisconnect`. Further transmissions fail.
+    public func disconnect(_ disposition: Disposition = .leave) throws(PCSCError) {
+        try card.disconnect(disposition: disposition.raw)
+    }
+}
