@@ -11,6 +11,7 @@ let package = Package(
         .library(name: "PKCS11", targets: ["PKCS11"]),
         .library(name: "PCSC", targets: ["PCSC"]),
         .library(name: "SmartCard", targets: ["SmartCard"]),
+        .library(name: "PIV", targets: ["PIV"]),
         .library(name: "TokenCertCLI", targets: ["TokenCertCLI"]),
     ],
     dependencies: [
@@ -40,6 +41,13 @@ let package = Package(
             ]),
         .target(name: "SmartCard", dependencies: ["Localization"]),
         .target(name: "PCSC", dependencies: ["CPCSC", "SmartCard", "Localization"]),
+        .target(
+            name: "PIV",
+            dependencies: [
+                "SmartCard", "Localization",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]),
         .target(
             name: "TokenCertCLI",
             dependencies: [
