@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 import PKCS11
 
 /// What `tokencert tokens` reports: modules, their tokens with PIN state, and key/certificate objects.
@@ -13,6 +14,9 @@ public struct TokenInventory: Codable, Sendable {
         public var cryptokiVersion: String?
         /// Set when the module could not be loaded or listed; `tokens` is then empty.
         public var error: String?
+        /// The same problem for people: what happened and what to do, in both languages.
+        public var problem: LocalizedText?
+        public var remedy: LocalizedText?
         public var tokens: [Token] = []
     }
     public struct Token: Codable, Sendable {
@@ -80,6 +84,8 @@ public struct TokenInventory: Codable, Sendable {
                 throw error
             } catch {
                 entry.error = "\(error)"
+                entry.problem = (error as? UserFacingError)?.summary
+                entry.remedy = (error as? UserFacingError)?.remedy
             }
             inventory.modules.append(entry)
         }

@@ -111,8 +111,16 @@ final class CLITests: XCTestCase {
     func testMissingModuleIsTokenMissingWithRemedy() throws {
         let f = try makeFixture()
         let r = try exec(Self.tokencert, ["tokens", "--module", "/nope/libmissing.so", "--format", "json"], env: f.env)
-        XCTAssertEqual(r.status, 0, "the listing still works; the module is reported with its error")
+        XCTAssertEqual(r.status, 4, "no module could be used: token missing")
         XCTAssertTrue(r.out.contains("CKR_LIBRARY_LOAD_FAILED"), r.out)
+        XCTAssertTrue(r.out.contains("\"remedy\""), "scripts get the remedy too: \(r.out)")
+        let text = try exec(Self.tokencert, ["tokens", "--module", "/nope/libmissing.so", "--lang", "zh-TW"], env: f.env)
+        XCTAssertEqual(text.status, 4)
+        XCTAssertTrue(text.out.contains("處理方式："), text.out)
+        // One good module and one missing: the listing works and the missing one is reported in place.
+        let mixed = try exec(Self.tokencert, ["tokens", "--module", "/nope/libmissing.so", "--module", Self.softhsm, "--format", "json"], env: f.env)
+        XCTAssertEqual(mixed.status, 0, mixed.err)
+        XCTAssertTrue(mixed.out.contains(f.label), mixed.out)
     }
 
     func testDemoDirect() throws {

@@ -63,6 +63,9 @@ struct TokensCommand: AsyncParsableCommand {
             } else {
                 print(render(inventory, language))
             }
+            if !modules.isEmpty && inventory.modules.allSatisfy({ $0.error != nil }) {
+                throw ExitStatus.tokenMissing.exitCode  // every module failed; each one's reason is printed above
+            }
             if modules.isEmpty {
                 throw CLIError(.tokenMissing, en: "No PKCS#11 module is installed or registered.",
                                zhTW: "沒有安裝或登錄任何 PKCS#11 模組。",
@@ -81,7 +84,8 @@ struct TokensCommand: AsyncParsableCommand {
             let title = [m.name, m.description, m.version].compactMap { $0 }.joined(separator: " ")
             out.append((en ? "Module " : "模組 ") + "\(title.isEmpty ? m.path : title)  [\(m.path)]")
             if let error = m.error {
-                out.append("  " + (en ? "cannot use: " : "無法使用：") + error)
+                out.append("  " + (en ? "cannot use: " : "無法使用：") + (m.problem?.text(lang) ?? error))
+                if let remedy = m.remedy { out.append("  " + (en ? "What to do: " : "處理方式：") + remedy.text(lang)) }
                 continue
             }
             if m.tokens.isEmpty { out.append("  " + (en ? "(no token present)" : "（沒有載具）")) }
