@@ -51,7 +51,7 @@ let package = Package(
         .target(
             name: "TokenCertCLI",
             dependencies: [
-                "PKCS11", "Localization",
+                "PKCS11", "PCSC", "PIV", "SmartCard", "Localization",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),

@@ -5,7 +5,8 @@
 # check our output with (OpenSSL, OpenSC's pkcs11-tool).
 TOKENCERT_PACKAGES=(
   libp11-kit-dev p11-kit libpcsclite-dev libssl-dev openssl
-  softhsm2 opensc opensc-pkcs11 pcscd gcc libc6-dev pkg-config
+  softhsm2 opensc opensc-pkcs11 pcscd vsmartcard-vpcd yubico-piv-tool
+  gcc libc6-dev pkg-config iproute2 procps
 )
 
 missing_packages() {

@@ -1,0 +1,134 @@
+import ArgumentParser
+import Foundation
+import Localization
+import PCSC
+import PIV
+import SmartCard
+
+/// `tokencert readers`: smart-card readers, what is in them, and live insert/remove events.
+struct ReadersCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "readers",
+        abstract: "List smart-card readers, the card in each (ATR, PIV or not), and watch insertions.",
+        discussion: """
+        Talks to the PC/SC service (pcscd). Each card is asked, in shared mode, whether it has a PIV
+        application; nothing on the card changes and no PIN is asked for.
+
+        Examples:
+          tokencert readers
+          tokencert readers --format json
+          tokencert readers --watch          # one line per reader/card event until Ctrl-C
+        """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(name: .long, help: "Keep running and print reader and card events as they happen.")
+    var watch = false
+
+    func run() async throws {
+        let lang = global.language
+        do {
+            let context = try PCSCContext()
+            let report = try await ReaderReport.collect(context: context)
+            if global.format == .json && !watch {
+                try printJSON(report)
+            } else if global.format == .text {
+                print(render(report, lang))
+            }
+            guard watch else { return }
+            for await event in PCSCContext.events() {
+                let line = try await describe(event, context: context, lang)
+                // Unbuffered, so a script reading a pipe sees each event at once.
+                emitLine(global.format == .json ? try jsonLine(line) : line.text)
+            }
+        } catch {
+            throw report(error, language: lang)
+        }
+    }
+
+    struct EventLine: Codable {
+        var event: String
+        var reader: String
+        var atr: String?
+        var piv: Bool?
+        var text: String
+    }
+
+    func describe(_ event: ReaderEvent, context: PCSCContext, _ lang: Language) async throws -> EventLine {
+        let en = lang == .english
+        switch event {
+        case .readerAdded(let r):
+            return EventLine(event: "reader-added", reader: r, text: (en ? "+ reader " : "＋ 讀卡機 ") + r)
+        case .readerRemoved(let r):
+            return EventLine(event: "reader-removed", reader: r, text: (en ? "- reader " : "－ 讀卡機 ") + r)
+        case .cardRemoved(let r):
+            return EventLine(event: "card-removed", reader: r, text: (en ? "card removed from " : "卡片已移除：") + r)
+        case .cardInserted(let r, let atr):
+            let piv = await ReaderReport.isPIV(context: context, reader: r)
+            return EventLine(event: "card-inserted", reader: r, atr: hex(atr), piv: piv,
+                             text: (en ? "card inserted in " : "卡片已插入：") + r + "  ATR " + hex(atr)
+                                + (piv ? (en ? "  (PIV card)" : "（PIV 卡）") : ""))
+        }
+    }
+
+    func render(_ report: ReaderReport, _ lang: Language) -> String {
+        let en = lang == .english
+        if report.readers.isEmpty {
+            return en ? "No smart-card reader found. Plug one in; `tokencert doctor` explains what is missing."
+                : "找不到讀卡機。請接上讀卡機；`tokencert doctor` 會說明缺少什麼。"
+        }
+        var table = TextTable(header: en ? ["reader", "card", "ATR", "kind"] : ["讀卡機", "卡片", "ATR", "類型"])
+        for r in report.readers {
+            let card = r.cardPresent ? (en ? "present" : "已插入") : (en ? "empty" : "無卡片")
+            let kind = r.piv == true ? "PIV" : r.cardPresent ? (en ? "not PIV" : "非 PIV") : ""
+            table.rows.append([r.name, card, r.atr ?? "", kind])
+        }
+        return table.render()
+    }
+}
+
+/// The JSON document of `tokencert readers --format json`.
+struct ReaderReport: Codable {
+    struct Reader: Codable {
+        var name: String
+        var cardPresent: Bool
+        var atr: String?
+        var piv: Bool?
+        var inUse: Bool
+    }
+    var readers: [Reader]
+
+    static func collect(context: PCSCContext) async throws -> ReaderReport {
+        var readers: [Reader] = []
+        for state in try context.readerStates() {
+            var entry = Reader(name: state.reader, cardPresent: state.cardPresent, inUse: state.flags.contains(.inUse))
+            if state.cardPresent {
+                entry.atr = hex(state.atr)
+                entry.piv = await isPIV(context: context, reader: state.reader)
+            }
+            readers.append(entry)
+        }
+        return ReaderReport(readers: readers)
+    }
+
+    /// Connects in shared mode and SELECTs the PIV application.
+    static func isPIV(context: PCSCContext, reader: String) async -> Bool {
+        guard let connection = try? context.connect(reader: reader) else { return false }
+        defer { Task { try? await connection.disconnect() } }
+        return (try? await PIVSession(transport: connection)) != nil
+    }
+}
+
+func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02X", $0) }.joined() }
+
+/// One compact JSON object (for --watch, one per line).
+func jsonLine<T: Encodable>(_ value: T) throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: try encoder.encode(value), as: UTF8.self)
+}
+
+/// Writes one line to standard output without buffering.
+func emitLine(_ line: String) {
+    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+}
