@@ -8,6 +8,8 @@ let package = Package(
     products: [
         .executable(name: "tokencert", targets: ["tokencert"]),
         .executable(name: "tokencert-bench", targets: ["tokencert-bench"]),
+        .executable(name: "virtual-piv-card", targets: ["virtual-piv-card"]),
+        .library(name: "VirtualCard", targets: ["VirtualCard"]),
         .library(name: "PKCS11", targets: ["PKCS11"]),
         .library(name: "TokenCertCLI", targets: ["TokenCertCLI"]),
     ],
@@ -44,6 +46,16 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
         .executableTarget(name: "tokencert", dependencies: ["TokenCertCLI"]),
+
+        // A PIV card emulator behind vsmartcard's vpcd (tests, demos). It imports COpenSSL as the
+        // emulated chip's crypto engine — a deliberate exception to "only PCSC/PKCS11/CertificateKit import C".
+        .target(name: "VirtualCard", dependencies: ["COpenSSL", "Localization"]),
+        .executableTarget(
+            name: "virtual-piv-card",
+            dependencies: [
+                "VirtualCard",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         .executableTarget(
             name: "tokencert-bench",
             dependencies: [
@@ -56,6 +68,7 @@ let package = Package(
         .testTarget(
             name: "PKCS11Tests",
             dependencies: ["PKCS11", "Localization", .product(name: "Crypto", package: "swift-crypto")]),
+        .testTarget(name: "VirtualCardTests", dependencies: ["VirtualCard"]),
         .testTarget(
             name: "TokenCertCLITests",
             dependencies: ["TokenCertCLI", "PKCS11"]),
