@@ -40,6 +40,8 @@ enum Chip {
 
         var nid: Int32 { self == .p256 ? NID_X9_62_prime256v1 : NID_secp384r1 }
         var scalarLength: Int { self == .p256 ? 32 : 48 }
+        /// OpenSSL's short name, the one its EC key management looks groups up by.
+        var sn: String { self == .p256 ? "prime256v1" : "secp384r1" }
     }
 
     // MARK: randomness
@@ -184,17 +186,13 @@ enum Chip {
               BN_mul(PHI, P1, Q1, bn) == 1,
               BN_mod_inverse(D, E, PHI, bn) != nil
         else { throw Failure("RSA components") }
-        guard let bld = OSSL_PARAM_BLD_new() else { throw Failure("OSSL_PARAM_BLD_new") }
-        defer { OSSL_PARAM_BLD_free(bld) }
+        let bld = try ParamBuilder()
         let pairs: [(String, OpaquePointer?)] = [
             (OSSL_PKEY_PARAM_RSA_N, N), (OSSL_PKEY_PARAM_RSA_E, E), (OSSL_PKEY_PARAM_RSA_D, D),
-            ("rsa-factor1", P), ("rsa-factor2", Q),
-            ("rsa-exponent1", DP), ("rsa-exponent2", DQ),
+            ("rsa-factor1", P), ("rsa-factor2", Q), ("rsa-exponent1", DP), ("rsa-exponent2", DQ),
             ("rsa-coefficient1", QI),
         ]
-        for (name, value) in pairs {
-            guard OSSL_PARAM_BLD_push_BN(bld, name, value) == 1 else { throw Failure("push \(name)") }
-        }
+        for (name, value) in pairs { try bld.bignum(name, value) }
         return try fromData(type: "RSA", builder: bld, check: true)
     }
 
@@ -213,12 +211,10 @@ enum Chip {
         guard EC_POINT_point2oct(group, point, POINT_CONVERSION_UNCOMPRESSED, &encoded, encoded.count, bn) == encoded.count else {
             throw Failure("EC point")
         }
-        guard let bld = OSSL_PARAM_BLD_new() else { throw Failure("OSSL_PARAM_BLD_new") }
-        defer { OSSL_PARAM_BLD_free(bld) }
-        guard OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, curve.rawValue, 0) == 1,
-              OSSL_PARAM_BLD_push_BN(bld, OSSL_PKEY_PARAM_PRIV_KEY, priv) == 1,
-              OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, encoded, encoded.count) == 1
-        else { throw Failure("EC params") }
+        let bld = try ParamBuilder()
+        try bld.string(OSSL_PKEY_PARAM_GROUP_NAME, curve.sn)
+        try bld.bignum(OSSL_PKEY_PARAM_PRIV_KEY, priv)
+        try bld.octets(OSSL_PKEY_PARAM_PUB_KEY, encoded)
         return try fromData(type: "EC", builder: bld, check: false)
     }
 
@@ -302,8 +298,8 @@ enum Chip {
         BN_bin2bn(bytes, Int32(bytes.count), nil)
     }
 
-    private static func fromData(type: String, builder: OpaquePointer, check: Bool) throws(Failure) -> [UInt8] {
-        guard let params = OSSL_PARAM_BLD_to_param(builder) else { throw Failure("OSSL_PARAM_BLD_to_param") }
+    private static func fromData(type: String, builder: ParamBuilder, check: Bool) throws(Failure) -> [UInt8] {
+        let params = try builder.params()
         defer { OSSL_PARAM_free(params) }
         guard let ctx = EVP_PKEY_CTX_new_from_name(nil, type, nil) else { throw Failure("EVP_PKEY_CTX_new_from_name") }
         defer { EVP_PKEY_CTX_free(ctx) }
@@ -323,12 +319,10 @@ enum Chip {
     }
 
     private static func publicKeyObject(curve: Curve, point: [UInt8]) throws(Failure) -> OpaquePointer {
-        guard let bld = OSSL_PARAM_BLD_new() else { throw Failure("OSSL_PARAM_BLD_new") }
-        defer { OSSL_PARAM_BLD_free(bld) }
-        guard OSSL_PARAM_BLD_push_utf8_string(bld, OSSL_PKEY_PARAM_GROUP_NAME, curve.rawValue, 0) == 1,
-              OSSL_PARAM_BLD_push_octet_string(bld, OSSL_PKEY_PARAM_PUB_KEY, point, point.count) == 1,
-              let params = OSSL_PARAM_BLD_to_param(bld)
-        else { throw Failure("EC public params") }
+        let bld = try ParamBuilder()
+        try bld.string(OSSL_PKEY_PARAM_GROUP_NAME, curve.sn)
+        try bld.octets(OSSL_PKEY_PARAM_PUB_KEY, point)
+        let params = try bld.params()
         defer { OSSL_PARAM_free(params) }
         guard let ctx = EVP_PKEY_CTX_new_from_name(nil, "EC", nil) else { throw Failure("EVP_PKEY_CTX_new_from_name") }
         defer { EVP_PKEY_CTX_free(ctx) }
@@ -338,5 +332,59 @@ enum Chip {
             throw Failure("EC public key")
         }
         return pkey
+    }
+}
+
+/// OSSL_PARAM_BLD keeps pointers to the keys, strings and octets it is given until
+/// OSSL_PARAM_BLD_to_param; Swift's bridged temporaries die when a call returns, so this builder
+/// copies them to buffers that live as long as it does (and wipes them at the end).
+private final class ParamBuilder {
+    let builder: OpaquePointer
+    private var buffers: [(UnsafeMutablePointer<UInt8>, Int)] = []
+
+    init() throws(Chip.Failure) {
+        guard let b = OSSL_PARAM_BLD_new() else { throw Chip.Failure("OSSL_PARAM_BLD_new") }
+        builder = b
+    }
+
+    deinit {
+        OSSL_PARAM_BLD_free(builder)
+        for (pointer, count) in buffers {
+            pointer.update(repeating: 0, count: count)
+            pointer.deallocate()
+        }
+    }
+
+    private func pin(_ bytes: [UInt8]) -> UnsafeMutablePointer<UInt8> {
+        let pointer = UnsafeMutablePointer<UInt8>.allocate(capacity: max(bytes.count, 1))
+        pointer.initialize(from: bytes, count: bytes.count)
+        buffers.append((pointer, max(bytes.count, 1)))
+        return pointer
+    }
+
+    private func cString(_ s: String) -> UnsafePointer<CChar> {
+        UnsafeRawPointer(pin(Array(s.utf8) + [0])).assumingMemoryBound(to: CChar.self)
+    }
+
+    func bignum(_ key: String, _ value: OpaquePointer?) throws(Chip.Failure) {
+        guard OSSL_PARAM_BLD_push_BN(builder, cString(key), value) == 1 else { throw Chip.Failure("push \(key)") }
+    }
+
+    func string(_ key: String, _ value: String) throws(Chip.Failure) {
+        guard OSSL_PARAM_BLD_push_utf8_string(builder, cString(key), cString(value), 0) == 1 else {
+            throw Chip.Failure("push \(key)")
+        }
+    }
+
+    func octets(_ key: String, _ value: [UInt8]) throws(Chip.Failure) {
+        guard OSSL_PARAM_BLD_push_octet_string(builder, cString(key), pin(value), value.count) == 1 else {
+            throw Chip.Failure("push \(key)")
+        }
+    }
+
+    /// The caller frees the result with OSSL_PARAM_free.
+    func params() throws(Chip.Failure) -> UnsafeMutablePointer<OSSL_PARAM> {
+        guard let p = OSSL_PARAM_BLD_to_param(builder) else { throw Chip.Failure("OSSL_PARAM_BLD_to_param") }
+        return p
     }
 }
