@@ -8,6 +8,8 @@ let package = Package(
     products: [
         .executable(name: "tokencert", targets: ["tokencert"]),
         .executable(name: "tokencert-bench", targets: ["tokencert-bench"]),
+        .executable(name: "virtual-piv-card", targets: ["virtual-piv-card"]),
+        .library(name: "VirtualCard", targets: ["VirtualCard"]),
         .library(name: "PKCS11", targets: ["PKCS11"]),
         .library(name: "PCSC", targets: ["PCSC"]),
         .library(name: "SmartCard", targets: ["SmartCard"]),
@@ -56,10 +58,20 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
         .executableTarget(name: "tokencert", dependencies: ["TokenCertCLI"]),
+
+        // A PIV card emulator behind vsmartcard's vpcd (tests, demos). It imports COpenSSL as the
+        // emulated chip's crypto engine — a deliberate exception to "only PCSC/PKCS11/CertificateKit import C".
+        .target(name: "VirtualCard", dependencies: ["COpenSSL", "Localization"]),
+        .executableTarget(
+            name: "virtual-piv-card",
+            dependencies: [
+                "VirtualCard",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         .executableTarget(
             name: "tokencert-bench",
             dependencies: [
-                "PKCS11",
+                "PKCS11", "PCSC", "PIV", "VirtualCard",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -67,12 +79,16 @@ let package = Package(
 
         .testTarget(
             name: "PKCS11Tests",
-            dependencies: ["PKCS11", "Localization", .product(name: "Crypto", package: "swift-crypto")]),
+            dependencies: ["PKCS11", "Localization", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "SmartCardTests", dependencies: ["SmartCard"]),
-        .testTarget(name: "PCSCTests", dependencies: ["PCSC", "SmartCard"]),
+        .testTarget(name: "PCSCTests", dependencies: ["PCSC", "SmartCard", "VirtualCard", "TestSupport"]),
+        .testTarget(name: "PIVTests", dependencies: ["PIV", "PCSC", "SmartCard", "VirtualCard", "TestSupport"]),
+        .testTarget(name: "VirtualCardTests", dependencies: ["VirtualCard"]),
         .testTarget(
             name: "TokenCertCLITests",
-            dependencies: ["TokenCertCLI", "PKCS11"]),
+            dependencies: ["TokenCertCLI", "PKCS11", "PCSC", "VirtualCard", "TestSupport"]),
+        // Shared by the test targets: running tools, the test pcscd's virtual readers.
+        .target(name: "TestSupport", dependencies: ["PCSC", "VirtualCard"], path: "Tests/TestSupport"),
     ],
     swiftLanguageModes: [.v6]
 )

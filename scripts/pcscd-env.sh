@@ -1,8 +1,10 @@
-# Starts a private pcscd for the tests: its own reader.conf.d with two vpcd entries on ports picked
+# Starts a private pcscd for the tests: its own reader.conf.d with one vpcd entry on a port picked
 # for this run, so virtual cards (virtual-piv-card / VirtualCard) can be plugged in and pulled.
+# One entry only: vpcd keeps its listening sockets in one table indexed by slot, so a second entry
+# would take over the first one's slots and leave its ports listening with nobody accepting.
 # Sourced by scripts/test. pcsc-lite's socket is fixed (/run/pcscd/pcscd.comm), so only one pcscd can
 # run on the machine: when another one is running, this fails and says so.
-# Exports TOKENCERT_TEST_VPCD_PORTS (four ports, one per virtual reader) and TOKENCERT_TEST_READER_PREFIX.
+# Exports TOKENCERT_TEST_VPCD_PORTS (two ports, one per virtual reader: "<name> 00 00" and "… 00 01") and TOKENCERT_TEST_READER_PREFIX.
 
 start_test_pcscd() {
   if pgrep -x pcscd >/dev/null 2>&1; then
@@ -13,15 +15,12 @@ start_test_pcscd() {
   local base attempt
   for attempt in 1 2 3 4 5 6 7 8 9 10; do
     base=$(( 41000 + (RANDOM % 3000) * 2 ))
-    if ! ss -ltn 2>/dev/null | grep -qE ":($base|$((base+1))|$((base+2))|$((base+3)))\b"; then break; fi
+    if ! ss -ltn 2>/dev/null | grep -qE ":($base|$((base+1)))\b"; then break; fi
   done
   PCSCD_DIR=$(mktemp -d "${TMPDIR:-/tmp}/tokencert-pcscd.XXXXXX")
   mkdir -p "$PCSCD_DIR/reader.conf.d"
-  local p
-  for p in "$base" "$((base + 2))"; do
-    printf 'FRIENDLYNAME "TokenCert vpcd %s"\nDEVICENAME   /dev/null:0x%X\nLIBPATH      /usr/lib/pcsc/drivers/serial/libifdvpcd.so\nCHANNELID    0x%X\n' \
-      "$p" "$p" "$p" > "$PCSCD_DIR/reader.conf.d/vpcd-$p"
-  done
+  printf 'FRIENDLYNAME "TokenCert vpcd %s"\nDEVICENAME   /dev/null:0x%X\nLIBPATH      /usr/lib/pcsc/drivers/serial/libifdvpcd.so\nCHANNELID    0x%X\n' \
+    "$base" "$base" "$base" > "$PCSCD_DIR/reader.conf.d/vpcd-$base"
   pcscd -f -c "$PCSCD_DIR/reader.conf.d" > "$PCSCD_DIR/pcscd.log" 2>&1 &
   PCSCD_PID=$!
   # Bounded wait: the socket and the vpcd listeners come up within a second or two.
@@ -33,7 +32,7 @@ start_test_pcscd() {
     fi
     sleep 0.1
   done
-  export TOKENCERT_TEST_VPCD_PORTS="$base,$((base + 1)),$((base + 2)),$((base + 3))"
+  export TOKENCERT_TEST_VPCD_PORTS="$base,$((base + 1))"
   export TOKENCERT_TEST_READER_PREFIX="TokenCert vpcd"
   export TOKENCERT_TEST_PCSCD_PID="$PCSCD_PID"
   echo "pcscd started (pid $PCSCD_PID), vpcd ports $TOKENCERT_TEST_VPCD_PORTS, log $PCSCD_DIR/pcscd.log"

@@ -6,3 +6,10 @@
 #include <openssl/pkcs12.h>
 #include <openssl/cms.h>
 #include <openssl/provider.h>
+// The virtual PIV card's chip: key generation, raw RSA, ECDSA/ECDH, block ciphers, key import.
+#include <openssl/rand.h>
+#include <openssl/rsa.h>
+#include <openssl/ec.h>
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/param_build.h>

@@ -37,6 +37,19 @@ public enum Disposition: Sendable {
 }
 
 /// Reader state bits (`SCARD_STATE_…`).
+/// A connected card's state as `SCardStatus` reports it (pcsclite.h `SCARD_ABSENT` … `SCARD_SPECIFIC`).
+public struct CardState: OptionSet, Sendable, Hashable {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+    public static let unknown = CardState(rawValue: 0x0001)
+    public static let absent = CardState(rawValue: 0x0002)
+    public static let present = CardState(rawValue: 0x0004)
+    public static let swallowed = CardState(rawValue: 0x0008)
+    public static let powered = CardState(rawValue: 0x0010)
+    public static let negotiable = CardState(rawValue: 0x0020)
+    public static let specific = CardState(rawValue: 0x0040)
+}
+
 public struct ReaderStateFlags: OptionSet, Sendable, Hashable, Codable {
     public var rawValue: UInt32
     public init(rawValue: UInt32) { self.rawValue = rawValue }
@@ -117,15 +130,29 @@ public actor SmartCardConnection: APDUTransport {
     public var activeProtocol: CardProtocols { CardProtocols(rawValue: UInt32(card.activeProtocol)) }
 
     /// `SCardTransmit` of one command APDU; returns the response with its status word.
+    ///
+    /// A reader whose card vanishes mid-command can report success with no bytes at all (vpcd
+    /// does); such an answer is not passed on as a response: `SCardStatus` is asked (for up to
+    /// 1 s, pcscd notices a removal on its next poll) and the removal is reported as
+    /// `SCARD_W_REMOVED_CARD`, anything else as `SCARD_F_COMM_ERROR`.
     /// - Throws: `PCSCError` (e.g. `SCARD_W_REMOVED_CARD` when the card was pulled, `SCARD_W_RESET_CARD`).
-    public func transmit(_ command: [UInt8]) throws -> [UInt8] {
-        try card.transmit(command)
+    public func transmit(_ command: [UInt8]) async throws -> [UInt8] {
+        let response = try card.transmit(command)
+        if response.count >= 2 { return response }
+        var stillThere = true
+        for attempt in 0..<10 {
+            // SCardStatus itself throws SCARD_W_REMOVED_CARD once pcscd has seen the removal.
+            let state = CardState(rawValue: try card.status().state & 0xFFFF)
+            if state.contains(.absent) || !state.contains(.present) { stillThere = false; break }
+            if attempt < 9 { try? await Task.sleep(for: .milliseconds(100)) }
+        }
+        throw PCSCError(stillThere ? .failureCommError : .warningRemovedCard, function: "SCardTransmit", reader: reader)
     }
 
     /// `SCardBeginTransaction` … `SCardEndTransaction`: `body` runs with the card to itself; the
     /// transaction always ends, with `disposition` (leave the card as it is by default), also when `body` throws.
     public func withTransaction<R: Sendable>(disposition: Disposition = .leave,
-                                             _ body: (isolated SmartCardConnection) async throws -> R) async throws -> R {
+                                             _ body: @Sendable (isolated SmartCardConnection) async throws -> R) async throws -> R {
         try card.beginTransaction()
         do {
             let result = try await body(self)
@@ -142,10 +169,11 @@ public actor SmartCardConnection: APDUTransport {
         try card.reconnect(shareMode: share.raw, protocols: DWORD(protocols.rawValue), initialization: reset.raw)
     }
 
-    /// `SCardStatus`: the card's ATR and state now.
-    public func status() throws(PCSCError) -> (flags: ReaderStateFlags, atr: [UInt8]) {
+    /// `SCardStatus`: the card's state (`SCARD_ABSENT` … `SCARD_SPECIFIC`) and ATR now.
+    /// - Throws: `PCSCError`, e.g. `SCARD_W_REMOVED_CARD` or `SCARD_W_RESET_CARD`.
+    public func status() throws(PCSCError) -> (state: CardState, atr: [UInt8]) {
         let s = try card.status()
-        return (ReaderStateFlags(rawValue: s.state & 0xFFFF), s.atr)
+        return (CardState(rawValue: s.state & 0xFFFF), s.atr)
     }
 
     /// `SCardDisconnect`. Further transmissions fail.

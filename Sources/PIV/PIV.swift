@@ -51,6 +51,7 @@ public enum PIV {
         case aes256 = 0x0C
         public var keyLength: Int { [.tripleDES: 24, .aes128: 16, .aes192: 24, .aes256: 32][self]! }
         public var blockSize: Int { self == .tripleDES ? 8 : 16 }
+        public var displayName: String { [.tripleDES: "3DES", .aes128: "AES-128", .aes192: "AES-192", .aes256: "AES-256"][self]! }
     }
 
     /// Data object identifiers (the BER-TLV tags of SP 800-73-4 Table 3).
@@ -100,6 +101,9 @@ public enum PIVError: Error, Hashable, Sendable, CustomStringConvertible, UserFa
     case blocked
     /// The management key was not accepted.
     case managementKeyRejected
+    /// The card's management key is of another algorithm than the one offered (6A86 on the
+    /// first GENERAL AUTHENTICATE to 9B).
+    case managementKeyAlgorithmMismatch(offered: PIV.ManagementKeyAlgorithm)
     /// A PIN or management key must be presented first (6982).
     case securityStatusNotSatisfied
     /// The object or key is not on the card (6A82 / 6A88).
@@ -118,6 +122,7 @@ public enum PIVError: Error, Hashable, Sendable, CustomStringConvertible, UserFa
         case .invalidPIN(let n): "wrong PIN, \(n) tries left"
         case .blocked: "PIN or PUK blocked"
         case .managementKeyRejected: "management key rejected"
+        case .managementKeyAlgorithmMismatch(let a): "the card's management key is not \(a)"
         case .securityStatusNotSatisfied: "security status not satisfied"
         case .notFound: "not found on the card"
         case .badSecretFormat: "PIN/PUK has the wrong length"
@@ -134,6 +139,8 @@ public enum PIVError: Error, Hashable, Sendable, CustomStringConvertible, UserFa
                           zhTW: n == 1 ? "PIN 碼錯誤，再錯一次卡片即鎖定。" : "PIN 碼錯誤，剩餘 \(n) 次機會。")
         case .blocked: LocalizedText(en: "The card's PIN is blocked.", zhTW: "卡片 PIN 碼已鎖定。")
         case .managementKeyRejected: LocalizedText(en: "The card rejected the management key.", zhTW: "卡片拒絕了管理金鑰。")
+        case .managementKeyAlgorithmMismatch(let a):
+            LocalizedText(en: "The card's management key is not a \(a.displayName) key.", zhTW: "卡片的管理金鑰不是 \(a.displayName) 金鑰。")
         case .securityStatusNotSatisfied: LocalizedText(en: "The card needs the PIN first.", zhTW: "卡片需要先驗證 PIN 碼。")
         case .notFound: LocalizedText(en: "The card has no such key or object.", zhTW: "卡片上沒有此金鑰或資料。")
         case .badSecretFormat: LocalizedText(en: "A PIN has 6 to 8 characters.", zhTW: "PIN 碼須為 6 至 8 個字元。")
@@ -148,6 +155,7 @@ public enum PIVError: Error, Hashable, Sendable, CustomStringConvertible, UserFa
         case .invalidPIN: LocalizedText(en: "Check the PIN. A blocked PIN can only be reset with the PUK at a branch counter.", zhTW: "請確認 PIN 碼。PIN 碼鎖定後只能至分公司櫃檯以 PUK 重設。")
         case .blocked: LocalizedText(en: "Take the card to a branch counter to unblock it with the PUK (`tokencert counter unlock`).", zhTW: "請攜卡至分公司櫃檯以 PUK 解鎖（`tokencert counter unlock`）。")
         case .managementKeyRejected: LocalizedText(en: "Use the card's management key (branch counters keep it); too many wrong keys may block the card.", zhTW: "請使用卡片的管理金鑰（由分公司櫃檯保管）；錯誤次數過多可能鎖卡。")
+        case .managementKeyAlgorithmMismatch: LocalizedText(en: "Give the key's algorithm with the key (3DES, AES-128, AES-192 or AES-256).", zhTW: "請同時指定管理金鑰的演算法（3DES、AES-128、AES-192 或 AES-256）。")
         case .securityStatusNotSatisfied: LocalizedText(en: "Enter the PIN when asked.", zhTW: "請依提示輸入 PIN 碼。")
         case .notFound: LocalizedText(en: "Apply for a certificate first, or insert the card that holds it.", zhTW: "請先申請憑證，或插入存放憑證的卡片。")
         case .badSecretFormat: LocalizedText(en: "Use 6 to 8 characters.", zhTW: "請使用 6 至 8 個字元。")

@@ -99,6 +99,7 @@ public actor PIVSession {
                                                        data: TLV.encode(0x7C, TLV.encode(0x80, [])), le: 256))
         guard first.status.isSuccess, let template = TLV.find(0x7C, in: first.data),
               let witness = TLV.find(0x80, in: template), witness.count == algorithm.blockSize else {
+            if first.status == .incorrectP1P2 { throw PIVError.managementKeyAlgorithmMismatch(offered: algorithm) }
             throw first.status == .securityStatusNotSatisfied || first.status == .authenticationMethodBlocked
                 ? PIVError.managementKeyRejected : PIVError.status(first.status, instruction: 0x87)
         }

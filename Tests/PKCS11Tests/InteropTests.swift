@@ -1,5 +1,6 @@
 import Foundation
 @testable import PKCS11
+import TestSupport
 import XCTest
 
 /// OpenSC's pkcs11-tool and OpenSSL as independent peers on the same SoftHSM token.

@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 @testable import PKCS11
+import TestSupport
 import XCTest
 
 final class KeyTests: XCTestCase {

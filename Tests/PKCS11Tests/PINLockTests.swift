@@ -1,5 +1,6 @@
 import Foundation
 @testable import PKCS11
+import TestSupport
 import XCTest
 
 /// A locked user PIN, as a real token reports it. SoftHSM 2.6 never locks (it only sets "count low"),

@@ -1,5 +1,6 @@
 import Foundation
 import PKCS11
+import TestSupport
 import XCTest
 
 /// One SoftHSM2 token directory per test run (a fresh temporary folder), one module instance per
@@ -60,54 +61,10 @@ enum SoftHSM {
     }
 }
 
-/// Runs a program and returns (status, stdout, stderr). Fails the test when the program is missing.
-@discardableResult
-func runTool(_ executable: String, _ arguments: [String], environment: [String: String] = [:],
-         stdin: Data? = nil, file: StaticString = #filePath, line: UInt = #line) throws -> (status: Int32, out: String, err: String) {
-    let process = Process()
-    let path = executable.hasPrefix("/") ? executable : (["/usr/bin/", "/usr/local/bin/", "/bin/"].map { $0 + executable }
-        .first { FileManager.default.isExecutableFile(atPath: $0) } ?? executable)
-    guard FileManager.default.isExecutableFile(atPath: path) else {
-        XCTFail("\(executable) is not installed: the README's test command installs it", file: file, line: line)
-        throw CocoaError(.fileNoSuchFile)
-    }
-    process.executableURL = URL(fileURLWithPath: path)
-    process.arguments = arguments
-    var env = ProcessInfo.processInfo.environment
-    env["SOFTHSM2_CONF"] = SoftHSM.confPath
-    for (k, v) in environment { env[k] = v }
-    process.environment = env
-    let out = Pipe(), err = Pipe(), inPipe = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    process.standardInput = inPipe
-    try process.run()
-    if let stdin { inPipe.fileHandleForWriting.write(stdin) }
-    try inPipe.fileHandleForWriting.close()
-    // Read both pipes concurrently so a full pipe cannot block the child.
-    let errBox = DataBox()
-    let group = DispatchGroup()
-    group.enter()
-    DispatchQueue.global().async {
-        errBox.data = err.fileHandleForReading.readDataToEndOfFile()
-        group.leave()
-    }
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    group.wait()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errBox.data, as: UTF8.self))
-}
-
 func hexString(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02x", $0) }.joined() }
 
 func temporaryFile(_ name: String, _ contents: [UInt8]) throws -> String {
     let path = SoftHSM.runDirectory + "/" + name
     try Data(contents).write(to: URL(fileURLWithPath: path))
     return path
-}
-
-
-/// Holds what a reader thread read; the DispatchGroup orders the write before the read.
-final class DataBox: @unchecked Sendable {
-    var data = Data()
 }

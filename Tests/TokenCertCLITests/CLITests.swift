@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// End-to-end runs of the built `tokencert` executable against SoftHSM tokens made by SoftHSM's and
@@ -149,39 +150,8 @@ final class CLITests: XCTestCase {
     }
 }
 
-/// Runs a program with extra environment; fails the test when it is missing (never skips).
+/// Runs a program with extra environment and without any TOKENCERT_PIN the test process may have.
 func exec(_ executable: String, _ arguments: [String], env extra: [String: String],
-          file: StaticString = #filePath, line: UInt = #line) throws -> (status: Int32, out: String, err: String) {
-    let path = executable.hasPrefix("/") ? executable
-        : (["/usr/bin/", "/usr/local/bin/", "/bin/"].map { $0 + executable }.first { FileManager.default.isExecutableFile(atPath: $0) } ?? executable)
-    guard FileManager.default.isExecutableFile(atPath: path) else {
-        XCTFail("\(executable) is missing: the README's test command installs and builds it", file: file, line: line)
-        throw CocoaError(.fileNoSuchFile)
-    }
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: path)
-    p.arguments = arguments
-    var env = ProcessInfo.processInfo.environment
-    env.removeValue(forKey: "TOKENCERT_PIN")
-    for (k, v) in extra { env[k] = v }
-    p.environment = env
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    p.standardInput = FileHandle.nullDevice
-    try p.run()
-    let errBox = DataBox()
-    let group = DispatchGroup()
-    group.enter()
-    DispatchQueue.global().async { errBox.data = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-    let outData = out.fileHandleForReading.readDataToEndOfFile()
-    group.wait()
-    p.waitUntilExit()
-    return (p.terminationStatus, String(decoding: outData, as: UTF8.self), String(decoding: errBox.data, as: UTF8.self))
-}
-
-
-/// Holds what a reader thread read; the DispatchGroup orders the write before the read.
-final class DataBox: @unchecked Sendable {
-    var data = Data()
+          file: StaticString = #filePath, line: UInt = #line) throws -> ToolResult {
+    try runTool(executable, arguments, environment: extra, unset: ["TOKENCERT_PIN"], file: file, line: line)
 }
