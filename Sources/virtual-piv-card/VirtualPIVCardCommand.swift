@@ -32,7 +32,7 @@ struct VirtualPIVCardCommand: AsyncParsableCommand {
     @Option(name: .customLong("state"), help: "JSON state file; created if missing.")
     var statePath: String?
 
-    @Option(help: "Pull the card when the N-th APDU arrives, before answering it.")
+    @Option(name: .customLong("pull-after-apdus"), help: "Pull the card when the N-th APDU arrives, before answering it.")
     var pullAfterAPDUs: Int?
 
     @Option(name: .customLong("pull-on-ins"), help: "Pull the card when a command with this INS (hex, e.g. 87) arrives.")
