@@ -71,6 +71,13 @@ struct PIVSignBench: AsyncParsableCommand {
             _ = try await piv.sign(message, slot: .authentication, algorithm: .eccP256)
             _ = try await session.sign(message, with: key)
         }
+        // APDUs the card received for one signature on each side.
+        var before = await card.apduCount
+        _ = try await piv.sign(message, slot: .authentication, algorithm: .eccP256)
+        let oursAPDUs = await card.apduCount - before
+        before = await card.apduCount
+        _ = try await session.sign(message, with: key)
+        let theirAPDUs = await card.apduCount - before
         for round in 0..<rounds {
             let a = { try await rate { _ = try await piv.sign(message, slot: .authentication, algorithm: .eccP256) } }
             let b = { try await rate { _ = try await session.sign(message, with: key) } }
@@ -88,6 +95,7 @@ struct PIVSignBench: AsyncParsableCommand {
             print("PIV signing on a virtual card in \(reader), \(ops) signatures × \(rounds) rounds, medians:")
             print(String(format: "  TokenCert PIV client %7.0f ops/s   OpenSC PKCS#11 %7.0f ops/s   ratio %.2f  (target ≥ 1.5)",
                          result.tokencertOpsPerSec, result.referenceOpsPerSec, result.ratio))
+            print("  APDUs per signature: TokenCert \(oursAPDUs), OpenSC \(theirAPDUs)")
         }
     }
 
