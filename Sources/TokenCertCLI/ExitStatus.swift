@@ -1,5 +1,7 @@
 import ArgumentParser
 import Localization
+import PCSC
+import PIV
 import PKCS11
 
 /// The documented exit codes of `tokencert` (README, "Exit codes"). Scripts rely on these numbers.
@@ -35,6 +37,26 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
         default: .failure
         }
     }
+
+    /// The class of a PC/SC error: no service, no reader, no card or a card pulled → 4.
+    public static func of(_ error: PCSCError) -> ExitStatus {
+        switch error.code {
+        case .noService, .serviceStopped, .noReadersAvailable, .unknownReader, .readerUnavailable,
+             .noSmartcard, .warningRemovedCard, .warningUnpoweredCard, .warningUnresponsiveCard:
+            .tokenMissing
+        case .invalidChv, .warningWrongChv, .warningChvBlocked: .pinProblem
+        default: .failure
+        }
+    }
+
+    /// The class of a PIV error: PIN wrong or blocked → 5, not a PIV card or nothing in the slot → 4.
+    public static func of(_ error: PIVError) -> ExitStatus {
+        switch error {
+        case .invalidPIN, .blocked, .securityStatusNotSatisfied, .badSecretFormat: .pinProblem
+        case .notPIVCard, .notFound: .tokenMissing
+        default: .failure
+        }
+    }
 }
 
 /// Prints a user-facing error on stderr in the chosen language and returns the exit code to throw.
@@ -42,6 +64,12 @@ func report(_ error: Error, language: Language) -> ExitCode {
     var stderr = StandardError()
     switch error {
     case let e as PKCS11Error:
+        print(e.userMessage(language), to: &stderr)
+        return ExitStatus.of(e).exitCode
+    case let e as PCSCError:
+        print(e.userMessage(language), to: &stderr)
+        return ExitStatus.of(e).exitCode
+    case let e as PIVError:
         print(e.userMessage(language), to: &stderr)
         return ExitStatus.of(e).exitCode
     case let e as CLIError:

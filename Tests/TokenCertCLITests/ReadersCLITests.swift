@@ -39,6 +39,19 @@ final class ReadersCLITests: XCTestCase {
         XCTAssertTrue(chinese.out.contains("讀卡機") && chinese.out.contains("已插入"), chinese.out)
     }
 
+    /// pcsc-lite's client library reads PCSCLITE_CSOCK_NAME: pointed at nothing, it finds no service,
+    /// as when pcscd is not running; that is "reader missing" (exit 4) with the remedy, in both languages.
+    func testNoPCSCServiceIsExit4WithTheRemedy() throws {
+        let nowhere = NSTemporaryDirectory() + "no-pcscd-\(UUID().uuidString.prefix(8)).comm"
+        let english = try runTool(CLITests.tokencert, ["readers", "--lang", "en"], environment: ["PCSCLITE_CSOCK_NAME": nowhere])
+        XCTAssertEqual(english.status, 4, english.err)
+        XCTAssertTrue(english.err.contains("pcscd") && english.err.contains("SCARD_E_NO_SERVICE"), english.err)
+        XCTAssertTrue(english.err.contains("systemctl start pcscd"), english.err)
+        let chinese = try runTool(CLITests.tokencert, ["readers", "--lang", "zh-TW"], environment: ["PCSCLITE_CSOCK_NAME": nowhere])
+        XCTAssertEqual(chinese.status, 4)
+        XCTAssertTrue(chinese.err.contains("pcscd") && chinese.err.unicodeScalars.contains { $0.value >= 0x4E00 }, chinese.err)
+    }
+
     /// `--watch --format json` prints one JSON object per event, at once, while it runs.
     func testWatchPrintsInsertAndRemoveEventsAsTheyHappen() async throws {
         let port = try VirtualReaders.ports()[1]
