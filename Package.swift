@@ -15,10 +15,14 @@ let package = Package(
         .library(name: "SmartCard", targets: ["SmartCard"]),
         .library(name: "PIV", targets: ["PIV"]),
         .library(name: "TokenCertCLI", targets: ["TokenCertCLI"]),
+        .library(name: "Domain", targets: ["Domain"]),
+        .library(name: "CertificateKit", targets: ["CertificateKit"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
     ],
     targets: [
         // System-library shims: a module map and a shim header each, nothing else.
@@ -47,6 +51,20 @@ let package = Package(
             name: "PIV",
             dependencies: [
                 "SmartCard", "Localization",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]),
+        // Taiwan domain types: ROC dates, national ID / unified business number, masking, securities
+        // accounts, the backup password and file-name rules. Pure Swift.
+        .target(name: "Domain", dependencies: ["Localization"]),
+        // X.509/CSR via swift-certificates with token keys as CustomPrivateKey, PKCS#12 and CMS via
+        // OpenSSL 3, removable drives for backups.
+        .target(
+            name: "CertificateKit",
+            dependencies: [
+                "COpenSSL", "Domain", "Localization", "PKCS11", "PIV",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]),
@@ -84,6 +102,15 @@ let package = Package(
         .testTarget(name: "PCSCTests", dependencies: ["PCSC", "SmartCard", "VirtualCard", "TestSupport"]),
         .testTarget(name: "PIVTests", dependencies: ["PIV", "PCSC", "SmartCard", "VirtualCard", "TestSupport"]),
         .testTarget(name: "VirtualCardTests", dependencies: ["VirtualCard"]),
+        .testTarget(name: "DomainTests", dependencies: ["Domain"]),
+        .testTarget(
+            name: "CertificateKitTests",
+            dependencies: [
+                "CertificateKit", "Domain", "PKCS11", "PIV", "PCSC", "VirtualCard", "TestSupport",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
         .testTarget(
             name: "TokenCertCLITests",
             dependencies: ["TokenCertCLI", "PKCS11", "PCSC", "VirtualCard", "TestSupport"]),

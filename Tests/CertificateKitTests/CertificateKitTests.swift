@@ -1,0 +1,8 @@
+import CertificateKit
+import XCTest
+
+final class CertificateKitTests: XCTestCase {
+    func testModuleLoads() {
+        XCTAssertNotNil(CertificateKit.self)
+    }
+}
