@@ -115,7 +115,7 @@ let package = Package(
             name: "TokenCertCLITests",
             dependencies: ["TokenCertCLI", "PKCS11", "PCSC", "VirtualCard", "TestSupport"]),
         // Shared by the test targets: running tools, the test pcscd's virtual readers.
-        .target(name: "TestSupport", dependencies: ["PCSC", "VirtualCard"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["PCSC", "PKCS11", "VirtualCard"], path: "Tests/TestSupport"),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,3 +1,4 @@
+import TestSupport
 import Foundation
 @testable import PKCS11
 import XCTest

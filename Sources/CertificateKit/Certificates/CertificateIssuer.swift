@@ -1,0 +1,126 @@
+import Crypto
+import Domain
+import Foundation
+import SwiftASN1
+import X509
+
+/// Issues X.509 certificates signed by a CA key that may live on a token (`TokenPrivateKey`) or in
+/// software. The RA uses it for customers' certificates; tests use it to make CAs and signers.
+public struct CertificateIssuer: Sendable {
+    public let caCertificate: Certificate
+    public let caKey: TokenPrivateKey
+
+    public init(caCertificate: Certificate, caKey: TokenPrivateKey) {
+        self.caCertificate = caCertificate
+        self.caKey = caKey
+    }
+
+    /// What a customer's order-signing certificate gets: key usage digitalSignature + nonRepudiation
+    /// (critical), extended key usage clientAuth + emailProtection, basic constraints CA:false,
+    /// subject and authority key identifiers, and a CRL distribution point when given.
+    public struct Profile: Sendable, Hashable {
+        public var crlDistributionPoint: String?
+        public init(crlDistributionPoint: String? = nil) { self.crlDistributionPoint = crlDistributionPoint }
+    }
+
+    /// Signs a certificate for `publicKey` (asynchronously: the CA key may be on a token).
+    /// - Throws: the CA signer's errors, `SigningError`.
+    public func issue(publicKey: Certificate.PublicKey, subject: DistinguishedName, serialNumber: Certificate.SerialNumber = CertificateIssuer.randomSerialNumber(),
+                      notBefore: Date, notAfter: Date, profile: Profile = Profile()) async throws -> Certificate {
+        let authorityKeyID = try caCertificate.extensions.subjectKeyIdentifier?.keyIdentifier
+            ?? Self.keyIdentifier(caCertificate.publicKey)[...]
+        let extensions = try Certificate.Extensions {
+            Critical(BasicConstraints.notCertificateAuthority)
+            Critical(KeyUsage(digitalSignature: true, nonRepudiation: true))
+            try ExtendedKeyUsage([.clientAuth, .emailProtection])
+            SubjectKeyIdentifier(keyIdentifier: Self.keyIdentifier(publicKey)[...])
+            AuthorityKeyIdentifier(keyIdentifier: authorityKeyID)
+            if let url = profile.crlDistributionPoint {
+                Self.crlDistributionPoint(url)
+            }
+        }
+        return try await Certificate(
+            version: .v3, serialNumber: serialNumber, publicKey: publicKey,
+            notValidBefore: notBefore, notValidAfter: notAfter,
+            issuer: caCertificate.subject, subject: subject,
+            signatureAlgorithm: caKey.defaultSignatureAlgorithm, extensions: extensions,
+            issuerAsyncPrivateKey: Certificate.PrivateKey(caKey))
+    }
+
+    /// A self-signed CA certificate (basic constraints CA:true, pathlen 0; keyCertSign + cRLSign).
+    public static func selfSignedCA(subject: DistinguishedName, key: TokenPrivateKey, notBefore: Date, notAfter: Date,
+                                    serialNumber: Certificate.SerialNumber = randomSerialNumber()) async throws -> Certificate {
+        let extensions = try Certificate.Extensions {
+            Critical(BasicConstraints.isCertificateAuthority(maxPathLength: 0))
+            Critical(KeyUsage(keyCertSign: true, cRLSign: true))
+            SubjectKeyIdentifier(keyIdentifier: keyIdentifier(key.publicKey)[...])
+        }
+        return try await Certificate(
+            version: .v3, serialNumber: serialNumber, publicKey: key.publicKey,
+            notValidBefore: notBefore, notValidAfter: notAfter, issuer: subject, subject: subject,
+            signatureAlgorithm: key.defaultSignatureAlgorithm, extensions: extensions,
+            issuerAsyncPrivateKey: Certificate.PrivateKey(key))
+    }
+
+    /// The CRL distribution points extension (2.5.29.31) with one URI: SEQUENCE OF DistributionPoint
+    /// { distributionPoint [0] { fullName [0] { uniformResourceIdentifier [6] IA5String } } }.
+    static func crlDistributionPoint(_ url: String) -> Certificate.Extension {
+        let uri = DERBytes.tlv(0x86, Array(url.utf8))
+        let value = DERBytes.tlv(0x30, DERBytes.tlv(0x30, DERBytes.tlv(0xA0, DERBytes.tlv(0xA0, uri))))
+        return Certificate.Extension(oid: [2, 5, 29, 31], critical: false, value: value[...])
+    }
+
+    /// 128 random bits, positive (top bit clear) and never zero — RFC 5280 allows up to 20 octets.
+    public static func randomSerialNumber() -> Certificate.SerialNumber {
+        var bytes = [UInt8](repeating: 0, count: 16)
+        var rng = SystemRandomNumberGenerator()
+        repeat {
+            for i in bytes.indices { bytes[i] = rng.next() }
+            bytes[0] &= 0x7F
+        } while bytes[0] == 0
+        return Certificate.SerialNumber(bytes: bytes[...])
+    }
+
+    /// The RFC 5280 §4.2.1.2 method 1 key identifier: SHA-1 of the subjectPublicKey bits.
+    public static func keyIdentifier(_ key: Certificate.PublicKey) -> [UInt8] {
+        Array(Insecure.SHA1.hash(data: key.subjectPublicKeyInfoBytes.bitString))
+    }
+
+    /// The end of a validity period: 23:59:59 Asia/Taipei on the last day, `years` after `start`
+    /// (the day before the anniversary, so a 1-year certificate issued on 2026-03-10 ends on
+    /// 2027-03-09 23:59:59 Taipei).
+    public static func validityEnd(from start: Date, years: Int = 1) -> Date {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = Domain.taipei
+        let startDay = calendar.startOfDay(for: start)
+        let anniversary = calendar.date(byAdding: .year, value: years, to: startDay)!
+        return anniversary.addingTimeInterval(-1)
+    }
+}
+
+extension Certificate.PublicKey {
+    /// The DER SubjectPublicKeyInfo, whole and split.
+    var subjectPublicKeyInfoBytes: (der: [UInt8], bitString: [UInt8]) {
+        var serializer = DER.Serializer()
+        try! serializer.serialize(self)
+        let der = serializer.serializedBytes
+        // SubjectPublicKeyInfo ::= SEQUENCE { algorithm AlgorithmIdentifier, subjectPublicKey BIT STRING }
+        guard let node = try? DER.parse(der), case .constructed(let children) = node.content else { return (der, der) }
+        var last: ASN1Node?
+        for child in children { last = child }
+        guard let bits = last, case .primitive(let content) = bits.content, content.count > 1 else { return (der, der) }
+        return (der, Array(content.dropFirst()))  // drop the unused-bits octet
+    }
+
+    /// DER SubjectPublicKeyInfo.
+    public var derSubjectPublicKeyInfo: [UInt8] { subjectPublicKeyInfoBytes.der }
+}
+
+extension Certificate {
+    /// DER of the certificate.
+    public var derBytes: [UInt8] {
+        var serializer = DER.Serializer()
+        try! serializer.serialize(self)
+        return serializer.serializedBytes
+    }
+}

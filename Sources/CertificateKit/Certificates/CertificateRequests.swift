@@ -1,0 +1,56 @@
+import Foundation
+import SwiftASN1
+import X509
+
+/// PKCS#10 certificate signing requests signed on the token.
+public enum CertificateRequests {
+    /// Builds and signs a CSR with `key` (asynchronously: the token signs). It requests the
+    /// extensions an order-signing certificate needs — key usage digitalSignature + nonRepudiation —
+    /// in an extensionRequest attribute (the RA decides what it grants).
+    /// - Parameter algorithm: defaults to the key's first scheme (RSA PKCS#1 v1.5 SHA-256 for RSA).
+    /// - Throws: the signer's errors (`PKCS11Error`, `PIVError`, `PCSCError`), `SigningError`.
+    public static func make(subject: SubscriberSubject, key: TokenPrivateKey,
+                            algorithm: SigningAlgorithm? = nil) async throws -> CertificateSigningRequest {
+        let extensions = try Certificate.Extensions {
+            Critical(KeyUsage(digitalSignature: true, nonRepudiation: true))
+        }
+        let attributes = try CertificateSigningRequest.Attributes([.init(ExtensionRequest(extensions: extensions))])
+        let scheme = algorithm?.certificateAlgorithm ?? key.defaultSignatureAlgorithm
+        return try await CertificateSigningRequest(
+            version: .v1, subject: try subject.distinguishedName(),
+            asyncPrivateKey: Certificate.PrivateKey(key), attributes: attributes, signatureAlgorithm: scheme)
+    }
+
+    /// DER of a CSR.
+    public static func der(_ csr: CertificateSigningRequest) throws -> [UInt8] {
+        var serializer = DER.Serializer()
+        try serializer.serialize(csr)
+        return serializer.serializedBytes
+    }
+
+    /// PEM ("CERTIFICATE REQUEST") of a CSR.
+    public static func pem(_ csr: CertificateSigningRequest) throws -> String {
+        try csr.serializeAsPEM().pemString
+    }
+
+    /// Parses a CSR from PEM or DER and checks its self-signature (proof that the requester holds
+    /// the private key).
+    /// - Throws: `CertificateKitError.malformed` when it does not parse, `.badSignature` when the
+    ///   signature does not verify.
+    public static func parseAndVerify(_ bytes: [UInt8]) throws -> CertificateSigningRequest {
+        let csr: CertificateSigningRequest
+        do {
+            if let text = String(bytes: bytes, encoding: .utf8), text.contains("-----BEGIN") {
+                csr = try CertificateSigningRequest(pemEncoded: text)
+            } else {
+                csr = try CertificateSigningRequest(derEncoded: bytes)
+            }
+        } catch {
+            throw CertificateKitError(.malformed("certificate request: \(error)"))
+        }
+        guard csr.publicKey.isValidSignature(csr.signature, for: csr) else {
+            throw CertificateKitError(.badSignature("the certificate request's self-signature"))
+        }
+        return csr
+    }
+}
