@@ -2,10 +2,10 @@
 # Sourced, not run.
 
 # Build: Swift's own toolchain plus these C headers. Run: the token middleware and the peers the tests
-# check our output with (OpenSSL, OpenSC's pkcs11-tool).
+# check our output with (OpenSSL, OpenSC's tools, yubico-piv-tool, NSS's pk12util, GnuTLS's certtool).
 TOKENCERT_PACKAGES=(
   libp11-kit-dev p11-kit libpcsclite-dev libssl-dev openssl
-  softhsm2 opensc opensc-pkcs11 pcscd vsmartcard-vpcd yubico-piv-tool
+  softhsm2 opensc opensc-pkcs11 pcscd vsmartcard-vpcd yubico-piv-tool libnss3-tools gnutls-bin
   gcc libc6-dev pkg-config iproute2 procps
 )
 
