@@ -216,20 +216,16 @@ public struct OrderSignatureVerifier: Sendable {
 
 extension Date {
     init(_ time: UTCTime) {
-        var c = DateComponents()
-        c.year = time.year; c.month = time.month; c.day = time.day
-        c.hour = time.hours; c.minute = time.minutes; c.second = time.seconds
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "UTC")!
-        self = calendar.date(from: c)!
+        self = Date.utc(time.year, time.month, time.day, time.hours, time.minutes, time.seconds)
     }
 
     init(_ time: GeneralizedTime) {
-        var c = DateComponents()
-        c.year = time.year; c.month = time.month; c.day = time.day
-        c.hour = time.hours; c.minute = time.minutes; c.second = time.seconds
+        self = Date.utc(time.year, time.month, time.day, time.hours, time.minutes, time.seconds)
+    }
+
+    private static func utc(_ year: Int, _ month: Int, _ day: Int, _ hour: Int, _ minute: Int, _ second: Int) -> Date {
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = TimeZone(identifier: "UTC")!
-        self = calendar.date(from: c)!
+        return calendar.date(from: DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: second))!
     }
 }
