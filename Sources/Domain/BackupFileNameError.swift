@@ -15,6 +15,7 @@ public enum BackupFileNameError: Error, Hashable, Sendable, CustomStringConverti
     /// The export time is outside the years a file name can carry (1912–2910 in Asia/Taipei).
     case exportDateOutOfRange
 
+    /// A short English description, for logs.
     public var description: String {
         switch self {
         case .notPFX: "not a .pfx file name"
@@ -26,6 +27,7 @@ public enum BackupFileNameError: Error, Hashable, Sendable, CustomStringConverti
         }
     }
 
+    /// What went wrong, in Traditional Chinese and English.
     public var summary: LocalizedText {
         switch self {
         case .notPFX:
@@ -39,6 +41,7 @@ public enum BackupFileNameError: Error, Hashable, Sendable, CustomStringConverti
         }
     }
 
+    /// What to do about it, in Traditional Chinese and English.
     public var remedy: LocalizedText? {
         switch self {
         case .notPFX, .unrecognizedPattern, .invalidHolder, .invalidBroker, .invalidDate:

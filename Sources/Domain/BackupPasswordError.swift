@@ -18,6 +18,7 @@ public enum BackupPasswordError: Error, Hashable, Sendable, CustomStringConverti
     /// The digits of the customer's birth date (or company registration date) are inside the password.
     case containsBirthDate
 
+    /// A short English description, for logs.
     public var description: String {
         switch self {
         case .tooShort: "backup password shorter than 4 characters"
@@ -28,6 +29,7 @@ public enum BackupPasswordError: Error, Hashable, Sendable, CustomStringConverti
         }
     }
 
+    /// What went wrong, in Traditional Chinese and English.
     public var summary: LocalizedText {
         switch self {
         case .tooShort:
@@ -48,6 +50,7 @@ public enum BackupPasswordError: Error, Hashable, Sendable, CustomStringConverti
         }
     }
 
+    /// What to do about it, in Traditional Chinese and English.
     public var remedy: LocalizedText? {
         switch self {
         case .tooShort, .tooLong:

@@ -9,6 +9,7 @@ public enum BrokerCodeError: Error, Hashable, Sendable, CustomStringConvertible,
     /// A character other than ASCII letters and digits.
     case invalidCharacters
 
+    /// A short English description, for logs.
     public var description: String {
         switch self {
         case .empty: "no broker code given"
@@ -17,6 +18,7 @@ public enum BrokerCodeError: Error, Hashable, Sendable, CustomStringConvertible,
         }
     }
 
+    /// What went wrong, in Traditional Chinese and English.
     public var summary: LocalizedText {
         switch self {
         case .empty: LocalizedText(en: "No broker code is set.", zhTW: "未設定券商代碼。")
@@ -26,6 +28,7 @@ public enum BrokerCodeError: Error, Hashable, Sendable, CustomStringConvertible,
         }
     }
 
+    /// What to do about it, in Traditional Chinese and English.
     public var remedy: LocalizedText? {
         LocalizedText(en: "Set a broker code of 1 to 10 letters or digits in the RA policy, for example TCFHCSEC.",
                       zhTW: "請於 RA 政策設定 1 至 10 碼英文字母或數字的券商代碼，例如 TCFHCSEC。")

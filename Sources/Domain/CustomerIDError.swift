@@ -13,6 +13,7 @@ public enum CustomerIDError: Error, Hashable, Sendable, CustomStringConvertible,
     /// Shaped like a company's number (digits only) but not a valid one.
     case unifiedBusinessNumber(UnifiedBusinessNumberError)
 
+    /// A short English description, for logs.
     public var description: String {
         switch self {
         case .empty: "no ID number given"
@@ -22,6 +23,7 @@ public enum CustomerIDError: Error, Hashable, Sendable, CustomStringConvertible,
         }
     }
 
+    /// What went wrong, in Traditional Chinese and English.
     public var summary: LocalizedText {
         switch self {
         case .empty:
@@ -34,6 +36,7 @@ public enum CustomerIDError: Error, Hashable, Sendable, CustomStringConvertible,
         }
     }
 
+    /// What to do about it, in Traditional Chinese and English.
     public var remedy: LocalizedText? {
         switch self {
         case .empty, .unrecognizedShape:

@@ -17,6 +17,7 @@ public enum NationalIDError: Error, Hashable, Sendable, CustomStringConvertible,
     /// The check digit (the last one) does not match the others: a typing mistake.
     case badCheckDigit
 
+    /// A short English description, for logs.
     public var description: String {
         switch self {
         case .empty: "no ID number given"
@@ -28,6 +29,7 @@ public enum NationalIDError: Error, Hashable, Sendable, CustomStringConvertible,
         }
     }
 
+    /// What went wrong, in Traditional Chinese and English.
     public var summary: LocalizedText {
         switch self {
         case .empty:
@@ -48,6 +50,7 @@ public enum NationalIDError: Error, Hashable, Sendable, CustomStringConvertible,
         }
     }
 
+    /// What to do about it, in Traditional Chinese and English.
     public var remedy: LocalizedText? {
         LocalizedText(en: "Check the ID number on the ID card or resident certificate and enter it again, for example A123456789.",
                       zhTW: "請對照身分證或居留證重新輸入，例如 A123456789。")

@@ -168,6 +168,7 @@ public struct ROCDate: Sendable, Hashable, Comparable, Codable, CustomStringConv
 
     // MARK: Comparable, Codable
 
+    /// Earlier days first.
     public static func < (lhs: ROCDate, rhs: ROCDate) -> Bool {
         (lhs.year, lhs.month, lhs.day) < (rhs.year, rhs.month, rhs.day)
     }

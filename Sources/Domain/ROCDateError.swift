@@ -24,6 +24,7 @@ public enum ROCDateError: Error, Hashable, Sendable, CustomStringConvertible, Us
     /// Date components lacked a year, month or day, or named a calendar other than Gregorian/ROC.
     case unusableComponents
 
+    /// A short English description, for logs.
     public var description: String {
         switch self {
         case .empty: "no date given"
@@ -39,6 +40,7 @@ public enum ROCDateError: Error, Hashable, Sendable, CustomStringConvertible, Us
         }
     }
 
+    /// What went wrong, in Traditional Chinese and English.
     public var summary: LocalizedText {
         switch self {
         case .empty:
@@ -68,6 +70,7 @@ public enum ROCDateError: Error, Hashable, Sendable, CustomStringConvertible, Us
         }
     }
 
+    /// What to do about it, in Traditional Chinese and English.
     public var remedy: LocalizedText? {
         switch self {
         case .empty, .unrecognizedFormat, .ambiguousCompactDigits:

@@ -11,6 +11,7 @@ public enum SecuritiesAccountError: Error, Hashable, Sendable, CustomStringConve
     /// A separator somewhere else than between the 4-digit branch code and the 7-digit account.
     case misplacedSeparator
 
+    /// A short English description, for logs.
     public var description: String {
         switch self {
         case .empty: "no securities account given"
@@ -20,6 +21,7 @@ public enum SecuritiesAccountError: Error, Hashable, Sendable, CustomStringConve
         }
     }
 
+    /// What went wrong, in Traditional Chinese and English.
     public var summary: LocalizedText {
         switch self {
         case .empty:
@@ -34,6 +36,7 @@ public enum SecuritiesAccountError: Error, Hashable, Sendable, CustomStringConve
         }
     }
 
+    /// What to do about it, in Traditional Chinese and English.
     public var remedy: LocalizedText? {
         LocalizedText(en: "Enter the branch code and account as on the passbook, for example 1020-1234567.",
                       zhTW: "請依存摺上的分公司代號與帳號輸入，例如 1020-1234567。")

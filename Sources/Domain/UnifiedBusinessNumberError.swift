@@ -11,6 +11,7 @@ public enum UnifiedBusinessNumberError: Error, Hashable, Sendable, CustomStringC
     /// The check does not add up: a typing mistake.
     case badCheckDigit
 
+    /// A short English description, for logs.
     public var description: String {
         switch self {
         case .empty: "no unified business number given"
@@ -20,6 +21,7 @@ public enum UnifiedBusinessNumberError: Error, Hashable, Sendable, CustomStringC
         }
     }
 
+    /// What went wrong, in Traditional Chinese and English.
     public var summary: LocalizedText {
         switch self {
         case .empty:
@@ -35,6 +37,7 @@ public enum UnifiedBusinessNumberError: Error, Hashable, Sendable, CustomStringC
         }
     }
 
+    /// What to do about it, in Traditional Chinese and English.
     public var remedy: LocalizedText? {
         LocalizedText(en: "Check the number on the company's registration and enter it again.",
                       zhTW: "請對照公司登記資料重新輸入。")
