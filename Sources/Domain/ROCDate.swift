@@ -52,7 +52,8 @@ public struct ROCDate: Sendable, Hashable, Comparable, Codable, CustomStringConv
     /// The day that `date` falls on in Asia/Taipei (23:30 UTC is already the next day there).
     ///
     /// - Throws: ``ROCDateError/beforeROCEra`` before 1912-01-01 (Taipei),
-    ///   ``ROCDateError/yearTooLarge`` after 2910.
+    ///   ``ROCDateError/yearTooLarge`` after 2910, ``ROCDateError/unusableComponents`` if the
+    ///   calendar cannot split the instant into a day.
     public init(date: Date) throws(ROCDateError) {
         let parts = Domain.taipeiCalendar.dateComponents([.era, .year, .month, .day], from: date)
         guard let era = parts.era, let year = parts.year, let month = parts.month, let day = parts.day else {
