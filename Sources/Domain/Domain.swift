@@ -5,4 +5,12 @@ import Foundation
 public enum Domain {
     /// Asia/Taipei, the zone every date shown to customers is in.
     public static let taipei = TimeZone(identifier: "Asia/Taipei")!
+
+    /// The proleptic Gregorian calendar in Asia/Taipei: the calendar every day of this module is
+    /// counted in (ROC dates only renumber its years).
+    public static let taipeiCalendar: Calendar = {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = taipei
+        return calendar
+    }()
 }
