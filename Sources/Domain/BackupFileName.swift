@@ -1,8 +1,9 @@
 import Foundation
 
 /// The name of a `.pfx` backup: `{ID}-{BROKER}({yyyy-MM-dd}).pfx`, the date being the day of the
-/// export in Asia/Taipei — `P100254XXX-TCFHCSEC(2022-05-05).pfx`, or with the whole ID
-/// `A123456789-TCFHCSEC(2021-01-21).pfx` (see ``IDStyle``). A copy that must not overwrite an
+/// export in Asia/Taipei — `A123456789-TCFHCSEC(2021-01-21).pfx` by default (the rule), or with
+/// the ID masked as the broker app's screenshots show it, `P100254XXX-TCFHCSEC(2022-05-05).pfx`
+/// (``IDStyle/masked``, for a drive other people may see). A copy that must not overwrite an
 /// earlier file gets ` (2)`, ` (3)`… before the extension (``avoiding(_:)``).
 ///
 /// Every name made is safe on FAT and exFAT drives (``isFATSafe(_:)``): letters, digits, `-`,
@@ -23,7 +24,7 @@ public struct BackupFileName: Sendable, Hashable, CustomStringConvertible {
     public let copyNumber: Int?
 
     /// The name of a backup exported on `exportDate`.
-    public init(customerID: CustomerID, broker: BrokerCode, exportDate: ROCDate, idStyle: IDStyle = .masked) {
+    public init(customerID: CustomerID, broker: BrokerCode, exportDate: ROCDate, idStyle: IDStyle = .full) {
         self.holder = idStyle == .full ? .customer(customerID) : Holder.masked(customerID)
         self.broker = broker
         self.exportDate = exportDate
@@ -34,7 +35,7 @@ public struct BackupFileName: Sendable, Hashable, CustomStringConvertible {
     /// Asia/Taipei (2022-05-04 23:30 UTC is 2022-05-05 there).
     ///
     /// - Throws: ``BackupFileNameError/exportDateOutOfRange`` before 1912 or after 2910.
-    public init(customerID: CustomerID, broker: BrokerCode, exportedAt: Date, idStyle: IDStyle = .masked)
+    public init(customerID: CustomerID, broker: BrokerCode, exportedAt: Date, idStyle: IDStyle = .full)
         throws(BackupFileNameError)
     {
         let day: ROCDate

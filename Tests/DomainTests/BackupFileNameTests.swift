@@ -9,7 +9,8 @@ final class BackupFileNameTests: XCTestCase {
     private let iso = ISO8601DateFormatter()
 
     func testMaskedNameAsTheBrokerAppProposesIt() throws {
-        let name = BackupFileName(customerID: customer, broker: broker, exportDate: try ROCDate.parseGregorian("2022-05-05"))
+        let name = BackupFileName(customerID: customer, broker: broker, exportDate: try ROCDate.parseGregorian("2022-05-05"),
+                                  idStyle: .masked)
         XCTAssertEqual(name.fileName, "P100254XXX-TCFHCSEC(2022-05-05).pfx")
         XCTAssertEqual("\(name)", name.fileName)
         XCTAssertEqual(name.holder, .masked("P100254XXX"))
@@ -17,23 +18,23 @@ final class BackupFileNameTests: XCTestCase {
     }
 
     func testFullNameAsTheImportExampleShowsIt() throws {
-        let name = BackupFileName(customerID: sample, broker: broker, exportDate: try ROCDate.parseGregorian("2021-01-21"),
-                                  idStyle: .full)
-        XCTAssertEqual(name.fileName, "A123456789-TCFHCSEC(2021-01-21).pfx")
+        let name = BackupFileName(customerID: sample, broker: broker, exportDate: try ROCDate.parseGregorian("2021-01-21"))
+        XCTAssertEqual(name.fileName, "A123456789-TCFHCSEC(2021-01-21).pfx", "the whole ID by default: {ID}-{BROKER}({yyyy-MM-dd}).pfx")
         XCTAssertEqual(name.holder, .customer(sample))
     }
 
     func testCompany() throws {
         let company = try CustomerID("22099131")
         let day = try ROCDate.parse("113/3/9")
-        XCTAssertEqual(BackupFileName(customerID: company, broker: broker, exportDate: day).fileName, "22099XXX-TCFHCSEC(2024-03-09).pfx")
-        XCTAssertEqual(BackupFileName(customerID: company, broker: broker, exportDate: day, idStyle: .full).fileName,
+        XCTAssertEqual(BackupFileName(customerID: company, broker: broker, exportDate: day, idStyle: .masked).fileName,
+                       "22099XXX-TCFHCSEC(2024-03-09).pfx")
+        XCTAssertEqual(BackupFileName(customerID: company, broker: broker, exportDate: day).fileName,
                        "22099131-TCFHCSEC(2024-03-09).pfx")
     }
 
     func testExportDayIsTakenInTaipei() throws {
         func name(_ instant: String) throws -> String {
-            try BackupFileName(customerID: customer, broker: broker, exportedAt: iso.date(from: instant)!).fileName
+            try BackupFileName(customerID: customer, broker: broker, exportedAt: iso.date(from: instant)!, idStyle: .masked).fileName
         }
         XCTAssertEqual(try name("2022-05-04T23:30:00Z"), "P100254XXX-TCFHCSEC(2022-05-05).pfx")  // 07:30 in Taipei
         XCTAssertEqual(try name("2022-05-04T15:59:59Z"), "P100254XXX-TCFHCSEC(2022-05-04).pfx")
@@ -43,7 +44,8 @@ final class BackupFileNameTests: XCTestCase {
     }
 
     func testAvoidingExistingNames() throws {
-        let name = BackupFileName(customerID: customer, broker: broker, exportDate: try ROCDate.parseGregorian("2022-05-05"))
+        let name = BackupFileName(customerID: customer, broker: broker, exportDate: try ROCDate.parseGregorian("2022-05-05"),
+                                  idStyle: .masked)
         XCTAssertEqual(name.avoiding([]).fileName, name.fileName)
         XCTAssertEqual(name.avoiding(["other.pfx"]).fileName, name.fileName)
         let taken = ["p100254xxx-tcfhcsec(2022-05-05).PFX"]  // FAT compares without case
