@@ -6,6 +6,7 @@
 #include <openssl/pkcs12.h>
 #include <openssl/cms.h>
 #include <openssl/provider.h>
+#include <openssl/proverr.h>
 // The virtual PIV card's chip: key generation, raw RSA, ECDSA/ECDH, block ciphers, key import.
 #include <openssl/rand.h>
 #include <openssl/rsa.h>
