@@ -39,16 +39,9 @@ enum CMSVerification {
         }
     }
 
+    /// The queue's entries as text (`OpenSSLErrorQueue`, oldest first), the queue left empty.
     static func drainErrors() -> [String] {
-        var reasons: [String] = []
-        while true {
-            let code = ERR_get_error()
-            if code == 0 { break }
-            var buffer = [CChar](repeating: 0, count: 256)
-            ERR_error_string_n(code, &buffer, buffer.count)
-            reasons.append(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))
-        }
-        return reasons
+        OpenSSLErrorQueue.drain().map(\.text)
     }
 
     /// Checks the signature over the content (detached: `content` given) and returns the signer's certificate.
