@@ -6,7 +6,7 @@ import XCTest
 
 /// A made-up `/sys`, `/proc` and `/run/udev/data` in a temporary folder, laid out as the kernel and udev
 /// lay out the real ones (relative `dev/block` links into `devices/…`, partitions inside their disk).
-private struct FakeSystem {
+struct FakeSystem {
     let base: URL
 
     init() throws {
