@@ -89,7 +89,7 @@ let package = Package(
         .executableTarget(
             name: "tokencert-bench",
             dependencies: [
-                "PKCS11", "PCSC", "PIV", "VirtualCard",
+                "PKCS11", "PCSC", "PIV", "VirtualCard", "CertificateKit",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
