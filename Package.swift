@@ -71,9 +71,10 @@ let package = Package(
         .target(
             name: "TokenCertCLI",
             dependencies: [
-                "PKCS11", "PCSC", "PIV", "SmartCard", "Localization",
+                "PKCS11", "PCSC", "PIV", "SmartCard", "Localization", "CertificateKit", "Domain", "VirtualCard",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
             ]),
         .executableTarget(name: "tokencert", dependencies: ["TokenCertCLI"]),
 

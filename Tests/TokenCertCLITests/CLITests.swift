@@ -132,6 +132,27 @@ final class CLITests: XCTestCase {
         let json = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [String: Any]
         XCTAssertEqual(json["ok"] as? Bool, true)
         XCTAssertEqual((json["steps"] as? [Any])?.count, 2)
+        let certificates = try XCTUnwrap(json["certificates"] as? [[String: Any]])
+        XCTAssertEqual(certificates.count, 1, "the certificate walk on the token key")
+        XCTAssertEqual(certificates.first?["orderSignatureVerified"] as? Bool, true)
+        XCTAssertEqual(certificates.first?["refusedAfterRevocation"] as? String, "The signer's certificate has been revoked.")
+        XCTAssertTrue((certificates.first?["keyLocation"] as? String)?.contains("pkcs11:") == true)
+    }
+
+    /// The demo with the virtual PIV card in the test pcscd's first vpcd reader, in Chinese.
+    func testDemoWithTheVirtualCard() throws {
+        let port = try VirtualReaders.ports()[0]
+        let reader = try VirtualReaders.readerName(port: port)
+        let dir = NSTemporaryDirectory() + "tokencert-demo-card-\(UUID().uuidString.prefix(8))"
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try exec(Self.tokencert, ["demo", "--work-dir", dir, "--lang", "zh-TW", "--piv-port", "\(port)", "--piv-reader", reader], env: [:])
+        XCTAssertEqual(r.status, 0, r.out + r.err)
+        XCTAssertTrue(r.out.contains("虛擬 PIV 卡已插入 \(reader)"), r.out)
+        XCTAssertTrue(r.out.contains("槽位 9C"), r.out)
+        XCTAssertEqual(r.out.components(separatedBy: "同一份簽章遭拒").count - 1, 2, "revocation refused on the token and on the card")
+        XCTAssertTrue(r.out.contains("示範完成"), r.out)
+        let lone = try exec(Self.tokencert, ["demo", "--piv-port", "\(port)"], env: [:])
+        XCTAssertEqual(lone.status, 64, "--piv-port without --piv-reader is bad input: \(lone.err)")
     }
 
     func testDemoAndTokensThroughP11KitProxy() throws {

@@ -1,23 +1,34 @@
 import ArgumentParser
+import CertificateKit
 import Crypto
 import Foundation
 import Localization
 import PKCS11
 
-/// `tokencert demo`: the main job on embedded defaults. For now: a throwaway SoftHSM token, key
-/// generation on it, signatures checked on and off the token, and the token table.
+/// `tokencert demo`: the main job on embedded defaults. A throwaway SoftHSM token (key generation,
+/// signatures checked on and off the token), the certificate walk on its key with an in-process
+/// development CA (CSR, certificate, CMS order signature, revocation), the same walk on the virtual
+/// PIV card when a vpcd reader is given, and the token table. The RA server joins in a later issue.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Run the main job on embedded defaults with a throwaway SoftHSM token.",
+        abstract: "Run the main job on embedded defaults with a throwaway SoftHSM token (and the virtual PIV card).",
         discussion: """
         Creates a private SoftHSM2 token directory (nothing outside it is touched), personalises a fresh
         token with random SO and user PINs (never shown), generates an RSA-2048 and a P-256 key pair on it,
-        signs a sample order with each, verifies the signatures on the token and in software, and prints
-        the token table. Exits non-zero if any step fails.
+        signs a sample order with each and verifies the signatures on the token and in software. Then the
+        certificate walk on the P-256 key: a CSR signed on the token, a certificate from an in-process
+        development CA stored next to the key, a CMS order signature verified against the CA, and the
+        same signature refused once a CRL revokes the certificate. With --piv-port/--piv-reader the walk
+        runs again on a virtual PIV card plugged into that vpcd reader (key generated in slot 9C).
+        Prints the token table. Exits non-zero if any step fails.
 
-        --module lets the same walk run through another path to SoftHSM, e.g. p11-kit's proxy:
+        scripts/demo starts a private pcscd with a vpcd reader when none is running and passes these.
+
+        Examples:
+          tokencert demo
           tokencert demo --module /usr/lib/x86_64-linux-gnu/p11-kit-proxy.so
+          tokencert demo --piv-port 35963 --piv-reader "Virtual PCD 00 00" --format json
         """)
 
     @OptionGroup var global: GlobalOptions
@@ -27,6 +38,18 @@ struct DemoCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp("Keep the token directory here instead of a temporary one.", valueName: "dir"))
     var workDir: String?
+
+    @Option(name: .long, help: ArgumentHelp("vpcd port to plug the virtual PIV card into (with --piv-reader).", valueName: "port"))
+    var pivPort: Int?
+
+    @Option(name: .long, help: ArgumentHelp("The pcscd reader name of that vpcd port, e.g. \"Virtual PCD 00 00\".", valueName: "name"))
+    var pivReader: String?
+
+    func validate() throws {
+        if (pivPort == nil) != (pivReader == nil) {
+            throw ValidationError("--piv-port and --piv-reader go together")
+        }
+    }
 
     func run() async throws {
         let lang = global.language
@@ -56,9 +79,11 @@ struct DemoCommand: AsyncParsableCommand {
             try await session.login(pin: userPIN)
             let message = Array("order: buy 2330 x 1000 @ 1085.00 TWD".utf8)
             var results: [DemoResult] = []
+            var pairs: [KeySpec: KeyPair] = [:]
             for spec in [KeySpec.rsa2048, .p256] {
                 let started = ContinuousClock.now
                 let pair = try await session.generateKeyPair(spec, label: "demo \(spec)")
+                pairs[spec] = pair
                 step("Generated \(spec) on the token in \(started.duration(to: .now).formatted(.units(allowed: [.milliseconds]))) (private key sensitive, non-extractable)",
                      "已在載具內產生 \(spec) 金鑰（私鑰不可匯出）")
                 let signature = try await session.sign(message, with: pair.privateKey)
@@ -76,15 +101,29 @@ struct DemoCommand: AsyncParsableCommand {
                      "以 \(spec) 簽署範例委託單：簽章 \(signature.count) 位元組，載具驗章\(onToken ? "成功" : "失敗")"
                      + (inSoftware.map { "，軟體驗章\($0 ? "成功" : "失敗")" } ?? ""))
             }
+            // The certificate walk on the token's P-256 key, then on the virtual card.
+            let walk = DemoCertificateWalk(ca: try await DemoCertificateWalk.makeCA(), step: step)
+            let pair = pairs[.p256]!
+            var tokenURI = PKCS11URI.forToken(token.info)
+            tokenURI.id = pair.privateKey.id
+            let signer = try PKCS11Signer(session: session, key: pair.privateKey, subjectPublicKeyInfo: pair.subjectPublicKeyInfo,
+                                          tokenLabel: label, uri: tokenURI.description)
+            var certificates = [try await walk.run(signer: signer, store: { certificate in
+                _ = try await session.storeCertificate(certificate.derBytes, label: "demo \(KeySpec.p256)", id: pair.privateKey.id)
+            })]
             try await session.logout()
             try await session.close()
+            if let pivPort, let pivReader {
+                certificates.append(try await DemoVirtualCard.run(port: pivPort, reader: pivReader, walk: walk))
+            }
 
             let inventory = try await TokenInventory.collect(modules: [(nil, self.module)],
                                                          tokenFilter: PKCS11URI.forToken(token.info),
                                                          pin: userPIN, includeMechanisms: false)
             let ok = results.allSatisfy { $0.verifiedOnToken && $0.verifiedInSoftware != false }
+                && certificates.allSatisfy { $0.orderSignatureVerified && $0.refusedAfterRevocation != nil }
             if global.format == .json {
-                try printJSON(DemoReport(ok: ok, steps: results, inventory: inventory))
+                try printJSON(DemoReport(ok: ok, steps: results, certificates: certificates, inventory: inventory))
             } else {
                 print(TokensCommand().render(inventory, lang))
                 print(ok ? (en ? "Demo finished: every step passed." : "示範完成：每個步驟皆成功。")
@@ -107,6 +146,7 @@ struct DemoResult: Codable {
 struct DemoReport: Codable {
     var ok: Bool
     var steps: [DemoResult]
+    var certificates: [DemoCertificateWalk.Outcome]
     var inventory: TokenInventory
 }
 
