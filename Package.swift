@@ -71,7 +71,7 @@ let package = Package(
         .target(
             name: "TokenCertCLI",
             dependencies: [
-                "PKCS11", "PCSC", "PIV", "SmartCard", "Localization",
+                "PKCS11", "PCSC", "PIV", "SmartCard", "Localization", "CertificateKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
