@@ -5,7 +5,7 @@
 # check our output with (OpenSSL, OpenSC's tools, yubico-piv-tool, NSS's pk12util, GnuTLS's certtool).
 TOKENCERT_PACKAGES=(
   libp11-kit-dev p11-kit libpcsclite-dev libssl-dev openssl
-  softhsm2 opensc opensc-pkcs11 pcscd vsmartcard-vpcd yubico-piv-tool libnss3-tools gnutls-bin
+  softhsm2 opensc opensc-pkcs11 pcscd libccid vsmartcard-vpcd yubico-piv-tool libnss3-tools gnutls-bin
   gcc libc6-dev pkg-config iproute2 procps util-linux
 )
 

@@ -72,6 +72,12 @@ func report(_ error: Error, language: Language) -> ExitCode {
     case let e as PIVError:
         print(e.userMessage(language), to: &stderr)
         return ExitStatus.of(e).exitCode
+    case let e as DriversError:
+        print(e.userMessage(language), to: &stderr)
+        switch e {
+        case .tableInvalid, .tableUnreadable, .driversFolderNotFound: return ExitStatus.badInput.exitCode
+        default: return ExitStatus.failure.exitCode
+        }
     case let e as CLIError:
         print(e.userMessage(language), to: &stderr)
         return e.status.exitCode

@@ -2,7 +2,8 @@
  * Test fixture: a PKCS#11 module that forwards every call to SoftHSM2 and adds the user-PIN lockout
  * SoftHSM 2.6 lacks (it only ever sets "count low"). After PINLOCK_TRIES (default 3) wrong user PINs
  * on a slot, C_Login answers CKR_PIN_LOCKED for that slot and C_GetTokenInfo sets CKF_USER_PIN_LOCKED
- * (and COUNT_LOW / FINAL_TRY on the way there); C_InitPIN by the SO unblocks. Real tokens and the
+ * (and COUNT_LOW / FINAL_TRY on the way there); C_InitPIN by the SO unblocks. PINLOCK_START_WRONG=N
+ * makes every slot start with N wrong tries counted, so another process (the CLI) sees a locked PIN. Real tokens and the
  * virtual PIV card (through OpenSC) do this themselves; this lets the PKCS#11 layer's handling of a
  * locked PIN be tested on SoftHSM.
  *
@@ -20,12 +21,13 @@ static CK_FUNCTION_LIST wrapped;
 static pthread_mutex_t guard = PTHREAD_MUTEX_INITIALIZER;
 static struct { CK_SLOT_ID slot; int wrong; int used; } counters[MAX_SLOTS];
 static int tries_allowed = 3;
+static int start_wrong = 0; /* PINLOCK_START_WRONG: wrong tries every slot starts with (3 = locked) */
 
 static int *wrong_count(CK_SLOT_ID slot) {
     for (int i = 0; i < MAX_SLOTS; i++)
         if (counters[i].used && counters[i].slot == slot) return &counters[i].wrong;
     for (int i = 0; i < MAX_SLOTS; i++)
-        if (!counters[i].used) { counters[i].used = 1; counters[i].slot = slot; counters[i].wrong = 0; return &counters[i].wrong; }
+        if (!counters[i].used) { counters[i].used = 1; counters[i].slot = slot; counters[i].wrong = start_wrong; return &counters[i].wrong; }
     return &counters[0].wrong;
 }
 
@@ -95,6 +97,8 @@ CK_RV C_GetFunctionList(CK_FUNCTION_LIST **list) {
         const char *path = getenv("PINLOCK_TARGET");
         const char *tries = getenv("PINLOCK_TRIES");
         if (tries != NULL && atoi(tries) > 0) tries_allowed = atoi(tries);
+        const char *start = getenv("PINLOCK_START_WRONG");
+        if (start != NULL && atoi(start) > 0) start_wrong = atoi(start);
         void *lib = dlopen(path ? path : "/usr/lib/softhsm/libsofthsm2.so", RTLD_NOW | RTLD_LOCAL);
         CK_RV (*get)(CK_FUNCTION_LIST **) = lib ? (CK_RV (*)(CK_FUNCTION_LIST **))dlsym(lib, "C_GetFunctionList") : NULL;
         if (get == NULL || get(&target) != CKR_OK) { pthread_mutex_unlock(&guard); return CKR_GENERAL_ERROR; }
