@@ -114,7 +114,8 @@ let package = Package(
             ]),
         .testTarget(
             name: "TokenCertCLITests",
-            dependencies: ["TokenCertCLI", "PKCS11", "PCSC", "VirtualCard", "TestSupport"]),
+            dependencies: ["TokenCertCLI", "PKCS11", "PCSC", "VirtualCard", "TestSupport", "CertificateKit",
+                           .product(name: "X509", package: "swift-certificates")]),
         // Shared by the test targets: running tools, the test pcscd's virtual readers.
         .target(name: "TestSupport", dependencies: ["PCSC", "PKCS11", "VirtualCard"], path: "Tests/TestSupport"),
     ],

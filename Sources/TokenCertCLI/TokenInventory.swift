@@ -1,3 +1,4 @@
+import CertificateKit
 import Foundation
 import Localization
 import PKCS11
@@ -46,6 +47,9 @@ public struct TokenInventory: Codable, Sendable {
         public var extractable: Bool?
         public var neverExtractable: Bool?
         public var local: Bool?
+        /// Certificates: serial number (hex) and validity end (ISO 8601, UTC).
+        public var serial: String?
+        public var notAfter: Date?
     }
     public struct Mechanism: Codable, Sendable {
         public var name: String
@@ -120,6 +124,10 @@ public struct TokenInventory: Codable, Sendable {
             t.loggedIn = true
         }
         let objects = try await session.listObjects()
+        var certificates: [UInt: CertificateSummary] = [:]
+        for c in (try? await session.certificates()) ?? [] {
+            certificates[UInt(c.handle.rawValue)] = try? CertificateSummary(c.der)
+        }
         if t.loggedIn { try await session.logout() }
         try await session.close()
         t.objects = objects
@@ -129,7 +137,8 @@ public struct TokenInventory: Codable, Sendable {
                 Object(uri: PKCS11URI.forObject(o, on: info).description, type: o.objectClass.description, label: o.label,
                        id: o.id.map { $0.map { String(format: "%02x", $0) }.joined() }, keyType: o.keyType?.description,
                        bits: o.keySizeInBits, sensitive: o.sensitive, extractable: o.extractable,
-                       neverExtractable: o.neverExtractable, local: o.local)
+                       neverExtractable: o.neverExtractable, local: o.local,
+                       serial: certificates[o.handle]?.serialNumber, notAfter: certificates[o.handle]?.notAfter)
             }
         return t
     }

@@ -51,9 +51,9 @@ final class DoctorCLITests: XCTestCase {
     }
 
     func doctor(_ setup: Setup, module: String = CLITests.softhsm, extraEnv: [String: String] = [:], lang: String = "en",
-                json: Bool = true) throws -> (ToolResult, Report?) {
+                json: Bool = true, extraArgs: [String] = []) throws -> (ToolResult, Report?) {
         var args = ["doctor", "--module", module, "--prefix", setup.prefix, "--table", DriversTests.tablePath,
-                    "--sysfs", setup.sysfs, "--lang", lang]
+                    "--sysfs", setup.sysfs, "--lang", lang] + extraArgs
         if json { args += ["--format", "json"] }
         let r = try runTool(CLITests.tokencert, args, environment: setup.env.merging(extraEnv) { $1 }, unset: ["TOKENCERT_PIN"])
         let report = json ? try? JSONDecoder().decode(Report.self, from: Data(r.out.utf8)) : nil

@@ -13,17 +13,21 @@ struct DoctorCommand: AsyncParsableCommand {
         Checks, in order: pcscd answers; polkit lets this user use it; readers and cards (identified by
         the devices table); known USB tokens or readers that are plugged in but not visible, with the
         likely cause; PKCS#11 modules load; each token's PIN state; TokenCert's udev rules and module
-        files are installed and current; OpenSSL and its legacy provider; removable drives for backups.
-        RA checks (clock, reachability, certificate expiry, backup present) are listed as not yet done.
+        files are installed and current; OpenSSL and its legacy provider; removable drives for backups;
+        with --ra, that the RA answers and that this computer's clock agrees with it; certificates on the
+        tokens (expired, or in the 30-day renewal window); backups of software certificates (not yet:
+        the software key store comes with the lifecycle commands).
         Each check passes, warns or fails, with what to do in the chosen language.
 
         Exit code: 0 when nothing failed (warnings allowed); otherwise that of the first failed check:
-        4 pcscd, reader, token or module missing · 5 a PIN is locked · 1 anything else.
+        4 pcscd, reader, token or module missing · 5 a PIN is locked · 6 the RA does not answer ·
+        1 anything else (a certificate expired, the clock off by more than 5 minutes…).
 
         Examples:
           tokencert doctor
           tokencert doctor --format json --lang en
           tokencert doctor --module /usr/lib/x86_64-linux-gnu/opensc-pkcs11.so
+          tokencert doctor --ra https://ra.example.com.tw
         """)
 
     @OptionGroup var global: GlobalOptions
@@ -36,6 +40,9 @@ struct DoctorCommand: AsyncParsableCommand {
 
     @Option(name: .long, help: ArgumentHelp("Where TokenCert's udev rules and module files are installed (default /).", valueName: "dir"))
     var prefix: String = "/"
+
+    @Option(name: .long, help: ArgumentHelp("The registration authority to check (reachability, clock).", valueName: "url"))
+    var ra: String?
 
     @Option(name: .long, help: .hidden)
     var sysfs: String = "/sys"
@@ -50,8 +57,15 @@ struct DoctorCommand: AsyncParsableCommand {
             if let entry = P11KitRegistry.modules().first(where: { $0.name == m }) { return .init(name: entry.name, path: entry.modulePath) }
             return .init(name: nil, path: P11KitRegistry.resolveModulePath(m))
         }
-        let doctor = Doctor(options: .init(modules: modules, prefix: prefix, drivers: drivers,
-                                           usbRoot: SystemRoot(sysfs: sysfs), polkitActions: polkitActions))
+        var options = Doctor.Options(modules: modules, prefix: prefix, drivers: drivers,
+                                     usbRoot: SystemRoot(sysfs: sysfs), polkitActions: polkitActions)
+        if let ra {
+            guard let url = URL(string: ra), url.scheme == "http" || url.scheme == "https" else {
+                throw report(CLIError(.badInput, en: "--ra must be an http(s) URL: \(ra)", zhTW: "--ra 必須是 http(s) 網址：\(ra)"), language: lang)
+            }
+            options.raURL = url
+        }
+        let doctor = Doctor(options: options)
         let result = await doctor.run()
         if global.format == .json {
             try printJSON(result)

@@ -8,8 +8,8 @@ import PKCS11
 /// PKCS#11 modules, PIN state, our udev rules, OpenSSL, backup drives. Each reads the running system
 /// through what `Doctor.Options` points at, so tests can point it at a fake sysfs, a staging prefix,
 /// a missing pcscd socket or a module that does not exist.
-/// RA checks (clock skew, RA reachable, certificate expiry and renewal window, backup present) come with
-/// the RA client and are reported as skipped until then.
+/// Then the RA (reachable, clock skew; with `--ra`), certificates on the tokens (expiry, renewal
+/// window) and backups of software certificates (skipped until the software key store exists).
 public struct Doctor: Sendable {
     /// What the checks look at.
     public struct Options: Sendable {
@@ -27,6 +27,10 @@ public struct Doctor: Sendable {
         public var polkitActions: String
         /// libccid's supported-readers list; missing means the CCID driver package is not installed.
         public var ccidDriverList: String
+        /// The RA to probe (`GET <ra>/health`), nil to skip the RA and clock checks.
+        public var raURL: URL?
+        /// Days before expiry when renewal opens (DESIGN: 30).
+        public var renewalWindowDays: Int = 30
 
         public init(modules: [ModuleChoice] = [], prefix: String = "/", drivers: (folder: String, table: String)? = nil,
                     usbRoot: SystemRoot = .live, drivesRoot: SystemRoot = .live,
@@ -81,10 +85,11 @@ public struct Doctor: Sendable {
         checks.append(checkUdevRules(rulesStates, tableProblem: tableProblem))
         checks.append(checkOpenSSL())
         checks.append(checkDrives())
-        checks.append(DoctorCheck(
-            id: "ra", status: .skip,
-            summary: LocalizedText(en: "RA checks are not implemented yet: clock skew, RA reachable, certificate expiry and renewal window, backup present.",
-                                   zhTW: "RA 相關檢查尚未提供：時鐘誤差、RA 連線、憑證到期與展期期間、備份是否存在。")))
+        let probe: RAProbe? = if let ra = options.raURL { await Self.probe(ra) } else { nil }
+        let now = Date()
+        checks.append(contentsOf: checkRA(probe, now: now))
+        checks.append(checkCertificates(inventory, now: now))
+        checks.append(checkBackup())
         return DoctorReport(checks: checks)
     }
 
@@ -163,13 +168,26 @@ public struct Doctor: Sendable {
                                 summary: LocalizedText(en: "Reader list failed: \(error.summary.english)", zhTW: "無法列出讀卡機：\(error.summary.traditionalChinese)"),
                                 remedy: error.remedy, exitStatus: .tokenMissing), [])
         }
-        let names = states.map(\.reader)
+        let seen = states.map { SeenReader(reader: $0.reader, cardPresent: $0.cardPresent, atr: $0.atr) }
+        return (Self.evaluateReaders(seen, table: table), seen.map(\.reader))
+    }
+
+    /// A reader as the readers check sees it (what `SCardGetStatusChange` reported).
+    struct SeenReader: Sendable {
+        var reader: String
+        var cardPresent: Bool
+        var atr: [UInt8]
+    }
+
+    /// The readers check's verdict on what pcscd reported: no reader warns (with the usb-devices
+    /// pointer), readers without a card warn, otherwise each card is identified by the devices table.
+    static func evaluateReaders(_ states: [SeenReader], table: DeviceTable?) -> DoctorCheck {
         if states.isEmpty {
-            return (DoctorCheck(id: "readers", status: .warn,
-                                summary: LocalizedText(en: "No smart-card reader or USB token is visible to pcscd.", zhTW: "pcscd 看不到任何讀卡機或 USB 載具。"),
-                                remedy: LocalizedText(en: "Plug in the reader or token; if it is plugged in, see the usb-devices check.",
-                                                      zhTW: "請接上讀卡機或載具；若已接上，請看 usb-devices 檢查結果。"),
-                                exitStatus: .tokenMissing), names)
+            return DoctorCheck(id: "readers", status: .warn,
+                               summary: LocalizedText(en: "No smart-card reader or USB token is visible to pcscd.", zhTW: "pcscd 看不到任何讀卡機或 USB 載具。"),
+                               remedy: LocalizedText(en: "Plug in the reader or token; if it is plugged in, see the usb-devices check.",
+                                                     zhTW: "請接上讀卡機或載具；若已接上，請看 usb-devices 檢查結果。"),
+                               exitStatus: .tokenMissing)
         }
         var details: [String] = []
         var cards = 0
@@ -185,15 +203,15 @@ public struct Doctor: Sendable {
             }
         }
         if cards == 0 {
-            return (DoctorCheck(id: "readers", status: .warn,
-                                summary: LocalizedText(en: "\(states.count) reader(s), but no card in any.", zhTW: "有 \(states.count) 台讀卡機，但都沒有插卡。"),
-                                remedy: LocalizedText(en: "Insert the certificate card (chip first, facing up) or plug in the USB token.",
-                                                      zhTW: "請插入憑證卡（晶片朝上、先插入）或接上 USB 載具。"),
-                                details: details), names)
+            return DoctorCheck(id: "readers", status: .warn,
+                               summary: LocalizedText(en: "\(states.count) reader(s), but no card in any.", zhTW: "有 \(states.count) 台讀卡機，但都沒有插卡。"),
+                               remedy: LocalizedText(en: "Insert the certificate card (chip first, facing up) or plug in the USB token.",
+                                                     zhTW: "請插入憑證卡（晶片朝上、先插入）或接上 USB 載具。"),
+                               details: details)
         }
-        return (DoctorCheck(id: "readers", status: .pass,
-                            summary: LocalizedText(en: "\(states.count) reader(s), \(cards) with a card.", zhTW: "有 \(states.count) 台讀卡機，其中 \(cards) 台有卡片。"),
-                            details: details), names)
+        return DoctorCheck(id: "readers", status: .pass,
+                           summary: LocalizedText(en: "\(states.count) reader(s), \(cards) with a card.", zhTW: "有 \(states.count) 台讀卡機，其中 \(cards) 台有卡片。"),
+                            details: details)
     }
 
     // MARK: - USB devices
