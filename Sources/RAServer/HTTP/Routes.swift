@@ -1,0 +1,194 @@
+import CertificateKit
+import Foundation
+import Hummingbird
+import Logging
+
+/// The RA's HTTP API over `RAService`. JSON in, JSON out (dates ISO 8601, UTC); every refusal is an
+/// `RAError` body. Customers authenticate with `Authorization: Bearer <token>` from `POST /login`.
+///
+/// | method | path | body | success |
+/// |---|---|---|---|
+/// | GET | /health | – | 200 `{status}` |
+/// | GET | /ca.pem | – | 200 CA certificate (PEM) |
+/// | GET | /crl, /crl.pem | – | 200 CRL (DER, PEM) |
+/// | GET | /consent | – | 200 `{version, sha256, text: {en, zh-TW}}` |
+/// | POST | /login | `{id, password}` | 200 `{token, expiresAt, customer, name}` |
+/// | POST | /logout | – | 204 |
+/// | POST | /consent | `{version, sha256}` | 201 `{version, sha256, acceptedAt}` |
+/// | POST | /identity/birth-date | `{birthDate}` | 200 `{verified, validUntil}` |
+/// | POST | /identity/code | `{account, channel}` | 201 `{identifier, channel, destination, account, expiresAt, resendAfter}` |
+/// | POST | /identity/code/verify | `{identifier, code}` | 200 `{verified, validUntil}` |
+/// | POST | /certificates | `{requestId, csr}` | 201 new / 200 repeat: `{requestId, serial, status, notBefore, notAfter, certificate, caCertificate}` |
+/// | GET | /certificates | – | 200 host status |
+/// | POST | /certificates/{serial}/revoke | `{reason}` | 200 `{serial, revokedAt, reason, reasonLabel, onlineRevocationsLeftThisYear, crlNumber}` |
+public enum RARoutes {
+    /// The router with every route and the error middleware.
+    public static func buildRouter(service: RAService) -> Router<BasicRequestContext> {
+        let router = Router()
+        router.add(middleware: ErrorMiddleware(logger: service.logger))
+
+        router.get("health") { _, _ in try json(["status": "ok"]) }
+        router.get("ca.pem") { _, _ in
+            text(try service.authority.certificatePEM, type: "application/x-pem-file")
+        }
+        router.get("crl") { _, _ in
+            let crl = try await service.currentCRL()
+            return Response(status: .ok, headers: [.contentType: "application/pkix-crl"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(bytes: crl.der)))
+        }
+        router.get("crl.pem") { _, _ in
+            text(CRLBuilder.pem(try await service.currentCRL().der), type: "application/x-pem-file")
+        }
+        router.get("consent") { _, _ in
+            try json(AgreementBody(version: service.agreement.version, sha256: service.agreement.sha256,
+                                   text: .init(service.agreement.text)))
+        }
+
+        router.post("login") { request, context in
+            let body = try await decode(LoginBody.self, request, context)
+            return try json(try await service.login(id: body.id, password: body.password))
+        }
+        router.post("logout") { request, _ in
+            guard let token = bearer(request) else { throw RAError.notLoggedIn }
+            _ = try await service.authenticate(token: token)
+            try await service.logout(token: token)
+            return Response(status: .noContent)
+        }
+        router.post("consent") { request, context in
+            let customer = try await service.authenticate(token: bearer(request))
+            let body = try await decode(ConsentBody.self, request, context)
+            let record = try await service.acceptConsent(customerID: customer, version: body.version, sha256: body.sha256)
+            return try json(ConsentAccepted(version: record.version, sha256: record.textSHA256, acceptedAt: record.acceptedAt), status: .created)
+        }
+        router.post("identity/birth-date") { request, context in
+            let customer = try await service.authenticate(token: bearer(request))
+            let body = try await decode(BirthDateBody.self, request, context)
+            return try json(try await service.verifyBirthDate(customerID: customer, text: body.birthDate))
+        }
+        router.post("identity/code") { request, context in
+            let customer = try await service.authenticate(token: bearer(request))
+            let body = try await decode(SendCodeBody.self, request, context)
+            return try json(try await service.sendCode(customerID: customer, account: body.account, channel: body.channel), status: .created)
+        }
+        router.post("identity/code/verify") { request, context in
+            let customer = try await service.authenticate(token: bearer(request))
+            let body = try await decode(VerifyCodeBody.self, request, context)
+            return try json(try await service.verifyCode(customerID: customer, identifier: body.identifier, code: body.code))
+        }
+        router.post("certificates") { request, context in
+            let customer = try await service.authenticate(token: bearer(request))
+            let body = try await decode(IssueBody.self, request, context)
+            let csr: [UInt8]
+            if body.csr.contains("-----BEGIN") {
+                csr = Array(body.csr.utf8)
+            } else if let der = Data(base64Encoded: body.csr, options: .ignoreUnknownCharacters) {
+                csr = Array(der)
+            } else {
+                throw RAError.badRequest("csr must be PEM or base64 DER")
+            }
+            let (issued, created) = try await service.issue(customerID: customer, requestID: body.requestId, csr: csr)
+            return try json(issued, status: created ? .created : .ok)
+        }
+        router.get("certificates") { request, _ in
+            let customer = try await service.authenticate(token: bearer(request))
+            return try json(try await service.status(customerID: customer))
+        }
+        router.post("certificates/:serial/revoke") { request, context in
+            let customer = try await service.authenticate(token: bearer(request))
+            let serial = try context.parameters.require("serial")
+            let body = try await decode(RevokeBody.self, request, context)
+            guard let reason = body.reason.revocationReason else { throw RAError.badRequest("unknown revocation reason") }
+            return try json(try await service.revoke(customerID: customer, serial: serial, reason: reason))
+        }
+        return router
+    }
+
+    /// The token of `Authorization: Bearer <token>`.
+    static func bearer(_ request: Request) -> String? {
+        guard let value = request.headers[.authorization], value.lowercased().hasPrefix("bearer ") else { return nil }
+        return String(value.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+    }
+
+    static func decode<T: Decodable>(_ type: T.Type, _ request: Request, _ context: BasicRequestContext) async throws -> T {
+        let buffer: ByteBuffer
+        do { buffer = try await request.body.collect(upTo: 256 * 1024) } catch { throw RAError.badRequest("the body is too large") }
+        do {
+            return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
+        } catch let DecodingError.keyNotFound(key, _) {
+            throw RAError.badRequest("missing field \(key.stringValue)")
+        } catch {
+            throw RAError.badRequest("the body is not the expected JSON")
+        }
+    }
+
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.dateEncodingStrategy = .iso8601
+        e.outputFormatting = [.sortedKeys]
+        return e
+    }()
+
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let data = try encoder.encode(value)
+        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func text(_ text: String, type: String) -> Response {
+        Response(status: .ok, headers: [.contentType: type], body: ResponseBody(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    struct LoginBody: Decodable { var id: String; var password: String }
+    struct ConsentBody: Decodable { var version: String; var sha256: String }
+    struct ConsentAccepted: Encodable { var version: String; var sha256: String; var acceptedAt: Date }
+    struct BirthDateBody: Decodable { var birthDate: String }
+    struct SendCodeBody: Decodable { var account: String; var channel: String }
+    struct VerifyCodeBody: Decodable { var identifier: String; var code: String }
+    struct IssueBody: Decodable { var requestId: String; var csr: String }
+    struct RevokeBody: Decodable {
+        /// An RFC 5280 code (1) or its camel-case name (`keyCompromise`).
+        var reason: ReasonValue
+    }
+    enum ReasonValue: Decodable {
+        case code(Int)
+        case name(String)
+        init(from decoder: any Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            if let n = try? c.decode(Int.self) { self = .code(n) } else { self = .name(try c.decode(String.self)) }
+        }
+        var revocationReason: RevocationReason? {
+            switch self {
+            case .code(let n): RevocationReason(rawValue: n)
+            case .name(let s): RevocationReason.allCases.first { "\($0)".lowercased() == s.lowercased() }
+            }
+        }
+    }
+    struct AgreementBody: Encodable {
+        var version: String
+        var sha256: String
+        var text: RAError.Body.Text
+    }
+}
+
+/// Turns every error into the RA's JSON shape: `RAError` as it is, Hummingbird's own (404, 405…)
+/// with their status, anything else as `internal-error` (logged by type, never by content).
+struct ErrorMiddleware: RouterMiddleware {
+    typealias Context = BasicRequestContext
+    let logger: Logger
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as RAError {
+            throw error
+        } catch let error as HTTPResponseError {
+            throw RAError(code: "http-\(error.status.code)", status: error.status,
+                          summary: .init(en: "The request was refused (\(error.status.code) \(error.status.reasonPhrase)).",
+                                         zhTW: "請求遭拒（\(error.status.code) \(error.status.reasonPhrase)）。"),
+                          remedy: .init(en: "Check the method and path against the API description.", zhTW: "請依照 API 說明檢查方法與路徑。"))
+        } catch {
+            logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(type(of: error))"])
+            throw RAError.internalError
+        }
+    }
+}
