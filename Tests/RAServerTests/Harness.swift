@@ -127,6 +127,24 @@ struct API: Sendable {
         return Reply(status: response.status, json: json, body: response.body, headers: response.headers)
     }
 
+    /// Calls and checks the status.
+    @discardableResult
+    func expect(_ status: HTTPResponse.Status, _ method: HTTPRequest.Method, _ path: String, _ body: [String: any Sendable]? = nil,
+                file: StaticString = #filePath, line: UInt = #line) async throws -> Reply {
+        let r = try await call(method, path, body, file: file, line: line)
+        XCTAssertEqual(r.status, status, "\(r.json)", file: file, line: line)
+        return r
+    }
+
+    /// Calls and checks the refusal code.
+    @discardableResult
+    func expectCode(_ code: String, _ method: HTTPRequest.Method, _ path: String, _ body: [String: any Sendable]? = nil,
+                    file: StaticString = #filePath, line: UInt = #line) async throws -> Reply {
+        let r = try await call(method, path, body, file: file, line: line)
+        XCTAssertEqual(r.code, code, "\(r.json)", file: file, line: line)
+        return r
+    }
+
     /// Logs in and returns an API carrying the token.
     func login(_ id: String, _ password: String) async throws -> API {
         let r = try await call(.post, "/login", ["id": id, "password": password])
