@@ -30,7 +30,12 @@ extension RAService {
               requestID.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) && $0.isASCII || "-_.:".unicodeScalars.contains($0) })
         else { throw RAError.badRequest("requestId must be 1–128 letters, digits or - _ . :") }
         let csr: CertificateSigningRequest
-        do { csr = try CertificateRequests.parseAndVerify(csrBytes) } catch let error as CertificateKitError { throw RAError.badCSR(error) }
+        do {
+            csr = try CertificateRequests.parseAndVerify(csrBytes)
+        } catch let error as CertificateKitError {
+            if let rsa = CSRKeyProbe.rsaDescription(csrBytes), rsa.bits < policy.minimumRSABits { throw RAError.keyNotAllowed(rsa.description) }
+            throw RAError.badCSR(error)
+        }
         let spki = csr.publicKey.derSubjectPublicKeyInfo
         let key: KeyDescription
         do { key = try KeyDescription(subjectPublicKeyInfo: spki) } catch { throw RAError.keyNotAllowed("unknown") }
@@ -237,7 +242,21 @@ actor CRLPublisher {
         return try await publish()
     }
 
+    /// The last signing started; each new one waits for it (an actor alone would interleave at
+    /// every `await` and hand out one number twice).
+    private var last: Task<CRLRecord, any Error>?
+
     func publish() async throws -> CRLRecord {
+        let previous = last
+        let task = Task {
+            _ = try? await previous?.value
+            return try await self.signAndStore()
+        }
+        last = task
+        return try await task.value
+    }
+
+    private func signAndStore() async throws -> CRLRecord {
         let now = clock.now()
         let entries = try await repository.revokedEntries()
         let number = (try await repository.latestCRL()?.number ?? 0) + 1
