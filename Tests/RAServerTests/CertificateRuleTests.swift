@@ -168,7 +168,7 @@ final class CertificateRuleTests: XCTestCase {
             XCTAssertEqual(retry.string("serial"), first.serial)
             XCTAssertEqual(retry.string("certificate"), first.certificate)
         }
-        XCTAssertEqual(try h.repository.appliedMigrations(), ["001-initial"])
+        XCTAssertEqual(try h.repository.appliedMigrations(), ["001-initial", "002-renewal"])
     }
 }
 

@@ -20,6 +20,8 @@ import Logging
 /// | POST | /identity/code/verify | `{identifier, code}` | 200 `{verified, validUntil}` |
 /// | POST | /certificates | `{requestId, csr}` | 201 new / 200 repeat: `{requestId, serial, status, notBefore, notAfter, certificate, caCertificate}` |
 /// | GET | /certificates | – | 200 host status |
+/// | POST | /certificates/{serial}/renew | `{requestId, csr, proof}` (proof: base64 signature with the current key over `ProofOfPossession.renewalMessage`) | 201 / 200 repeat: pending certificate |
+/// | POST | /certificates/{serial}/confirm | `{proof}` (signature with the new key over `ProofOfPossession.confirmationMessage`) | 200 `{serial, status, superseded, crlNumber}` |
 /// | POST | /certificates/{serial}/revoke | `{reason}` | 200 `{serial, revokedAt, reason, reasonLabel, onlineRevocationsLeftThisYear, crlNumber}` |
 public enum RARoutes {
     /// The router with every route and the error middleware.
@@ -78,15 +80,7 @@ public enum RARoutes {
         router.post("certificates") { request, context in
             let customer = try await service.authenticate(token: bearer(request))
             let body = try await decode(IssueBody.self, request, context)
-            let csr: [UInt8]
-            if body.csr.contains("-----BEGIN") {
-                csr = Array(body.csr.utf8)
-            } else if let der = Data(base64Encoded: body.csr, options: .ignoreUnknownCharacters) {
-                csr = Array(der)
-            } else {
-                throw RAError.badRequest("csr must be PEM or base64 DER")
-            }
-            let (issued, created) = try await service.issue(customerID: customer, requestID: body.requestId, csr: csr)
+            let (issued, created) = try await service.issue(customerID: customer, requestID: body.requestId, csr: try csrBytes(body.csr))
             return try json(issued, status: created ? .created : .ok)
         }
         router.get("certificates") { request, _ in
@@ -100,7 +94,33 @@ public enum RARoutes {
             guard let reason = body.reason.revocationReason else { throw RAError.badRequest("unknown revocation reason") }
             return try json(try await service.revoke(customerID: customer, serial: serial, reason: reason))
         }
+        router.post("certificates/:serial/renew") { request, context in
+            let customer = try await service.authenticate(token: bearer(request))
+            let serial = try context.parameters.require("serial")
+            let body = try await decode(RenewBody.self, request, context)
+            let (issued, created) = try await service.renew(customerID: customer, serial: serial, requestID: body.requestId,
+                                                            csr: try csrBytes(body.csr), proof: try base64(body.proof, "proof"))
+            return try json(issued, status: created ? .created : .ok)
+        }
+        router.post("certificates/:serial/confirm") { request, context in
+            let customer = try await service.authenticate(token: bearer(request))
+            let serial = try context.parameters.require("serial")
+            let body = try await decode(ConfirmBody.self, request, context)
+            return try json(try await service.confirm(customerID: customer, serial: serial, proof: try base64(body.proof, "proof")))
+        }
         return router
+    }
+
+    static func csrBytes(_ text: String) throws -> [UInt8] {
+        if text.contains("-----BEGIN") { return Array(text.utf8) }
+        return try base64(text, "csr")
+    }
+
+    static func base64(_ text: String, _ field: String) throws -> [UInt8] {
+        guard let data = Data(base64Encoded: text, options: .ignoreUnknownCharacters), !data.isEmpty else {
+            throw RAError.badRequest("\(field) must be base64")
+        }
+        return Array(data)
     }
 
     /// The token of `Authorization: Bearer <token>`.
@@ -145,6 +165,8 @@ public enum RARoutes {
     struct SendCodeBody: Decodable { var account: String; var channel: String }
     struct VerifyCodeBody: Decodable { var identifier: String; var code: String }
     struct IssueBody: Decodable { var requestId: String; var csr: String }
+    struct RenewBody: Decodable { var requestId: String; var csr: String; var proof: String }
+    struct ConfirmBody: Decodable { var proof: String }
     struct RevokeBody: Decodable {
         /// An RFC 5280 code (1) or its camel-case name (`keyCompromise`).
         var reason: ReasonValue

@@ -69,10 +69,13 @@ public struct CertificateRecord: Sendable, Hashable {
     public var revocationReason: RevocationReason?
     /// True when revoked by the customer online (counts against the yearly limit).
     public var revokedOnline: Bool
+    /// For a renewal: the serial of the certificate it replaces once confirmed.
+    public var replacesSerial: String?
 
     public init(serial: String, customerID: String, requestID: String, csrSHA256: String, status: CertificateState,
                 notBefore: Date, notAfter: Date, issuedAt: Date, der: [UInt8], revokedAt: Date? = nil,
-                revocationReason: RevocationReason? = nil, revokedOnline: Bool = false) {
+                revocationReason: RevocationReason? = nil, revokedOnline: Bool = false, replacesSerial: String? = nil) {
+        self.replacesSerial = replacesSerial
         self.serial = serial
         self.customerID = customerID
         self.requestID = requestID

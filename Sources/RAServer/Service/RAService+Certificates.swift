@@ -26,23 +26,8 @@ extension RAService {
     /// returns the certificate issued the first time (`created` false), whatever happened to the
     /// first response.
     public func issue(customerID: String, requestID: String, csr csrBytes: [UInt8]) async throws -> (IssuedCertificate, created: Bool) {
-        guard (1...128).contains(requestID.count),
-              requestID.unicodeScalars.allSatisfy({ CharacterSet.alphanumerics.contains($0) && $0.isASCII || "-_.:".unicodeScalars.contains($0) })
-        else { throw RAError.badRequest("requestId must be 1–128 letters, digits or - _ . :") }
-        let csr: CertificateSigningRequest
-        do {
-            csr = try CertificateRequests.parseAndVerify(csrBytes)
-        } catch let error as CertificateKitError {
-            if let rsa = CSRKeyProbe.rsaDescription(csrBytes), rsa.bits < policy.minimumRSABits { throw RAError.keyNotAllowed(rsa.description) }
-            throw RAError.badCSR(error)
-        }
-        let spki = csr.publicKey.derSubjectPublicKeyInfo
-        let key: KeyDescription
-        do { key = try KeyDescription(subjectPublicKeyInfo: spki) } catch { throw RAError.keyNotAllowed("unknown") }
-        let isEC: Bool = if case .rsa = key.kind { false } else { true }
-        guard key.isAllowed(minimumRSABits: policy.minimumRSABits), policy.allowECDSA || !isEC else {
-            throw RAError.keyNotAllowed(key.description)
-        }
+        try Self.checkRequestID(requestID)
+        let csr = try checkedCSR(csrBytes)
         let csrHash = hexString(SHA256.hash(data: try CertificateRequests.der(csr)))
         let now = clock.now(), policy = self.policy, agreement = self.agreement
         let caPEM = try authority.certificatePEM
@@ -56,15 +41,10 @@ extension RAService {
         if let existing { return (try Self.issued(existing, caPEM: caPEM, now: now), false) }
 
         // 2. Sign (the CA key may be on a token: outside any transaction).
-        guard let customer = try await repository.customer(id: customerID) else { throw RAError.notLoggedIn }
-        let subject = try SubscriberSubject(commonName: customer.name, serialNumber: customer.id.value,
-                                            organization: authority.organization).distinguishedName()
-        let notAfter = CertificateIssuer.validityEnd(from: now, years: policy.validityYears)
-        let certificate = try await authority.issuer.issue(
-            publicKey: csr.publicKey, subject: subject, serialNumber: CertificateIssuer.randomSerialNumber(),
-            notBefore: now, notAfter: notAfter, profile: .init(crlDistributionPoint: authority.crlURL))
+        let certificate = try await sign(csr, customerID: customerID, now: now)
         let record = CertificateRecord(serial: hexString(certificate.serialNumberBytes), customerID: customerID, requestID: requestID,
-                                       csrSHA256: csrHash, status: .active, notBefore: now, notAfter: notAfter, issuedAt: now,
+                                       csrSHA256: csrHash, status: .active, notBefore: certificate.notValidBefore,
+                                       notAfter: certificate.notValidAfter, issuedAt: now,
                                        der: certificate.derBytes)
 
         // 3. Store it, checking again: a concurrent request may have won.
@@ -75,13 +55,20 @@ extension RAService {
             ledger.security.birthDateVerifiedAt = nil
             ledger.security.codeVerifiedAt = nil
             ledger.audit.append(AuditEvent(at: now, customerID: customerID, action: "issue", outcome: "ok",
-                                           detail: "serial \(record.serial) request \(requestID) key \(key.description)"))
+                                           detail: "serial \(record.serial) request \(requestID)"))
             return (record, true)
         }
         if created {
             logger.info("certificate issued", metadata: ["customer": "\(Self.masked(customerID))", "serial": "\(stored.serial)"])
         }
         return (try Self.issued(stored, caPEM: caPEM, now: now), created)
+    }
+
+    /// 1–128 ASCII letters, digits or `- _ . :`.
+    static func checkRequestID(_ requestID: String) throws {
+        guard (1...128).contains(requestID.count),
+              requestID.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-_.:".unicodeScalars.contains($0)) })
+        else { throw RAError.badRequest("requestId must be 1–128 letters, digits or - _ . :") }
     }
 
     static func previousIssue(_ ledger: inout CustomerLedger, requestID: String, csrHash: String, now: Date) throws -> CertificateRecord? {

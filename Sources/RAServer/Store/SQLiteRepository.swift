@@ -121,6 +121,10 @@ public final class SQLiteRepository: RARepository {
                     BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
                 """)
         }
+        migrator.registerMigration("002-renewal") { db in
+            // A renewal is pending until the client confirms it; it then supersedes this serial.
+            try db.execute(sql: "ALTER TABLE certificates ADD COLUMN replaces_serial TEXT")
+        }
         return migrator
     }
 
@@ -223,7 +227,7 @@ public final class SQLiteRepository: RARepository {
                 status: status, notBefore: date(row["not_before"])!, notAfter: date(row["not_after"])!, issuedAt: date(row["issued_at"])!,
                 der: [UInt8](row["der"] as Data), revokedAt: date(row["revoked_at"]),
                 revocationReason: (row["revocation_reason"] as Int?).flatMap(RevocationReason.init(rawValue:)),
-                revokedOnline: row["revoked_online"])
+                revokedOnline: row["revoked_online"], replacesSerial: row["replaces_serial"])
         }
     }
 
@@ -268,14 +272,14 @@ public final class SQLiteRepository: RARepository {
             guard cert.customerID == id else { throw RepositoryError.corrupt("certificate for another customer") }
             try db.execute(sql: """
                 INSERT INTO certificates (serial, customer_id, request_id, csr_sha256, status, not_before, not_after, issued_at, der,
-                                          revoked_at, revocation_reason, revoked_online)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                          revoked_at, revocation_reason, revoked_online, replaces_serial)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (serial) DO UPDATE SET
                     status = excluded.status, revoked_at = excluded.revoked_at, revocation_reason = excluded.revocation_reason,
                     revoked_online = excluded.revoked_online
                 """, arguments: [cert.serial, id, cert.requestID, cert.csrSHA256, cert.status.rawValue, seconds(cert.notBefore),
                                  seconds(cert.notAfter), seconds(cert.issuedAt), Data(cert.der), seconds(cert.revokedAt),
-                                 cert.revocationReason?.rawValue, cert.revokedOnline])
+                                 cert.revocationReason?.rawValue, cert.revokedOnline, cert.replacesSerial])
         }
         for consent in new.consents.dropFirst(old.consents.count) {
             try db.execute(sql: "INSERT INTO consents (customer_id, version, text_sha256, accepted_at) VALUES (?, ?, ?, ?)",
@@ -318,7 +322,7 @@ public final class SQLiteRepository: RARepository {
 
     public func revokedEntries() async throws -> [RevokedEntry] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT serial, revoked_at, revocation_reason FROM certificates WHERE status = 'revoked' ORDER BY revoked_at")
+            try Row.fetchAll(db, sql: "SELECT serial, revoked_at, revocation_reason FROM certificates WHERE status IN ('revoked', 'superseded') ORDER BY revoked_at")
                 .map { row in
                     guard let serial = Self.bytes(hex: row["serial"]), let at = Self.date(row["revoked_at"]) else {
                         throw RepositoryError.corrupt("revoked certificate")
