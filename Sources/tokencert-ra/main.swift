@@ -119,12 +119,18 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "URL customers reach this RA by, put into certificates as the CRL location.")
     var publicURL: String?
 
+    @Option(help: "File whose first line is the bearer token the order gateway must send to POST /orders/verify (else $TOKENCERT_RA_GATEWAY_TOKEN; neither: open).")
+    var orderGatewayTokenFile: String?
+
     func run() async throws {
         var configuration = ServeConfiguration(databasePath: database, caCertificatePath: caCertificate, caKey: try key.location(),
                                                organization: organization, outboxDirectory: outbox)
         configuration.host = host
         configuration.port = port
         configuration.publicURL = publicURL
+        if orderGatewayTokenFile != nil || ProcessInfo.processInfo.environment["TOKENCERT_RA_GATEWAY_TOKEN"] != nil {
+            configuration.orderGatewayToken = try secret(file: orderGatewayTokenFile, environment: "TOKENCERT_RA_GATEWAY_TOKEN", what: "order gateway token")
+        }
         let host = configuration.host
         do {
             try await RAServerApplication.serve(configuration) { port in

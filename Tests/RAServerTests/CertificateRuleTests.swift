@@ -191,6 +191,7 @@ struct AlwaysIdentified: RARepository {
     func session(tokenSHA256: String) async throws -> SessionRecord? { try await base.session(tokenSHA256: tokenSHA256) }
     func deleteSession(tokenSHA256: String) async throws { try await base.deleteSession(tokenSHA256: tokenSHA256) }
     func revokedEntries() async throws -> [RevokedEntry] { try await base.revokedEntries() }
+    func certificateOwner(serial: String) async throws -> String? { try await base.certificateOwner(serial: serial) }
     func latestCRL() async throws -> CRLRecord? { try await base.latestCRL() }
     func storeCRL(_ crl: CRLRecord) async throws { try await base.storeCRL(crl) }
     func appendAudit(_ events: [AuditEvent]) async throws { try await base.appendAudit(events) }

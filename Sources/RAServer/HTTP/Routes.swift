@@ -22,10 +22,14 @@ import Logging
 /// | GET | /certificates | – | 200 host status |
 /// | POST | /certificates/{serial}/renew | `{requestId, csr, proof}` (proof: base64 signature with the current key over `ProofOfPossession.renewalMessage`) | 201 / 200 repeat: pending certificate |
 /// | POST | /certificates/{serial}/confirm | `{proof}` (signature with the new key over `ProofOfPossession.confirmationMessage`) | 200 `{serial, status, superseded, crlNumber}` |
+/// | POST | /orders/verify | `{account, signature, content?}` (for the broker's order gateway) | 200 `{valid, code, message, remedy, signerSerial, customer, signingTime}` |
 /// | POST | /certificates/{serial}/revoke | `{reason}` | 200 `{serial, revokedAt, reason, reasonLabel, onlineRevocationsLeftThisYear, crlNumber}` |
 public enum RARoutes {
     /// The router with every route and the error middleware.
-    public static func buildRouter(service: RAService) -> Router<BasicRequestContext> {
+    /// - Parameter orderGatewayToken: when set, `POST /orders/verify` requires `Authorization: Bearer <it>`
+    ///   (the broker's order gateway); when nil the endpoint is open (development).
+    public static func buildRouter(service: RAService, orderGatewayToken: String? = nil) -> Router<BasicRequestContext> {
+        let gatewayHash = orderGatewayToken.map(RAService.sha256)
         let router = Router()
         router.add(middleware: ErrorMiddleware(logger: service.logger))
 
@@ -108,6 +112,13 @@ public enum RARoutes {
             let body = try await decode(ConfirmBody.self, request, context)
             return try json(try await service.confirm(customerID: customer, serial: serial, proof: try base64(body.proof, "proof")))
         }
+        router.post("orders/verify") { request, context in
+            if let gatewayHash, bearer(request).map(RAService.sha256) != gatewayHash { throw RAError.notLoggedIn }
+            let body = try await decode(VerifyOrderBody.self, request, context)
+            let signature = body.signature.contains("-----BEGIN") ? Array(body.signature.utf8) : try base64(body.signature, "signature")
+            let content = try body.content.map { try base64($0, "content") }
+            return try json(try await service.verifyOrder(account: body.account, signature: signature, content: content))
+        }
         return router
     }
 
@@ -167,6 +178,13 @@ public enum RARoutes {
     struct IssueBody: Decodable { var requestId: String; var csr: String }
     struct RenewBody: Decodable { var requestId: String; var csr: String; var proof: String }
     struct ConfirmBody: Decodable { var proof: String }
+    struct VerifyOrderBody: Decodable {
+        var account: String
+        /// CMS SignedData, PEM or base64 DER.
+        var signature: String
+        /// Base64 of the order, for a detached signature.
+        var content: String?
+    }
     struct RevokeBody: Decodable {
         /// An RFC 5280 code (1) or its camel-case name (`keyCompromise`).
         var reason: ReasonValue

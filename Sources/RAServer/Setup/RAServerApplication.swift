@@ -20,6 +20,8 @@ public struct ServeConfiguration: Sendable {
     /// The address customers reach the RA by (for the CRL distribution point), e.g. `http://ra.example`.
     public var publicURL: String?
     public var policy = Policy.standard
+    /// The bearer token the order gateway sends to `POST /orders/verify`; nil leaves it open.
+    public var orderGatewayToken: String?
 
     public init(databasePath: String, caCertificatePath: String, caKey: CAKeyLocation, organization: String, outboxDirectory: String) {
         self.databasePath = databasePath
@@ -44,7 +46,7 @@ public enum RAServerApplication {
                                 delivery: try OutboxDelivery(directory: configuration.outboxDirectory), logger: logger)
         try await service.publishCRL()
         return Application(
-            router: RARoutes.buildRouter(service: service),
+            router: RARoutes.buildRouter(service: service, orderGatewayToken: configuration.orderGatewayToken),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tokencert-ra"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
             logger: logger)

@@ -25,6 +25,9 @@ public protocol RARepository: Sendable {
     /// Ends a session.
     func deleteSession(tokenSHA256: String) async throws
 
+    /// The customer a certificate was issued to, by serial (lower-case hex).
+    func certificateOwner(serial: String) async throws -> String?
+
     /// Every revoked certificate, for the CRL.
     func revokedEntries() async throws -> [RevokedEntry]
     /// The newest CRL, if any.

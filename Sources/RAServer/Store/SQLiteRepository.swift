@@ -318,6 +318,10 @@ public final class SQLiteRepository: RARepository {
         try await pool.write { db in try db.execute(sql: "DELETE FROM sessions WHERE token_sha256 = ?", arguments: [tokenSHA256]) }
     }
 
+    public func certificateOwner(serial: String) async throws -> String? {
+        try await pool.read { db in try String.fetchOne(db, sql: "SELECT customer_id FROM certificates WHERE serial = ?", arguments: [serial]) }
+    }
+
     // MARK: CRL
 
     public func revokedEntries() async throws -> [RevokedEntry] {
