@@ -119,6 +119,18 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "URL customers reach this RA by, put into certificates as the CRL location.")
     var publicURL: String?
 
+    @Option(help: "Send e-mail codes with this sendmail (e.g. /usr/sbin/sendmail) instead of the outbox.")
+    var sendmail: String?
+
+    @Option(help: "From: address of code e-mails.")
+    var mailFrom = "TokenCert <no-reply@localhost>"
+
+    @Option(help: "POST SMS codes as JSON {to, text, identifier} to this SMS gateway URL instead of the outbox.")
+    var smsWebhook: String?
+
+    @Option(help: "File whose first line is the SMS gateway's bearer token (else $TOKENCERT_RA_SMS_TOKEN).")
+    var smsWebhookTokenFile: String?
+
     @Option(help: "File whose first line is the bearer token the order gateway must send to POST /orders/verify (else $TOKENCERT_RA_GATEWAY_TOKEN; neither: open).")
     var orderGatewayTokenFile: String?
 
@@ -128,6 +140,17 @@ struct Serve: AsyncParsableCommand {
         configuration.host = host
         configuration.port = port
         configuration.publicURL = publicURL
+        configuration.sendmailPath = sendmail
+        configuration.mailFrom = mailFrom
+        if let smsWebhook {
+            guard let url = URL(string: smsWebhook), url.scheme == "https" || url.scheme == "http" else {
+                throw ValidationError("--sms-webhook must be an http(s) URL.")
+            }
+            configuration.smsWebhookURL = url
+            if smsWebhookTokenFile != nil || ProcessInfo.processInfo.environment["TOKENCERT_RA_SMS_TOKEN"] != nil {
+                configuration.smsWebhookToken = try secret(file: smsWebhookTokenFile, environment: "TOKENCERT_RA_SMS_TOKEN", what: "SMS gateway token")
+            }
+        }
         if orderGatewayTokenFile != nil || ProcessInfo.processInfo.environment["TOKENCERT_RA_GATEWAY_TOKEN"] != nil {
             configuration.orderGatewayToken = try secret(file: orderGatewayTokenFile, environment: "TOKENCERT_RA_GATEWAY_TOKEN", what: "order gateway token")
         }

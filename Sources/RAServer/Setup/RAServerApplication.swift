@@ -20,6 +20,13 @@ public struct ServeConfiguration: Sendable {
     /// The address customers reach the RA by (for the CRL distribution point), e.g. `http://ra.example`.
     public var publicURL: String?
     public var policy = Policy.standard
+    /// When set, e-mail codes go through this sendmail (else the outbox).
+    public var sendmailPath: String?
+    /// The From: of code e-mails.
+    public var mailFrom = "TokenCert <no-reply@localhost>"
+    /// When set, SMS codes are POSTed to this gateway (else the outbox).
+    public var smsWebhookURL: URL?
+    public var smsWebhookToken: String?
     /// The bearer token the order gateway sends to `POST /orders/verify`; nil leaves it open.
     public var orderGatewayToken: String?
 
@@ -43,13 +50,24 @@ public enum RAServerApplication {
         let authority = CertificateAuthority(issuer: issuer, organization: configuration.organization,
                                              crlURL: configuration.publicURL.map { $0.hasSuffix("/") ? $0 + "crl" : $0 + "/crl" })
         let service = RAService(repository: repository, authority: authority, policy: configuration.policy,
-                                delivery: try OutboxDelivery(directory: configuration.outboxDirectory), logger: logger)
+                                delivery: try delivery(configuration), logger: logger)
         try await service.publishCRL()
         return Application(
             router: RARoutes.buildRouter(service: service, orderGatewayToken: configuration.orderGatewayToken),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tokencert-ra"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
             logger: logger)
+    }
+
+    /// The outbox for both channels unless sendmail or a webhook is configured.
+    static func delivery(_ configuration: ServeConfiguration) throws -> any CodeDelivery {
+        if configuration.sendmailPath == nil && configuration.smsWebhookURL == nil {
+            return try OutboxDelivery(directory: configuration.outboxDirectory)
+        }
+        let outbox: () throws -> any CodeDelivery = { try OutboxDelivery(directory: configuration.outboxDirectory) }
+        let email: any CodeDelivery = try configuration.sendmailPath.map { SendmailDelivery(path: $0, from: configuration.mailFrom) } ?? outbox()
+        let sms: any CodeDelivery = try configuration.smsWebhookURL.map { WebhookDelivery(url: $0, bearerToken: configuration.smsWebhookToken) } ?? outbox()
+        return ChannelDelivery(sms: sms, email: email)
     }
 
     /// Builds and runs the application until SIGTERM or SIGINT.
