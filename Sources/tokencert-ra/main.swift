@@ -119,6 +119,12 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "URL customers reach this RA by, put into certificates as the CRL location.")
     var publicURL: String?
 
+    @Option(help: "TLS certificate chain (PEM); with --tls-key the service speaks HTTPS.")
+    var tlsCertificate: String?
+
+    @Option(help: "TLS private key (PEM, mode 0600).")
+    var tlsKey: String?
+
     @Option(help: "Send e-mail codes with this sendmail (e.g. /usr/sbin/sendmail) instead of the outbox.")
     var sendmail: String?
 
@@ -140,6 +146,8 @@ struct Serve: AsyncParsableCommand {
         configuration.host = host
         configuration.port = port
         configuration.publicURL = publicURL
+        configuration.tlsCertificatePath = tlsCertificate
+        configuration.tlsKeyPath = tlsKey
         configuration.sendmailPath = sendmail
         configuration.mailFrom = mailFrom
         if let smsWebhook {
@@ -154,11 +162,11 @@ struct Serve: AsyncParsableCommand {
         if orderGatewayTokenFile != nil || ProcessInfo.processInfo.environment["TOKENCERT_RA_GATEWAY_TOKEN"] != nil {
             configuration.orderGatewayToken = try secret(file: orderGatewayTokenFile, environment: "TOKENCERT_RA_GATEWAY_TOKEN", what: "order gateway token")
         }
-        let host = configuration.host
+        let host = configuration.host, tls = tlsCertificate != nil
         do {
             try await RAServerApplication.serve(configuration) { port in
                 // Unbuffered, so a supervisor (or a test) reading the pipe sees it at once.
-                FileHandle.standardOutput.write(Data("tokencert-ra listening on \(host):\(port)\n".utf8))
+                FileHandle.standardOutput.write(Data("tokencert-ra listening on \(host):\(port)\(tls ? " (TLS)" : "")\n".utf8))
             }
         } catch {
             throw fail(error)

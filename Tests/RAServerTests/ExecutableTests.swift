@@ -95,6 +95,35 @@ final class ExecutableTests: XCTestCase {
         XCTAssertEqual(refused.status, 401)
     }
 
+    func testServeSpeaksTLSWithTheConfiguredCertificate() throws {
+        let dir = try workDirectory(self)
+        let made = try runTool(Self.binary, ["init-ca", "--ca-key-file", dir + "/ca.key", "--certificate", dir + "/ca.pem"])
+        XCTAssertEqual(made.status, 0, made.err)
+        let tls = try runTool("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
+                                          "-keyout", dir + "/tls.key", "-out", dir + "/tls.pem", "-subj", "/CN=127.0.0.1",
+                                          "-addext", "subjectAltName=IP:127.0.0.1"])
+        XCTAssertEqual(tls.status, 0, tls.err)
+        let arguments = ["serve", "--ca-key-file", dir + "/ca.key", "--ca-certificate", dir + "/ca.pem", "--database", dir + "/ra.sqlite",
+                         "--port", "0", "--outbox", dir + "/outbox", "--tls-certificate", dir + "/tls.pem", "--tls-key", dir + "/tls.key"]
+        // A TLS key others can read is refused.
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: dir + "/tls.key")
+        let open = try runTool(Self.binary, arguments)
+        XCTAssertNotEqual(open.status, 0)
+        XCTAssertTrue(open.err.contains("chmod 600"), open.err)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: dir + "/tls.key")
+
+        let server = try ServerProcess(Self.binary, arguments, environment: [:])
+        defer { server.stop() }
+        let port = try server.waitForPort()
+        let https = try runTool("curl", ["-sS", "--max-time", "10", "--cacert", dir + "/tls.pem", "https://127.0.0.1:\(port)/health"])
+        XCTAssertEqual(https.status, 0, https.err)
+        XCTAssertEqual(https.out, "{\"status\":\"ok\"}")
+        let plain = try runTool("curl", ["-sS", "--max-time", "10", "http://127.0.0.1:\(port)/health"])
+        XCTAssertNotEqual(plain.out, "{\"status\":\"ok\"}")
+        let untrusted = try runTool("curl", ["-sS", "--max-time", "10", "https://127.0.0.1:\(port)/health"])
+        XCTAssertNotEqual(untrusted.status, 0, "a client without the certificate refuses the server")
+    }
+
     func testCustomerAddAndImportValidateEverythingAndImportAllOrNone() throws {
         let dir = try workDirectory(self)
         let db = dir + "/ra.sqlite"

@@ -111,6 +111,7 @@ public enum SetupError: Error, Hashable, Sendable, CustomStringConvertible {
     case keyExistsOnToken(String)
     case keyDoesNotMatchCertificate
     case keyFileNotPrivate(String, mode: String)
+    case tlsNeedsBoth
 
     public var description: String {
         switch self {
@@ -120,7 +121,8 @@ public enum SetupError: Error, Hashable, Sendable, CustomStringConvertible {
         case .uriNeedsObject: "the pkcs11: URI must name the key with object= (and may add id=)"
         case .keyExistsOnToken(let label): "the token already holds a private key labelled \(label)"
         case .keyDoesNotMatchCertificate: "the CA key does not match the CA certificate"
-        case .keyFileNotPrivate(let path, let mode): "\(path) has mode \(mode): others can read the CA key (chmod 600 it)"
+        case .keyFileNotPrivate(let path, let mode): "\(path) has mode \(mode): others can read the key (chmod 600 it)"
+        case .tlsNeedsBoth: "TLS needs both a certificate and a key"
         }
     }
 }

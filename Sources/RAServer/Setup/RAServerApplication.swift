@@ -1,5 +1,8 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import NIOSSL
 import Logging
 import NIOCore
 
@@ -27,6 +30,9 @@ public struct ServeConfiguration: Sendable {
     /// When set, SMS codes are POSTed to this gateway (else the outbox).
     public var smsWebhookURL: URL?
     public var smsWebhookToken: String?
+    /// TLS: the server's certificate chain (PEM) and key (PEM). Both or neither.
+    public var tlsCertificatePath: String?
+    public var tlsKeyPath: String?
     /// The bearer token the order gateway sends to `POST /orders/verify`; nil leaves it open.
     public var orderGatewayToken: String?
 
@@ -54,9 +60,27 @@ public enum RAServerApplication {
         try await service.publishCRL()
         return Application(
             router: RARoutes.buildRouter(service: service, orderGatewayToken: configuration.orderGatewayToken),
+            server: try serverBuilder(configuration),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tokencert-ra"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
             logger: logger)
+    }
+
+    /// Plain HTTP/1.1, or TLS (1.2 and up) with the configured certificate and key.
+    static func serverBuilder(_ configuration: ServeConfiguration) throws -> HTTPServerBuilder {
+        switch (configuration.tlsCertificatePath, configuration.tlsKeyPath) {
+        case (nil, nil):
+            return .http1()
+        case (let certificate?, let key?):
+            try CASetup.checkPrivate(key)
+            let chain = try NIOSSLCertificate.fromPEMFile(certificate).map { NIOSSLCertificateSource.certificate($0) }
+            var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain,
+                                                               privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+            tls.minimumTLSVersion = .tlsv12
+            return try .tls(.http1(), tlsConfiguration: tls)
+        default:
+            throw SetupError.tlsNeedsBoth
+        }
     }
 
     /// The outbox for both channels unless sendmail or a webhook is configured.
