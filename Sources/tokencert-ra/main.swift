@@ -11,7 +11,7 @@ struct TokenCertRA: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tokencert-ra",
         abstract: "TokenCert registration authority: CA setup, customers, and the HTTP service.",
-        subcommands: [InitCA.self, Serve.self, Customer.self])
+        subcommands: [InitCA.self, Serve.self, Customer.self, Officer.self, Audit.self])
 }
 
 /// The CA key's location flags, shared by `init-ca` and `serve`. Secrets never come from argv.
@@ -237,6 +237,51 @@ struct Customer: AsyncParsableCommand {
                 print("Imported \(count) customer(s).")
             } catch let error as ValidationError {
                 throw error
+            } catch {
+                throw fail(error)
+            }
+        }
+    }
+}
+
+struct Officer: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Branch officers.", subcommands: [Add.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Register an officer with the certificate (PEM) of the key on their token; they log in by signing a challenge with it.")
+
+        @Option(help: "SQLite database file.")
+        var database = "tokencert-ra.sqlite"
+        @Option(help: "The officer's name as the audit log shows it.")
+        var name: String
+        @Option(help: "The officer's certificate (PEM).")
+        var certificate: String
+
+        func run() async throws {
+            do {
+                let der = try OfficerRegistration.certificateDER(pemFile: certificate)
+                try await SQLiteRepository(path: database).addOfficer(name: name, certificate: der, at: Date())
+                print("Officer \(name) registered.")
+            } catch {
+                throw fail(error)
+            }
+        }
+    }
+}
+
+struct Audit: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "The audit log.", subcommands: [Export.self])
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the audit log as JSON lines (oldest first).")
+
+        @Option(help: "SQLite database file.")
+        var database = "tokencert-ra.sqlite"
+
+        func run() async throws {
+            do {
+                for line in try await AuditExport.jsonLines(try SQLiteRepository(path: database)) { print(line) }
             } catch {
                 throw fail(error)
             }

@@ -168,7 +168,7 @@ final class CertificateRuleTests: XCTestCase {
             XCTAssertEqual(retry.string("serial"), first.serial)
             XCTAssertEqual(retry.string("certificate"), first.certificate)
         }
-        XCTAssertEqual(try h.repository.appliedMigrations(), ["001-initial", "002-renewal"])
+        XCTAssertEqual(try h.repository.appliedMigrations(), ["001-initial", "002-renewal", "003-officers"])
     }
 }
 
@@ -196,4 +196,12 @@ struct AlwaysIdentified: RARepository {
     func storeCRL(_ crl: CRLRecord) async throws { try await base.storeCRL(crl) }
     func appendAudit(_ events: [AuditEvent]) async throws { try await base.appendAudit(events) }
     func auditLog() async throws -> [AuditEvent] { try await base.auditLog() }
+    func addOfficer(name: String, certificate: [UInt8], at: Date) async throws { try await base.addOfficer(name: name, certificate: certificate, at: at) }
+    func officerCertificate(name: String) async throws -> [UInt8]? { try await base.officerCertificate(name: name) }
+    func setOfficerChallenge(name: String, challenge: [UInt8], expiresAt: Date) async throws {
+        try await base.setOfficerChallenge(name: name, challenge: challenge, expiresAt: expiresAt)
+    }
+    func takeOfficerChallenge(name: String) async throws -> (challenge: [UInt8], expiresAt: Date)? { try await base.takeOfficerChallenge(name: name) }
+    func addOfficerSession(_ session: SessionRecord) async throws { try await base.addOfficerSession(session) }
+    func officerSession(tokenSHA256: String) async throws -> SessionRecord? { try await base.officerSession(tokenSHA256: tokenSHA256) }
 }

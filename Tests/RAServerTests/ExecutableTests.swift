@@ -159,6 +159,17 @@ final class ExecutableTests: XCTestCase {
         XCTAssertTrue(good.out.contains("Imported 2"), good.out)
         let rows = try runTool("sqlite3", [db, "SELECT id, kind, birth_date, mobile FROM customers ORDER BY id"])
         XCTAssertEqual(rows.out, "22099131|company|1990-05-04|\nA123456789|person|1955-02-01|0912345678\nF131104093|person|1960-07-15|0922333444\n")
+        // An officer, and the audit log exported as JSON lines.
+        let officerCA = try runTool("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "30",
+                                                "-keyout", dir + "/officer.key", "-out", dir + "/officer.pem", "-subj", "/CN=Officer Chen"])
+        XCTAssertEqual(officerCA.status, 0, officerCA.err)
+        let officer = try runTool(Self.binary, ["officer", "add", "--database", db, "--name", "chen", "--certificate", dir + "/officer.pem"])
+        XCTAssertEqual(officer.status, 0, officer.err)
+        let audit = try runTool(Self.binary, ["audit", "export", "--database", db])
+        XCTAssertEqual(audit.status, 0, audit.err)
+        for line in audit.out.split(separator: "\n") {
+            XCTAssertNoThrow(try JSONSerialization.jsonObject(with: Data(line.utf8)), String(line))
+        }
         let hashes = try runTool("sqlite3", [db, "SELECT password_hash FROM customers"])
         XCTAssertFalse(hashes.out.contains("secret"), "passwords are stored hashed")
         XCTAssertTrue(hashes.out.hasPrefix("pbkdf2-sha256$600000$"), hashes.out)

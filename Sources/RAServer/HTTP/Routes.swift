@@ -1,4 +1,5 @@
 import CertificateKit
+import Domain
 import Foundation
 import Hummingbird
 import Logging
@@ -24,6 +25,12 @@ import Logging
 /// | POST | /certificates/{serial}/confirm | `{proof}` (signature with the new key over `ProofOfPossession.confirmationMessage`) | 200 `{serial, status, superseded, crlNumber}` |
 /// | POST | /orders/verify | `{account, signature, content?}` (for the broker's order gateway) | 200 `{valid, code, message, remedy, signerSerial, customer, signingTime}` |
 /// | POST | /certificates/{serial}/revoke | `{reason}` | 200 `{serial, revokedAt, reason, reasonLabel, onlineRevocationsLeftThisYear, crlNumber}` |
+/// | POST | /officer/challenge | `{officer}` | 201 `{officer, challenge, message, expiresAt}` |
+/// | POST | /officer/login | `{officer, signature}` (base64 signature over `message` with the officer key) | 200 `{token, expiresAt, officer}` |
+/// | GET | /officer/customers/{id} | – (officer token) | 200 host status |
+/// | POST | /officer/customers/{id}/unlock | – | 200 `{unlocked}` |
+/// | POST | /officer/customers/{id}/revoke | `{serial, reason}` | 200 as revoke (no yearly limit) |
+/// | POST | /officer/customers/{id}/certificates | `{requestId, csr, consentOnPaper}` | 201 / 200 as apply (no one-time code) |
 public enum RARoutes {
     /// The router with every route and the error middleware.
     /// - Parameter orderGatewayToken: when set, `POST /orders/verify` requires `Authorization: Bearer <it>`
@@ -119,7 +126,50 @@ public enum RARoutes {
             let content = try body.content.map { try base64($0, "content") }
             return try json(try await service.verifyOrder(account: body.account, signature: signature, content: content))
         }
+        addOfficerRoutes(router, service: service)
         return router
+    }
+
+    /// Branch officer routes, under /officer.
+    static func addOfficerRoutes(_ router: Router<BasicRequestContext>, service: RAService) {
+        router.post("officer/challenge") { request, context in
+            let body = try await decode(OfficerBody.self, request, context)
+            return try json(try await service.officerChallenge(officer: body.officer), status: .created)
+        }
+        router.post("officer/login") { request, context in
+            let body = try await decode(OfficerLoginBody.self, request, context)
+            return try json(try await service.officerLogin(officer: body.officer, signature: try base64(body.signature, "signature")))
+        }
+        router.get("officer/customers/:id") { request, context in
+            _ = try await service.authenticateOfficer(token: bearer(request))
+            return try json(try await service.status(customerID: try customerParameter(context)))
+        }
+        router.post("officer/customers/:id/unlock") { request, context in
+            let officer = try await service.authenticateOfficer(token: bearer(request))
+            try await service.officerUnlock(officer: officer, customerID: try customerParameter(context))
+            return try json(["unlocked": true])
+        }
+        router.post("officer/customers/:id/revoke") { request, context in
+            let officer = try await service.authenticateOfficer(token: bearer(request))
+            let body = try await decode(OfficerRevokeBody.self, request, context)
+            guard let reason = body.reason.revocationReason else { throw RAError.badRequest("unknown revocation reason") }
+            return try json(try await service.officerRevoke(officer: officer, customerID: try customerParameter(context), serial: body.serial,
+                                                            reason: reason))
+        }
+        router.post("officer/customers/:id/certificates") { request, context in
+            let officer = try await service.authenticateOfficer(token: bearer(request))
+            let body = try await decode(OfficerIssueBody.self, request, context)
+            let (issued, created) = try await service.officerIssue(officer: officer, customerID: try customerParameter(context),
+                                                                   requestID: body.requestId, csr: try csrBytes(body.csr),
+                                                                   consentOnPaper: body.consentOnPaper)
+            return try json(issued, status: created ? .created : .ok)
+        }
+    }
+
+    static func customerParameter(_ context: BasicRequestContext) throws -> String {
+        do { return try CustomerID(try context.parameters.require("id")).value } catch let error as CustomerIDError {
+            throw RAError.invalidField("id", error)
+        }
     }
 
     static func csrBytes(_ text: String) throws -> [UInt8] {
@@ -178,6 +228,10 @@ public enum RARoutes {
     struct IssueBody: Decodable { var requestId: String; var csr: String }
     struct RenewBody: Decodable { var requestId: String; var csr: String; var proof: String }
     struct ConfirmBody: Decodable { var proof: String }
+    struct OfficerBody: Decodable { var officer: String }
+    struct OfficerLoginBody: Decodable { var officer: String; var signature: String }
+    struct OfficerRevokeBody: Decodable { var serial: String; var reason: ReasonValue }
+    struct OfficerIssueBody: Decodable { var requestId: String; var csr: String; var consentOnPaper: Bool }
     struct VerifyOrderBody: Decodable {
         var account: String
         /// CMS SignedData, PEM or base64 DER.
@@ -221,6 +275,8 @@ struct ErrorMiddleware: RouterMiddleware {
             return try await next(request, context)
         } catch let error as RAError {
             throw error
+        } catch RepositoryError.unknownCustomer {
+            throw RAError.customerNotFound
         } catch let error as HTTPResponseError {
             throw RAError(code: "http-\(error.status.code)", status: error.status,
                           summary: .init(en: "The request was refused (\(error.status.code) \(error.status.reasonPhrase)).",

@@ -35,6 +35,20 @@ public protocol RARepository: Sendable {
     /// Stores a CRL; `number` must be above every stored one.
     func storeCRL(_ crl: CRLRecord) async throws
 
+    /// Registers a branch officer with the certificate whose key they log in with.
+    /// - Throws: `RepositoryError.duplicateOfficer`.
+    func addOfficer(name: String, certificate: [UInt8], at: Date) async throws
+    /// The officer's registered certificate (DER), if the officer exists.
+    func officerCertificate(name: String) async throws -> [UInt8]?
+    /// Stores the officer's login challenge, replacing any earlier one.
+    func setOfficerChallenge(name: String, challenge: [UInt8], expiresAt: Date) async throws
+    /// Removes and returns the officer's challenge (each is used once).
+    func takeOfficerChallenge(name: String) async throws -> (challenge: [UInt8], expiresAt: Date)?
+    /// Stores an officer session (`customerID` holds the officer's name).
+    func addOfficerSession(_ session: SessionRecord) async throws
+    /// The officer session with this token hash, if any.
+    func officerSession(tokenSHA256: String) async throws -> SessionRecord?
+
     /// Appends to the audit log.
     func appendAudit(_ events: [AuditEvent]) async throws
     /// The audit log, oldest first (for export).
@@ -44,12 +58,14 @@ public protocol RARepository: Sendable {
 /// Failures of the store itself.
 public enum RepositoryError: Error, Hashable, Sendable, CustomStringConvertible {
     case duplicateCustomer(String)
+    case duplicateOfficer(String)
     case unknownCustomer(String)
     case corrupt(String)
 
     public var description: String {
         switch self {
         case .duplicateCustomer(let id): "customer \(id) exists already"
+        case .duplicateOfficer(let name): "officer \(name) exists already"
         case .unknownCustomer(let id): "no customer \(id)"
         case .corrupt(let what): "the store holds an unreadable value: \(what)"
         }

@@ -125,6 +125,26 @@ public final class SQLiteRepository: RARepository {
             // A renewal is pending until the client confirms it; it then supersedes this serial.
             try db.execute(sql: "ALTER TABLE certificates ADD COLUMN replaces_serial TEXT")
         }
+        migrator.registerMigration("003-officers") { db in
+            try db.execute(sql: """
+                CREATE TABLE officers (
+                    name TEXT PRIMARY KEY,
+                    certificate BLOB NOT NULL,
+                    created_at REAL NOT NULL
+                );
+                CREATE TABLE officer_challenges (
+                    officer TEXT PRIMARY KEY REFERENCES officers(name) ON DELETE CASCADE,
+                    challenge BLOB NOT NULL,
+                    expires_at REAL NOT NULL
+                );
+                CREATE TABLE officer_sessions (
+                    token_sha256 TEXT PRIMARY KEY,
+                    officer TEXT NOT NULL REFERENCES officers(name) ON DELETE CASCADE,
+                    created_at REAL NOT NULL,
+                    expires_at REAL NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 
@@ -350,6 +370,59 @@ public final class SQLiteRepository: RARepository {
         try await pool.write { db in
             try db.execute(sql: "INSERT INTO crls (number, der, this_update, next_update) VALUES (?, ?, ?, ?)",
                            arguments: [crl.number, Data(crl.der), Self.seconds(crl.thisUpdate), Self.seconds(crl.nextUpdate)])
+        }
+    }
+
+    // MARK: Officers
+
+    public func addOfficer(name: String, certificate: [UInt8], at: Date) async throws {
+        try await pool.write { db in
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM officers WHERE name = ?", arguments: [name]) ?? false {
+                throw RepositoryError.duplicateOfficer(name)
+            }
+            try db.execute(sql: "INSERT INTO officers (name, certificate, created_at) VALUES (?, ?, ?)",
+                           arguments: [name, Data(certificate), Self.seconds(at)])
+        }
+    }
+
+    public func officerCertificate(name: String) async throws -> [UInt8]? {
+        try await pool.read { db in
+            try Data.fetchOne(db, sql: "SELECT certificate FROM officers WHERE name = ?", arguments: [name]).map { [UInt8]($0) }
+        }
+    }
+
+    public func setOfficerChallenge(name: String, challenge: [UInt8], expiresAt: Date) async throws {
+        try await pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO officer_challenges (officer, challenge, expires_at) VALUES (?, ?, ?)
+                ON CONFLICT (officer) DO UPDATE SET challenge = excluded.challenge, expires_at = excluded.expires_at
+                """, arguments: [name, Data(challenge), Self.seconds(expiresAt)])
+        }
+    }
+
+    public func takeOfficerChallenge(name: String) async throws -> (challenge: [UInt8], expiresAt: Date)? {
+        try await pool.write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT challenge, expires_at FROM officer_challenges WHERE officer = ?", arguments: [name])
+            else { return nil }
+            try db.execute(sql: "DELETE FROM officer_challenges WHERE officer = ?", arguments: [name])
+            return ([UInt8](row["challenge"] as Data), Self.date(row["expires_at"])!)
+        }
+    }
+
+    public func addOfficerSession(_ session: SessionRecord) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM officer_sessions WHERE expires_at < ?", arguments: [Self.seconds(session.createdAt)])
+            try db.execute(sql: "INSERT INTO officer_sessions (token_sha256, officer, created_at, expires_at) VALUES (?, ?, ?, ?)",
+                           arguments: [session.tokenSHA256, session.customerID, Self.seconds(session.createdAt), Self.seconds(session.expiresAt)])
+        }
+    }
+
+    public func officerSession(tokenSHA256: String) async throws -> SessionRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM officer_sessions WHERE token_sha256 = ?", arguments: [tokenSHA256]).map {
+                SessionRecord(tokenSHA256: $0["token_sha256"], customerID: $0["officer"],
+                              createdAt: Self.date($0["created_at"])!, expiresAt: Self.date($0["expires_at"])!)
+            }
         }
     }
 
