@@ -196,6 +196,7 @@ struct AlwaysIdentified: RARepository {
     func storeCRL(_ crl: CRLRecord) async throws { try await base.storeCRL(crl) }
     func appendAudit(_ events: [AuditEvent]) async throws { try await base.appendAudit(events) }
     func auditLog() async throws -> [AuditEvent] { try await base.auditLog() }
+    func metrics() async throws -> [String: Int] { try await base.metrics() }
     func addOfficer(name: String, certificate: [UInt8], at: Date) async throws { try await base.addOfficer(name: name, certificate: certificate, at: at) }
     func officerCertificate(name: String) async throws -> [UInt8]? { try await base.officerCertificate(name: name) }
     func setOfficerChallenge(name: String, challenge: [UInt8], expiresAt: Date) async throws {

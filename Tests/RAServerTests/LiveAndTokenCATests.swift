@@ -26,6 +26,10 @@ final class LiveAndTokenCATests: XCTestCase {
             let crl = try await api.expect(.ok, .get, "/crl.pem")
             XCTAssertTrue(String(buffer: crl.body).hasPrefix("-----BEGIN X509 CRL-----"))
             try await api.expectCode("http-404", .get, "/no-such-path")
+            let metrics = String(buffer: try await api.expect(.ok, .get, "/metrics").body)
+            XCTAssertTrue(metrics.contains("tokencert_ra_customers 2\n"), metrics)
+            XCTAssertTrue(metrics.contains("tokencert_ra_certificates_revoked 1\n"), metrics)
+            XCTAssertTrue(metrics.contains("tokencert_ra_crl_number 1\n"), metrics)
         }
     }
 

@@ -10,6 +10,7 @@ import Logging
 /// | method | path | body | success |
 /// |---|---|---|---|
 /// | GET | /health | – | 200 `{status}` |
+/// | GET | /metrics | – | 200 Prometheus text: customers, certificates by status, CRL number, audit events |
 /// | GET | /ca.pem | – | 200 CA certificate (PEM) |
 /// | GET | /crl, /crl.pem | – | 200 CRL (DER, PEM) |
 /// | GET | /consent | – | 200 `{version, sha256, text: {en, zh-TW}}` |
@@ -38,9 +39,16 @@ public enum RARoutes {
     public static func buildRouter(service: RAService, orderGatewayToken: String? = nil) -> Router<BasicRequestContext> {
         let gatewayHash = orderGatewayToken.map(RAService.sha256)
         let router = Router()
+        router.add(middleware: LogRequestsMiddleware(.info))
         router.add(middleware: ErrorMiddleware(logger: service.logger))
 
         router.get("health") { _, _ in try json(["status": "ok"]) }
+        router.get("metrics") { _, _ in
+            // Prometheus text format; gauges read from the store.
+            let lines = try await service.repository.metrics().sorted { $0.key < $1.key }
+                .map { "# TYPE tokencert_ra_\($0.key) gauge\ntokencert_ra_\($0.key) \($0.value)" }
+            return text(lines.joined(separator: "\n") + "\n", type: "text/plain; version=0.0.4")
+        }
         router.get("ca.pem") { _, _ in
             text(try service.authority.certificatePEM, type: "application/x-pem-file")
         }

@@ -49,6 +49,9 @@ public protocol RARepository: Sendable {
     /// The officer session with this token hash, if any.
     func officerSession(tokenSHA256: String) async throws -> SessionRecord?
 
+    /// Counts for `/metrics` (name → value), e.g. `customers`, `certificates_active`, `crl_number`.
+    func metrics() async throws -> [String: Int]
+
     /// Appends to the audit log.
     func appendAudit(_ events: [AuditEvent]) async throws
     /// The audit log, oldest first (for export).

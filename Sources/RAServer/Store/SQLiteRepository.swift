@@ -426,6 +426,22 @@ public final class SQLiteRepository: RARepository {
         }
     }
 
+    // MARK: Metrics
+
+    /// Counts for `/metrics`: customers, certificates by stored status, CRL number, audit events.
+    public func metrics() async throws -> [String: Int] {
+        try await pool.read { db in
+            var m: [String: Int] = [:]
+            m["customers"] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM customers") ?? 0
+            for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM certificates GROUP BY status") {
+                m["certificates_\(row["status"] as String)"] = row["n"]
+            }
+            m["crl_number"] = try Int.fetchOne(db, sql: "SELECT MAX(number) FROM crls") ?? 0
+            m["audit_events"] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_log") ?? 0
+            return m
+        }
+    }
+
     // MARK: Audit
 
     public func appendAudit(_ events: [AuditEvent]) async throws {
