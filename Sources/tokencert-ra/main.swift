@@ -23,10 +23,21 @@ struct CAKeyOptions: ParsableArguments {
     var keyURI: String?
 
     @Option(name: .customLong("module"), help: "PKCS#11 module path for --ca-key-uri.")
-    var module = "/usr/lib/softhsm/libsofthsm2.so"
+    var module = CAKeyOptions.defaultModule
+
+    static let defaultModule = "/usr/lib/softhsm/libsofthsm2.so"
 
     @Option(name: .customLong("ca-pin-file"), help: "File whose first line is the token user PIN (else $TOKENCERT_RA_CA_PIN).")
     var pinFile: String?
+
+    init() {}
+
+    init(keyFile: String?, keyURI: String?, module: String, pinFile: String?) {
+        self.keyFile = keyFile
+        self.keyURI = keyURI
+        self.module = module
+        self.pinFile = pinFile
+    }
 
     func validate() throws {
         guard (keyFile == nil) != (keyURI == nil) else { throw ValidationError("Give exactly one of --ca-key-file and --ca-key-uri.") }
@@ -94,27 +105,42 @@ struct InitCA: AsyncParsableCommand {
 }
 
 struct Serve: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Run the RA's HTTP service (loopback by default).")
+    static let configuration = CommandConfiguration(
+        abstract: "Run the RA's HTTP service (loopback by default).",
+        discussion: "Settings come from --config (JSON) and flags; a flag wins over the file. Secrets come from files or environment variables only.")
 
-    @OptionGroup var key: CAKeyOptions
+    @Option(help: "JSON configuration file (see ServeConfigFile): every setting below plus policy changes.")
+    var config: String?
 
-    @Option(help: "SQLite database file (created and migrated when missing).")
-    var database = "tokencert-ra.sqlite"
+    @Option(name: .customLong("ca-key-file"), help: "CA key file (PEM, mode 0600) — development only.")
+    var keyFile: String?
+
+    @Option(name: .customLong("ca-key-uri"), help: "CA key on a PKCS#11 token: pkcs11:token=…;object=…")
+    var keyURI: String?
+
+    @Option(name: .customLong("module"), help: "PKCS#11 module path for --ca-key-uri (default: SoftHSM2).")
+    var module: String?
+
+    @Option(name: .customLong("ca-pin-file"), help: "File whose first line is the token user PIN (else $TOKENCERT_RA_CA_PIN).")
+    var pinFile: String?
+
+    @Option(help: "SQLite database file (default tokencert-ra.sqlite; created and migrated when missing).")
+    var database: String?
 
     @Option(name: .customLong("ca-certificate"), help: "The CA certificate (PEM) from init-ca.")
-    var caCertificate: String
+    var caCertificate: String?
 
-    @Option(help: "O= of issued certificates.")
-    var organization = "TokenCert Securities"
+    @Option(help: "O= of issued certificates (default TokenCert Securities).")
+    var organization: String?
 
-    @Option(help: "Listen address.")
-    var host = "127.0.0.1"
+    @Option(help: "Listen address (default 127.0.0.1).")
+    var host: String?
 
-    @Option(help: "Listen port (0 = any free port, printed on start).")
-    var port = 8080
+    @Option(help: "Listen port (default 8080; 0 = any free port, printed on start).")
+    var port: Int?
 
-    @Option(help: "Folder receiving one file per one-time code message (development delivery).")
-    var outbox = "outbox"
+    @Option(help: "Folder receiving one file per one-time code message (default outbox).")
+    var outbox: String?
 
     @Option(help: "URL customers reach this RA by, put into certificates as the CRL location.")
     var publicURL: String?
@@ -129,7 +155,7 @@ struct Serve: AsyncParsableCommand {
     var sendmail: String?
 
     @Option(help: "From: address of code e-mails.")
-    var mailFrom = "TokenCert <no-reply@localhost>"
+    var mailFrom: String?
 
     @Option(help: "POST SMS codes as JSON {to, text, identifier} to this SMS gateway URL instead of the outbox.")
     var smsWebhook: String?
@@ -141,28 +167,40 @@ struct Serve: AsyncParsableCommand {
     var orderGatewayTokenFile: String?
 
     func run() async throws {
-        var configuration = ServeConfiguration(databasePath: database, caCertificatePath: caCertificate, caKey: try key.location(),
-                                               organization: organization, outboxDirectory: outbox)
-        configuration.host = host
-        configuration.port = port
-        configuration.publicURL = publicURL
-        configuration.tlsCertificatePath = tlsCertificate
-        configuration.tlsKeyPath = tlsKey
-        configuration.sendmailPath = sendmail
-        configuration.mailFrom = mailFrom
-        if let smsWebhook {
+        let file: ServeConfigFile
+        do { file = try config.map(ServeConfigFile.load) ?? ServeConfigFile() } catch { throw fail(error) }
+        let keyFile = self.keyFile ?? (self.keyURI == nil ? file.caKeyFile : nil)
+        let keyURI = self.keyURI ?? (self.keyFile == nil ? file.caKeyURI : nil)
+        guard (keyFile == nil) != (keyURI == nil) else { throw ValidationError("Give exactly one of --ca-key-file and --ca-key-uri (or caKeyFile/caKeyURI in --config).") }
+        guard let caCertificate = caCertificate ?? file.caCertificate else { throw ValidationError("--ca-certificate is needed.") }
+        let key = CAKeyOptions(keyFile: keyFile, keyURI: keyURI, module: module ?? file.module ?? CAKeyOptions.defaultModule,
+                               pinFile: pinFile ?? file.caPINFile)
+        var configuration = ServeConfiguration(databasePath: database ?? file.database ?? "tokencert-ra.sqlite", caCertificatePath: caCertificate,
+                                               caKey: try key.location(), organization: organization ?? file.organization ?? "TokenCert Securities",
+                                               outboxDirectory: outbox ?? file.outbox ?? "outbox")
+        configuration.host = host ?? file.host ?? "127.0.0.1"
+        configuration.port = port ?? file.port ?? 8080
+        configuration.publicURL = publicURL ?? file.publicURL
+        configuration.tlsCertificatePath = tlsCertificate ?? file.tlsCertificate
+        configuration.tlsKeyPath = tlsKey ?? file.tlsKey
+        configuration.sendmailPath = sendmail ?? file.sendmail
+        configuration.mailFrom = mailFrom ?? file.mailFrom ?? configuration.mailFrom
+        configuration.policy = file.policy?.applied(to: .standard) ?? .standard
+        if let smsWebhook = smsWebhook ?? file.smsWebhook {
             guard let url = URL(string: smsWebhook), url.scheme == "https" || url.scheme == "http" else {
                 throw ValidationError("--sms-webhook must be an http(s) URL.")
             }
             configuration.smsWebhookURL = url
-            if smsWebhookTokenFile != nil || ProcessInfo.processInfo.environment["TOKENCERT_RA_SMS_TOKEN"] != nil {
-                configuration.smsWebhookToken = try secret(file: smsWebhookTokenFile, environment: "TOKENCERT_RA_SMS_TOKEN", what: "SMS gateway token")
+            let tokenFile = smsWebhookTokenFile ?? file.smsWebhookTokenFile
+            if tokenFile != nil || ProcessInfo.processInfo.environment["TOKENCERT_RA_SMS_TOKEN"] != nil {
+                configuration.smsWebhookToken = try secret(file: tokenFile, environment: "TOKENCERT_RA_SMS_TOKEN", what: "SMS gateway token")
             }
         }
-        if orderGatewayTokenFile != nil || ProcessInfo.processInfo.environment["TOKENCERT_RA_GATEWAY_TOKEN"] != nil {
-            configuration.orderGatewayToken = try secret(file: orderGatewayTokenFile, environment: "TOKENCERT_RA_GATEWAY_TOKEN", what: "order gateway token")
+        let gatewayFile = orderGatewayTokenFile ?? file.orderGatewayTokenFile
+        if gatewayFile != nil || ProcessInfo.processInfo.environment["TOKENCERT_RA_GATEWAY_TOKEN"] != nil {
+            configuration.orderGatewayToken = try secret(file: gatewayFile, environment: "TOKENCERT_RA_GATEWAY_TOKEN", what: "order gateway token")
         }
-        let host = configuration.host, tls = tlsCertificate != nil
+        let host = configuration.host, tls = configuration.tlsCertificatePath != nil
         do {
             try await RAServerApplication.serve(configuration) { port in
                 // Unbuffered, so a supervisor (or a test) reading the pipe sees it at once.

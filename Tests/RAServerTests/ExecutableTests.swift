@@ -112,7 +112,12 @@ final class ExecutableTests: XCTestCase {
         XCTAssertTrue(open.err.contains("chmod 600"), open.err)
         try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: dir + "/tls.key")
 
-        let server = try ServerProcess(Self.binary, arguments, environment: [:])
+        // The same settings from a configuration file, the port from a flag.
+        let config: [String: Any] = ["caKeyFile": dir + "/ca.key", "caCertificate": dir + "/ca.pem", "database": dir + "/ra.sqlite",
+                                     "outbox": dir + "/outbox", "tlsCertificate": dir + "/tls.pem", "tlsKey": dir + "/tls.key",
+                                     "policy": ["lockoutHours": 1]]
+        try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: dir + "/ra.json"))
+        let server = try ServerProcess(Self.binary, ["serve", "--config", dir + "/ra.json", "--port", "0"], environment: [:])
         defer { server.stop() }
         let port = try server.waitForPort()
         let https = try runTool("curl", ["-sS", "--max-time", "10", "--cacert", dir + "/tls.pem", "https://127.0.0.1:\(port)/health"])

@@ -101,4 +101,21 @@ final class StoreAndInputTests: XCTestCase {
             XCTAssertEqual((error as? CustomerImportError)?.field, "mobile")
         }
     }
+
+    func testServeConfigFilesChangePolicyAndRefuseUnknownKeys() throws {
+        let dir = try workDirectory(self)
+        try #"{"port": 8443, "policy": {"lockoutHours": 2, "onlineRevocationsPerYear": 3, "codeSendsPerHour": 4}}"#
+            .write(toFile: dir + "/ok.json", atomically: true, encoding: .utf8)
+        let file = try ServeConfigFile.load(dir + "/ok.json")
+        XCTAssertEqual(file.port, 8443)
+        let policy = try XCTUnwrap(file.policy).applied(to: .standard)
+        XCTAssertEqual(policy.lockoutDuration, 7200)
+        XCTAssertEqual(policy.onlineRevocationsPerYear, 3)
+        XCTAssertEqual(policy.codeSendsPerWindow, 4)
+        XCTAssertEqual(policy.codeLifetime, 300, "unchanged rules keep their defaults")
+        try #"{"prot": 8443}"#.write(toFile: dir + "/typo.json", atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try ServeConfigFile.load(dir + "/typo.json")) { XCTAssertEqual($0 as? SetupError, .unknownConfigKey("prot")) }
+        try #"{"policy": {"lockout": 1}}"#.write(toFile: dir + "/typo2.json", atomically: true, encoding: .utf8)
+        XCTAssertThrowsError(try ServeConfigFile.load(dir + "/typo2.json")) { XCTAssertEqual($0 as? SetupError, .unknownConfigKey("policy.lockout")) }
+    }
 }

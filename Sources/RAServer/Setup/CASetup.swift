@@ -112,6 +112,7 @@ public enum SetupError: Error, Hashable, Sendable, CustomStringConvertible {
     case keyDoesNotMatchCertificate
     case keyFileNotPrivate(String, mode: String)
     case tlsNeedsBoth
+    case unknownConfigKey(String)
 
     public var description: String {
         switch self {
@@ -123,6 +124,7 @@ public enum SetupError: Error, Hashable, Sendable, CustomStringConvertible {
         case .keyDoesNotMatchCertificate: "the CA key does not match the CA certificate"
         case .keyFileNotPrivate(let path, let mode): "\(path) has mode \(mode): others can read the key (chmod 600 it)"
         case .tlsNeedsBoth: "TLS needs both a certificate and a key"
+        case .unknownConfigKey(let key): "the configuration file has an unknown key \(key)"
         }
     }
 }
