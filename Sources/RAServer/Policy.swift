@@ -26,6 +26,10 @@ public struct Policy: Sendable, Hashable {
     /// Both identity steps must have succeeded within this window before an issue or revocation;
     /// a successful issue or revocation uses them up.
     public var identityWindow: TimeInterval = 600
+    /// Wrong e-trading passwords in a row that lock logging in (against guessing).
+    public var loginAttemptsBeforeLock = 5
+    /// How long such a login lock lasts.
+    public var loginLockDuration: TimeInterval = 900
     /// Lifetime of a login session.
     public var sessionLifetime: TimeInterval = 1800
     /// Smallest RSA modulus accepted in a CSR.

@@ -194,6 +194,27 @@ final class IdentityTests: XCTestCase {
     }
 }
 
+extension IdentityTests {
+    func testFiveWrongPasswordsLockLoginFor15Minutes() async throws {
+        let h = try await Harness(self)
+        try await h.application.test(.router) { client in
+            let anonymous = API(client: client)
+            for _ in 0..<4 { try await anonymous.expectCode("bad-credentials", .post, "/login", ["id": Harness.alice.id, "password": "guess"]) }
+            let fifth = try await anonymous.expectCode("login-locked", .post, "/login", ["id": Harness.alice.id, "password": "guess"])
+            XCTAssertEqual(fifth.headers[.retryAfter], "900")
+            // The right password does not open a locked login; Bob is not affected.
+            try await anonymous.expectCode("login-locked", .post, "/login", ["id": Harness.alice.id, "password": Harness.alice.password])
+            _ = try await anonymous.login(Harness.bob.id, Harness.bob.password)
+            h.clock.advance(900)
+            _ = try await anonymous.login(Harness.alice.id, Harness.alice.password)
+            // A success resets the count.
+            for _ in 0..<4 { try await anonymous.expectCode("bad-credentials", .post, "/login", ["id": Harness.alice.id, "password": "guess"]) }
+            _ = try await anonymous.login(Harness.alice.id, Harness.alice.password)
+            try await anonymous.expectCode("bad-credentials", .post, "/login", ["id": Harness.alice.id, "password": "guess"])
+        }
+    }
+}
+
 /// Logged in as Alice with the agreement accepted.
 func aliceReady(_ client: any TestClientProtocol) async throws -> API {
     let api = try await API(client: client).login(Harness.alice.id, Harness.alice.password)

@@ -142,6 +142,9 @@ public struct SecurityState: Sendable, Hashable {
     /// Start of the current send-rate window and the codes sent in it.
     public var sendWindowStart: Date?
     public var sendsInWindow = 0
+    /// Wrong e-trading passwords in a row, and the login lock they caused.
+    public var loginFailures = 0
+    public var loginLockedUntil: Date?
 
     public init() {}
 }

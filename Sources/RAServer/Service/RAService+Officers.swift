@@ -72,13 +72,15 @@ extension RAService {
         return session.customerID
     }
 
-    /// Lifts a lockout (the customer is at the counter).
+    /// Lifts a lockout, of the identity steps and of logging in (the customer is at the counter).
     public func officerUnlock(officer: String, customerID: String) async throws {
         let now = clock.now()
         try await repository.transact(customerID: customerID) { ledger in
             let was = ledger.security.lockedUntil
             ledger.security.lockedUntil = nil
             ledger.security.birthDateFailures = 0
+            ledger.security.loginLockedUntil = nil
+            ledger.security.loginFailures = 0
             ledger.audit.append(AuditEvent(at: now, customerID: customerID, actor: "officer:\(officer)", action: "unlock", outcome: "ok",
                                            detail: was.map { "was locked until \($0.formatted(.iso8601))" } ?? "was not locked"))
         }

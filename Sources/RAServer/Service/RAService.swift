@@ -51,10 +51,35 @@ public struct RAService: Sendable {
             try await repository.appendAudit([AuditEvent(at: now, customerID: nil, action: "login", outcome: "bad-credentials", detail: "unknown id")])
             throw RAError.badCredentials
         }
-        guard PasswordHasher.verify(password, against: customer.passwordHash) else {
-            try await repository.appendAudit([AuditEvent(at: now, customerID: customer.id.value, action: "login", outcome: "bad-credentials")])
-            logger.notice("login refused", metadata: ["customer": "\(customer.id.masked)"])
-            throw RAError.badCredentials
+        let passwordOK = PasswordHasher.verify(password, against: customer.passwordHash)
+        let policy = self.policy
+        let outcome: Result<Void, RAError> = try await repository.transact(customerID: customer.id.value) { ledger in
+            let id = ledger.customer.id.value
+            if let until = ledger.security.loginLockedUntil, until > now {
+                ledger.audit.append(AuditEvent(at: now, customerID: id, action: "login", outcome: "login-locked"))
+                return .failure(RAError.loginLocked(until: until, now: now))
+            }
+            guard passwordOK else {
+                ledger.security.loginFailures += 1
+                if ledger.security.loginFailures >= policy.loginAttemptsBeforeLock {
+                    let until = now.addingTimeInterval(policy.loginLockDuration)
+                    ledger.security.loginFailures = 0
+                    ledger.security.loginLockedUntil = until
+                    ledger.audit.append(AuditEvent(at: now, customerID: id, action: "login", outcome: "login-locked",
+                                                   detail: "until \(until.formatted(.iso8601))"))
+                    return .failure(RAError.loginLocked(until: until, now: now))
+                }
+                ledger.audit.append(AuditEvent(at: now, customerID: id, action: "login", outcome: "bad-credentials",
+                                               detail: "failure \(ledger.security.loginFailures)"))
+                return .failure(RAError.badCredentials)
+            }
+            ledger.security.loginFailures = 0
+            ledger.security.loginLockedUntil = nil
+            return .success(())
+        }
+        if case .failure(let error) = outcome {
+            logger.notice("login refused", metadata: ["customer": "\(customer.id.masked)", "code": "\(error.code)"])
+            throw error
         }
         var rng = SystemRandomNumberGenerator()
         let tokenBytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &rng) }
