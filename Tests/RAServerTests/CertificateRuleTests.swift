@@ -1,6 +1,9 @@
 import CertificateKit
 import Domain
 import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -126,6 +129,47 @@ final class CertificateRuleTests: XCTestCase {
         XCTAssertEqual(status.onlineRevocationsLeftThisYear, 0)
         let crl = try await h.service.currentCRL()
         XCTAssertGreaterThanOrEqual(crl.number, 2)
+    }
+
+    func testTenConcurrentRevocationsOverRealHTTPConnectionsNeverExceedTheYearlyLimit() async throws {
+        let h = try await Harness(self)
+        let now = h.clock.now()
+        try await h.repository.transact(customerID: Harness.alice.id) { ledger in
+            ledger.consents.append(ConsentRecord(customerID: Harness.alice.id, version: Agreement.current.version,
+                                                 textSHA256: Agreement.current.sha256, acceptedAt: now))
+            for n in 0..<10 {
+                ledger.certificates.append(CertificateRecord(serial: String(format: "03%02x", n), customerID: Harness.alice.id,
+                                                             requestID: "h\(n)", csrSHA256: "", status: .active, notBefore: now,
+                                                             notAfter: now + 86_400, issuedAt: now, der: [0x30, 0x00]))
+            }
+        }
+        let service = RAService(repository: AlwaysIdentified(base: h.repository, now: now), authority: h.authority, policy: h.policy,
+                                clock: h.clock, delivery: try OutboxDelivery(directory: h.outbox))
+        let token = try await service.login(id: Harness.alice.id, password: Harness.alice.password).token
+        let app = Application(router: RARoutes.buildRouter(service: service), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.live) { client in
+            let port = try XCTUnwrap(client.port)
+            // Ten separate connections at once (the test client has only one).
+            let codes = try await withThrowingTaskGroup(of: String.self) { group in
+                for n in 0..<10 {
+                    group.addTask {
+                        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/certificates/\(String(format: "03%02x", n))/revoke")!)
+                        request.httpMethod = "POST"
+                        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+                        request.httpBody = Data(#"{"reason": "keyCompromise"}"#.utf8)
+                        let (data, response) = try await URLSession.shared.data(for: request)
+                        if (response as? HTTPURLResponse)?.statusCode == 200 { return "ok" }
+                        return (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["code"] as? String ?? "?"
+                    }
+                }
+                var all: [String] = []
+                for try await c in group { all.append(c) }
+                return all
+            }
+            XCTAssertEqual(codes.sorted(), ["ok", "ok"] + Array(repeating: "revocations-used-up", count: 8), "\(codes)")
+        }
+        let revoked = try await h.repository.revokedEntries()
+        XCTAssertEqual(revoked.count, 2)
     }
 
     func testTransactSerialisesReadCheckWriteAcrossConcurrentCallers() async throws {
