@@ -104,7 +104,8 @@ let package = Package(
         .executableTarget(
             name: "tokencert-ra",
             dependencies: [
-                "RAServer",
+                "RAServer", "Localization", "PKCS11",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
 

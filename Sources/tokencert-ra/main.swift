@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Localization
+import Logging
 import PKCS11
 import RAServer
 
@@ -166,7 +167,19 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "File whose first line is the bearer token the order gateway must send to POST /orders/verify (else $TOKENCERT_RA_GATEWAY_TOKEN; neither: open).")
     var orderGatewayTokenFile: String?
 
+    @Option(help: "Log format: text or json (one JSON object per line).")
+    var logFormat = "text"
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel = "info"
+
     func run() async throws {
+        guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("Unknown log level \(logLevel).") }
+        switch logFormat {
+        case "json": LoggingSystem.bootstrap { label in var h = JSONLogHandler(label: label); h.logLevel = level; return h }
+        case "text": LoggingSystem.bootstrap { label in var h = StreamLogHandler.standardError(label: label); h.logLevel = level; return h }
+        default: throw ValidationError("--log-format is text or json.")
+        }
         let file: ServeConfigFile
         do { file = try config.map(ServeConfigFile.load) ?? ServeConfigFile() } catch { throw fail(error) }
         let keyFile = self.keyFile ?? (self.keyURI == nil ? file.caKeyFile : nil)

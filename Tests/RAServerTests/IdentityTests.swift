@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Logging
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -220,4 +221,37 @@ func aliceReady(_ client: any TestClientProtocol) async throws -> API {
     let api = try await API(client: client).login(Harness.alice.id, Harness.alice.password)
     try await api.consent()
     return api
+}
+
+/// What the RA logs: JSON lines with masked IDs and code identifiers, never a code or a password.
+final class LoggingTests: XCTestCase {
+    func testNoCodeOrPasswordEverReachesTheLogs() async throws {
+        let h = try await Harness(self)
+        let capture = LogCapture()
+        let service = RAService(repository: h.repository, authority: h.authority, policy: h.policy, clock: h.clock,
+                                delivery: try OutboxDelivery(directory: h.outbox), logger: capture.logger())
+        let app = Application(router: RARoutes.buildRouter(service: service), logger: capture.logger(label: "http"))
+        let codes = try await app.test(.router) { client -> [String] in
+            try await API(client: client).expectCode("bad-credentials", .post, "/login", ["id": Harness.alice.id, "password": "wrong-password-77"])
+            let api = try await aliceReady(client)
+            try await api.expect(.ok, .post, "/identity/birth-date", ["birthDate": Harness.alice.birth])
+            let sent = try await api.expect(.created, .post, "/identity/code", ["account": Harness.alice.account, "channel": "sms"])
+            let identifier = try XCTUnwrap(sent.string("identifier"))
+            let code = try h.code(for: identifier)
+            let wrong = code == "999999" ? "999998" : "999999"
+            try await api.expectCode("code-wrong", .post, "/identity/code/verify", ["identifier": identifier, "code": wrong])
+            try await api.expect(.ok, .post, "/identity/code/verify", ["identifier": identifier, "code": code])
+            try await api.expect(.created, .post, "/certificates", ["requestId": "log-1", "csr": try await softwareCSR()])
+            return [code, wrong]
+        }
+        let secrets = [Harness.alice.password, "wrong-password-77"] + codes
+        let lines = capture.lines
+        XCTAssertTrue(lines.contains { $0.contains("\"message\":\"code sent\"") && $0.contains("\"customer\":\"A123456***\"") }, "\(lines)")
+        XCTAssertTrue(lines.contains { $0.contains("\"message\":\"certificate issued\"") })
+        for line in lines {
+            XCTAssertNoThrow(try JSONSerialization.jsonObject(with: Data(line.utf8)), line)
+            XCTAssertFalse(line.contains(Harness.alice.id), "full ID in a log line: \(line)")
+            for secret in secrets { XCTAssertFalse(line.contains(secret), "a secret in a log line: \(line)") }
+        }
+    }
 }
