@@ -111,7 +111,8 @@ final class CertificateRuleTests: XCTestCase {
             for n in 0..<10 {
                 group.addTask {
                     do {
-                        _ = try await service.revoke(customerID: Harness.alice.id, serial: String(format: "02%02x", n), reason: .keyCompromise)
+                        _ = try await service.revoke(customerID: Harness.alice.id, session: AlwaysIdentified.session, serial: String(format: "02%02x", n),
+                                                     reason: .keyCompromise)
                         return "ok"
                     } catch let error as RAError {
                         return error.code
@@ -143,9 +144,9 @@ final class CertificateRuleTests: XCTestCase {
                                                              notAfter: now + 86_400, issuedAt: now, der: [0x30, 0x00]))
             }
         }
-        let service = RAService(repository: AlwaysIdentified(base: h.repository, now: now), authority: h.authority, policy: h.policy,
-                                clock: h.clock, delivery: try OutboxDelivery(directory: h.outbox))
-        let token = try await service.login(id: Harness.alice.id, password: Harness.alice.password).token
+        let token = try await h.service.login(id: Harness.alice.id, password: Harness.alice.password).token
+        let service = RAService(repository: AlwaysIdentified(base: h.repository, now: now, session: RAService.sha256(token)),
+                                authority: h.authority, policy: h.policy, clock: h.clock, delivery: try OutboxDelivery(directory: h.outbox))
         let app = Application(router: RARoutes.buildRouter(service: service), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
         try await app.test(.live) { client in
             let port = try XCTUnwrap(client.port)
@@ -195,12 +196,14 @@ final class CertificateRuleTests: XCTestCase {
     func testACertificateIssuedButNeverAnsweredIsReturnedForTheSameRequestIDAfterARestart() async throws {
         let h = try await Harness(self)
         let csr = try await softwareCSR(.p384)
-        try await h.application.test(.router) { client in
+        let token = try await h.application.test(.router) { client -> String in
             let api = try await aliceReady(client)
             try await api.identify(h, birth: Harness.alice.birth, account: Harness.alice.account)
+            return try XCTUnwrap(api.token)
         }
         // The response is lost: the service issued, nobody saw the answer.
-        let first = try await h.service.issue(customerID: Harness.alice.id, requestID: "lost-1", csr: Array(csr.utf8)).0
+        let first = try await h.service.issue(customerID: Harness.alice.id, session: RAService.sha256(token), requestID: "lost-1",
+                                              csr: Array(csr.utf8)).0
 
         // The RA restarts on the same file.
         let reopened = RAService(repository: try SQLiteRepository(path: h.dir + "/ra.sqlite"), authority: h.authority,
@@ -212,20 +215,23 @@ final class CertificateRuleTests: XCTestCase {
             XCTAssertEqual(retry.string("serial"), first.serial)
             XCTAssertEqual(retry.string("certificate"), first.certificate)
         }
-        XCTAssertEqual(try h.repository.appliedMigrations(), ["001-initial", "002-renewal", "003-officers", "004-login-lock"])
+        XCTAssertEqual(try h.repository.appliedMigrations(), ["001-initial", "002-renewal", "003-officers", "004-login-lock", "005-identity-session"])
     }
 }
 
-/// A repository whose every transaction starts with both identity steps just passed.
+/// A repository whose every transaction starts with both identity steps just passed in `session`.
 struct AlwaysIdentified: RARepository {
+    static let session = "always-identified-session"
     let base: SQLiteRepository
     let now: Date
+    var session = AlwaysIdentified.session
 
     func transact<R: Sendable>(customerID: String, _ body: @Sendable (inout CustomerLedger) throws -> R) async throws -> R {
-        let now = self.now
+        let now = self.now, session = self.session
         return try await base.transact(customerID: customerID) { ledger in
             ledger.security.birthDateVerifiedAt = now
             ledger.security.codeVerifiedAt = now
+            ledger.security.identitySession = session
             return try body(&ledger)
         }
     }

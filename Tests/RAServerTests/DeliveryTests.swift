@@ -22,18 +22,18 @@ final class DeliveryTests: XCTestCase {
                                                           email: SendmailDelivery(path: script, from: "RA <ra@example.test>")))
         let agreement = Agreement.current
         _ = try await service.acceptConsent(customerID: Harness.alice.id, version: agreement.version, sha256: agreement.sha256)
-        _ = try await service.verifyBirthDate(customerID: Harness.alice.id, text: Harness.alice.birth)
+        _ = try await service.verifyBirthDate(customerID: Harness.alice.id, session: "s1", text: Harness.alice.birth)
 
         XCTAssertTrue(FileManager.default.createFile(atPath: h.dir + "/fail", contents: nil))
         do {
-            _ = try await service.sendCode(customerID: Harness.alice.id, account: Harness.alice.account, channel: "email")
+            _ = try await service.sendCode(customerID: Harness.alice.id, session: "s1", account: Harness.alice.account, channel: "email")
             XCTFail("a failed sendmail was reported as sent")
         } catch let error as RAError {
             XCTAssertEqual(error.code, "delivery-failed")
             XCTAssertEqual(error.status, .badGateway)
         }
         try FileManager.default.removeItem(atPath: h.dir + "/fail")
-        let sent = try await service.sendCode(customerID: Harness.alice.id, account: Harness.alice.account, channel: "email")
+        let sent = try await service.sendCode(customerID: Harness.alice.id, session: "s1", account: Harness.alice.account, channel: "email")
         let mails = try FileManager.default.contentsOfDirectory(atPath: h.dir).filter { $0.hasPrefix("mail-") }
         XCTAssertEqual(mails.count, 1)
         let mail = try String(contentsOfFile: h.dir + "/" + mails[0], encoding: .utf8)
@@ -41,7 +41,7 @@ final class DeliveryTests: XCTestCase {
         XCTAssertTrue(mail.contains("To: alice@example.test"), mail)
         XCTAssertTrue(mail.contains("識別碼 \(sent.identifier)"), mail)
         let code = try XCTUnwrap(mail.firstMatch(of: /code (\d{6}), identifier/)).1
-        let verified = try await service.verifyCode(customerID: Harness.alice.id, identifier: sent.identifier, code: String(code))
+        let verified = try await service.verifyCode(customerID: Harness.alice.id, session: "s1", identifier: sent.identifier, code: String(code))
         XCTAssertTrue(verified.verified)
     }
 
@@ -71,15 +71,15 @@ final class DeliveryTests: XCTestCase {
                                     delivery: WebhookDelivery(url: URL(string: "http://127.0.0.1:\(port)/sms")!, bearerToken: "gw-token"))
             let agreement = Agreement.current
             _ = try await service.acceptConsent(customerID: Harness.alice.id, version: agreement.version, sha256: agreement.sha256)
-            _ = try await service.verifyBirthDate(customerID: Harness.alice.id, text: Harness.alice.birth)
+            _ = try await service.verifyBirthDate(customerID: Harness.alice.id, session: "s1", text: Harness.alice.birth)
             await inbox.setFail()
             do {
-                _ = try await service.sendCode(customerID: Harness.alice.id, account: Harness.alice.account, channel: "sms")
+                _ = try await service.sendCode(customerID: Harness.alice.id, session: "s1", account: Harness.alice.account, channel: "sms")
                 XCTFail("a 503 from the gateway was reported as sent")
             } catch let error as RAError {
                 XCTAssertEqual(error.code, "delivery-failed")
             }
-            let sent = try await service.sendCode(customerID: Harness.alice.id, account: Harness.alice.account, channel: "sms")
+            let sent = try await service.sendCode(customerID: Harness.alice.id, session: "s1", account: Harness.alice.account, channel: "sms")
             let messages = await inbox.messages
             XCTAssertEqual(messages.count, 1)
             XCTAssertEqual(messages.first?.authorization, "Bearer gw-token")
@@ -87,7 +87,7 @@ final class DeliveryTests: XCTestCase {
             XCTAssertEqual(messages.first?.json["identifier"], sent.identifier)
             let text = try XCTUnwrap(messages.first?.json["text"])
             let code = try XCTUnwrap(text.firstMatch(of: /驗證碼 (\d{6})，識別碼/)).1
-            let verified = try await service.verifyCode(customerID: Harness.alice.id, identifier: sent.identifier, code: String(code))
+            let verified = try await service.verifyCode(customerID: Harness.alice.id, session: "s1", identifier: sent.identifier, code: String(code))
             XCTAssertTrue(verified.verified)
         }
     }

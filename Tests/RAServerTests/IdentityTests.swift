@@ -196,6 +196,23 @@ final class IdentityTests: XCTestCase {
 }
 
 extension IdentityTests {
+    func testIdentityStepsBelongToTheSessionThatPassedThem() async throws {
+        let h = try await Harness(self)
+        try await h.application.test(.router) { client in
+            let first = try await aliceReady(client)
+            let second = try await API(client: client).login(Harness.alice.id, Harness.alice.password)
+            try await first.expect(.ok, .post, "/identity/birth-date", ["birthDate": Harness.alice.birth])
+            // Step 2 from another session is refused, and so is its code.
+            try await second.expectCode("birth-date-required", .post, "/identity/code", ["account": Harness.alice.account, "channel": "sms"])
+            let sent = try await first.expect(.created, .post, "/identity/code", ["account": Harness.alice.account, "channel": "sms"])
+            let identifier = try XCTUnwrap(sent.string("identifier"))
+            try await second.expectCode("birth-date-required", .post, "/identity/code/verify", ["identifier": identifier, "code": try h.code(for: identifier)])
+            try await first.expect(.ok, .post, "/identity/code/verify", ["identifier": identifier, "code": try h.code(for: identifier)])
+            try await second.expectCode("identity-required", .post, "/certificates", ["requestId": "s2", "csr": try await softwareCSR()])
+            try await first.expect(.created, .post, "/certificates", ["requestId": "s1", "csr": try await softwareCSR()])
+        }
+    }
+
     func testFiveWrongPasswordsLockLoginFor15Minutes() async throws {
         let h = try await Harness(self)
         try await h.application.test(.router) { client in

@@ -82,24 +82,24 @@ public enum RARoutes {
             return try json(ConsentAccepted(version: record.version, sha256: record.textSHA256, acceptedAt: record.acceptedAt), status: .created)
         }
         router.post("identity/birth-date") { request, context in
-            let customer = try await service.authenticate(token: bearer(request))
+            let (customer, session) = try await service.authenticateSession(token: bearer(request))
             let body = try await decode(BirthDateBody.self, request, context)
-            return try json(try await service.verifyBirthDate(customerID: customer, text: body.birthDate))
+            return try json(try await service.verifyBirthDate(customerID: customer, session: session, text: body.birthDate))
         }
         router.post("identity/code") { request, context in
-            let customer = try await service.authenticate(token: bearer(request))
+            let (customer, session) = try await service.authenticateSession(token: bearer(request))
             let body = try await decode(SendCodeBody.self, request, context)
-            return try json(try await service.sendCode(customerID: customer, account: body.account, channel: body.channel), status: .created)
+            return try json(try await service.sendCode(customerID: customer, session: session, account: body.account, channel: body.channel), status: .created)
         }
         router.post("identity/code/verify") { request, context in
-            let customer = try await service.authenticate(token: bearer(request))
+            let (customer, session) = try await service.authenticateSession(token: bearer(request))
             let body = try await decode(VerifyCodeBody.self, request, context)
-            return try json(try await service.verifyCode(customerID: customer, identifier: body.identifier, code: body.code))
+            return try json(try await service.verifyCode(customerID: customer, session: session, identifier: body.identifier, code: body.code))
         }
         router.post("certificates") { request, context in
-            let customer = try await service.authenticate(token: bearer(request))
+            let (customer, session) = try await service.authenticateSession(token: bearer(request))
             let body = try await decode(IssueBody.self, request, context)
-            let (issued, created) = try await service.issue(customerID: customer, requestID: body.requestId, csr: try csrBytes(body.csr))
+            let (issued, created) = try await service.issue(customerID: customer, session: session, requestID: body.requestId, csr: try csrBytes(body.csr))
             return try json(issued, status: created ? .created : .ok)
         }
         router.get("certificates") { request, _ in
@@ -107,17 +107,17 @@ public enum RARoutes {
             return try json(try await service.status(customerID: customer))
         }
         router.post("certificates/:serial/revoke") { request, context in
-            let customer = try await service.authenticate(token: bearer(request))
+            let (customer, session) = try await service.authenticateSession(token: bearer(request))
             let serial = try context.parameters.require("serial")
             let body = try await decode(RevokeBody.self, request, context)
             guard let reason = body.reason.revocationReason else { throw RAError.badRequest("unknown revocation reason") }
-            return try json(try await service.revoke(customerID: customer, serial: serial, reason: reason))
+            return try json(try await service.revoke(customerID: customer, session: session, serial: serial, reason: reason))
         }
         router.post("certificates/:serial/renew") { request, context in
-            let customer = try await service.authenticate(token: bearer(request))
+            let (customer, session) = try await service.authenticateSession(token: bearer(request))
             let serial = try context.parameters.require("serial")
             let body = try await decode(RenewBody.self, request, context)
-            let (issued, created) = try await service.renew(customerID: customer, serial: serial, requestID: body.requestId,
+            let (issued, created) = try await service.renew(customerID: customer, session: session, serial: serial, requestID: body.requestId,
                                                             csr: try csrBytes(body.csr), proof: try base64(body.proof, "proof"))
             return try json(issued, status: created ? .created : .ok)
         }

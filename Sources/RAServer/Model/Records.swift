@@ -135,6 +135,9 @@ public struct SecurityState: Sendable, Hashable {
     public var birthDateVerifiedAt: Date?
     /// When step 2 last succeeded (cleared when used up).
     public var codeVerifiedAt: Date?
+    /// The session (token SHA-256) that passed step 1: step 2 and the issue or revocation must come
+    /// from the same session.
+    public var identitySession: String?
     /// The live code, if any.
     public var code: OneTimeCode?
     /// Identifiers of codes killed by a resend in this identity session, to say "replaced".

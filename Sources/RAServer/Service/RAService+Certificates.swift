@@ -25,7 +25,7 @@ extension RAService {
     /// is the customer's record; the CSR gives only the key. The same `requestID` with the same CSR
     /// returns the certificate issued the first time (`created` false), whatever happened to the
     /// first response.
-    public func issue(customerID: String, requestID: String, csr csrBytes: [UInt8]) async throws -> (IssuedCertificate, created: Bool) {
+    public func issue(customerID: String, session: String, requestID: String, csr csrBytes: [UInt8]) async throws -> (IssuedCertificate, created: Bool) {
         try Self.checkRequestID(requestID)
         let csr = try checkedCSR(csrBytes)
         let csrHash = hexString(SHA256.hash(data: try CertificateRequests.der(csr)))
@@ -35,7 +35,7 @@ extension RAService {
         // 1. Before signing: a retry, or is the customer allowed?
         let existing: CertificateRecord? = try await repository.transact(customerID: customerID) { ledger in
             if let previous = try Self.previousIssue(&ledger, requestID: requestID, csrHash: csrHash, now: now) { return previous }
-            try Self.issueChecks(&ledger, now: now, policy: policy, agreement: agreement)
+            try Self.issueChecks(&ledger, now: now, policy: policy, agreement: agreement, session: session)
             return nil
         }
         if let existing { return (try Self.issued(existing, caPEM: caPEM, now: now), false) }
@@ -50,7 +50,7 @@ extension RAService {
         // 3. Store it, checking again: a concurrent request may have won.
         let (stored, created) = try await repository.transact(customerID: customerID) { ledger -> (CertificateRecord, Bool) in
             if let previous = try Self.previousIssue(&ledger, requestID: requestID, csrHash: csrHash, now: now) { return (previous, false) }
-            try Self.issueChecks(&ledger, now: now, policy: policy, agreement: agreement)
+            try Self.issueChecks(&ledger, now: now, policy: policy, agreement: agreement, session: session)
             ledger.certificates.append(record)
             ledger.security.birthDateVerifiedAt = nil
             ledger.security.codeVerifiedAt = nil
@@ -81,7 +81,7 @@ extension RAService {
         return previous
     }
 
-    static func issueChecks(_ ledger: inout CustomerLedger, now: Date, policy: Policy, agreement: Agreement) throws {
+    static func issueChecks(_ ledger: inout CustomerLedger, now: Date, policy: Policy, agreement: Agreement, session: String) throws {
         try gate(&ledger, action: "issue", now: now, agreement: agreement)
         // Before the identity check, so nobody goes through both steps for an apply that cannot succeed.
         if let active = ledger.certificates.first(where: { [.active, .pending].contains($0.state(at: now)) }) {
@@ -89,7 +89,7 @@ extension RAService {
                                            outcome: "active-certificate-exists", detail: "serial \(active.serial)"))
             throw RAError.activeCertificateExists(serial: active.serial)
         }
-        try requireIdentity(&ledger, action: "issue", now: now, policy: policy)
+        try requireIdentity(&ledger, action: "issue", now: now, policy: policy, session: session)
     }
 
     static func issued(_ record: CertificateRecord, caPEM: String, now: Date) throws -> IssuedCertificate {
@@ -163,13 +163,13 @@ extension RAService {
 
     /// Revokes one of the customer's certificates online, after both identity steps, within the
     /// yearly limit (Asia/Taipei calendar year), then re-signs the CRL.
-    public func revoke(customerID: String, serial: String, reason: RevocationReason) async throws -> Revocation {
+    public func revoke(customerID: String, session: String, serial: String, reason: RevocationReason) async throws -> Revocation {
         guard RevocationReason.customerChoices.contains(reason) else { throw RAError.reasonNotAllowed(reason) }
         let now = clock.now(), policy = self.policy, agreement = self.agreement
         let wanted = serial.lowercased().replacingOccurrences(of: ":", with: "")
         let left = try await repository.transact(customerID: customerID) { ledger -> Int in
             try Self.gate(&ledger, action: "revoke", now: now, agreement: agreement)
-            try Self.requireIdentity(&ledger, action: "revoke", now: now, policy: policy)
+            try Self.requireIdentity(&ledger, action: "revoke", now: now, policy: policy, session: session)
             func refuse(_ error: RAError) -> RAError {
                 ledger.audit.append(AuditEvent(at: now, customerID: customerID, action: "revoke", outcome: error.code, detail: "serial \(wanted)"))
                 return error

@@ -9,7 +9,7 @@ extension RAService {
     /// CSR, and `proof` — a signature with the current certificate's key over
     /// `ProofOfPossession.renewalMessage`. The new certificate is `pending` until `confirm`.
     /// Idempotent by `requestID` like `issue`.
-    public func renew(customerID: String, serial: String, requestID: String, csr csrBytes: [UInt8],
+    public func renew(customerID: String, session: String, serial: String, requestID: String, csr csrBytes: [UInt8],
                       proof: [UInt8]) async throws -> (IssuedCertificate, created: Bool) {
         let oldSerial = serial.lowercased()
         try Self.checkRequestID(requestID)
@@ -36,7 +36,7 @@ extension RAService {
             }
             guard ProofOfPossession.verify(proof, over: message, spki: try Certificate(derEncoded: current.der).publicKey.derSubjectPublicKeyInfo)
             else { throw refuse(.proofFailed) }
-            try Self.requireIdentity(&ledger, action: "renew", now: now, policy: policy)
+            try Self.requireIdentity(&ledger, action: "renew", now: now, policy: policy, session: session)
             return nil
         }
 

@@ -102,6 +102,13 @@ public struct RAService: Sendable {
         return session.customerID
     }
 
+    /// The customer and the session (token SHA-256) a bearer token belongs to; identity steps are
+    /// bound to the session.
+    public func authenticateSession(token: String?) async throws -> (customer: String, session: String) {
+        let customer = try await authenticate(token: token)
+        return (customer, Self.sha256(token ?? ""))
+    }
+
     /// Ends the session of `token`.
     public func logout(token: String) async throws {
         let hash = Self.sha256(token)
@@ -142,7 +149,7 @@ public struct RAService: Sendable {
 
     /// Compares the typed birth date (ROC or Gregorian) with the record. A wrong one counts towards
     /// the lockout; a malformed one does not.
-    public func verifyBirthDate(customerID: String, text: String) async throws -> BirthDateResult {
+    public func verifyBirthDate(customerID: String, session: String, text: String) async throws -> BirthDateResult {
         let typed: ROCDate
         do { typed = try ROCDate.parseBirthDate(text) } catch { throw RAError.invalidField("birthDate", error) }
         let now = clock.now(), policy = self.policy
@@ -152,6 +159,7 @@ public struct RAService: Sendable {
                 ledger.security.birthDateFailures = 0
                 ledger.security.birthDateVerifiedAt = now
                 ledger.security.codeVerifiedAt = nil
+                ledger.security.identitySession = session
                 ledger.audit.append(AuditEvent(at: now, customerID: customerID, action: "birth-date", outcome: "ok"))
                 return .success(BirthDateResult(verified: true, validUntil: now.addingTimeInterval(policy.identityWindow)))
             }
@@ -190,10 +198,10 @@ public struct RAService: Sendable {
         }
     }
 
-    /// Both identity steps passed, in order, within the policy's window.
-    static func requireIdentity(_ ledger: inout CustomerLedger, action: String, now: Date, policy: Policy) throws {
+    /// Both identity steps passed, in order, in this session, within the policy's window.
+    static func requireIdentity(_ ledger: inout CustomerLedger, action: String, now: Date, policy: Policy, session: String) throws {
         let s = ledger.security
-        guard let birth = s.birthDateVerifiedAt, let code = s.codeVerifiedAt, code >= birth,
+        guard let birth = s.birthDateVerifiedAt, let code = s.codeVerifiedAt, code >= birth, s.identitySession == session,
               now.timeIntervalSince(birth) <= policy.identityWindow, now.timeIntervalSince(code) <= policy.identityWindow
         else {
             ledger.audit.append(AuditEvent(at: now, customerID: ledger.customer.id.value, action: action, outcome: "identity-required"))
@@ -217,7 +225,7 @@ public struct RAService: Sendable {
     }
 
     /// Sends a new code for one of the customer's accounts by `sms` or `email`; kills the previous one.
-    public func sendCode(customerID: String, account accountText: String, channel: String) async throws -> CodeSent {
+    public func sendCode(customerID: String, session: String, account accountText: String, channel: String) async throws -> CodeSent {
         guard channel == "sms" || channel == "email" else { throw RAError.badRequest("channel must be sms or email") }
         let account: SecuritiesAccount
         do { account = try SecuritiesAccount(accountText) } catch { throw RAError.invalidField("account", error) }
@@ -229,9 +237,9 @@ public struct RAService: Sendable {
                 ledger.audit.append(AuditEvent(at: now, customerID: customerID, action: "code-send", outcome: error.code))
                 return error
             }
-            guard let birth = ledger.security.birthDateVerifiedAt, now.timeIntervalSince(birth) <= policy.identityWindow else {
-                throw refuse(.birthDateStepRequired)
-            }
+            guard let birth = ledger.security.birthDateVerifiedAt, ledger.security.identitySession == session,
+                  now.timeIntervalSince(birth) <= policy.identityWindow
+            else { throw refuse(.birthDateStepRequired) }
             guard ledger.customer.accounts.contains(account) else { throw refuse(.unknownAccount) }
             let destination = channel == "sms" ? ledger.customer.mobile : ledger.customer.email
             guard let destination, !destination.isEmpty else { throw refuse(.noDestination(channel)) }
@@ -292,7 +300,7 @@ public struct RAService: Sendable {
     }
 
     /// Checks a code against the live one with the same identifier.
-    public func verifyCode(customerID: String, identifier: String, code: String) async throws -> CodeVerified {
+    public func verifyCode(customerID: String, session: String, identifier: String, code: String) async throws -> CodeVerified {
         let now = clock.now(), policy = self.policy, agreement = self.agreement
         let outcome: Result<CodeVerified, RAError> = try await repository.transact(customerID: customerID) { ledger in
             try Self.gate(&ledger, action: "code-verify", now: now, agreement: agreement)
@@ -300,9 +308,9 @@ public struct RAService: Sendable {
                 ledger.audit.append(AuditEvent(at: now, customerID: customerID, action: "code-verify", outcome: error.code, detail: detail))
                 return .failure(error)
             }
-            guard let birth = ledger.security.birthDateVerifiedAt, now.timeIntervalSince(birth) <= policy.identityWindow else {
-                return refuse(.birthDateStepRequired)
-            }
+            guard let birth = ledger.security.birthDateVerifiedAt, ledger.security.identitySession == session,
+                  now.timeIntervalSince(birth) <= policy.identityWindow
+            else { return refuse(.birthDateStepRequired) }
             let wanted = identifier.uppercased()
             guard var live = ledger.security.code, live.identifier == wanted else {
                 return refuse(ledger.security.replacedIdentifiers.contains(wanted) ? .codeReplaced : .noActiveCode, "identifier \(wanted)")

@@ -151,6 +151,9 @@ public final class SQLiteRepository: RARepository {
                 ALTER TABLE security_state ADD COLUMN login_locked_until REAL;
                 """)
         }
+        migrator.registerMigration("005-identity-session") { db in
+            try db.execute(sql: "ALTER TABLE security_state ADD COLUMN identity_session TEXT")
+        }
         return migrator
     }
 
@@ -237,6 +240,7 @@ public final class SQLiteRepository: RARepository {
             state.replacedIdentifiers = (row["replaced_identifiers"] as String).split(separator: ",").map(String.init)
             state.loginFailures = row["login_failures"]
             state.loginLockedUntil = date(row["login_locked_until"])
+            state.identitySession = row["identity_session"]
         }
         if let row = try Row.fetchOne(db, sql: "SELECT * FROM one_time_codes WHERE customer_id = ?", arguments: [id]) {
             state.code = OneTimeCode(
@@ -275,17 +279,18 @@ public final class SQLiteRepository: RARepository {
             let s = new.security
             try db.execute(sql: """
                 INSERT INTO security_state (customer_id, birth_date_failures, locked_until, birth_date_verified_at, code_verified_at,
-                                            send_window_start, sends_in_window, replaced_identifiers, login_failures, login_locked_until)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                            send_window_start, sends_in_window, replaced_identifiers, login_failures, login_locked_until,
+                                            identity_session)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (customer_id) DO UPDATE SET
                     birth_date_failures = excluded.birth_date_failures, locked_until = excluded.locked_until,
                     birth_date_verified_at = excluded.birth_date_verified_at, code_verified_at = excluded.code_verified_at,
                     send_window_start = excluded.send_window_start, sends_in_window = excluded.sends_in_window,
                     replaced_identifiers = excluded.replaced_identifiers, login_failures = excluded.login_failures,
-                    login_locked_until = excluded.login_locked_until
+                    login_locked_until = excluded.login_locked_until, identity_session = excluded.identity_session
                 """, arguments: [id, s.birthDateFailures, seconds(s.lockedUntil), seconds(s.birthDateVerifiedAt), seconds(s.codeVerifiedAt),
                                  seconds(s.sendWindowStart), s.sendsInWindow, s.replacedIdentifiers.joined(separator: ","),
-                                 s.loginFailures, seconds(s.loginLockedUntil)])
+                                 s.loginFailures, seconds(s.loginLockedUntil), s.identitySession])
             if old.security.code != s.code {
                 try db.execute(sql: "DELETE FROM one_time_codes WHERE customer_id = ?", arguments: [id])
                 if let c = s.code {
