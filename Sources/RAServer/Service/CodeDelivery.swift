@@ -8,7 +8,9 @@ public struct CodeMessage: Sendable, Hashable {
     public var channel: String
     /// Mobile number or e-mail address.
     public var destination: String
+    /// The 4-letter identifier shown on screen too.
     public var identifier: String
+    /// The 6 digits — the only place the code exists in clear.
     public var code: String
     /// The masked account the code is for.
     public var account: String
@@ -44,6 +46,7 @@ public protocol CodeDelivery: Sendable {
 /// Writes each message to its own file in a folder (mode 0600): `<time>-<channel>-<identifier>.txt`
 /// with `To:`, `Channel:` and the body. For development and tests.
 public struct OutboxDelivery: CodeDelivery {
+    /// The outbox folder.
     public let directory: String
 
     /// Creates the folder (mode 0700) when missing.

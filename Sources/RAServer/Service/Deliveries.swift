@@ -6,9 +6,12 @@ import FoundationNetworking
 /// Sends e-mail codes through the local mail system: `sendmail -t -i` with the message on standard
 /// input (Debian's exim4, postfix or msmtp all provide it).
 public struct SendmailDelivery: CodeDelivery {
+    /// The sendmail program.
     public let path: String
+    /// The From: header.
     public let from: String
 
+    /// Mail through `path` as `from`.
     public init(path: String = "/usr/sbin/sendmail", from: String) {
         self.path = path
         self.from = from
@@ -52,10 +55,14 @@ public struct SendmailDelivery: CodeDelivery {
 /// Sends SMS codes through an HTTP gateway: `POST <url>` with JSON `{"to", "text", "identifier"}`
 /// and, when configured, `Authorization: Bearer <token>`. Any 2xx is delivered.
 public struct WebhookDelivery: CodeDelivery {
+    /// The gateway's endpoint.
     public let url: URL
+    /// Sent as `Authorization: Bearer …` when set.
     public let bearerToken: String?
+    /// Seconds before a silent gateway counts as a failure.
     public let timeout: TimeInterval
 
+    /// POSTs to `url`.
     public init(url: URL, bearerToken: String? = nil, timeout: TimeInterval = 10) {
         self.url = url
         self.bearerToken = bearerToken
@@ -82,9 +89,12 @@ public struct WebhookDelivery: CodeDelivery {
 
 /// SMS one way, e-mail another.
 public struct ChannelDelivery: CodeDelivery {
+    /// For `sms` messages.
     public let sms: any CodeDelivery
+    /// For `email` messages.
     public let email: any CodeDelivery
 
+    /// Routes by the message's channel.
     public init(sms: any CodeDelivery, email: any CodeDelivery) {
         self.sms = sms
         self.email = email

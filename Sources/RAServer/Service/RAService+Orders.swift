@@ -6,7 +6,9 @@ import Localization
 extension RAService {
     /// The verdict on a signed order. `valid` false comes with the reason (code, message, remedy).
     public struct OrderVerdict: Codable, Sendable {
+        /// True only when every check passed.
         public var valid: Bool
+        /// `ok` or why not (`tampered`, `revoked`, `signer-not-account-holder`, …).
         public var code: String
         public var message: RAError.Body.Text
         public var remedy: RAError.Body.Text?

@@ -10,15 +10,23 @@ import X509
 /// revocation and the CRL. Every rule that reads and changes a customer's state runs inside one
 /// `RARepository.transact` call, so concurrent requests cannot both pass a limit.
 public struct RAService: Sendable {
+    /// Where every record lives.
     public let repository: any RARepository
+    /// The CA certificates are issued with.
     public let authority: CertificateAuthority
+    /// Every tunable rule.
     public let policy: Policy
+    /// The time source (a `ManualClock` in tests).
     public let clock: any RAClock
+    /// How one-time codes reach the customer.
     public let delivery: any CodeDelivery
+    /// The agreement customers accept before any identity step.
     public let agreement: Agreement
     let crl: CRLPublisher
+    /// Structured log; never given a code, password or full ID.
     public let logger: Logger
 
+    /// A service over its parts; nothing is read or written until a request arrives.
     public init(repository: any RARepository, authority: CertificateAuthority, policy: Policy = .standard,
                 clock: any RAClock = SystemClock(), delivery: any CodeDelivery, agreement: Agreement = .current,
                 logger: Logger = Logger(label: "tokencert-ra")) {
@@ -36,8 +44,10 @@ public struct RAService: Sendable {
 
     /// A new session: the token to send as `Authorization: Bearer <token>` and when it ends.
     public struct LoginResult: Codable, Sendable {
+        /// Send as `Authorization: Bearer <token>`; only its SHA-256 is stored.
         public var token: String
         public var expiresAt: Date
+        /// The masked ID.
         public var customer: String
         public var name: String
     }
