@@ -189,10 +189,15 @@ extension RAError {
         remedy: LocalizedText(en: "Use the code whose identifier is shown on screen now.", zhTW: "請使用畫面上目前識別碼所對應的驗證碼。"))
 
     /// The code's lifetime passed.
-    public static let codeExpired = RAError(
-        code: "code-expired", status: .gone,
-        summary: LocalizedText(en: "The one-time code has expired.", zhTW: "一次性驗證碼已逾時失效。"),
-        remedy: LocalizedText(en: "Ask for a new code and enter it within 5 minutes.", zhTW: "請重新申請驗證碼，並於 5 分鐘內輸入。"))
+    public static func codeExpired(lifetime: TimeInterval) -> RAError {
+        let minutes = minutes(lifetime)
+        return RAError(code: "code-expired", status: .gone,
+                       summary: LocalizedText(en: "The one-time code has expired.", zhTW: "一次性驗證碼已逾時失效。"),
+                       remedy: LocalizedText(en: "Ask for a new code and enter it within \(minutes) minutes.", zhTW: "請重新申請驗證碼，並於 \(minutes) 分鐘內輸入。"))
+    }
+
+    /// Whole minutes of an interval, at least 1.
+    static func minutes(_ interval: TimeInterval) -> Int { max(1, Int((interval / 60).rounded())) }
 
     /// A wrong code; `remaining` tries left.
     public static func codeWrong(remaining: Int) -> RAError {
@@ -209,11 +214,13 @@ extension RAError {
         remedy: LocalizedText(en: "Ask for a new code.", zhTW: "請重新申請驗證碼。"))
 
     /// Issue or revoke without both fresh identity steps.
-    public static let identityRequired = RAError(
-        code: "identity-required", status: .forbidden,
-        summary: LocalizedText(en: "Confirm your identity first: birth date, then the one-time code (within the last 10 minutes).",
-                               zhTW: "請先完成身分驗證：出生日期及一次性驗證碼（10 分鐘內有效）。"),
-        remedy: LocalizedText(en: "Complete both identity steps, then try again.", zhTW: "請完成兩個身分驗證步驟後再試。"))
+    public static func identityRequired(window: TimeInterval) -> RAError {
+        let minutes = minutes(window)
+        return RAError(code: "identity-required", status: .forbidden,
+                       summary: LocalizedText(en: "Confirm your identity first in this session: birth date, then the one-time code (within the last \(minutes) minutes).",
+                                              zhTW: "請先於本次登入完成身分驗證：出生日期及一次性驗證碼（\(minutes) 分鐘內有效）。"),
+                       remedy: LocalizedText(en: "Complete both identity steps, then try again.", zhTW: "請完成兩個身分驗證步驟後再試。"))
+    }
 
     /// The CSR did not parse or its self-signature failed.
     public static func badCSR(_ error: some UserFacingError) -> RAError {
@@ -229,11 +236,11 @@ extension RAError {
     }
 
     /// Apply while the host has an active certificate.
-    public static func activeCertificateExists(serial: String) -> RAError {
+    public static func activeCertificateExists(serial: String, renewalWindowDays: Int = Policy.standard.renewalWindowDays) -> RAError {
         RAError(code: "active-certificate-exists", status: .conflict,
                 summary: LocalizedText(en: "You already have an active certificate (serial \(serial)).", zhTW: "您已有一張有效憑證（序號 \(serial)）。"),
-                remedy: LocalizedText(en: "Use it, renew it in its last 30 days, or revoke it before applying again.",
-                                      zhTW: "請繼續使用；於到期前 30 天內展期；或先廢止後再重新申請。"),
+                remedy: LocalizedText(en: "Use it, renew it in its last \(renewalWindowDays) days, or revoke it before applying again.",
+                                      zhTW: "請繼續使用；於到期前 \(renewalWindowDays) 天內展期；或先廢止後再重新申請。"),
                 details: ["serial": serial])
     }
 

@@ -87,7 +87,7 @@ extension RAService {
         if let active = ledger.certificates.first(where: { [.active, .pending].contains($0.state(at: now)) }) {
             ledger.audit.append(AuditEvent(at: now, customerID: ledger.customer.id.value, action: "issue",
                                            outcome: "active-certificate-exists", detail: "serial \(active.serial)"))
-            throw RAError.activeCertificateExists(serial: active.serial)
+            throw RAError.activeCertificateExists(serial: active.serial, renewalWindowDays: policy.renewalWindowDays)
         }
         try requireIdentity(&ledger, action: "issue", now: now, policy: policy, session: session)
     }

@@ -121,14 +121,14 @@ extension RAService {
         try Self.checkRequestID(requestID)
         let csr = try checkedCSR(csrBytes)
         let csrHash = hexString(SHA256.hash(data: try CertificateRequests.der(csr)))
-        let now = clock.now(), agreement = self.agreement, caPEM = try authority.certificatePEM
+        let now = clock.now(), agreement = self.agreement, caPEM = try authority.certificatePEM, windowDays = policy.renewalWindowDays
 
         @Sendable func checks(_ ledger: inout CustomerLedger) throws -> CertificateRecord? {
             if let previous = try Self.previousIssue(&ledger, requestID: requestID, csrHash: csrHash, now: now) { return previous }
             if let active = ledger.certificates.first(where: { [.active, .pending].contains($0.state(at: now)) }) {
                 ledger.audit.append(AuditEvent(at: now, customerID: customerID, actor: "officer:\(officer)", action: "issue",
                                                outcome: "active-certificate-exists", detail: "serial \(active.serial)"))
-                throw RAError.activeCertificateExists(serial: active.serial)
+                throw RAError.activeCertificateExists(serial: active.serial, renewalWindowDays: windowDays)
             }
             return nil
         }

@@ -30,7 +30,7 @@ extension RAService {
             let state = current.state(at: now)
             guard state == .active else { throw refuse(.notRenewable(state: state.rawValue)) }
             let opens = current.notAfter.addingTimeInterval(-Double(policy.renewalWindowDays) * 86_400)
-            guard now >= opens else { throw refuse(.renewalNotOpen(opensAt: opens)) }
+            guard now >= opens else { throw refuse(.renewalNotOpen(opensAt: opens, windowDays: policy.renewalWindowDays)) }
             if let pending = ledger.certificates.first(where: { $0.state(at: now) == .pending }) {
                 throw refuse(.renewalPending(serial: pending.serial))
             }
@@ -136,10 +136,10 @@ extension RAService {
 
 extension RAError {
     /// Renewal asked for before the window opens.
-    public static func renewalNotOpen(opensAt: Date) -> RAError {
+    public static func renewalNotOpen(opensAt: Date, windowDays: Int) -> RAError {
         RAError(code: "renewal-not-open", status: .forbidden,
-                summary: LocalizedText(en: "Renewal opens on \(taipei(opensAt)) (Taipei time), 30 days before the certificate expires.",
-                                                zhTW: "展期自 \(taipei(opensAt))（台北時間）起開放，即憑證到期前 30 天。"),
+                summary: LocalizedText(en: "Renewal opens on \(taipei(opensAt)) (Taipei time), \(windowDays) days before the certificate expires.",
+                                                zhTW: "展期自 \(taipei(opensAt))（台北時間）起開放，即憑證到期前 \(windowDays) 天。"),
                 remedy: LocalizedText(en: "Keep using the certificate and renew it then.", zhTW: "請繼續使用目前憑證，屆時再辦理展期。"),
                 details: ["opensAt": iso(opensAt)])
     }

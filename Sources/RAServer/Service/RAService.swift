@@ -215,7 +215,7 @@ public struct RAService: Sendable {
               now.timeIntervalSince(birth) <= policy.identityWindow, now.timeIntervalSince(code) <= policy.identityWindow
         else {
             ledger.audit.append(AuditEvent(at: now, customerID: ledger.customer.id.value, action: action, outcome: "identity-required"))
-            throw RAError.identityRequired
+            throw RAError.identityRequired(window: policy.identityWindow)
         }
     }
 
@@ -326,7 +326,7 @@ public struct RAService: Sendable {
                 return refuse(ledger.security.replacedIdentifiers.contains(wanted) ? .codeReplaced : .noActiveCode, "identifier \(wanted)")
             }
             if live.wrongTries >= policy.codeMaxTries { return refuse(.tooManyTries, "identifier \(wanted)") }
-            if now >= live.expiresAt { return refuse(.codeExpired, "identifier \(wanted)") }
+            if now >= live.expiresAt { return refuse(.codeExpired(lifetime: policy.codeLifetime), "identifier \(wanted)") }
             if OneTimeCodes.matches(code, live) {
                 ledger.security.code = nil
                 ledger.security.replacedIdentifiers = []
