@@ -90,21 +90,27 @@ final class CertificateRuleTests: XCTestCase {
         }
     }
 
+    /// Consent given and ten active certificates `<prefix>00`…`<prefix>09` (as a migration from an
+    /// older system could leave them), none revoked this year.
+    static func seedTenActiveCertificates(_ h: Harness, serialPrefix: String, now: Date) async throws {
+        try await h.repository.transact(customerID: Harness.alice.id) { ledger in
+            ledger.consents.append(ConsentRecord(customerID: Harness.alice.id, version: Agreement.current.version,
+                                                 textSHA256: Agreement.current.sha256, acceptedAt: now))
+            for n in 0..<10 {
+                ledger.certificates.append(CertificateRecord(serial: serialPrefix + String(format: "%02x", n), customerID: Harness.alice.id,
+                                                             requestID: "seed-\(n)", csrSHA256: "", status: .active, notBefore: now,
+                                                             notAfter: now + 86_400, issuedAt: now, der: [0x30, 0x00]))
+            }
+        }
+    }
+
     func testTenConcurrentRevocationsNeverExceedTheYearlyLimit() async throws {
         let h = try await Harness(self)
         // Ten active certificates (as a migration from an older system could leave), ten revocations
         // at once. The repository below makes both identity steps fresh inside every transaction,
         // so only the yearly limit can stop a revocation.
         let now = h.clock.now()
-        try await h.repository.transact(customerID: Harness.alice.id) { ledger in
-            ledger.consents.append(ConsentRecord(customerID: Harness.alice.id, version: Agreement.current.version,
-                                                 textSHA256: Agreement.current.sha256, acceptedAt: now))
-            for n in 0..<10 {
-                ledger.certificates.append(CertificateRecord(serial: String(format: "02%02x", n), customerID: Harness.alice.id,
-                                                             requestID: "m\(n)", csrSHA256: "", status: .active, notBefore: now,
-                                                             notAfter: now + 86_400, issuedAt: now, der: [0x30, 0x00]))
-            }
-        }
+        try await Self.seedTenActiveCertificates(h, serialPrefix: "02", now: now)
         let service = RAService(repository: AlwaysIdentified(base: h.repository, now: now), authority: h.authority, policy: h.policy,
                                 clock: h.clock, delivery: try OutboxDelivery(directory: h.outbox))
         let results = try await withThrowingTaskGroup(of: String.self) { group in
@@ -135,15 +141,7 @@ final class CertificateRuleTests: XCTestCase {
     func testTenConcurrentRevocationsOverRealHTTPConnectionsNeverExceedTheYearlyLimit() async throws {
         let h = try await Harness(self)
         let now = h.clock.now()
-        try await h.repository.transact(customerID: Harness.alice.id) { ledger in
-            ledger.consents.append(ConsentRecord(customerID: Harness.alice.id, version: Agreement.current.version,
-                                                 textSHA256: Agreement.current.sha256, acceptedAt: now))
-            for n in 0..<10 {
-                ledger.certificates.append(CertificateRecord(serial: String(format: "03%02x", n), customerID: Harness.alice.id,
-                                                             requestID: "h\(n)", csrSHA256: "", status: .active, notBefore: now,
-                                                             notAfter: now + 86_400, issuedAt: now, der: [0x30, 0x00]))
-            }
-        }
+        try await Self.seedTenActiveCertificates(h, serialPrefix: "03", now: now)
         let token = try await h.service.login(id: Harness.alice.id, password: Harness.alice.password).token
         let service = RAService(repository: AlwaysIdentified(base: h.repository, now: now, session: RAService.sha256(token)),
                                 authority: h.authority, policy: h.policy, clock: h.clock, delivery: try OutboxDelivery(directory: h.outbox))

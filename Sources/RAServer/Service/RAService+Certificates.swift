@@ -42,10 +42,7 @@ extension RAService {
 
         // 2. Sign (the CA key may be on a token: outside any transaction).
         let certificate = try await sign(csr, customerID: customerID, now: now)
-        let record = CertificateRecord(serial: hexString(certificate.serialNumberBytes), customerID: customerID, requestID: requestID,
-                                       csrSHA256: csrHash, status: .active, notBefore: certificate.notValidBefore,
-                                       notAfter: certificate.notValidAfter, issuedAt: now,
-                                       der: certificate.derBytes)
+        let record = Self.record(of: certificate, customerID: customerID, requestID: requestID, csrHash: csrHash, status: .active, issuedAt: now)
 
         // 3. Store it, checking again: a concurrent request may have won.
         let (stored, created) = try await repository.transact(customerID: customerID) { ledger -> (CertificateRecord, Bool) in

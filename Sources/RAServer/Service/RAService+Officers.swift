@@ -136,9 +136,7 @@ extension RAService {
             return (try Self.issued(existing, caPEM: caPEM, now: now), false)
         }
         let certificate = try await sign(csr, customerID: customerID, now: now)
-        let record = CertificateRecord(serial: hexString(certificate.serialNumberBytes), customerID: customerID, requestID: requestID,
-                                       csrSHA256: csrHash, status: .active, notBefore: certificate.notValidBefore,
-                                       notAfter: certificate.notValidAfter, issuedAt: now, der: certificate.derBytes)
+        let record = Self.record(of: certificate, customerID: customerID, requestID: requestID, csrHash: csrHash, status: .active, issuedAt: now)
         let (stored, created) = try await repository.transact(customerID: customerID) { ledger -> (CertificateRecord, Bool) in
             if let previous = try checks(&ledger) { return (previous, false) }
             ledger.consents.append(ConsentRecord(customerID: customerID, version: agreement.version, textSHA256: agreement.sha256, acceptedAt: now))

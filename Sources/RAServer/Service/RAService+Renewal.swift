@@ -44,9 +44,8 @@ extension RAService {
             return (try Self.issued(existing, caPEM: caPEM, now: now), false)
         }
         let certificate = try await sign(csr, customerID: customerID, now: now)
-        let record = CertificateRecord(serial: hexString(certificate.serialNumberBytes), customerID: customerID, requestID: requestID,
-                                       csrSHA256: csrHash, status: .pending, notBefore: certificate.notValidBefore,
-                                       notAfter: certificate.notValidAfter, issuedAt: now, der: certificate.derBytes, replacesSerial: oldSerial)
+        let record = Self.record(of: certificate, customerID: customerID, requestID: requestID, csrHash: csrHash, status: .pending,
+                                 issuedAt: now, replacing: oldSerial)
         let (stored, created) = try await repository.transact(customerID: customerID) { ledger -> (CertificateRecord, Bool) in
             if let previous = try checks(&ledger) { return (previous, false) }
             ledger.certificates.append(record)
@@ -102,6 +101,14 @@ extension RAService {
         var confirmed = result
         confirmed.crlNumber = try await crl.publish().number
         return confirmed
+    }
+
+    /// The record of a certificate just signed.
+    static func record(of certificate: Certificate, customerID: String, requestID: String, csrHash: String, status: CertificateState,
+                       issuedAt: Date, replacing: String? = nil) -> CertificateRecord {
+        CertificateRecord(serial: hexString(certificate.serialNumberBytes), customerID: customerID, requestID: requestID,
+                          csrSHA256: csrHash, status: status, notBefore: certificate.notValidBefore, notAfter: certificate.notValidAfter,
+                          issuedAt: issuedAt, der: certificate.derBytes, replacesSerial: replacing)
     }
 
     /// Parses a CSR, checks its self-signature and the key policy.
