@@ -20,10 +20,12 @@ final class OfficerTests: XCTestCase {
             publicKey: officerKey.publicKey, subject: try SubscriberSubject(commonName: Self.officer, serialNumber: "OFFICER-1").distinguishedName(),
             notBefore: startDate.addingTimeInterval(-60), notAfter: startDate.addingTimeInterval(86_400 * 365))
         try await h.repository.addOfficer(name: Self.officer, certificate: officerCertificate.derBytes, at: startDate)
+        let capture = LogCapture()
         let stranger = try TokenPrivateKey(try SoftwareSigner.generate(.p256))
         let bobCSR = try await softwareCSR()
 
-        try await h.application.test(.router) { client in
+        let app = Application(router: RARoutes.buildRouter(service: h.service), logger: capture.logger(label: "http"))
+        try await app.test(.router) { client in
             let anonymous = API(client: client)
             try await anonymous.expectCode("officer-refused", .post, "/officer/challenge", ["officer": "nobody"])
             // A signature by another key is refused, and the challenge is gone after one try.
@@ -78,6 +80,9 @@ final class OfficerTests: XCTestCase {
             try await officer.expectCode("customer-not-found", .post, "/officer/customers/A100000001/unlock")
             try await officer.expectCode("invalid-id", .post, "/officer/customers/A123/unlock")
         }
+        // Requests are logged by route, so the ID numbers in officer URLs stay out of the log.
+        XCTAssertTrue(capture.lines.contains { $0.contains("\"route\":\"/officer/customers/{id}/unlock\"") }, "\(capture.lines)")
+        XCTAssertFalse(capture.lines.contains { $0.contains(Harness.alice.id) || $0.contains(Harness.bob.id) })
         let audit = try await h.repository.auditLog()
         let byOfficer = audit.filter { $0.actor == "officer:\(Self.officer)" }.map { "\($0.action):\($0.outcome)" }
         XCTAssertEqual(byOfficer, ["officer-login:refused", "officer-login:refused", "officer-login:ok", "unlock:ok", "issue:ok", "revoke:ok", "issue:ok"])

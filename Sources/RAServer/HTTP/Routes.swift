@@ -39,7 +39,7 @@ public enum RARoutes {
     public static func buildRouter(service: RAService, orderGatewayToken: String? = nil) -> Router<BasicRequestContext> {
         let gatewayHash = orderGatewayToken.map(RAService.sha256)
         let router = Router()
-        router.add(middleware: LogRequestsMiddleware(.info))
+        router.add(middleware: RequestLogMiddleware())
         router.add(middleware: ErrorMiddleware(logger: service.logger))
 
         router.get("health") { _, _ in try json(["status": "ok"]) }
@@ -269,6 +269,33 @@ public enum RARoutes {
         var version: String
         var sha256: String
         var text: RAError.Body.Text
+    }
+}
+
+/// Logs each request by its route template (`/officer/customers/{id}/unlock`), never by its path,
+/// so no ID number or serial from a URL reaches the log; with the status and the time taken.
+struct RequestLogMiddleware: RouterMiddleware {
+    typealias Context = BasicRequestContext
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        do {
+            let response = try await next(request, context)
+            log(request, context, status: response.status.code, start: start)
+            return response
+        } catch let error as HTTPResponseError {
+            log(request, context, status: error.status.code, start: start)
+            throw error
+        }
+    }
+
+    func log(_ request: Request, _ context: Context, status: Int, start: ContinuousClock.Instant) {
+        let elapsed = ContinuousClock.now - start
+        let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+        context.logger.info("request", metadata: [
+            "method": "\(request.method.rawValue)", "route": "\(context.endpointPath ?? "unmatched")", "status": "\(status)",
+            "ms": "\((ms * 10).rounded() / 10)",
+        ])
     }
 }
 
