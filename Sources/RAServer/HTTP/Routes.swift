@@ -318,7 +318,7 @@ struct ErrorMiddleware: RouterMiddleware {
                                          zhTW: "請求遭拒（\(error.status.code) \(error.status.reasonPhrase)）。"),
                           remedy: .init(en: "Check the method and path against the API description.", zhTW: "請依照 API 說明檢查方法與路徑。"))
         } catch {
-            logger.error("request failed", metadata: ["path": "\(request.uri.path)", "error": "\(type(of: error))"])
+            logger.error("request failed", metadata: ["route": "\(context.endpointPath ?? "unmatched")", "error": "\(type(of: error))"])
             throw RAError.internalError
         }
     }
