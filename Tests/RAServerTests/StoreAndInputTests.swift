@@ -118,4 +118,31 @@ final class StoreAndInputTests: XCTestCase {
         try #"{"policy": {"lockout": 1}}"#.write(toFile: dir + "/typo2.json", atomically: true, encoding: .utf8)
         XCTAssertThrowsError(try ServeConfigFile.load(dir + "/typo2.json")) { XCTAssertEqual($0 as? SetupError, .unknownConfigKey("policy.lockout")) }
     }
+
+    func testAnImportReportsTheFirstBadLineAndStoresNothing() async throws {
+        let h = try await Harness(self)
+        func input(_ id: String, account: String = "1020-1111111") -> CustomerInput {
+            CustomerInput(id: id, name: "x", birthDate: "1980-01-01", mobile: "0911111111", email: nil, accounts: [account], password: "secret-123")
+        }
+        let bad = [(2, input("22099131")), (3, input("A123456788")), (4, input("B123456780")), (5, input("22099131", account: "12"))]
+        do {
+            try await CustomerImport.store(bad, into: h.repository, passwordIterations: 1000)
+            XCTFail("a bad file was imported")
+        } catch let error as CustomerImportError {
+            XCTAssertEqual(error.line, 3)
+            XCTAssertEqual(error.field, "id")
+        }
+        let twice = [(2, input("22099131")), (3, input("22099131"))]
+        do {
+            try await CustomerImport.store(twice, into: h.repository, passwordIterations: 1000)
+            XCTFail("a duplicate was imported")
+        } catch let error as CustomerImportError {
+            XCTAssertEqual(error.line, 3)
+            XCTAssertTrue(error.summary.english.contains("appears twice"))
+        }
+        let stored = try await h.repository.customer(id: "22099131")
+        XCTAssertNil(stored, "all or none")
+        let count = try await CustomerImport.store([(2, input("22099131"))], into: h.repository, passwordIterations: 1000)
+        XCTAssertEqual(count, 1)
+    }
 }

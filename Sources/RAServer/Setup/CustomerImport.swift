@@ -169,24 +169,39 @@ public enum CustomerImport {
         return rows
     }
 
-    /// Validates every customer and stores them all in one transaction — all or none.
+    /// Validates every customer and stores them all in one transaction — all or none. Passwords are
+    /// hashed on every core (each hash is deliberately slow); the first bad record by line is reported.
     /// - Returns: how many were stored.
     @discardableResult
     public static func store(_ inputs: [(line: Int, input: CustomerInput)], into repository: any RARepository,
                              passwordIterations: Int, replace: Bool = false) async throws -> Int {
+        let results = await withTaskGroup(of: (Int, Result<CustomerRecord, CustomerImportError>).self) { group in
+            for (index, item) in inputs.enumerated() {
+                group.addTask {
+                    do {
+                        return (index, .success(try item.input.record(passwordIterations: passwordIterations)))
+                    } catch var error as CustomerImportError {
+                        error.line = item.line
+                        return (index, .failure(error))
+                    } catch {
+                        return (index, .failure(CustomerImportError(line: item.line, field: "password",
+                                                                    message: LocalizedText(en: "\(error)", zhTW: "\(error)"))))
+                    }
+                }
+            }
+            var all = [Result<CustomerRecord, CustomerImportError>?](repeating: nil, count: inputs.count)
+            for await (index, result) in group { all[index] = result }
+            return all.compactMap { $0 }
+        }
         var records: [CustomerRecord] = []
         var seen: Set<String> = []
-        for (line, input) in inputs {
-            do {
-                let record = try input.record(passwordIterations: passwordIterations)
-                guard seen.insert(record.id.value).inserted else {
-                    throw CustomerImportError(field: "id", message: LocalizedText(en: "\(record.id.masked) appears twice.", zhTW: "\(record.id.masked) 重複出現。"))
-                }
-                records.append(record)
-            } catch var error as CustomerImportError {
-                error.line = line
-                throw error
+        for (result, item) in zip(results, inputs) {
+            let record = try result.get()
+            guard seen.insert(record.id.value).inserted else {
+                throw CustomerImportError(line: item.line, field: "id",
+                                          message: LocalizedText(en: "\(record.id.masked) appears twice.", zhTW: "\(record.id.masked) 重複出現。"))
             }
+            records.append(record)
         }
         try await repository.addCustomers(records, replace: replace)
         return records.count
