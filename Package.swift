@@ -9,6 +9,8 @@ let package = Package(
         .executable(name: "tokencert", targets: ["tokencert"]),
         .executable(name: "tokencert-bench", targets: ["tokencert-bench"]),
         .executable(name: "virtual-piv-card", targets: ["virtual-piv-card"]),
+        .executable(name: "tokencert-ra", targets: ["tokencert-ra"]),
+        .library(name: "RAServer", targets: ["RAServer"]),
         .library(name: "VirtualCard", targets: ["VirtualCard"]),
         .library(name: "PKCS11", targets: ["PKCS11"]),
         .library(name: "PCSC", targets: ["PCSC"]),
@@ -23,6 +25,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // GRDB over sqlite-nio for the RA store: migrations (DatabaseMigrator), `write { }` as one
+        // transaction, typed rows, and a writer that serialises writes — what the rules need, without
+        // hand-written statement plumbing. It uses Debian's libsqlite3.
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // System-library shims: a module map and a shim header each, nothing else.
@@ -78,6 +86,30 @@ let package = Package(
             ]),
         .executableTarget(name: "tokencert", dependencies: ["TokenCertCLI"]),
 
+        // The registration authority: customers, consent, identity steps, issue/revoke, CRL, host
+        // status — a Hummingbird 2 application over a repository protocol (SQLite through GRDB).
+        .target(
+            name: "RAServer",
+            dependencies: [
+                "CertificateKit", "Domain", "Localization", "PKCS11",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ]),
+        .executableTarget(
+            name: "tokencert-ra",
+            dependencies: [
+                "RAServer", "Localization", "PKCS11",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+
         // A PIV card emulator behind vsmartcard's vpcd (tests, demos). It imports COpenSSL as the
         // emulated chip's crypto engine — a deliberate exception to "only PCSC/PKCS11/CertificateKit import C".
         .target(name: "VirtualCard", dependencies: ["COpenSSL", "Localization"]),
@@ -116,6 +148,15 @@ let package = Package(
             name: "TokenCertCLITests",
             dependencies: ["TokenCertCLI", "PKCS11", "PCSC", "VirtualCard", "TestSupport", "CertificateKit",
                            .product(name: "X509", package: "swift-certificates")]),
+        .testTarget(
+            name: "RAServerTests",
+            dependencies: [
+                "RAServer", "CertificateKit", "Domain", "PKCS11", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
         // Shared by the test targets: running tools, the test pcscd's virtual readers.
         .target(name: "TestSupport", dependencies: ["PCSC", "PKCS11", "VirtualCard"], path: "Tests/TestSupport"),
     ],

@@ -1,0 +1,68 @@
+import Domain
+import Foundation
+
+/// A one-time code on its way to the customer. The message carries the code; nothing else in the
+/// RA ever does (logs and the audit log name only the identifier).
+public struct CodeMessage: Sendable, Hashable {
+    /// `sms` or `email`.
+    public var channel: String
+    /// Mobile number or e-mail address.
+    public var destination: String
+    /// The 4-letter identifier shown on screen too.
+    public var identifier: String
+    /// The 6 digits — the only place the code exists in clear.
+    public var code: String
+    /// The masked account the code is for.
+    public var account: String
+    public var expiresAt: Date
+
+    /// The text sent, in both languages.
+    public var body: String {
+        let until = CertificateSummaryTime.taipei(expiresAt)
+        return """
+            【TokenCert】憑證作業驗證碼 \(code)，識別碼 \(identifier)，帳號 \(account)，請於 \(until) 前輸入。請勿將驗證碼告知他人。
+            TokenCert certificate code \(code), identifier \(identifier), account \(account); enter it before \(until) (Taipei). Never share this code.
+            """
+    }
+}
+
+enum CertificateSummaryTime {
+    static func taipei(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = Domain.taipei
+        let c = calendar.dateComponents([.hour, .minute, .second], from: date)
+        func two(_ v: Int?) -> String { let v = v ?? 0; return v < 10 ? "0\(v)" : "\(v)" }
+        return "\(two(c.hour)):\(two(c.minute)):\(two(c.second))"
+    }
+}
+
+/// Sends one-time codes. The RA's default is `OutboxDelivery` (development); an SMS gateway webhook
+/// or `sendmail` plug in here.
+public protocol CodeDelivery: Sendable {
+    /// Delivers the message or throws; the RA refuses the request when delivery fails.
+    func deliver(_ message: CodeMessage) async throws
+}
+
+/// Writes each message to its own file in a folder (mode 0600): `<time>-<channel>-<identifier>.txt`
+/// with `To:`, `Channel:` and the body. For development and tests.
+public struct OutboxDelivery: CodeDelivery {
+    /// The outbox folder.
+    public let directory: String
+
+    /// Creates the folder (mode 0700) when missing.
+    public init(directory: String) throws {
+        self.directory = directory
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+    }
+
+    public func deliver(_ message: CodeMessage) async throws {
+        let stamp = Int(message.expiresAt.timeIntervalSince1970 * 1000)
+        let name = "\(stamp)-\(message.channel)-\(message.identifier)-\(UUID().uuidString.prefix(8)).txt"
+        let text = "To: \(message.destination)\nChannel: \(message.channel)\nIdentifier: \(message.identifier)\n\n\(message.body)\n"
+        let path = (directory as NSString).appendingPathComponent(name)
+        guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
+            throw CocoaError(.fileWriteUnknown)
+        }
+    }
+}

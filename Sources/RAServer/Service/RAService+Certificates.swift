@@ -1,0 +1,253 @@
+import CertificateKit
+import Crypto
+import Domain
+import Foundation
+import SwiftASN1
+import X509
+
+extension RAService {
+    // MARK: - Issue
+
+    /// An issued certificate as the client receives it.
+    public struct IssuedCertificate: Codable, Sendable {
+        public var requestId: String
+        public var serial: String
+        public var status: CertificateState
+        public var notBefore: Date
+        public var notAfter: Date
+        /// PEM of the certificate.
+        public var certificate: String
+        /// PEM of the CA certificate.
+        public var caCertificate: String
+    }
+
+    /// Issues a certificate for a CSR (PEM or DER) after consent and both identity steps. The subject
+    /// is the customer's record; the CSR gives only the key. The same `requestID` with the same CSR
+    /// returns the certificate issued the first time (`created` false), whatever happened to the
+    /// first response.
+    public func issue(customerID: String, session: String, requestID: String, csr csrBytes: [UInt8]) async throws -> (IssuedCertificate, created: Bool) {
+        try Self.checkRequestID(requestID)
+        let csr = try checkedCSR(csrBytes)
+        let csrHash = hexString(SHA256.hash(data: try CertificateRequests.der(csr)))
+        let now = clock.now(), policy = self.policy, agreement = self.agreement
+        let caPEM = try authority.certificatePEM
+
+        // 1. Before signing: a retry, or is the customer allowed?
+        let existing: CertificateRecord? = try await repository.transact(customerID: customerID) { ledger in
+            if let previous = try Self.previousIssue(&ledger, requestID: requestID, csrHash: csrHash, now: now) { return previous }
+            try Self.issueChecks(&ledger, now: now, policy: policy, agreement: agreement, session: session)
+            return nil
+        }
+        if let existing { return (try Self.issued(existing, caPEM: caPEM, now: now), false) }
+
+        // 2. Sign (the CA key may be on a token: outside any transaction).
+        let certificate = try await sign(csr, customerID: customerID, now: now)
+        let record = Self.record(of: certificate, customerID: customerID, requestID: requestID, csrHash: csrHash, status: .active, issuedAt: now)
+
+        // 3. Store it, checking again: a concurrent request may have won.
+        let (stored, created) = try await repository.transact(customerID: customerID) { ledger -> (CertificateRecord, Bool) in
+            if let previous = try Self.previousIssue(&ledger, requestID: requestID, csrHash: csrHash, now: now) { return (previous, false) }
+            try Self.issueChecks(&ledger, now: now, policy: policy, agreement: agreement, session: session)
+            ledger.certificates.append(record)
+            ledger.security.birthDateVerifiedAt = nil
+            ledger.security.codeVerifiedAt = nil
+            ledger.audit.append(AuditEvent(at: now, customerID: customerID, action: "issue", outcome: "ok",
+                                           detail: "serial \(record.serial) request \(requestID)"))
+            return (record, true)
+        }
+        if created {
+            logger.info("certificate issued", metadata: ["customer": "\(Self.masked(customerID))", "serial": "\(stored.serial)"])
+        }
+        return (try Self.issued(stored, caPEM: caPEM, now: now), created)
+    }
+
+    /// 1–128 ASCII letters, digits or `- _ . :`.
+    static func checkRequestID(_ requestID: String) throws {
+        guard (1...128).contains(requestID.count),
+              requestID.unicodeScalars.allSatisfy({ $0.isASCII && (CharacterSet.alphanumerics.contains($0) || "-_.:".unicodeScalars.contains($0)) })
+        else { throw RAError.badRequest("requestId must be 1–128 letters, digits or - _ . :") }
+    }
+
+    static func previousIssue(_ ledger: inout CustomerLedger, requestID: String, csrHash: String, now: Date) throws -> CertificateRecord? {
+        guard let previous = ledger.certificates.first(where: { $0.requestID == requestID }) else { return nil }
+        guard previous.csrSHA256 == csrHash else {
+            ledger.audit.append(AuditEvent(at: now, customerID: ledger.customer.id.value, action: "issue", outcome: "request-id-reused",
+                                           detail: "request \(requestID)"))
+            throw RAError.requestIDReused
+        }
+        return previous
+    }
+
+    static func issueChecks(_ ledger: inout CustomerLedger, now: Date, policy: Policy, agreement: Agreement, session: String) throws {
+        try gate(&ledger, action: "issue", now: now, agreement: agreement)
+        // Before the identity check, so nobody goes through both steps for an apply that cannot succeed.
+        if let active = ledger.certificates.first(where: { [.active, .pending].contains($0.state(at: now)) }) {
+            ledger.audit.append(AuditEvent(at: now, customerID: ledger.customer.id.value, action: "issue",
+                                           outcome: "active-certificate-exists", detail: "serial \(active.serial)"))
+            throw RAError.activeCertificateExists(serial: active.serial, renewalWindowDays: policy.renewalWindowDays)
+        }
+        try requireIdentity(&ledger, action: "issue", now: now, policy: policy, session: session)
+    }
+
+    static func issued(_ record: CertificateRecord, caPEM: String, now: Date) throws -> IssuedCertificate {
+        IssuedCertificate(requestId: record.requestID, serial: record.serial, status: record.state(at: now),
+                          notBefore: record.notBefore, notAfter: record.notAfter,
+                          certificate: PEMDocument(type: "CERTIFICATE", derBytes: record.der).pemString + "\n", caCertificate: caPEM)
+    }
+
+    // MARK: - Host status
+
+    /// What the host knows of the customer's certificates.
+    public struct HostStatus: Codable, Sendable {
+        public struct Entry: Codable, Sendable {
+            public var serial: String
+            public var state: CertificateState
+            public var notBefore: Date
+            public var notAfter: Date
+            /// First moment a renewal is accepted (notAfter − the renewal window).
+            public var renewalOpensAt: Date
+            public var revokedAt: Date?
+            /// RFC 5280 reason code and label.
+            public var revocationReason: Int?
+            public var revocationReasonLabel: String?
+            public var revocationReasonLabelZhTW: String?
+        }
+        public var customer: String
+        public var certificates: [Entry]
+        public var onlineRevocationsLeftThisYear: Int
+        public var lockedUntil: Date?
+        public var consentVersion: String?
+    }
+
+    /// The customer's certificates, newest first, with their state now.
+    public func status(customerID: String) async throws -> HostStatus {
+        let now = clock.now(), policy = self.policy, agreement = self.agreement
+        return try await repository.transact(customerID: customerID) { ledger in
+            let used = Self.onlineRevocations(ledger, year: Self.taipeiYear(now))
+            return HostStatus(
+                customer: ledger.customer.id.masked,
+                certificates: ledger.certificates.reversed().map { c in
+                    HostStatus.Entry(serial: c.serial, state: c.state(at: now), notBefore: c.notBefore, notAfter: c.notAfter,
+                                     renewalOpensAt: c.notAfter.addingTimeInterval(-Double(policy.renewalWindowDays) * 86_400),
+                                     revokedAt: c.revokedAt, revocationReason: c.revocationReason?.rawValue,
+                                     revocationReasonLabel: c.revocationReason?.label.english,
+                                     revocationReasonLabelZhTW: c.revocationReason?.label.traditionalChinese)
+                },
+                onlineRevocationsLeftThisYear: max(0, policy.onlineRevocationsPerYear - used),
+                lockedUntil: ledger.security.lockedUntil.flatMap { $0 > now ? $0 : nil },
+                consentVersion: ledger.consents.last(where: { $0.version == agreement.version })?.version)
+        }
+    }
+
+    static func taipeiYear(_ date: Date) -> Int { Domain.taipeiCalendar.component(.year, from: date) }
+
+    static func onlineRevocations(_ ledger: CustomerLedger, year: Int) -> Int {
+        ledger.certificates.filter { $0.revokedOnline && $0.revokedAt.map(taipeiYear) == year }.count
+    }
+
+    // MARK: - Revoke
+
+    /// The outcome of a revocation.
+    public struct Revocation: Codable, Sendable {
+        public var serial: String
+        public var revokedAt: Date
+        public var reason: Int
+        public var reasonLabel: String
+        public var onlineRevocationsLeftThisYear: Int
+        /// The CRL number that lists it.
+        public var crlNumber: Int
+    }
+
+    /// Revokes one of the customer's certificates online, after both identity steps, within the
+    /// yearly limit (Asia/Taipei calendar year), then re-signs the CRL.
+    public func revoke(customerID: String, session: String, serial: String, reason: RevocationReason) async throws -> Revocation {
+        guard RevocationReason.customerChoices.contains(reason) else { throw RAError.reasonNotAllowed(reason) }
+        let now = clock.now(), policy = self.policy, agreement = self.agreement
+        let wanted = serial.lowercased().replacingOccurrences(of: ":", with: "")
+        let left = try await repository.transact(customerID: customerID) { ledger -> Int in
+            try Self.gate(&ledger, action: "revoke", now: now, agreement: agreement)
+            try Self.requireIdentity(&ledger, action: "revoke", now: now, policy: policy, session: session)
+            func refuse(_ error: RAError) -> RAError {
+                ledger.audit.append(AuditEvent(at: now, customerID: customerID, action: "revoke", outcome: error.code, detail: "serial \(wanted)"))
+                return error
+            }
+            guard let index = ledger.certificates.firstIndex(where: { $0.serial == wanted }) else { throw refuse(.certificateNotFound) }
+            let state = ledger.certificates[index].state(at: now)
+            guard state == .active || state == .pending else { throw refuse(.notRevocable(state: state.rawValue)) }
+            let year = Self.taipeiYear(now)
+            let used = Self.onlineRevocations(ledger, year: year)
+            guard used < policy.onlineRevocationsPerYear else {
+                throw refuse(.revocationsUsedUp(year: year, limit: policy.onlineRevocationsPerYear))
+            }
+            ledger.certificates[index].status = .revoked
+            ledger.certificates[index].revokedAt = now
+            ledger.certificates[index].revocationReason = reason
+            ledger.certificates[index].revokedOnline = true
+            ledger.security.birthDateVerifiedAt = nil
+            ledger.security.codeVerifiedAt = nil
+            ledger.audit.append(AuditEvent(at: now, customerID: customerID, action: "revoke", outcome: "ok",
+                                           detail: "serial \(wanted) reason \(reason.rawValue)"))
+            return policy.onlineRevocationsPerYear - used - 1
+        }
+        logger.info("certificate revoked", metadata: ["customer": "\(Self.masked(customerID))", "serial": "\(wanted)"])
+        let published = try await crl.publish()
+        return Revocation(serial: wanted, revokedAt: now, reason: reason.rawValue, reasonLabel: reason.label.english,
+                          onlineRevocationsLeftThisYear: left, crlNumber: published.number)
+    }
+
+    // MARK: - CRL
+
+    /// The current CRL, re-signed when half its lifetime has passed.
+    public func currentCRL() async throws -> CRLRecord { try await crl.current() }
+
+    /// Signs and stores a new CRL now.
+    @discardableResult
+    public func publishCRL() async throws -> CRLRecord { try await crl.publish() }
+}
+
+/// Signs CRLs one at a time so their numbers only go up.
+actor CRLPublisher {
+    let repository: any RARepository
+    let authority: CertificateAuthority
+    let lifetime: TimeInterval
+    let clock: any RAClock
+
+    init(repository: any RARepository, authority: CertificateAuthority, lifetime: TimeInterval, clock: any RAClock) {
+        self.repository = repository
+        self.authority = authority
+        self.lifetime = lifetime
+        self.clock = clock
+    }
+
+    func current() async throws -> CRLRecord {
+        if let latest = try await repository.latestCRL(), clock.now() < latest.thisUpdate.addingTimeInterval(lifetime / 2) {
+            return latest
+        }
+        return try await publish()
+    }
+
+    /// The last signing started; each new one waits for it (an actor alone would interleave at
+    /// every `await` and hand out one number twice).
+    private var last: Task<CRLRecord, any Error>?
+
+    func publish() async throws -> CRLRecord {
+        let previous = last
+        let task = Task {
+            _ = try? await previous?.value
+            return try await self.signAndStore()
+        }
+        last = task
+        return try await task.value
+    }
+
+    private func signAndStore() async throws -> CRLRecord {
+        let now = clock.now()
+        let entries = try await repository.revokedEntries()
+        let number = (try await repository.latestCRL()?.number ?? 0) + 1
+        let next = now.addingTimeInterval(lifetime)
+        let der = try await CRLBuilder.make(issuer: authority.issuer, entries: entries, number: number, thisUpdate: now, nextUpdate: next)
+        let record = CRLRecord(number: number, der: der, thisUpdate: now, nextUpdate: next)
+        try await repository.storeCRL(record)
+        return record
+    }
+}

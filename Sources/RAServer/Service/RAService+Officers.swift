@@ -1,0 +1,171 @@
+import CertificateKit
+import Crypto
+import Domain
+import Foundation
+import Localization
+import X509
+
+/// Branch officers: they log in with their own certificate's key (a signed challenge) and act for a
+/// customer who is at the counter — unlock, revoke beyond the yearly limit, issue without the
+/// one-time code. Every action is in the audit log under `officer:<name>`.
+extension RAService {
+    /// A login challenge: sign `message` (base64 of the exact bytes) with the officer key.
+    public struct OfficerChallenge: Codable, Sendable {
+        public var officer: String
+        public var challenge: String
+        /// Base64 of `ProofOfPossession.officerLoginMessage`, the bytes to sign.
+        public var message: String
+        public var expiresAt: Date
+    }
+
+    /// An officer session.
+    public struct OfficerLogin: Codable, Sendable {
+        public var token: String
+        public var expiresAt: Date
+        public var officer: String
+    }
+
+    /// A fresh challenge for `officer` (valid 120 s, used once).
+    public func officerChallenge(officer: String) async throws -> OfficerChallenge {
+        guard try await repository.officerCertificate(name: officer) != nil else { throw RAError.officerRefused }
+        var rng = SystemRandomNumberGenerator()
+        let challenge = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &rng) }
+        let expires = clock.now().addingTimeInterval(120)
+        try await repository.setOfficerChallenge(name: officer, challenge: challenge, expiresAt: expires)
+        return OfficerChallenge(officer: officer, challenge: Data(challenge).base64EncodedString(),
+                                message: Data(ProofOfPossession.officerLoginMessage(officer: officer, challenge: challenge)).base64EncodedString(),
+                                expiresAt: expires)
+    }
+
+    /// Checks the signature over the challenge with the officer's registered certificate (valid now).
+    public func officerLogin(officer: String, signature: [UInt8]) async throws -> OfficerLogin {
+        let now = clock.now()
+        func refuse(_ detail: String) async throws -> RAError {
+            try await repository.appendAudit([AuditEvent(at: now, customerID: nil, actor: "officer:\(officer)", action: "officer-login",
+                                                         outcome: "refused", detail: detail)])
+            return RAError.officerRefused
+        }
+        guard let der = try await repository.officerCertificate(name: officer), let certificate = try? Certificate(derEncoded: der) else {
+            throw try await refuse("unknown officer")
+        }
+        guard let pending = try await repository.takeOfficerChallenge(name: officer), pending.expiresAt > now else {
+            throw try await refuse("no live challenge")
+        }
+        guard certificate.notValidBefore <= now, now <= certificate.notValidAfter else { throw try await refuse("certificate not valid now") }
+        guard ProofOfPossession.verify(signature, over: ProofOfPossession.officerLoginMessage(officer: officer, challenge: pending.challenge),
+                                       spki: certificate.publicKey.derSubjectPublicKeyInfo)
+        else { throw try await refuse("bad signature") }
+        var rng = SystemRandomNumberGenerator()
+        let token = Data((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &rng) }).base64EncodedString()
+        let session = SessionRecord(tokenSHA256: Self.sha256(token), customerID: officer, createdAt: now,
+                                    expiresAt: now.addingTimeInterval(policy.sessionLifetime))
+        try await repository.addOfficerSession(session)
+        try await repository.appendAudit([AuditEvent(at: now, customerID: nil, actor: "officer:\(officer)", action: "officer-login", outcome: "ok")])
+        return OfficerLogin(token: token, expiresAt: session.expiresAt, officer: officer)
+    }
+
+    /// The officer a bearer token belongs to.
+    public func authenticateOfficer(token: String?) async throws -> String {
+        guard let token, !token.isEmpty, let session = try await repository.officerSession(tokenSHA256: Self.sha256(token)),
+              session.expiresAt > clock.now()
+        else { throw RAError.notLoggedIn }
+        return session.customerID
+    }
+
+    /// Lifts a lockout, of the identity steps and of logging in (the customer is at the counter).
+    public func officerUnlock(officer: String, customerID: String) async throws {
+        let now = clock.now()
+        try await repository.transact(customerID: customerID) { ledger in
+            let was = ledger.security.lockedUntil
+            ledger.security.lockedUntil = nil
+            ledger.security.birthDateFailures = 0
+            ledger.security.loginLockedUntil = nil
+            ledger.security.loginFailures = 0
+            ledger.audit.append(AuditEvent(at: now, customerID: customerID, actor: "officer:\(officer)", action: "unlock", outcome: "ok",
+                                           detail: was.map { "was locked until \($0.formatted(.iso8601))" } ?? "was not locked"))
+        }
+    }
+
+    /// Revokes at the counter: no identity steps online, no yearly limit (not an online revocation).
+    public func officerRevoke(officer: String, customerID: String, serial: String, reason: RevocationReason) async throws -> Revocation {
+        guard reason != .removeFromCRL else { throw RAError.reasonNotAllowed(reason) }
+        let now = clock.now(), wanted = serial.lowercased(), policy = self.policy
+        let left = try await repository.transact(customerID: customerID) { ledger -> Int in
+            func refuse(_ error: RAError) -> RAError {
+                ledger.audit.append(AuditEvent(at: now, customerID: customerID, actor: "officer:\(officer)", action: "revoke",
+                                               outcome: error.code, detail: "serial \(wanted)"))
+                return error
+            }
+            guard let index = ledger.certificates.firstIndex(where: { $0.serial == wanted }) else { throw refuse(.certificateNotFound) }
+            let state = ledger.certificates[index].state(at: now)
+            guard state == .active || state == .pending else { throw refuse(.notRevocable(state: state.rawValue)) }
+            ledger.certificates[index].status = .revoked
+            ledger.certificates[index].revokedAt = now
+            ledger.certificates[index].revocationReason = reason
+            ledger.certificates[index].revokedOnline = false
+            ledger.audit.append(AuditEvent(at: now, customerID: customerID, actor: "officer:\(officer)", action: "revoke", outcome: "ok",
+                                           detail: "serial \(wanted) reason \(reason.rawValue) at counter"))
+            return max(0, policy.onlineRevocationsPerYear - Self.onlineRevocations(ledger, year: Self.taipeiYear(now)))
+        }
+        let published = try await crl.publish()
+        return Revocation(serial: wanted, revokedAt: now, reason: reason.rawValue, reasonLabel: reason.label.english,
+                          onlineRevocationsLeftThisYear: left, crlNumber: published.number)
+    }
+
+    /// Issues at the counter: identity checked in person, so no one-time code; the customer signed
+    /// the agreement on paper (`consentOnPaper`), which is recorded. Refused while an active
+    /// certificate exists; idempotent by request id.
+    public func officerIssue(officer: String, customerID: String, requestID: String, csr csrBytes: [UInt8],
+                             consentOnPaper: Bool) async throws -> (IssuedCertificate, created: Bool) {
+        guard consentOnPaper else { throw RAError.badRequest("consentOnPaper must be true: the customer signs the agreement at the counter") }
+        try Self.checkRequestID(requestID)
+        let csr = try checkedCSR(csrBytes)
+        let csrHash = hexString(SHA256.hash(data: try CertificateRequests.der(csr)))
+        let now = clock.now(), agreement = self.agreement, caPEM = try authority.certificatePEM, windowDays = policy.renewalWindowDays
+
+        @Sendable func checks(_ ledger: inout CustomerLedger) throws -> CertificateRecord? {
+            if let previous = try Self.previousIssue(&ledger, requestID: requestID, csrHash: csrHash, now: now) { return previous }
+            if let active = ledger.certificates.first(where: { [.active, .pending].contains($0.state(at: now)) }) {
+                ledger.audit.append(AuditEvent(at: now, customerID: customerID, actor: "officer:\(officer)", action: "issue",
+                                               outcome: "active-certificate-exists", detail: "serial \(active.serial)"))
+                throw RAError.activeCertificateExists(serial: active.serial, renewalWindowDays: windowDays)
+            }
+            return nil
+        }
+        if let existing = try await repository.transact(customerID: customerID, checks) {
+            return (try Self.issued(existing, caPEM: caPEM, now: now), false)
+        }
+        let certificate = try await sign(csr, customerID: customerID, now: now)
+        let record = Self.record(of: certificate, customerID: customerID, requestID: requestID, csrHash: csrHash, status: .active, issuedAt: now)
+        let (stored, created) = try await repository.transact(customerID: customerID) { ledger -> (CertificateRecord, Bool) in
+            if let previous = try checks(&ledger) { return (previous, false) }
+            ledger.consents.append(ConsentRecord(customerID: customerID, version: agreement.version, textSHA256: agreement.sha256, acceptedAt: now))
+            ledger.certificates.append(record)
+            ledger.audit.append(AuditEvent(at: now, customerID: customerID, actor: "officer:\(officer)", action: "issue", outcome: "ok",
+                                           detail: "serial \(record.serial) request \(requestID) at counter, consent \(agreement.version) on paper"))
+            return (record, true)
+        }
+        return (try Self.issued(stored, caPEM: caPEM, now: now), created)
+    }
+}
+
+extension ProofOfPossession {
+    /// What an officer signs to log in.
+    public static func officerLoginMessage(officer: String, challenge: [UInt8]) -> [UInt8] {
+        Array("TokenCert officer login\nofficer=\(officer)\nchallenge=\(Data(challenge).base64EncodedString())\n".utf8)
+    }
+}
+
+extension RAError {
+    /// Officer login refused (unknown officer, no live challenge, bad signature, certificate not valid).
+    public static let officerRefused = RAError(
+        code: "officer-refused", status: .unauthorized,
+        summary: LocalizedText(en: "The officer login was refused.", zhTW: "營業員登入遭拒。"),
+        remedy: LocalizedText(en: "Ask for a new challenge and sign it with your officer token.", zhTW: "請重新取得挑戰值，並以營業員載具簽章。"))
+
+    /// No such customer.
+    public static let customerNotFound = RAError(
+        code: "customer-not-found", status: .notFound,
+        summary: LocalizedText(en: "There is no customer with that ID number.", zhTW: "查無此身分證字號（統一編號）的客戶。"),
+        remedy: LocalizedText(en: "Check the number.", zhTW: "請確認號碼。"))
+}

@@ -1,0 +1,381 @@
+import CertificateKit
+import Crypto
+import Domain
+import Foundation
+import Localization
+import Logging
+import X509
+
+/// The RA's rules, independent of HTTP: login, consent, the two identity steps, issue, host status,
+/// revocation and the CRL. Every rule that reads and changes a customer's state runs inside one
+/// `RARepository.transact` call, so concurrent requests cannot both pass a limit.
+public struct RAService: Sendable {
+    /// Where every record lives.
+    public let repository: any RARepository
+    /// The CA certificates are issued with.
+    public let authority: CertificateAuthority
+    /// Every tunable rule.
+    public let policy: Policy
+    /// The time source (a `ManualClock` in tests).
+    public let clock: any RAClock
+    /// How one-time codes reach the customer.
+    public let delivery: any CodeDelivery
+    /// The agreement customers accept before any identity step.
+    public let agreement: Agreement
+    let crl: CRLPublisher
+    /// Structured log; never given a code, password or full ID.
+    public let logger: Logger
+
+    /// A service over its parts; nothing is read or written until a request arrives.
+    public init(repository: any RARepository, authority: CertificateAuthority, policy: Policy = .standard,
+                clock: any RAClock = SystemClock(), delivery: any CodeDelivery, agreement: Agreement = .current,
+                logger: Logger = Logger(label: "tokencert-ra")) {
+        self.repository = repository
+        self.authority = authority
+        self.policy = policy
+        self.clock = clock
+        self.delivery = delivery
+        self.agreement = agreement
+        self.logger = logger
+        crl = CRLPublisher(repository: repository, authority: authority, lifetime: policy.crlLifetime, clock: clock)
+    }
+
+    // MARK: - Login
+
+    /// A new session: the token to send as `Authorization: Bearer <token>` and when it ends.
+    public struct LoginResult: Codable, Sendable {
+        /// Send as `Authorization: Bearer <token>`; only its SHA-256 is stored.
+        public var token: String
+        public var expiresAt: Date
+        /// The masked ID.
+        public var customer: String
+        public var name: String
+    }
+
+    /// Checks ID and e-trading password. Unknown IDs take as long as wrong passwords.
+    /// - Throws: `RAError.badCredentials`.
+    public func login(id: String, password: String) async throws -> LoginResult {
+        let now = clock.now()
+        guard let customerID = try? CustomerID(id), let customer = try await repository.customer(id: customerID.value) else {
+            PasswordHasher.burn(iterations: policy.passwordIterations)
+            try await repository.appendAudit([AuditEvent(at: now, customerID: nil, action: "login", outcome: "bad-credentials", detail: "unknown id")])
+            throw RAError.badCredentials
+        }
+        let passwordOK = PasswordHasher.verify(password, against: customer.passwordHash)
+        let policy = self.policy
+        let outcome: Result<Void, RAError> = try await repository.transact(customerID: customer.id.value) { ledger in
+            let id = ledger.customer.id.value
+            if let until = ledger.security.loginLockedUntil, until > now {
+                ledger.audit.append(AuditEvent(at: now, customerID: id, action: "login", outcome: "login-locked"))
+                return .failure(RAError.loginLocked(until: until, now: now))
+            }
+            guard passwordOK else {
+                ledger.security.loginFailures += 1
+                if ledger.security.loginFailures >= policy.loginAttemptsBeforeLock {
+                    let until = now.addingTimeInterval(policy.loginLockDuration)
+                    ledger.security.loginFailures = 0
+                    ledger.security.loginLockedUntil = until
+                    ledger.audit.append(AuditEvent(at: now, customerID: id, action: "login", outcome: "login-locked",
+                                                   detail: "until \(until.formatted(.iso8601))"))
+                    return .failure(RAError.loginLocked(until: until, now: now))
+                }
+                ledger.audit.append(AuditEvent(at: now, customerID: id, action: "login", outcome: "bad-credentials",
+                                               detail: "failure \(ledger.security.loginFailures)"))
+                return .failure(RAError.badCredentials)
+            }
+            ledger.security.loginFailures = 0
+            ledger.security.loginLockedUntil = nil
+            return .success(())
+        }
+        if case .failure(let error) = outcome {
+            logger.notice("login refused", metadata: ["customer": "\(customer.id.masked)", "code": "\(error.code)"])
+            throw error
+        }
+        var rng = SystemRandomNumberGenerator()
+        let tokenBytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &rng) }
+        let token = Data(tokenBytes).base64EncodedString()
+            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+        let session = SessionRecord(tokenSHA256: Self.sha256(token), customerID: customer.id.value, createdAt: now,
+                                    expiresAt: now.addingTimeInterval(policy.sessionLifetime))
+        try await repository.addSession(session)
+        try await repository.appendAudit([AuditEvent(at: now, customerID: customer.id.value, action: "login", outcome: "ok")])
+        logger.info("login", metadata: ["customer": "\(customer.id.masked)"])
+        return LoginResult(token: token, expiresAt: session.expiresAt, customer: customer.id.masked, name: customer.name)
+    }
+
+    /// The customer a bearer token belongs to.
+    /// - Throws: `RAError.notLoggedIn` for a missing, unknown or expired token.
+    public func authenticate(token: String?) async throws -> String {
+        guard let token, !token.isEmpty, let session = try await repository.session(tokenSHA256: Self.sha256(token)),
+              session.expiresAt > clock.now()
+        else { throw RAError.notLoggedIn }
+        return session.customerID
+    }
+
+    /// The customer and the session (token SHA-256) a bearer token belongs to; identity steps are
+    /// bound to the session.
+    public func authenticateSession(token: String?) async throws -> (customer: String, session: String) {
+        let customer = try await authenticate(token: token)
+        return (customer, Self.sha256(token ?? ""))
+    }
+
+    /// Ends the session of `token`.
+    public func logout(token: String) async throws {
+        let hash = Self.sha256(token)
+        if let session = try await repository.session(tokenSHA256: hash) {
+            try await repository.deleteSession(tokenSHA256: hash)
+            try await repository.appendAudit([AuditEvent(at: clock.now(), customerID: session.customerID, action: "logout", outcome: "ok")])
+        }
+    }
+
+    static func sha256(_ text: String) -> String { hexString(SHA256.hash(data: Array(text.utf8))) }
+
+    // MARK: - Consent
+
+    /// Records acceptance of the current agreement; `version` and `sha256` must be the current ones.
+    public func acceptConsent(customerID: String, version: String, sha256: String) async throws -> ConsentRecord {
+        let now = clock.now(), agreement = self.agreement
+        return try await repository.transact(customerID: customerID) { ledger in
+            guard version == agreement.version, sha256.lowercased() == agreement.sha256 else {
+                ledger.audit.append(AuditEvent(at: now, customerID: customerID, action: "consent", outcome: "consent-mismatch", detail: version))
+                throw RAError.consentMismatch(version: agreement.version)
+            }
+            let record = ConsentRecord(customerID: customerID, version: agreement.version, textSHA256: agreement.sha256, acceptedAt: now)
+            ledger.consents.append(record)
+            ledger.audit.append(AuditEvent(at: now, customerID: customerID, action: "consent", outcome: "ok",
+                                           detail: "version \(agreement.version) sha256 \(agreement.sha256)"))
+            return record
+        }
+    }
+
+    // MARK: - Identity step 1: birth date
+
+    /// Result of a correct birth date.
+    public struct BirthDateResult: Codable, Sendable {
+        public var verified: Bool
+        /// Step 2 must follow before this time.
+        public var validUntil: Date
+    }
+
+    /// Compares the typed birth date (ROC or Gregorian) with the record. A wrong one counts towards
+    /// the lockout; a malformed one does not.
+    public func verifyBirthDate(customerID: String, session: String, text: String) async throws -> BirthDateResult {
+        let typed: ROCDate
+        do { typed = try ROCDate.parseBirthDate(text) } catch { throw RAError.invalidField("birthDate", error) }
+        let now = clock.now(), policy = self.policy
+        let outcome: Result<BirthDateResult, RAError> = try await repository.transact(customerID: customerID) { ledger in
+            try Self.gate(&ledger, action: "birth-date", now: now, agreement: agreement)
+            if typed == ledger.customer.birthDate {
+                ledger.security.birthDateFailures = 0
+                ledger.security.birthDateVerifiedAt = now
+                ledger.security.codeVerifiedAt = nil
+                ledger.security.identitySession = session
+                ledger.audit.append(AuditEvent(at: now, customerID: customerID, action: "birth-date", outcome: "ok"))
+                return .success(BirthDateResult(verified: true, validUntil: now.addingTimeInterval(policy.identityWindow)))
+            }
+            ledger.security.birthDateFailures += 1
+            ledger.security.birthDateVerifiedAt = nil
+            ledger.security.codeVerifiedAt = nil
+            if ledger.security.birthDateFailures >= policy.birthDateAttemptsBeforeLock {
+                let until = now.addingTimeInterval(policy.lockoutDuration)
+                ledger.security.lockedUntil = until
+                ledger.security.birthDateFailures = 0
+                ledger.security.code = nil
+                ledger.audit.append(AuditEvent(at: now, customerID: customerID, action: "birth-date", outcome: "locked",
+                                               detail: "until \(until.formatted(.iso8601))"))
+                return .failure(RAError.locked(until: until))
+            }
+            ledger.audit.append(AuditEvent(at: now, customerID: customerID, action: "birth-date", outcome: "birth-date-wrong",
+                                           detail: "failure \(ledger.security.birthDateFailures)"))
+            return .failure(RAError.birthDateWrong(remaining: policy.birthDateAttemptsBeforeLock - ledger.security.birthDateFailures))
+        }
+        if case .failure(let error) = outcome {
+            logger.notice("birth date refused", metadata: ["customer": "\(Self.masked(customerID))", "code": "\(error.code)"])
+        }
+        return try outcome.get()
+    }
+
+    /// Consent given and not locked — the gate before any identity step, issue or revocation.
+    static func gate(_ ledger: inout CustomerLedger, action: String, now: Date, agreement: Agreement) throws {
+        let id = ledger.customer.id.value
+        guard ledger.consents.contains(where: { $0.version == agreement.version && $0.textSHA256 == agreement.sha256 }) else {
+            ledger.audit.append(AuditEvent(at: now, customerID: id, action: action, outcome: "consent-required"))
+            throw RAError.consentRequired(version: agreement.version)
+        }
+        if let until = ledger.security.lockedUntil, until > now {
+            ledger.audit.append(AuditEvent(at: now, customerID: id, action: action, outcome: "locked"))
+            throw RAError.locked(until: until)
+        }
+    }
+
+    /// Both identity steps passed, in order, in this session, within the policy's window.
+    static func requireIdentity(_ ledger: inout CustomerLedger, action: String, now: Date, policy: Policy, session: String) throws {
+        let s = ledger.security
+        guard let birth = s.birthDateVerifiedAt, let code = s.codeVerifiedAt, code >= birth, s.identitySession == session,
+              now.timeIntervalSince(birth) <= policy.identityWindow, now.timeIntervalSince(code) <= policy.identityWindow
+        else {
+            ledger.audit.append(AuditEvent(at: now, customerID: ledger.customer.id.value, action: action, outcome: "identity-required"))
+            throw RAError.identityRequired(window: policy.identityWindow)
+        }
+    }
+
+    static func masked(_ id: String) -> String { (try? CustomerID(id))?.masked ?? "?" }
+
+    // MARK: - Identity step 2: one-time code
+
+    /// What the customer is told after a code is sent (never the code).
+    public struct CodeSent: Codable, Sendable {
+        public var identifier: String
+        public var channel: String
+        /// Masked mobile number or e-mail address.
+        public var destination: String
+        public var account: String
+        public var expiresAt: Date
+        public var resendAfter: Date
+    }
+
+    /// Sends a new code for one of the customer's accounts by `sms` or `email`; kills the previous one.
+    public func sendCode(customerID: String, session: String, account accountText: String, channel: String) async throws -> CodeSent {
+        guard channel == "sms" || channel == "email" else { throw RAError.badRequest("channel must be sms or email") }
+        let account: SecuritiesAccount
+        do { account = try SecuritiesAccount(accountText) } catch { throw RAError.invalidField("account", error) }
+        let now = clock.now(), policy = self.policy, agreement = self.agreement
+
+        let (message, sent) = try await repository.transact(customerID: customerID) { ledger -> (CodeMessage, CodeSent) in
+            try Self.gate(&ledger, action: "code-send", now: now, agreement: agreement)
+            func refuse(_ error: RAError) -> RAError {
+                ledger.audit.append(AuditEvent(at: now, customerID: customerID, action: "code-send", outcome: error.code))
+                return error
+            }
+            guard let birth = ledger.security.birthDateVerifiedAt, ledger.security.identitySession == session,
+                  now.timeIntervalSince(birth) <= policy.identityWindow
+            else { throw refuse(.birthDateStepRequired) }
+            guard ledger.customer.accounts.contains(account) else { throw refuse(.unknownAccount) }
+            let destination = channel == "sms" ? ledger.customer.mobile : ledger.customer.email
+            guard let destination, !destination.isEmpty else { throw refuse(.noDestination(channel)) }
+            if let previous = ledger.security.code {
+                let wait = previous.sentAt.addingTimeInterval(policy.codeResendAfter).timeIntervalSince(now)
+                if wait > 0 { throw refuse(.resendTooSoon(seconds: Int(wait.rounded(.up)))) }
+            }
+            if let start = ledger.security.sendWindowStart, now.timeIntervalSince(start) < policy.codeSendWindow {
+                if ledger.security.sendsInWindow >= policy.codeSendsPerWindow {
+                    throw refuse(.sendLimit(until: start.addingTimeInterval(policy.codeSendWindow), now: now))
+                }
+            } else {
+                ledger.security.sendWindowStart = now
+                ledger.security.sendsInWindow = 0
+            }
+            let (identifier, digits) = OneTimeCodes.generate()
+            let salt = OneTimeCodes.salt()
+            if let previous = ledger.security.code {
+                ledger.security.replacedIdentifiers = Array((ledger.security.replacedIdentifiers + [previous.identifier]).suffix(10))
+            }
+            let expires = now.addingTimeInterval(policy.codeLifetime)
+            ledger.security.code = OneTimeCode(identifier: identifier, salt: salt, codeHash: OneTimeCodes.hash(digits, salt: salt),
+                                               channel: channel, account: account.formatted, sentAt: now, expiresAt: expires)
+            ledger.security.sendsInWindow += 1
+            ledger.security.codeVerifiedAt = nil
+            ledger.audit.append(AuditEvent(at: now, customerID: customerID, action: "code-send", outcome: "ok",
+                                           detail: "identifier \(identifier) channel \(channel) account \(account.masked)"))
+            let masked = channel == "sms" ? Masking.phone(destination) : Masking.email(destination)
+            return (CodeMessage(channel: channel, destination: destination, identifier: identifier, code: digits,
+                                account: account.masked, expiresAt: expires),
+                    CodeSent(identifier: identifier, channel: channel, destination: masked, account: account.masked,
+                             expiresAt: expires, resendAfter: now.addingTimeInterval(policy.codeResendAfter)))
+        }
+        do {
+            try await delivery.deliver(message)
+        } catch {
+            // An undelivered code must not block a resend: kill it.
+            _ = try? await repository.transact(customerID: customerID) { ledger in
+                if ledger.security.code?.identifier == sent.identifier {
+                    ledger.security.code = nil
+                    ledger.audit.append(AuditEvent(at: now, customerID: customerID, action: "code-send", outcome: "delivery-failed",
+                                                   detail: "identifier \(sent.identifier)"))
+                }
+            }
+            logger.error("code delivery failed", metadata: ["customer": "\(Self.masked(customerID))", "identifier": "\(sent.identifier)",
+                                                            "error": "\(type(of: error))"])
+            throw RAError.deliveryFailed(channel: channel)
+        }
+        logger.info("code sent", metadata: ["customer": "\(Self.masked(customerID))", "identifier": "\(sent.identifier)", "channel": "\(channel)"])
+        return sent
+    }
+
+    /// Result of a correct code.
+    public struct CodeVerified: Codable, Sendable {
+        public var verified: Bool
+        /// Issue or revoke before this time.
+        public var validUntil: Date
+    }
+
+    /// Checks a code against the live one with the same identifier.
+    public func verifyCode(customerID: String, session: String, identifier: String, code: String) async throws -> CodeVerified {
+        let now = clock.now(), policy = self.policy, agreement = self.agreement
+        let outcome: Result<CodeVerified, RAError> = try await repository.transact(customerID: customerID) { ledger in
+            try Self.gate(&ledger, action: "code-verify", now: now, agreement: agreement)
+            func refuse(_ error: RAError, _ detail: String = "") -> Result<CodeVerified, RAError> {
+                ledger.audit.append(AuditEvent(at: now, customerID: customerID, action: "code-verify", outcome: error.code, detail: detail))
+                return .failure(error)
+            }
+            guard let birth = ledger.security.birthDateVerifiedAt, ledger.security.identitySession == session,
+                  now.timeIntervalSince(birth) <= policy.identityWindow
+            else { return refuse(.birthDateStepRequired) }
+            let wanted = identifier.uppercased()
+            guard var live = ledger.security.code, live.identifier == wanted else {
+                return refuse(ledger.security.replacedIdentifiers.contains(wanted) ? .codeReplaced : .noActiveCode, "identifier \(wanted)")
+            }
+            if live.wrongTries >= policy.codeMaxTries { return refuse(.tooManyTries, "identifier \(wanted)") }
+            if now >= live.expiresAt { return refuse(.codeExpired(lifetime: policy.codeLifetime), "identifier \(wanted)") }
+            if OneTimeCodes.matches(code, live) {
+                ledger.security.code = nil
+                ledger.security.replacedIdentifiers = []
+                ledger.security.codeVerifiedAt = now
+                ledger.audit.append(AuditEvent(at: now, customerID: customerID, action: "code-verify", outcome: "ok", detail: "identifier \(wanted)"))
+                return .success(CodeVerified(verified: true, validUntil: birth.addingTimeInterval(policy.identityWindow)))
+            }
+            live.wrongTries += 1
+            ledger.security.code = live
+            if live.wrongTries >= policy.codeMaxTries { return refuse(.tooManyTries, "identifier \(wanted) try \(live.wrongTries)") }
+            return refuse(.codeWrong(remaining: policy.codeMaxTries - live.wrongTries), "identifier \(wanted) try \(live.wrongTries)")
+        }
+        return try outcome.get()
+    }
+}
+
+/// One-time code generation and checking.
+enum OneTimeCodes {
+    /// Letters that cannot be mistaken for digits (no I, O).
+    static let letters = Array("ABCDEFGHJKLMNPQRSTUVWXYZ")
+
+    /// A 4-letter identifier and 6 uniformly random digits.
+    static func generate() -> (identifier: String, code: String) {
+        var rng = SystemRandomNumberGenerator()
+        let identifier = String((0..<4).map { _ in letters[Int.random(in: 0..<letters.count, using: &rng)] })
+        let code = String(Int.random(in: 0...999_999, using: &rng)).leftPadded(to: 6)
+        return (identifier, code)
+    }
+
+    static func salt() -> [UInt8] {
+        var rng = SystemRandomNumberGenerator()
+        return (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &rng) }
+    }
+
+    static func hash(_ code: String, salt: [UInt8]) -> [UInt8] {
+        Array(HMAC<SHA256>.authenticationCode(for: Array(code.utf8), using: SymmetricKey(data: salt)))
+    }
+
+    /// Constant-time comparison of the typed code's hash with the stored one.
+    static func matches(_ typed: String, _ code: OneTimeCode) -> Bool {
+        let digits = typed.trimmingCharacters(in: .whitespaces)
+        let h = hash(digits, salt: code.salt)
+        guard h.count == code.codeHash.count else { return false }
+        var diff: UInt8 = 0
+        for (a, b) in zip(h, code.codeHash) { diff |= a ^ b }
+        return diff == 0
+    }
+}
+
+extension String {
+    func leftPadded(to width: Int) -> String { count >= width ? self : String(repeating: "0", count: width - count) + self }
+}

@@ -1,0 +1,34 @@
+import Foundation
+import X509
+
+/// Reading an officer's certificate for `tokencert-ra officer add`.
+public enum OfficerRegistration {
+    /// The DER of the PEM certificate in `pemFile`.
+    public static func certificateDER(pemFile: String) throws -> [UInt8] {
+        guard let text = try? String(contentsOfFile: pemFile, encoding: .utf8) else { throw SetupError.cannotRead(pemFile) }
+        return try Certificate(pemEncoded: text).derBytes
+    }
+}
+
+/// The audit log as JSON lines: `{"at", "customer", "actor", "action", "outcome", "detail"}`.
+public enum AuditExport {
+    struct Line: Encodable {
+        var at: Date
+        var customer: String?
+        var actor: String
+        var action: String
+        var outcome: String
+        var detail: String
+    }
+
+    /// One JSON object per event, oldest first.
+    public static func jsonLines(_ repository: any RARepository) async throws -> [String] {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .iso8601
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return try await repository.auditLog().map { e in
+            String(decoding: try encoder.encode(Line(at: e.at, customer: e.customerID, actor: e.actor, action: e.action, outcome: e.outcome,
+                                                     detail: e.detail)), as: UTF8.self)
+        }
+    }
+}

@@ -1,0 +1,102 @@
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import NIOSSL
+import Logging
+import NIOCore
+
+/// Everything `tokencert-ra serve` needs, in one value (flags today, a config file later).
+public struct ServeConfiguration: Sendable {
+    /// The SQLite file (created and migrated when missing).
+    public var databasePath: String
+    public var caCertificatePath: String
+    public var caKey: CAKeyLocation
+    /// Put into issued certificates as O=.
+    public var organization: String
+    /// Listen address; loopback unless told otherwise.
+    public var host = "127.0.0.1"
+    /// 0 picks a free port (printed when listening).
+    public var port = 8080
+    /// Where one-time codes go (development delivery).
+    public var outboxDirectory: String
+    /// The address customers reach the RA by (for the CRL distribution point), e.g. `http://ra.example`.
+    public var publicURL: String?
+    public var policy = Policy.standard
+    /// When set, e-mail codes go through this sendmail (else the outbox).
+    public var sendmailPath: String?
+    /// The From: of code e-mails.
+    public var mailFrom = "TokenCert <no-reply@localhost>"
+    /// When set, SMS codes are POSTed to this gateway (else the outbox).
+    public var smsWebhookURL: URL?
+    public var smsWebhookToken: String?
+    /// TLS: the server's certificate chain (PEM) and key (PEM). Both or neither.
+    public var tlsCertificatePath: String?
+    public var tlsKeyPath: String?
+    /// The bearer token the order gateway sends to `POST /orders/verify`; nil leaves it open.
+    public var orderGatewayToken: String?
+
+    public init(databasePath: String, caCertificatePath: String, caKey: CAKeyLocation, organization: String, outboxDirectory: String) {
+        self.databasePath = databasePath
+        self.caCertificatePath = caCertificatePath
+        self.caKey = caKey
+        self.organization = organization
+        self.outboxDirectory = outboxDirectory
+    }
+}
+
+/// Builds the RA application (Hummingbird's template: build the service, the router, the application).
+public enum RAServerApplication {
+    /// Opens the store, loads the CA, signs a first CRL, and returns the application ready to run.
+    /// `onListening` receives the bound port.
+    public static func build(_ configuration: ServeConfiguration, logger: Logger = Logger(label: "tokencert-ra"),
+                             onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws -> some ApplicationProtocol {
+        let repository = try SQLiteRepository(path: configuration.databasePath)
+        let issuer = try await CASetup.load(certificatePath: configuration.caCertificatePath, key: configuration.caKey)
+        let authority = CertificateAuthority(issuer: issuer, organization: configuration.organization,
+                                             crlURL: configuration.publicURL.map { $0.hasSuffix("/") ? $0 + "crl" : $0 + "/crl" })
+        let service = RAService(repository: repository, authority: authority, policy: configuration.policy,
+                                delivery: try delivery(configuration), logger: logger)
+        try await service.publishCRL()
+        return Application(
+            router: RARoutes.buildRouter(service: service, orderGatewayToken: configuration.orderGatewayToken),
+            server: try serverBuilder(configuration),
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tokencert-ra"),
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
+            logger: logger)
+    }
+
+    /// Plain HTTP/1.1, or TLS (1.2 and up) with the configured certificate and key.
+    static func serverBuilder(_ configuration: ServeConfiguration) throws -> HTTPServerBuilder {
+        switch (configuration.tlsCertificatePath, configuration.tlsKeyPath) {
+        case (nil, nil):
+            return .http1()
+        case (let certificate?, let key?):
+            try CASetup.checkPrivate(key)
+            let chain = try NIOSSLCertificate.fromPEMFile(certificate).map { NIOSSLCertificateSource.certificate($0) }
+            var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain,
+                                                               privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
+            tls.minimumTLSVersion = .tlsv12
+            return try .tls(.http1(), tlsConfiguration: tls)
+        default:
+            throw SetupError.tlsNeedsBoth
+        }
+    }
+
+    /// The outbox for both channels unless sendmail or a webhook is configured.
+    static func delivery(_ configuration: ServeConfiguration) throws -> any CodeDelivery {
+        if configuration.sendmailPath == nil && configuration.smsWebhookURL == nil {
+            return try OutboxDelivery(directory: configuration.outboxDirectory)
+        }
+        let outbox: () throws -> any CodeDelivery = { try OutboxDelivery(directory: configuration.outboxDirectory) }
+        let email: any CodeDelivery = try configuration.sendmailPath.map { SendmailDelivery(path: $0, from: configuration.mailFrom) } ?? outbox()
+        let sms: any CodeDelivery = try configuration.smsWebhookURL.map { WebhookDelivery(url: $0, bearerToken: configuration.smsWebhookToken) } ?? outbox()
+        return ChannelDelivery(sms: sms, email: email)
+    }
+
+    /// Builds and runs the application until SIGTERM or SIGINT.
+    public static func serve(_ configuration: ServeConfiguration, logger: Logger = Logger(label: "tokencert-ra"),
+                             onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
+        try await build(configuration, logger: logger, onListening: onListening).runService()
+    }
+}

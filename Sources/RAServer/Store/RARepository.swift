@@ -1,0 +1,76 @@
+import CertificateKit
+import Foundation
+
+/// Where the RA keeps its records. `SQLiteRepository` is the one-file default; a PostgreSQL
+/// implementation for several instances implements the same operations, each as one transaction
+/// (`transact` as `SELECT … FOR UPDATE` on the customer row).
+public protocol RARepository: Sendable {
+    /// Adds customers, all or none (one transaction).
+    /// - Throws: `RepositoryError.duplicateCustomer` when an ID exists (unless `replace`).
+    func addCustomers(_ customers: [CustomerRecord], replace: Bool) async throws
+
+    /// The customer with this ID number, if any.
+    func customer(id: String) async throws -> CustomerRecord?
+
+    /// Reads the customer's ledger, lets `body` change it, and writes the changes back — all in one
+    /// transaction, so two requests for the same customer never interleave. When `body` throws,
+    /// nothing is written except `audit` events already appended (so refusals are recorded).
+    /// - Throws: `RepositoryError.unknownCustomer`, or what `body` throws.
+    func transact<R: Sendable>(customerID: String, _ body: @Sendable (inout CustomerLedger) throws -> R) async throws -> R
+
+    /// Stores a new session.
+    func addSession(_ session: SessionRecord) async throws
+    /// The session with this token hash, if any (expired ones too: the caller checks).
+    func session(tokenSHA256: String) async throws -> SessionRecord?
+    /// Ends a session.
+    func deleteSession(tokenSHA256: String) async throws
+
+    /// The customer a certificate was issued to, by serial (lower-case hex).
+    func certificateOwner(serial: String) async throws -> String?
+
+    /// Every revoked certificate, for the CRL.
+    func revokedEntries() async throws -> [RevokedEntry]
+    /// The newest CRL, if any.
+    func latestCRL() async throws -> CRLRecord?
+    /// Stores a CRL; `number` must be above every stored one.
+    func storeCRL(_ crl: CRLRecord) async throws
+
+    /// Registers a branch officer with the certificate whose key they log in with.
+    /// - Throws: `RepositoryError.duplicateOfficer`.
+    func addOfficer(name: String, certificate: [UInt8], at: Date) async throws
+    /// The officer's registered certificate (DER), if the officer exists.
+    func officerCertificate(name: String) async throws -> [UInt8]?
+    /// Stores the officer's login challenge, replacing any earlier one.
+    func setOfficerChallenge(name: String, challenge: [UInt8], expiresAt: Date) async throws
+    /// Removes and returns the officer's challenge (each is used once).
+    func takeOfficerChallenge(name: String) async throws -> (challenge: [UInt8], expiresAt: Date)?
+    /// Stores an officer session (`customerID` holds the officer's name).
+    func addOfficerSession(_ session: SessionRecord) async throws
+    /// The officer session with this token hash, if any.
+    func officerSession(tokenSHA256: String) async throws -> SessionRecord?
+
+    /// Counts for `/metrics` (name → value), e.g. `customers`, `certificates_active`, `crl_number`.
+    func metrics() async throws -> [String: Int]
+
+    /// Appends to the audit log.
+    func appendAudit(_ events: [AuditEvent]) async throws
+    /// The audit log, oldest first (for export).
+    func auditLog() async throws -> [AuditEvent]
+}
+
+/// Failures of the store itself.
+public enum RepositoryError: Error, Hashable, Sendable, CustomStringConvertible {
+    case duplicateCustomer(String)
+    case duplicateOfficer(String)
+    case unknownCustomer(String)
+    case corrupt(String)
+
+    public var description: String {
+        switch self {
+        case .duplicateCustomer(let id): "customer \(id) exists already"
+        case .duplicateOfficer(let name): "officer \(name) exists already"
+        case .unknownCustomer(let id): "no customer \(id)"
+        case .corrupt(let what): "the store holds an unreadable value: \(what)"
+        }
+    }
+}

@@ -1,0 +1,499 @@
+import CertificateKit
+import Domain
+import Foundation
+import GRDB
+
+/// The RA's records in one SQLite file (GRDB over Debian's libsqlite3), WAL mode, migrations on open.
+///
+/// Every operation is one transaction. `transact(customerID:_:)` runs in GRDB's serialised writer,
+/// so the read, the rule check and the write of one customer's ledger never interleave with another
+/// request's — that is what keeps the yearly revocation limit exact under concurrent requests.
+/// Times are stored as seconds since 1970 (REAL), birth dates as Gregorian `yyyy-MM-dd`.
+public final class SQLiteRepository: RARepository {
+    let pool: DatabasePool
+    /// The file.
+    public let path: String
+
+    /// Opens (creating when missing) the database at `path` and applies pending migrations.
+    /// - Throws: GRDB's `DatabaseError` when the file cannot be opened or migrated.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.busyMode = .timeout(10)
+        configuration.foreignKeysEnabled = true
+        pool = try DatabasePool(path: path, configuration: configuration)
+        self.path = path
+        try Self.migrator.migrate(pool)
+    }
+
+    /// The identifiers of the applied migrations, in order.
+    public func appliedMigrations() throws -> [String] {
+        try pool.read { db in try Self.migrator.appliedIdentifiers(db) }.sorted()
+    }
+
+    /// The schema, one migration per change; never edit a shipped migration, add one.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("001-initial") { db in
+            try db.execute(sql: """
+                CREATE TABLE customers (
+                    id TEXT PRIMARY KEY,
+                    kind TEXT NOT NULL CHECK (kind IN ('person', 'company')),
+                    name TEXT NOT NULL,
+                    birth_date TEXT NOT NULL,
+                    mobile TEXT,
+                    email TEXT,
+                    password_hash TEXT NOT NULL,
+                    created_at REAL NOT NULL
+                );
+                CREATE TABLE accounts (
+                    customer_id TEXT NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+                    account TEXT NOT NULL,
+                    PRIMARY KEY (customer_id, account)
+                );
+                CREATE TABLE sessions (
+                    token_sha256 TEXT PRIMARY KEY,
+                    customer_id TEXT NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+                    created_at REAL NOT NULL,
+                    expires_at REAL NOT NULL
+                );
+                CREATE TABLE consents (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    customer_id TEXT NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+                    version TEXT NOT NULL,
+                    text_sha256 TEXT NOT NULL,
+                    accepted_at REAL NOT NULL
+                );
+                CREATE TABLE security_state (
+                    customer_id TEXT PRIMARY KEY REFERENCES customers(id) ON DELETE CASCADE,
+                    birth_date_failures INTEGER NOT NULL DEFAULT 0,
+                    locked_until REAL,
+                    birth_date_verified_at REAL,
+                    code_verified_at REAL,
+                    send_window_start REAL,
+                    sends_in_window INTEGER NOT NULL DEFAULT 0,
+                    replaced_identifiers TEXT NOT NULL DEFAULT ''
+                );
+                CREATE TABLE one_time_codes (
+                    customer_id TEXT PRIMARY KEY REFERENCES customers(id) ON DELETE CASCADE,
+                    identifier TEXT NOT NULL,
+                    salt BLOB NOT NULL,
+                    code_hash BLOB NOT NULL,
+                    channel TEXT NOT NULL CHECK (channel IN ('sms', 'email')),
+                    account TEXT NOT NULL,
+                    sent_at REAL NOT NULL,
+                    expires_at REAL NOT NULL,
+                    wrong_tries INTEGER NOT NULL DEFAULT 0
+                );
+                CREATE TABLE certificates (
+                    serial TEXT PRIMARY KEY,
+                    customer_id TEXT NOT NULL REFERENCES customers(id),
+                    request_id TEXT NOT NULL,
+                    csr_sha256 TEXT NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('pending', 'active', 'revoked', 'superseded')),
+                    not_before REAL NOT NULL,
+                    not_after REAL NOT NULL,
+                    issued_at REAL NOT NULL,
+                    der BLOB NOT NULL,
+                    revoked_at REAL,
+                    revocation_reason INTEGER,
+                    revoked_online INTEGER NOT NULL DEFAULT 0,
+                    UNIQUE (customer_id, request_id)
+                );
+                CREATE INDEX certificates_by_customer ON certificates(customer_id);
+                CREATE TABLE crls (
+                    number INTEGER PRIMARY KEY,
+                    der BLOB NOT NULL,
+                    this_update REAL NOT NULL,
+                    next_update REAL NOT NULL
+                );
+                CREATE TABLE audit_log (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    at REAL NOT NULL,
+                    customer_id TEXT,
+                    actor TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    outcome TEXT NOT NULL,
+                    detail TEXT NOT NULL
+                );
+                CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+                    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+                    BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+                """)
+        }
+        migrator.registerMigration("002-renewal") { db in
+            // A renewal is pending until the client confirms it; it then supersedes this serial.
+            try db.execute(sql: "ALTER TABLE certificates ADD COLUMN replaces_serial TEXT")
+        }
+        migrator.registerMigration("003-officers") { db in
+            try db.execute(sql: """
+                CREATE TABLE officers (
+                    name TEXT PRIMARY KEY,
+                    certificate BLOB NOT NULL,
+                    created_at REAL NOT NULL
+                );
+                CREATE TABLE officer_challenges (
+                    officer TEXT PRIMARY KEY REFERENCES officers(name) ON DELETE CASCADE,
+                    challenge BLOB NOT NULL,
+                    expires_at REAL NOT NULL
+                );
+                CREATE TABLE officer_sessions (
+                    token_sha256 TEXT PRIMARY KEY,
+                    officer TEXT NOT NULL REFERENCES officers(name) ON DELETE CASCADE,
+                    created_at REAL NOT NULL,
+                    expires_at REAL NOT NULL
+                );
+                """)
+        }
+        migrator.registerMigration("004-login-lock") { db in
+            try db.execute(sql: """
+                ALTER TABLE security_state ADD COLUMN login_failures INTEGER NOT NULL DEFAULT 0;
+                ALTER TABLE security_state ADD COLUMN login_locked_until REAL;
+                """)
+        }
+        migrator.registerMigration("005-identity-session") { db in
+            try db.execute(sql: "ALTER TABLE security_state ADD COLUMN identity_session TEXT")
+        }
+        return migrator
+    }
+
+    // MARK: Customers
+
+    public func addCustomers(_ customers: [CustomerRecord], replace: Bool) async throws {
+        try await pool.write { db in
+            for c in customers {
+                let exists = try Bool.fetchOne(db, sql: "SELECT 1 FROM customers WHERE id = ?", arguments: [c.id.value]) ?? false
+                if exists {
+                    guard replace else { throw RepositoryError.duplicateCustomer(c.id.masked) }
+                    try db.execute(sql: """
+                        UPDATE customers SET kind = ?, name = ?, birth_date = ?, mobile = ?, email = ?, password_hash = ? WHERE id = ?
+                        """, arguments: [Self.kind(c.id), c.name, c.birthDate.gregorianString, c.mobile, c.email, c.passwordHash, c.id.value])
+                    try db.execute(sql: "DELETE FROM accounts WHERE customer_id = ?", arguments: [c.id.value])
+                } else {
+                    try db.execute(sql: """
+                        INSERT INTO customers (id, kind, name, birth_date, mobile, email, password_hash, created_at)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        """, arguments: [c.id.value, Self.kind(c.id), c.name, c.birthDate.gregorianString, c.mobile, c.email,
+                                         c.passwordHash, Date().timeIntervalSince1970])
+                }
+                for account in Set(c.accounts.map(\.formatted)).sorted() {
+                    try db.execute(sql: "INSERT INTO accounts (customer_id, account) VALUES (?, ?)", arguments: [c.id.value, account])
+                }
+            }
+        }
+    }
+
+    static func kind(_ id: CustomerID) -> String {
+        if case .company = id { return "company" }
+        return "person"
+    }
+
+    public func customer(id: String) async throws -> CustomerRecord? {
+        try await pool.read { db in try Self.loadCustomer(db, id) }
+    }
+
+    static func loadCustomer(_ db: Database, _ id: String) throws -> CustomerRecord? {
+        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM customers WHERE id = ?", arguments: [id]) else { return nil }
+        let accounts = try String.fetchAll(db, sql: "SELECT account FROM accounts WHERE customer_id = ? ORDER BY account", arguments: [id])
+        do {
+            return CustomerRecord(
+                id: try CustomerID(row["id"] as String), name: row["name"],
+                birthDate: try ROCDate.parseGregorian(row["birth_date"] as String),
+                mobile: row["mobile"], email: row["email"],
+                accounts: try accounts.map { try SecuritiesAccount($0) }, passwordHash: row["password_hash"])
+        } catch {
+            throw RepositoryError.corrupt("customer row: \(error)")
+        }
+    }
+
+    // MARK: Ledger
+
+    public func transact<R: Sendable>(customerID: String, _ body: @Sendable (inout CustomerLedger) throws -> R) async throws -> R {
+        let outcome: Result<R, any Error> = try await pool.write { db in
+            guard let customer = try Self.loadCustomer(db, customerID) else { throw RepositoryError.unknownCustomer(customerID) }
+            let original = CustomerLedger(customer: customer, security: try Self.loadSecurity(db, customerID),
+                                          certificates: try Self.loadCertificates(db, customerID),
+                                          consents: try Self.loadConsents(db, customerID))
+            var ledger = original
+            do {
+                let value = try body(&ledger)
+                try Self.save(db, from: original, to: ledger)
+                return .success(value)
+            } catch {
+                // A refusal changes nothing but is still recorded.
+                try Self.insertAudit(db, ledger.audit)
+                return .failure(error)
+            }
+        }
+        return try outcome.get()
+    }
+
+    static func loadSecurity(_ db: Database, _ id: String) throws -> SecurityState {
+        var state = SecurityState()
+        if let row = try Row.fetchOne(db, sql: "SELECT * FROM security_state WHERE customer_id = ?", arguments: [id]) {
+            state.birthDateFailures = row["birth_date_failures"]
+            state.lockedUntil = date(row["locked_until"])
+            state.birthDateVerifiedAt = date(row["birth_date_verified_at"])
+            state.codeVerifiedAt = date(row["code_verified_at"])
+            state.sendWindowStart = date(row["send_window_start"])
+            state.sendsInWindow = row["sends_in_window"]
+            state.replacedIdentifiers = (row["replaced_identifiers"] as String).split(separator: ",").map(String.init)
+            state.loginFailures = row["login_failures"]
+            state.loginLockedUntil = date(row["login_locked_until"])
+            state.identitySession = row["identity_session"]
+        }
+        if let row = try Row.fetchOne(db, sql: "SELECT * FROM one_time_codes WHERE customer_id = ?", arguments: [id]) {
+            state.code = OneTimeCode(
+                identifier: row["identifier"], salt: [UInt8](row["salt"] as Data), codeHash: [UInt8](row["code_hash"] as Data),
+                channel: row["channel"], account: row["account"], sentAt: date(row["sent_at"])!, expiresAt: date(row["expires_at"])!,
+                wrongTries: row["wrong_tries"])
+        }
+        return state
+    }
+
+    static func loadCertificates(_ db: Database, _ id: String) throws -> [CertificateRecord] {
+        try Row.fetchAll(db, sql: "SELECT * FROM certificates WHERE customer_id = ? ORDER BY issued_at, serial", arguments: [id]).map { row in
+            guard let status = CertificateState(rawValue: row["status"]) else { throw RepositoryError.corrupt("certificate status") }
+            return CertificateRecord(
+                serial: row["serial"], customerID: row["customer_id"], requestID: row["request_id"], csrSHA256: row["csr_sha256"],
+                status: status, notBefore: date(row["not_before"])!, notAfter: date(row["not_after"])!, issuedAt: date(row["issued_at"])!,
+                der: [UInt8](row["der"] as Data), revokedAt: date(row["revoked_at"]),
+                revocationReason: (row["revocation_reason"] as Int?).flatMap(RevocationReason.init(rawValue:)),
+                revokedOnline: row["revoked_online"], replacesSerial: row["replaces_serial"])
+        }
+    }
+
+    static func loadConsents(_ db: Database, _ id: String) throws -> [ConsentRecord] {
+        try Row.fetchAll(db, sql: "SELECT * FROM consents WHERE customer_id = ? ORDER BY id", arguments: [id]).map { row in
+            ConsentRecord(customerID: row["customer_id"], version: row["version"], textSHA256: row["text_sha256"],
+                          acceptedAt: date(row["accepted_at"])!)
+        }
+    }
+
+    static func date(_ value: Double?) -> Date? { value.map { Date(timeIntervalSince1970: $0) } }
+    static func seconds(_ value: Date?) -> Double? { value?.timeIntervalSince1970 }
+
+    static func save(_ db: Database, from old: CustomerLedger, to new: CustomerLedger) throws {
+        let id = new.customer.id.value
+        if old.security != new.security {
+            let s = new.security
+            try db.execute(sql: """
+                INSERT INTO security_state (customer_id, birth_date_failures, locked_until, birth_date_verified_at, code_verified_at,
+                                            send_window_start, sends_in_window, replaced_identifiers, login_failures, login_locked_until,
+                                            identity_session)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (customer_id) DO UPDATE SET
+                    birth_date_failures = excluded.birth_date_failures, locked_until = excluded.locked_until,
+                    birth_date_verified_at = excluded.birth_date_verified_at, code_verified_at = excluded.code_verified_at,
+                    send_window_start = excluded.send_window_start, sends_in_window = excluded.sends_in_window,
+                    replaced_identifiers = excluded.replaced_identifiers, login_failures = excluded.login_failures,
+                    login_locked_until = excluded.login_locked_until, identity_session = excluded.identity_session
+                """, arguments: [id, s.birthDateFailures, seconds(s.lockedUntil), seconds(s.birthDateVerifiedAt), seconds(s.codeVerifiedAt),
+                                 seconds(s.sendWindowStart), s.sendsInWindow, s.replacedIdentifiers.joined(separator: ","),
+                                 s.loginFailures, seconds(s.loginLockedUntil), s.identitySession])
+            if old.security.code != s.code {
+                try db.execute(sql: "DELETE FROM one_time_codes WHERE customer_id = ?", arguments: [id])
+                if let c = s.code {
+                    try db.execute(sql: """
+                        INSERT INTO one_time_codes (customer_id, identifier, salt, code_hash, channel, account, sent_at, expires_at, wrong_tries)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        """, arguments: [id, c.identifier, Data(c.salt), Data(c.codeHash), c.channel, c.account,
+                                         seconds(c.sentAt), seconds(c.expiresAt), c.wrongTries])
+                }
+            }
+        }
+        let before = Dictionary(old.certificates.map { ($0.serial, $0) }, uniquingKeysWith: { a, _ in a })
+        for cert in new.certificates where before[cert.serial] != cert {
+            guard cert.customerID == id else { throw RepositoryError.corrupt("certificate for another customer") }
+            try db.execute(sql: """
+                INSERT INTO certificates (serial, customer_id, request_id, csr_sha256, status, not_before, not_after, issued_at, der,
+                                          revoked_at, revocation_reason, revoked_online, replaces_serial)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT (serial) DO UPDATE SET
+                    status = excluded.status, revoked_at = excluded.revoked_at, revocation_reason = excluded.revocation_reason,
+                    revoked_online = excluded.revoked_online
+                """, arguments: [cert.serial, id, cert.requestID, cert.csrSHA256, cert.status.rawValue, seconds(cert.notBefore),
+                                 seconds(cert.notAfter), seconds(cert.issuedAt), Data(cert.der), seconds(cert.revokedAt),
+                                 cert.revocationReason?.rawValue, cert.revokedOnline, cert.replacesSerial])
+        }
+        for consent in new.consents.dropFirst(old.consents.count) {
+            try db.execute(sql: "INSERT INTO consents (customer_id, version, text_sha256, accepted_at) VALUES (?, ?, ?, ?)",
+                           arguments: [id, consent.version, consent.textSHA256, seconds(consent.acceptedAt)])
+        }
+        try insertAudit(db, new.audit)
+    }
+
+    static func insertAudit(_ db: Database, _ events: [AuditEvent]) throws {
+        for e in events {
+            try db.execute(sql: "INSERT INTO audit_log (at, customer_id, actor, action, outcome, detail) VALUES (?, ?, ?, ?, ?, ?)",
+                           arguments: [seconds(e.at), e.customerID, e.actor, e.action, e.outcome, e.detail])
+        }
+    }
+
+    // MARK: Sessions
+
+    public func addSession(_ session: SessionRecord) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM sessions WHERE expires_at < ?", arguments: [Self.seconds(session.createdAt)])
+            try db.execute(sql: "INSERT INTO sessions (token_sha256, customer_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+                           arguments: [session.tokenSHA256, session.customerID, Self.seconds(session.createdAt), Self.seconds(session.expiresAt)])
+        }
+    }
+
+    public func session(tokenSHA256: String) async throws -> SessionRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM sessions WHERE token_sha256 = ?", arguments: [tokenSHA256]).map {
+                SessionRecord(tokenSHA256: $0["token_sha256"], customerID: $0["customer_id"],
+                              createdAt: Self.date($0["created_at"])!, expiresAt: Self.date($0["expires_at"])!)
+            }
+        }
+    }
+
+    public func deleteSession(tokenSHA256: String) async throws {
+        try await pool.write { db in try db.execute(sql: "DELETE FROM sessions WHERE token_sha256 = ?", arguments: [tokenSHA256]) }
+    }
+
+    public func certificateOwner(serial: String) async throws -> String? {
+        try await pool.read { db in try String.fetchOne(db, sql: "SELECT customer_id FROM certificates WHERE serial = ?", arguments: [serial]) }
+    }
+
+    // MARK: CRL
+
+    public func revokedEntries() async throws -> [RevokedEntry] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT serial, revoked_at, revocation_reason FROM certificates WHERE status IN ('revoked', 'superseded') ORDER BY revoked_at")
+                .map { row in
+                    guard let serial = Self.bytes(hex: row["serial"]), let at = Self.date(row["revoked_at"]) else {
+                        throw RepositoryError.corrupt("revoked certificate")
+                    }
+                    return RevokedEntry(serialNumber: serial, revocationDate: at,
+                                        reason: (row["revocation_reason"] as Int?).flatMap(RevocationReason.init(rawValue:)) ?? .unspecified)
+                }
+        }
+    }
+
+    public func latestCRL() async throws -> CRLRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM crls ORDER BY number DESC LIMIT 1").map {
+                CRLRecord(number: $0["number"], der: [UInt8]($0["der"] as Data), thisUpdate: Self.date($0["this_update"])!,
+                          nextUpdate: Self.date($0["next_update"])!)
+            }
+        }
+    }
+
+    public func storeCRL(_ crl: CRLRecord) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "INSERT INTO crls (number, der, this_update, next_update) VALUES (?, ?, ?, ?)",
+                           arguments: [crl.number, Data(crl.der), Self.seconds(crl.thisUpdate), Self.seconds(crl.nextUpdate)])
+        }
+    }
+
+    // MARK: Officers
+
+    public func addOfficer(name: String, certificate: [UInt8], at: Date) async throws {
+        try await pool.write { db in
+            if try Bool.fetchOne(db, sql: "SELECT 1 FROM officers WHERE name = ?", arguments: [name]) ?? false {
+                throw RepositoryError.duplicateOfficer(name)
+            }
+            try db.execute(sql: "INSERT INTO officers (name, certificate, created_at) VALUES (?, ?, ?)",
+                           arguments: [name, Data(certificate), Self.seconds(at)])
+        }
+    }
+
+    public func officerCertificate(name: String) async throws -> [UInt8]? {
+        try await pool.read { db in
+            try Data.fetchOne(db, sql: "SELECT certificate FROM officers WHERE name = ?", arguments: [name]).map { [UInt8]($0) }
+        }
+    }
+
+    public func setOfficerChallenge(name: String, challenge: [UInt8], expiresAt: Date) async throws {
+        try await pool.write { db in
+            try db.execute(sql: """
+                INSERT INTO officer_challenges (officer, challenge, expires_at) VALUES (?, ?, ?)
+                ON CONFLICT (officer) DO UPDATE SET challenge = excluded.challenge, expires_at = excluded.expires_at
+                """, arguments: [name, Data(challenge), Self.seconds(expiresAt)])
+        }
+    }
+
+    public func takeOfficerChallenge(name: String) async throws -> (challenge: [UInt8], expiresAt: Date)? {
+        try await pool.write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT challenge, expires_at FROM officer_challenges WHERE officer = ?", arguments: [name])
+            else { return nil }
+            try db.execute(sql: "DELETE FROM officer_challenges WHERE officer = ?", arguments: [name])
+            return ([UInt8](row["challenge"] as Data), Self.date(row["expires_at"])!)
+        }
+    }
+
+    public func addOfficerSession(_ session: SessionRecord) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "DELETE FROM officer_sessions WHERE expires_at < ?", arguments: [Self.seconds(session.createdAt)])
+            try db.execute(sql: "INSERT INTO officer_sessions (token_sha256, officer, created_at, expires_at) VALUES (?, ?, ?, ?)",
+                           arguments: [session.tokenSHA256, session.customerID, Self.seconds(session.createdAt), Self.seconds(session.expiresAt)])
+        }
+    }
+
+    public func officerSession(tokenSHA256: String) async throws -> SessionRecord? {
+        try await pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM officer_sessions WHERE token_sha256 = ?", arguments: [tokenSHA256]).map {
+                SessionRecord(tokenSHA256: $0["token_sha256"], customerID: $0["officer"],
+                              createdAt: Self.date($0["created_at"])!, expiresAt: Self.date($0["expires_at"])!)
+            }
+        }
+    }
+
+    // MARK: Metrics
+
+    /// Counts for `/metrics`: customers, certificates by stored status, CRL number, audit events.
+    public func metrics() async throws -> [String: Int] {
+        try await pool.read { db in
+            var m: [String: Int] = [:]
+            m["customers"] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM customers") ?? 0
+            for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM certificates GROUP BY status") {
+                m["certificates_\(row["status"] as String)"] = row["n"]
+            }
+            m["crl_number"] = try Int.fetchOne(db, sql: "SELECT MAX(number) FROM crls") ?? 0
+            m["audit_events"] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_log") ?? 0
+            return m
+        }
+    }
+
+    // MARK: Audit
+
+    public func appendAudit(_ events: [AuditEvent]) async throws {
+        try await pool.write { db in try Self.insertAudit(db, events) }
+    }
+
+    public func auditLog() async throws -> [AuditEvent] {
+        try await pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM audit_log ORDER BY id").map {
+                AuditEvent(at: Self.date($0["at"])!, customerID: $0["customer_id"], actor: $0["actor"], action: $0["action"],
+                           outcome: $0["outcome"], detail: $0["detail"])
+            }
+        }
+    }
+
+    static func bytes(hex: String) -> [UInt8]? {
+        var out: [UInt8] = []
+        var chars = Array(hex.utf8)[...]
+        guard chars.count % 2 == 0 else { return nil }
+        while let hi = chars.popFirst(), let lo = chars.popFirst() {
+            guard let h = hexValue(hi), let l = hexValue(lo) else { return nil }
+            out.append(h << 4 | l)
+        }
+        return out
+    }
+
+    static func hexValue(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 0x30...0x39: c - 0x30
+        case 0x61...0x66: c - 0x61 + 10
+        case 0x41...0x46: c - 0x41 + 10
+        default: nil
+        }
+    }
+}
+
+/// Lower-case hex.
+func hexString(_ bytes: some Sequence<UInt8>) -> String {
+    bytes.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
+}

@@ -1,0 +1,256 @@
+import CertificateKit
+import Domain
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+@testable import RAServer
+import TestSupport
+import XCTest
+
+/// Issue and revocation rules: key policy, request ids, the yearly revocation limit, concurrency,
+/// and a response lost between issuing and answering.
+final class CertificateRuleTests: XCTestCase {
+    func testKeyPolicyAndCSRSelfSignatureAreChecked() async throws {
+        let h = try await Harness(self)
+        let dir = h.dir
+        let weak = try runTool("openssl", ["req", "-new", "-newkey", "rsa:1024", "-nodes", "-keyout", dir + "/weak.key",
+                                           "-subj", "/CN=weak", "-out", dir + "/weak.csr"])
+        XCTAssertEqual(weak.status, 0, weak.err)
+        let weakCSR = try String(contentsOfFile: dir + "/weak.csr", encoding: .utf8)
+        let rsa = try runTool("openssl", ["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", dir + "/rsa.key",
+                                          "-subj", "/CN=rsa", "-outform", "DER", "-out", dir + "/rsa.der"])
+        XCTAssertEqual(rsa.status, 0, rsa.err)
+        let rsaDER = try Data(contentsOf: URL(fileURLWithPath: dir + "/rsa.der"))
+        var flipped = Array(rsaDER)
+        flipped[flipped.count - 10] ^= 0x01
+        let tampered = flipped
+
+        try await h.application.test(.router) { client in
+            let api = try await aliceReady(client)
+            try await api.identify(h, birth: Harness.alice.birth, account: Harness.alice.account)
+            let small = try await api.expectCode("key-not-allowed", .post, "/certificates", ["requestId": "w", "csr": weakCSR])
+            XCTAssertTrue(((small["message"] as? [String: String])?["en"] ?? "").contains("RSA 1024"), "\(small.json)")
+            try await api.expectCode("bad-csr", .post, "/certificates", ["requestId": "t", "csr": Data(tampered).base64EncodedString()])
+            try await api.expectCode("bad-request", .post, "/certificates", ["requestId": "no spaces allowed", "csr": weakCSR])
+            // RSA-2048 as base64 DER is fine.
+            let ok = try await api.expect(.created, .post, "/certificates", ["requestId": "r", "csr": rsaDER.base64EncodedString()])
+            // The same id with another CSR is refused, not answered with the first certificate.
+            try await api.expectCode("request-id-reused", .post, "/certificates", ["requestId": "r", "csr": try await softwareCSR()])
+            XCTAssertNotNil(ok.string("serial"))
+        }
+    }
+
+    /// Issues and revokes a certificate; returns the revoke reply.
+    static func issueAndRevoke(_ h: Harness, _ api: API, _ n: Int) async throws -> Reply {
+        try await api.identify(h, birth: Harness.alice.birth, account: Harness.alice.account)
+        let issued = try await api.expect(.created, .post, "/certificates", ["requestId": "year-\(n)", "csr": try await softwareCSR()])
+        try await api.identify(h, birth: Harness.alice.birth, account: Harness.alice.account)
+        return try await api.call(.post, "/certificates/\(issued.string("serial")!)/revoke", ["reason": "superseded"])
+    }
+
+    func testAThirdOnlineRevocationInATaipeiYearIsRefusedAndTheNextYearAllowsAgain() async throws {
+        // 2026-12-31 23:00 Taipei (15:00 UTC).
+        let h = try await Harness(self, policy: Policy.standard.with { $0.passwordIterations = 1000; $0.codeSendsPerWindow = 20 })
+        var c = DateComponents()
+        (c.year, c.month, c.day, c.hour) = (2026, 12, 31, 23)
+        h.clock.set(Domain.taipeiCalendar.date(from: c)!)
+        try await h.application.test(.router) { client in
+            let api = try await aliceReady(client)
+            for n in 1...2 {
+                let r = try await Self.issueAndRevoke(h, api, n)
+                XCTAssertEqual(r.status, .ok, "\(r.json)")
+                XCTAssertEqual(r["onlineRevocationsLeftThisYear"] as? Int, 2 - n)
+                h.clock.advance(61)
+            }
+            let third = try await Self.issueAndRevoke(h, api, 3)
+            XCTAssertEqual(third.status, .forbidden)
+            XCTAssertEqual(third.code, "revocations-used-up")
+            XCTAssertTrue(((third["remedy"] as? [String: String])?["zh-TW"] ?? "").contains("分公司"), "\(third.json)")
+            XCTAssertEqual((third["details"] as? [String: String])?["year"], "2026")
+            let status = try await api.call(.get, "/certificates")
+            XCTAssertEqual(status["onlineRevocationsLeftThisYear"] as? Int, 0)
+
+            // One hour later it is 2027 in Taipei (still 2026-12-31 in UTC).
+            h.clock.advance(3600)
+            let again = try await API(client: client).login(Harness.alice.id, Harness.alice.password)
+            try await again.identify(h, birth: Harness.alice.birth, account: Harness.alice.account)
+            let list = try await again.call(.get, "/certificates")
+            let serial = try XCTUnwrap((list["certificates"] as? [[String: Any]])?.first?["serial"] as? String)
+            let newYear = try await again.call(.post, "/certificates/\(serial)/revoke", ["reason": 5])
+            XCTAssertEqual(newYear.status, .ok, "\(newYear.json)")
+            XCTAssertEqual(newYear["onlineRevocationsLeftThisYear"] as? Int, 1)
+            // A revoked certificate cannot be revoked twice; a CA-only reason cannot be chosen.
+            try await again.identify(h, birth: Harness.alice.birth, account: Harness.alice.account)
+            try await again.expectCode("not-revocable", .post, "/certificates/\(serial)/revoke", ["reason": 1])
+            try await again.expectCode("reason-not-allowed", .post, "/certificates/\(serial)/revoke", ["reason": "caCompromise"])
+        }
+    }
+
+    /// Consent given and ten active certificates `<prefix>00`…`<prefix>09` (as a migration from an
+    /// older system could leave them), none revoked this year.
+    static func seedTenActiveCertificates(_ h: Harness, serialPrefix: String, now: Date) async throws {
+        try await h.repository.transact(customerID: Harness.alice.id) { ledger in
+            ledger.consents.append(ConsentRecord(customerID: Harness.alice.id, version: Agreement.current.version,
+                                                 textSHA256: Agreement.current.sha256, acceptedAt: now))
+            for n in 0..<10 {
+                ledger.certificates.append(CertificateRecord(serial: serialPrefix + String(format: "%02x", n), customerID: Harness.alice.id,
+                                                             requestID: "seed-\(n)", csrSHA256: "", status: .active, notBefore: now,
+                                                             notAfter: now + 86_400, issuedAt: now, der: [0x30, 0x00]))
+            }
+        }
+    }
+
+    func testTenConcurrentRevocationsNeverExceedTheYearlyLimit() async throws {
+        let h = try await Harness(self)
+        // Ten active certificates (as a migration from an older system could leave), ten revocations
+        // at once. The repository below makes both identity steps fresh inside every transaction,
+        // so only the yearly limit can stop a revocation.
+        let now = h.clock.now()
+        try await Self.seedTenActiveCertificates(h, serialPrefix: "02", now: now)
+        let service = RAService(repository: AlwaysIdentified(base: h.repository, now: now), authority: h.authority, policy: h.policy,
+                                clock: h.clock, delivery: try OutboxDelivery(directory: h.outbox))
+        let results = try await withThrowingTaskGroup(of: String.self) { group in
+            for n in 0..<10 {
+                group.addTask {
+                    do {
+                        _ = try await service.revoke(customerID: Harness.alice.id, session: AlwaysIdentified.session, serial: String(format: "02%02x", n),
+                                                     reason: .keyCompromise)
+                        return "ok"
+                    } catch let error as RAError {
+                        return error.code
+                    }
+                }
+            }
+            var all: [String] = []
+            for try await r in group { all.append(r) }
+            return all
+        }
+        XCTAssertEqual(results.filter { $0 == "ok" }.count, 2, "\(results)")
+        XCTAssertEqual(results.filter { $0 == "revocations-used-up" }.count, 8, "\(results)")
+        let status = try await h.service.status(customerID: Harness.alice.id)
+        XCTAssertEqual(status.certificates.filter { $0.state == .revoked }.count, 2)
+        XCTAssertEqual(status.onlineRevocationsLeftThisYear, 0)
+        let crl = try await h.service.currentCRL()
+        XCTAssertGreaterThanOrEqual(crl.number, 2)
+    }
+
+    func testTenConcurrentRevocationsOverRealHTTPConnectionsNeverExceedTheYearlyLimit() async throws {
+        let h = try await Harness(self)
+        let now = h.clock.now()
+        try await Self.seedTenActiveCertificates(h, serialPrefix: "03", now: now)
+        let token = try await h.service.login(id: Harness.alice.id, password: Harness.alice.password).token
+        let service = RAService(repository: AlwaysIdentified(base: h.repository, now: now, session: RAService.sha256(token)),
+                                authority: h.authority, policy: h.policy, clock: h.clock, delivery: try OutboxDelivery(directory: h.outbox))
+        let app = Application(router: RARoutes.buildRouter(service: service), configuration: .init(address: .hostname("127.0.0.1", port: 0)))
+        try await app.test(.live) { client in
+            let port = try XCTUnwrap(client.port)
+            // Ten separate connections at once (the test client has only one).
+            let codes = try await withThrowingTaskGroup(of: String.self) { group in
+                for n in 0..<10 {
+                    group.addTask {
+                        var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/certificates/\(String(format: "03%02x", n))/revoke")!)
+                        request.httpMethod = "POST"
+                        request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+                        request.httpBody = Data(#"{"reason": "keyCompromise"}"#.utf8)
+                        let (data, response) = try await URLSession.shared.data(for: request)
+                        if (response as? HTTPURLResponse)?.statusCode == 200 { return "ok" }
+                        return (try JSONSerialization.jsonObject(with: data) as? [String: Any])?["code"] as? String ?? "?"
+                    }
+                }
+                var all: [String] = []
+                for try await c in group { all.append(c) }
+                return all
+            }
+            XCTAssertEqual(codes.sorted(), ["ok", "ok"] + Array(repeating: "revocations-used-up", count: 8), "\(codes)")
+        }
+        let revoked = try await h.repository.revokedEntries()
+        XCTAssertEqual(revoked.count, 2)
+    }
+
+    func testTransactSerialisesReadCheckWriteAcrossConcurrentCallers() async throws {
+        // The primitive the yearly limit rests on: 10 callers each read a counter, wait, and write
+        // it back plus one. Interleaving would lose increments.
+        let h = try await Harness(self)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<10 {
+                group.addTask {
+                    try await h.repository.transact(customerID: Harness.alice.id) { ledger in
+                        let seen = ledger.security.sendsInWindow
+                        usleep(2_000)
+                        ledger.security.sendsInWindow = seen + 1
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let count = try await h.repository.transact(customerID: Harness.alice.id) { $0.security.sendsInWindow }
+        XCTAssertEqual(count, 10)
+    }
+
+    func testACertificateIssuedButNeverAnsweredIsReturnedForTheSameRequestIDAfterARestart() async throws {
+        let h = try await Harness(self)
+        let csr = try await softwareCSR(.p384)
+        let token = try await h.application.test(.router) { client -> String in
+            let api = try await aliceReady(client)
+            try await api.identify(h, birth: Harness.alice.birth, account: Harness.alice.account)
+            return try XCTUnwrap(api.token)
+        }
+        // The response is lost: the service issued, nobody saw the answer.
+        let first = try await h.service.issue(customerID: Harness.alice.id, session: RAService.sha256(token), requestID: "lost-1",
+                                              csr: Array(csr.utf8)).0
+
+        // The RA restarts on the same file.
+        let reopened = RAService(repository: try SQLiteRepository(path: h.dir + "/ra.sqlite"), authority: h.authority,
+                                 policy: h.policy, clock: h.clock, delivery: try OutboxDelivery(directory: h.outbox))
+        let app = Application(router: RARoutes.buildRouter(service: reopened))
+        try await app.test(.router) { client in
+            let api = try await API(client: client).login(Harness.alice.id, Harness.alice.password)
+            let retry = try await api.expect(.ok, .post, "/certificates", ["requestId": "lost-1", "csr": csr])
+            XCTAssertEqual(retry.string("serial"), first.serial)
+            XCTAssertEqual(retry.string("certificate"), first.certificate)
+        }
+        XCTAssertEqual(try h.repository.appliedMigrations(), ["001-initial", "002-renewal", "003-officers", "004-login-lock", "005-identity-session"])
+    }
+}
+
+/// A repository whose every transaction starts with both identity steps just passed in `session`.
+struct AlwaysIdentified: RARepository {
+    static let session = "always-identified-session"
+    let base: SQLiteRepository
+    let now: Date
+    var session = AlwaysIdentified.session
+
+    func transact<R: Sendable>(customerID: String, _ body: @Sendable (inout CustomerLedger) throws -> R) async throws -> R {
+        let now = self.now, session = self.session
+        return try await base.transact(customerID: customerID) { ledger in
+            ledger.security.birthDateVerifiedAt = now
+            ledger.security.codeVerifiedAt = now
+            ledger.security.identitySession = session
+            return try body(&ledger)
+        }
+    }
+    func addCustomers(_ customers: [CustomerRecord], replace: Bool) async throws { try await base.addCustomers(customers, replace: replace) }
+    func customer(id: String) async throws -> CustomerRecord? { try await base.customer(id: id) }
+    func addSession(_ session: SessionRecord) async throws { try await base.addSession(session) }
+    func session(tokenSHA256: String) async throws -> SessionRecord? { try await base.session(tokenSHA256: tokenSHA256) }
+    func deleteSession(tokenSHA256: String) async throws { try await base.deleteSession(tokenSHA256: tokenSHA256) }
+    func revokedEntries() async throws -> [RevokedEntry] { try await base.revokedEntries() }
+    func certificateOwner(serial: String) async throws -> String? { try await base.certificateOwner(serial: serial) }
+    func latestCRL() async throws -> CRLRecord? { try await base.latestCRL() }
+    func storeCRL(_ crl: CRLRecord) async throws { try await base.storeCRL(crl) }
+    func appendAudit(_ events: [AuditEvent]) async throws { try await base.appendAudit(events) }
+    func auditLog() async throws -> [AuditEvent] { try await base.auditLog() }
+    func metrics() async throws -> [String: Int] { try await base.metrics() }
+    func addOfficer(name: String, certificate: [UInt8], at: Date) async throws { try await base.addOfficer(name: name, certificate: certificate, at: at) }
+    func officerCertificate(name: String) async throws -> [UInt8]? { try await base.officerCertificate(name: name) }
+    func setOfficerChallenge(name: String, challenge: [UInt8], expiresAt: Date) async throws {
+        try await base.setOfficerChallenge(name: name, challenge: challenge, expiresAt: expiresAt)
+    }
+    func takeOfficerChallenge(name: String) async throws -> (challenge: [UInt8], expiresAt: Date)? { try await base.takeOfficerChallenge(name: name) }
+    func addOfficerSession(_ session: SessionRecord) async throws { try await base.addOfficerSession(session) }
+    func officerSession(tokenSHA256: String) async throws -> SessionRecord? { try await base.officerSession(tokenSHA256: tokenSHA256) }
+}

@@ -1,0 +1,200 @@
+import CertificateKit
+import Domain
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Logging
+import NIOCore
+import PKCS11
+@testable import RAServer
+import TestSupport
+import X509
+import XCTest
+
+/// A fresh directory per test, removed afterwards.
+func workDirectory(_ test: XCTestCase, _ name: String = "ra") throws -> String {
+    let dir = NSTemporaryDirectory() + "\(name)-\(getpid())-\(UUID().uuidString.prefix(8))"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    test.addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
+    return dir
+}
+
+/// 2026-03-10 10:00 Asia/Taipei.
+let startDate: Date = {
+    var c = DateComponents()
+    (c.year, c.month, c.day, c.hour) = (2026, 3, 10, 10)
+    return Domain.taipeiCalendar.date(from: c)!
+}()
+
+/// One RA over a real SQLite file, a software CA, an outbox folder and a hand-moved clock.
+struct Harness {
+    static let alice = (id: "A123456789", name: "王小明", birth: "44/2/1", password: "alice-secret-1", account: "1020-1234567",
+                        mobile: "0912345678", email: "alice@example.test")
+    static let bob = (id: "F131104093", name: "林大華", birth: "1960-07-15", password: "bob-secret-22", account: "1020-7654321",
+                      mobile: "0922333444", email: "bob@example.test")
+
+    let dir: String
+    let repository: SQLiteRepository
+    let clock: ManualClock
+    let outbox: String
+    let authority: CertificateAuthority
+    let service: RAService
+    let policy: Policy
+
+    init(_ test: XCTestCase, policy: Policy = Policy.standard.with { $0.passwordIterations = 1000 }) async throws {
+        dir = try workDirectory(test)
+        repository = try SQLiteRepository(path: dir + "/ra.sqlite")
+        clock = ManualClock(startDate)
+        outbox = dir + "/outbox"
+        self.policy = policy
+        let key = try TokenPrivateKey(try SoftwareSigner.generate(.p256))
+        let subject = try DistinguishedName {
+            CountryName("TW")
+            OrganizationName("TokenCert Test Securities")
+            CommonName("TokenCert Test RA CA")
+        }
+        let ca = try await CertificateIssuer.selfSignedCA(subject: subject, key: key, notBefore: startDate.addingTimeInterval(-86_400),
+                                                          notAfter: startDate.addingTimeInterval(86_400 * 3650))
+        authority = CertificateAuthority(issuer: CertificateIssuer(caCertificate: ca, caKey: key),
+                                         organization: "TokenCert Test Securities", crlURL: "http://127.0.0.1/crl")
+        service = RAService(repository: repository, authority: authority, policy: policy, clock: clock,
+                            delivery: try OutboxDelivery(directory: outbox))
+        for c in [Self.alice, Self.bob] {
+            try await repository.addCustomers([
+                CustomerRecord(id: try CustomerID(c.id), name: c.name, birthDate: try ROCDate.parseBirthDate(c.birth), mobile: c.mobile,
+                               email: c.email, accounts: [try SecuritiesAccount(c.account)],
+                               passwordHash: try PasswordHasher.hash(c.password, iterations: policy.passwordIterations))
+            ], replace: false)
+        }
+    }
+
+    var application: some ApplicationProtocol {
+        var logger = Logger(label: "ra-test")
+        logger.logLevel = .warning
+        return Application(router: RARoutes.buildRouter(service: service),
+                           configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
+    }
+
+    var caPEMPath: String {
+        get throws {
+            let path = dir + "/ca.pem"
+            if !FileManager.default.fileExists(atPath: path) { try authority.certificatePEM.write(toFile: path, atomically: true, encoding: .utf8) }
+            return path
+        }
+    }
+
+    /// The code inside the outbox message with this identifier.
+    func code(for identifier: String) throws -> String {
+        let files = try FileManager.default.contentsOfDirectory(atPath: outbox).filter { $0.contains("-\(identifier)-") }
+        guard files.count == 1 else { throw HarnessError("expected one message for \(identifier), found \(files.count)") }
+        let text = try String(contentsOfFile: outbox + "/" + files[0], encoding: .utf8)
+        let match = try XCTUnwrap(text.firstMatch(of: /code (\d{6}), identifier/))
+        return String(match.1)
+    }
+}
+
+/// A JSON response.
+struct Reply: @unchecked Sendable {
+    var status: HTTPResponse.Status
+    var json: [String: Any]
+    var body: ByteBuffer
+    var headers: HTTPFields
+    var code: String? { json["code"] as? String }
+    subscript(key: String) -> Any? { json[key] }
+    func string(_ key: String) -> String? { json[key] as? String }
+}
+
+/// Calls the API as a client would.
+struct API: Sendable {
+    let client: any TestClientProtocol
+    var token: String?
+
+    func call(_ method: HTTPRequest.Method, _ path: String, _ body: [String: any Sendable]? = nil,
+              file: StaticString = #filePath, line: UInt = #line) async throws -> Reply {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let token { headers[.authorization] = "Bearer \(token)" }
+        let buffer = try body.map { ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: $0)) }
+        let response = try await client.execute(uri: path, method: method, headers: headers, body: buffer)
+        let json = (try? JSONSerialization.jsonObject(with: Data(response.body.readableBytesView))) as? [String: Any] ?? [:]
+        if response.status.code >= 400 {
+            // Every refusal has the documented shape.
+            let message = json["message"] as? [String: Any]
+            XCTAssertNotNil(json["code"] as? String, "error without code: \(String(buffer: response.body))", file: file, line: line)
+            XCTAssertNotNil(message?["en"] as? String, file: file, line: line)
+            XCTAssertNotNil(message?["zh-TW"] as? String, file: file, line: line)
+        }
+        return Reply(status: response.status, json: json, body: response.body, headers: response.headers)
+    }
+
+    /// Calls and checks the status.
+    @discardableResult
+    func expect(_ status: HTTPResponse.Status, _ method: HTTPRequest.Method, _ path: String, _ body: [String: any Sendable]? = nil,
+                file: StaticString = #filePath, line: UInt = #line) async throws -> Reply {
+        let r = try await call(method, path, body, file: file, line: line)
+        XCTAssertEqual(r.status, status, "\(r.json)", file: file, line: line)
+        return r
+    }
+
+    /// Calls and checks the refusal code.
+    @discardableResult
+    func expectCode(_ code: String, _ method: HTTPRequest.Method, _ path: String, _ body: [String: any Sendable]? = nil,
+                    file: StaticString = #filePath, line: UInt = #line) async throws -> Reply {
+        let r = try await call(method, path, body, file: file, line: line)
+        XCTAssertEqual(r.code, code, "\(r.json)", file: file, line: line)
+        return r
+    }
+
+    /// Logs in and returns an API carrying the token.
+    func login(_ id: String, _ password: String) async throws -> API {
+        let r = try await call(.post, "/login", ["id": id, "password": password])
+        XCTAssertEqual(r.status, .ok, "\(r.json)")
+        return API(client: client, token: try XCTUnwrap(r.string("token")))
+    }
+
+    func consent() async throws {
+        let agreement = try await call(.get, "/consent")
+        let r = try await call(.post, "/consent", ["version": agreement.string("version")!, "sha256": agreement.string("sha256")!])
+        XCTAssertEqual(r.status, .created, "\(r.json)")
+    }
+
+    /// Both identity steps; returns the code's identifier.
+    @discardableResult
+    func identify(_ harness: Harness, birth: String, account: String, file: StaticString = #filePath, line: UInt = #line) async throws -> String {
+        let b = try await call(.post, "/identity/birth-date", ["birthDate": birth])
+        XCTAssertEqual(b.status, .ok, "\(b.json)", file: file, line: line)
+        let sent = try await call(.post, "/identity/code", ["account": account, "channel": "sms"])
+        XCTAssertEqual(sent.status, .created, "\(sent.json)", file: file, line: line)
+        let identifier = try XCTUnwrap(sent.string("identifier"))
+        let v = try await call(.post, "/identity/code/verify", ["identifier": identifier, "code": try harness.code(for: identifier)])
+        XCTAssertEqual(v.status, .ok, "\(v.json)", file: file, line: line)
+        return identifier
+    }
+}
+
+/// A CSR for a software key, with a subject the RA must ignore.
+func softwareCSR(_ kind: KeyDescription.Kind = .p256) async throws -> String {
+    let key = try TokenPrivateKey(try SoftwareSigner.generate(kind))
+    let csr = try await CertificateRequests.make(subject: SubscriberSubject(commonName: "Mallory", serialNumber: "Z999999999"), key: key)
+    return try CertificateRequests.pem(csr)
+}
+
+struct HarnessError: Error, CustomStringConvertible {
+    var description: String
+    init(_ description: String) { self.description = description }
+}
+
+/// A CSR signed on a fresh SoftHSM token (the key never leaves it).
+func softHSMCSR(_ spec: KeySpec = .p256, name: String = #function) async throws -> String {
+    let token = try await SoftHSM.makeToken(name)
+    let session = try await token.loggedInSession()
+    let pair = try await session.generateKeyPair(spec, label: "order key")
+    var uri = PKCS11URI()
+    uri.token = token.label
+    uri.object = "order key"
+    let signer = try PKCS11Signer(session: session, key: pair.privateKey, subjectPublicKeyInfo: pair.subjectPublicKeyInfo,
+                                  tokenLabel: token.label, uri: uri.description)
+    let csr = try await CertificateRequests.make(subject: SubscriberSubject(commonName: "Mallory", serialNumber: "Z999999999"),
+                                                 key: try TokenPrivateKey(signer))
+    return try CertificateRequests.pem(csr)
+}
