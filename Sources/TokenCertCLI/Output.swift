@@ -27,7 +27,7 @@ public struct GlobalOptions: ParsableArguments, Sendable {
 
 enum FileHandleStderr {
     static func write(_ s: String) {
-        FileHandle.standardError.write(Data(s.utf8))
+        try? FileHandle.standardError.write(contentsOf: Data(s.utf8))
     }
 }
 

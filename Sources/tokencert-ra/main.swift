@@ -66,7 +66,7 @@ func secret(file: String?, environment: String, what: String) throws -> String {
 func fail(_ error: any Error) -> ExitCode {
     let language = Language.fromEnvironment()
     let text = (error as? any UserFacingError)?.userMessage(language) ?? String(describing: error)
-    FileHandle.standardError.write(Data("tokencert-ra: \(text)\n".utf8))
+    try? FileHandle.standardError.write(contentsOf: Data("tokencert-ra: \(text)\n".utf8))
     return ExitCode(1)
 }
 
@@ -174,6 +174,8 @@ struct Serve: AsyncParsableCommand {
     var logLevel = "info"
 
     func run() async throws {
+        // A client or a sendmail that goes away mid-write must give EPIPE, not kill the service.
+        signal(SIGPIPE, SIG_IGN)
         guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("Unknown log level \(logLevel).") }
         switch logFormat {
         case "json": LoggingSystem.bootstrap { label in var h = JSONLogHandler(label: label); h.logLevel = level; return h }
@@ -217,7 +219,7 @@ struct Serve: AsyncParsableCommand {
         do {
             try await RAServerApplication.serve(configuration) { port in
                 // Unbuffered, so a supervisor (or a test) reading the pipe sees it at once.
-                FileHandle.standardOutput.write(Data("tokencert-ra listening on \(host):\(port)\(tls ? " (TLS)" : "")\n".utf8))
+                try? FileHandle.standardOutput.write(contentsOf: Data("tokencert-ra listening on \(host):\(port)\(tls ? " (TLS)" : "")\n".utf8))
             }
         } catch {
             throw fail(error)

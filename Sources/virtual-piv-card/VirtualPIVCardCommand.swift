@@ -67,7 +67,7 @@ struct VirtualPIVCardCommand: AsyncParsableCommand {
             connectTimeout: .seconds(connectTimeout),
             log: { line in
                 if quiet && line.hasPrefix("APDU") { return }
-                FileHandle.standardError.write(Data("virtual-piv-card[\(port)]: \(line)\n".utf8))
+                try? FileHandle.standardError.write(contentsOf: Data("virtual-piv-card[\(port)]: \(line)\n".utf8))
             })
         let card = try VirtualPIVCard(configuration: configuration)
 
@@ -83,7 +83,7 @@ struct VirtualPIVCardCommand: AsyncParsableCommand {
                             await card.pull()
                         } else {
                             do { try await card.insert() } catch {
-                                FileHandle.standardError.write(Data("virtual-piv-card[\(port)]: \(error)\n".utf8))
+                                try? FileHandle.standardError.write(contentsOf: Data("virtual-piv-card[\(port)]: \(error)\n".utf8))
                             }
                         }
                     } else {

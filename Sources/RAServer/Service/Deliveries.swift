@@ -45,7 +45,9 @@ public struct SendmailDelivery: CodeDelivery {
                 continuation.resume(throwing: error)
                 return
             }
-            input.fileHandleForWriting.write(Data(mail.utf8))
+            // The throwing write: a sendmail that exits before reading everything gives EPIPE here
+            // (SIGPIPE is ignored, see tokencert-ra's main), and its exit status tells the failure.
+            try? input.fileHandleForWriting.write(contentsOf: Data(mail.utf8))
             try? input.fileHandleForWriting.close()
         }
         guard status == 0 else { throw DeliveryError.sendmailFailed(status) }

@@ -19,7 +19,7 @@ public struct JSONLogHandler: LogHandler {
 
     /// Writes a line to standard output in one call.
     public static let standardOutput: @Sendable (String) -> Void = { line in
-        FileHandle.standardOutput.write(Data((line + "\n").utf8))
+        try? FileHandle.standardOutput.write(contentsOf: Data((line + "\n").utf8))
     }
 
     public subscript(metadataKey key: String) -> Logger.Metadata.Value? {

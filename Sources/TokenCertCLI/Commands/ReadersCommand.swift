@@ -39,7 +39,8 @@ struct ReadersCommand: AsyncParsableCommand {
             for await event in PCSCContext.events() {
                 let line = try await describe(event, context: context, lang)
                 // Unbuffered, so a script reading a pipe sees each event at once.
-                emitLine(global.format == .json ? try jsonLine(line) : line.text)
+                // Standard output gone (a pipe's reader exited): the watch ends quietly.
+                do { try emitLine(global.format == .json ? try jsonLine(line) : line.text) } catch { return }
             }
         } catch {
             throw report(error, language: lang)
@@ -129,6 +130,7 @@ func jsonLine<T: Encodable>(_ value: T) throws -> String {
 }
 
 /// Writes one line to standard output without buffering.
-func emitLine(_ line: String) {
-    FileHandle.standardOutput.write(Data((line + "\n").utf8))
+/// - Throws: when standard output is gone (`… | head -1`: EPIPE); the caller stops watching.
+func emitLine(_ line: String) throws {
+    try FileHandle.standardOutput.write(contentsOf: Data((line + "\n").utf8))
 }
