@@ -122,7 +122,7 @@ let package = Package(
         .executableTarget(
             name: "tokencert-bench",
             dependencies: [
-                "PKCS11", "PCSC", "PIV", "VirtualCard", "CertificateKit",
+                "PKCS11", "PCSC", "PIV", "VirtualCard", "CertificateKit", "RAServer",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],

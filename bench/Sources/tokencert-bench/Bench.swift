@@ -9,7 +9,7 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tokencert-bench",
         abstract: "Benchmarks of TokenCert against reference implementations, run side by side.",
-        subcommands: [PKCS11SignBench.self, PIVSignBench.self, PFXBench.self])
+        subcommands: [PKCS11SignBench.self, PIVSignBench.self, PFXBench.self, RAIssueBench.self])
 }
 
 /// Signatures per second on one SoftHSM key: TokenCert's PKCS#11 layer vs a C loop over the same module.

@@ -1,0 +1,253 @@
+import ArgumentParser
+import CertificateKit
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import RAServer
+
+/// CSR → certificate over HTTP on loopback: `tokencert-ra serve` (POST /certificates, each request a
+/// customer who has passed consent and both identity steps) vs `cfssl serve` (POST
+/// /api/v1/cfssl/sign), same CA key, same CSRs, same load generator, concurrency 1, 8 and 32.
+struct RAIssueBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ra-issue",
+        abstract: "Certificate issuance over HTTP: tokencert-ra vs cfssl serve at concurrency 1, 8, 32.",
+        discussion: """
+        Setup (not measured): a P-256 CA made by `tokencert-ra init-ca`, whose key file both servers use;
+        one customer per request, stored with a cheap password hash (setup only — the RA's own default is
+        600,000 PBKDF2 iterations), each logged in over HTTP with consent accepted, birth date and
+        one-time code (read from the outbox) verified; one P-256 CSR per request.
+        Measured: POST /certificates {requestId, csr} with the customer's bearer token, against cfssl's
+        POST /api/v1/cfssl/sign {certificate_request} with the same CSR. Requests/s, p50 and p99 per side
+        and level; ratio = our requests/s ÷ cfssl's. Sides alternate which goes first per level.
+        """)
+
+    @Option(help: "The tokencert-ra executable (release build).")
+    var ra: String
+
+    @Option(help: "The cfssl executable.")
+    var cfssl = "/usr/bin/cfssl"
+
+    @Option(help: "Requests per side and concurrency level.")
+    var requests = 300
+
+    @Option(help: "Concurrency levels, comma-separated.")
+    var levels = "1,8,32"
+
+    @Option(help: "Scratch folder.")
+    var work = "bench/.work/ra-issue"
+
+    func run() async throws {
+        let concurrency = levels.split(separator: ",").compactMap { Int($0) }
+        try? FileManager.default.removeItem(atPath: work)
+        try FileManager.default.createDirectory(atPath: work + "/outbox", withIntermediateDirectories: true)
+        let work = self.work
+        @Sendable func path(_ name: String) -> String { work + "/" + name }
+
+        try runTool(ra, ["init-ca", "--ca-key-file", path("ca.key"), "--certificate", path("ca.pem"), "--key-type", "p256"])
+        let count = requests * concurrency.count
+        print("setup: \(count) customers, sessions and CSRs…")
+        var inputs: [(line: Int, input: CustomerInput)] = []
+        for i in 0..<count {
+            inputs.append((i + 1, CustomerInput(id: Self.nationalID(i), name: "顧客\(i)", birthDate: "44/2/1",
+                                                mobile: String(format: "09%08d", i), email: nil,
+                                                accounts: [String(format: "1020-%07d", i)], password: "bench-pass-1")))
+        }
+        try await CustomerImport.store(inputs, into: try SQLiteRepository(path: path("ra.sqlite")), passwordIterations: 1000)
+
+        let raPort = Self.freePort(), cfsslPort = Self.freePort()
+        let server = try Self.start(ra, ["serve", "--ca-key-file", path("ca.key"), "--ca-certificate", path("ca.pem"),
+                                         "--database", path("ra.sqlite"), "--port", "\(raPort)", "--outbox", path("outbox"),
+                                         "--log-level", "error"], log: path("ra.log"))
+        let cf = try Self.start(cfssl, ["serve", "-ca", path("ca.pem"), "-ca-key", path("ca.key"),
+                                        "-address", "127.0.0.1", "-port", "\(cfsslPort)", "-loglevel", "5"], log: path("cfssl.log"))
+        defer { server.terminate(); cf.terminate() }
+        let raURL = "http://127.0.0.1:\(raPort)", cfsslURL = "http://127.0.0.1:\(cfsslPort)"
+        let client = HTTP(maxConnections: (concurrency.max() ?? 1) * 2)
+        try await client.waitUntilUp(raURL + "/health")
+        try await client.waitUntilUp(cfsslURL + "/api/v1/cfssl/info", method: "POST", body: "{}")
+
+        // Customers ready to be issued a certificate, 8 at a time.
+        let consent = try await client.json("GET", raURL + "/consent")
+        guard let consentVersion = consent["version"] as? String, let consentHash = consent["sha256"] as? String else {
+            throw ValidationError("no consent text: \(consent)")
+        }
+        let tokens = try await Self.parallel(count, width: 8) { i -> String in
+            let login = try await client.json("POST", raURL + "/login", ["id": Self.nationalID(i), "password": "bench-pass-1"])
+            guard let token = login["token"] as? String else { throw ValidationError("login failed: \(login)") }
+            _ = try await client.json("POST", raURL + "/consent", ["version": consentVersion, "sha256": consentHash], token: token)
+            _ = try await client.json("POST", raURL + "/identity/birth-date", ["birthDate": "44/2/1"], token: token)
+            let sent = try await client.json("POST", raURL + "/identity/code", ["account": String(format: "1020-%07d", i), "channel": "sms"], token: token)
+            guard let identifier = sent["identifier"] as? String else { throw ValidationError("code not sent: \(sent)") }
+            let code = try Self.code(outbox: path("outbox"), identifier: identifier, mobile: String(format: "09%08d", i))
+            let verified = try await client.json("POST", raURL + "/identity/code/verify", ["identifier": identifier, "code": code], token: token)
+            guard verified["verified"] as? Bool == true else { throw ValidationError("code not verified: \(verified)") }
+            return token
+        }
+        let csrs = try await Self.parallel(count, width: 4) { _ -> String in
+            let key = try TokenPrivateKey(try SoftwareSigner.generate(.p256))
+            let subject = SubscriberSubject(commonName: "Bench", serialNumber: "A000000000")
+            return try CertificateRequests.pem(try await CertificateRequests.make(subject: subject, key: key))
+        }
+
+        print("measuring: \(requests) requests per side and level")
+        var rows: [String] = []
+        for (round, width) in concurrency.enumerated() {
+            let base = round * requests
+            let ours = {
+                try await Self.load(requests, width: width) { i in
+                    let reply = try await client.request("POST", raURL + "/certificates",
+                                                         body: ["requestId": UUID().uuidString, "csr": csrs[base + i]], token: tokens[base + i])
+                    guard reply.status == 201 else { throw ValidationError("RA answered \(reply.status): \(String(decoding: reply.body, as: UTF8.self))") }
+                }
+            }
+            let theirs = {
+                try await Self.load(requests, width: width) { i in
+                    let reply = try await client.request("POST", cfsslURL + "/api/v1/cfssl/sign", body: ["certificate_request": csrs[base + i]])
+                    guard reply.status == 200 else { throw ValidationError("cfssl answered \(reply.status)") }
+                }
+            }
+            let a: Measurement, b: Measurement
+            if round % 2 == 0 {
+                a = try await ours()
+                b = try await theirs()
+            } else {
+                b = try await theirs()
+                a = try await ours()
+            }
+            rows.append(String(format: "  c=%-3d  tokencert-ra %7.1f req/s  p50 %6.2f ms  p99 %6.2f ms   cfssl %7.1f req/s  p50 %6.2f ms  p99 %6.2f ms   ratio %.2f",
+                               width, a.rate, a.p50, a.p99, b.rate, b.p50, b.p99, a.rate / b.rate))
+        }
+        print("CSR → certificate over HTTP on loopback, P-256 CA, \(requests) requests per side and level (target ratio ≥ 2):")
+        rows.forEach { print($0) }
+    }
+
+    // MARK: load generator
+
+    struct Measurement { var rate: Double; var p50: Double; var p99: Double }
+
+    /// `total` calls of `body(i)` with `width` in flight; latency of each, rate over the whole run.
+    static func load(_ total: Int, width: Int, _ body: @escaping @Sendable (Int) async throws -> Void) async throws -> Measurement {
+        let started = ContinuousClock.now
+        let latencies = try await parallel(total, width: width) { i -> Double in
+            let t0 = ContinuousClock.now
+            try await body(i)
+            let d = t0.duration(to: .now)
+            return Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+        }
+        let elapsed = started.duration(to: .now)
+        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+        let sorted = latencies.sorted()
+        func pct(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
+        return Measurement(rate: Double(total) / seconds, p50: pct(0.50), p99: pct(0.99))
+    }
+
+    /// Runs `body(0..<count)` with at most `width` at once; results in index order.
+    static func parallel<T: Sendable>(_ count: Int, width: Int, _ body: @escaping @Sendable (Int) async throws -> T) async throws -> [T] {
+        try await withThrowingTaskGroup(of: (Int, T).self) { group in
+            var next = 0
+            var results = [T?](repeating: nil, count: count)
+            while next < min(width, count) {
+                let i = next
+                group.addTask { (i, try await body(i)) }
+                next += 1
+            }
+            while let (i, value) = try await group.next() {
+                results[i] = value
+                if next < count {
+                    let j = next
+                    group.addTask { (j, try await body(j)) }
+                    next += 1
+                }
+            }
+            return results.map { $0! }
+        }
+    }
+
+    // MARK: helpers
+
+    /// A valid national ID: A + 1 + seven digits of `n` + check digit (A = 10, weights 1 9 8 7 6 5 4 3 2 1).
+    static func nationalID(_ n: Int) -> String {
+        let digits = [1] + String(format: "%07d", n).compactMap { $0.wholeNumberValue }
+        var sum = 1 * 1 + 0 * 9
+        for (digit, weight) in zip(digits, [8, 7, 6, 5, 4, 3, 2, 1]) { sum += digit * weight }
+        return "A" + digits.map(String.init).joined() + String((10 - sum % 10) % 10)
+    }
+
+    /// The six-digit code in the outbox message for this identifier and phone.
+    static func code(outbox: String, identifier: String, mobile: String) throws -> String {
+        for name in try FileManager.default.contentsOfDirectory(atPath: outbox) where name.contains("-\(identifier)-") {
+            let text = try String(contentsOfFile: outbox + "/" + name, encoding: .utf8)
+            guard text.contains("To: \(mobile)"), let match = text.firstMatch(of: /code (\d{6}), identifier/) else { continue }
+            return String(match.1)
+        }
+        throw ValidationError("no outbox message for \(identifier)")
+    }
+
+    static func freePort() -> Int { Int.random(in: 45_000...49_000) }
+
+    static func start(_ executable: String, _ arguments: [String], log: String) throws -> Process {
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = arguments
+        p.standardOutput = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        p.standardError = p.standardOutput
+        try p.run()
+        return p
+    }
+
+    func runTool(_ executable: String, _ arguments: [String]) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: executable)
+        p.arguments = arguments
+        p.standardOutput = FileHandle.nullDevice
+        try p.run()
+        p.waitUntilExit()
+        guard p.terminationStatus == 0 else { throw ValidationError("\(executable) \(arguments.first ?? "") failed") }
+    }
+}
+
+/// A small HTTP/1.1 JSON client over URLSession with enough connections for the load.
+final class HTTP: Sendable {
+    let session: URLSession
+
+    init(maxConnections: Int) {
+        let configuration = URLSessionConfiguration.ephemeral
+        configuration.httpMaximumConnectionsPerHost = maxConnections
+        configuration.timeoutIntervalForRequest = 30
+        session = URLSession(configuration: configuration)
+    }
+
+    func request(_ method: String, _ url: String, body: [String: Any]? = nil, token: String? = nil) async throws -> (status: Int, body: Data) {
+        var request = URLRequest(url: URL(string: url)!)
+        request.httpMethod = method
+        if let body {
+            request.httpBody = try JSONSerialization.data(withJSONObject: body)
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+        let (data, response) = try await session.data(for: request)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, data)
+    }
+
+    func json(_ method: String, _ url: String, _ body: [String: Any]? = nil, token: String? = nil) async throws -> [String: Any] {
+        let reply = try await request(method, url, body: body, token: token)
+        guard (200..<300).contains(reply.status) else {
+            throw ValidationError("\(method) \(url) → \(reply.status): \(String(decoding: reply.body, as: UTF8.self))")
+        }
+        return (try? JSONSerialization.jsonObject(with: reply.body) as? [String: Any]) ?? [:]
+    }
+
+    func waitUntilUp(_ url: String, method: String = "GET", body: String? = nil) async throws {
+        for _ in 0..<100 {
+            var request = URLRequest(url: URL(string: url)!)
+            request.httpMethod = method
+            request.httpBody = body.map { Data($0.utf8) }
+            if let (_, response) = try? await session.data(for: request), (response as? HTTPURLResponse) != nil { return }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        throw ValidationError("\(url) did not come up")
+    }
+}
