@@ -72,8 +72,9 @@ final class ReadersCLITests: XCTestCase {
             process.waitUntilExit()
             pipe.fileHandleForReading.readabilityHandler = nil
         }
-        // The watcher is listening once its first state query is done; give it a moment.
-        try await Task.sleep(for: .milliseconds(500))
+        // The watcher is listening once its first state query is done (a card already in at that point
+        // would count as initial state, not an event); give the new process ample time on a busy machine.
+        try await Task.sleep(for: .milliseconds(1500))
 
         let (card, _) = try await VirtualReaders.insertCard(port: port)
         addTeardownBlock { await card.stop() }
