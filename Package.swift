@@ -161,6 +161,15 @@ let package = Package(
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
+        .testTarget(
+            name: "LifecycleTests",
+            dependencies: [
+                "Lifecycle", "CertificateKit", "Domain", "Localization", "RAServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
         // Shared by the test targets: running tools, the test pcscd's virtual readers.
         .target(name: "TestSupport", dependencies: ["PCSC", "PKCS11", "VirtualCard"], path: "Tests/TestSupport"),
     ],
