@@ -14,6 +14,7 @@ public struct SystemClock: Clock {
 
 /// A clock fixed at one moment (tests, demos).
 public struct FixedClock: Clock {
+    /// The moment `now()` returns.
     public var date: Date
     public init(_ date: Date) { self.date = date }
     public func now() -> Date { date }

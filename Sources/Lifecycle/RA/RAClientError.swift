@@ -14,6 +14,7 @@ public struct RAClientError: Error, Sendable, Hashable, UserFacingError, CustomS
         case badResponse(status: Int)
     }
 
+    /// Unreachable, refused or not understood.
     public var kind: Kind
     /// What happened — the server's message when it refused.
     public var summary: LocalizedText

@@ -16,10 +16,13 @@ public enum RA {
 
     /// `POST /login` answer: the bearer token for every later customer call.
     public struct Session: Codable, Sendable, Hashable {
+        /// Sent as `Authorization: Bearer <token>`; a secret of the session.
         public var token: String
+        /// When the session ends (30 minutes by the standard policy).
         public var expiresAt: Date
         /// The customer's ID, masked.
         public var customer: String
+        /// The customer's name as the broker has it.
         public var name: String
         public init(token: String, expiresAt: Date, customer: String, name: String) {
             (self.token, self.expiresAt, self.customer, self.name) = (token, expiresAt, customer, name)
@@ -170,6 +173,7 @@ public enum RA {
 
     /// `POST /certificates/{serial}/revoke` body; the reason is sent as its RFC 5280 code.
     public struct RevokeRequest: Codable, Sendable, Hashable {
+        /// RFC 5280 reason code.
         public var reason: Int
         public init(reason: RevocationReason) { self.reason = reason.rawValue }
     }
@@ -178,7 +182,9 @@ public enum RA {
     public struct Revocation: Codable, Sendable, Hashable {
         public var serial: String
         public var revokedAt: Date
+        /// RFC 5280 reason code.
         public var reason: Int
+        /// The reason in English.
         public var reasonLabel: String
         public var onlineRevocationsLeftThisYear: Int
         /// The CRL number that lists it.
@@ -197,6 +203,7 @@ public enum RA {
             /// First moment a renewal is accepted.
             public var renewalOpensAt: Date
             public var revokedAt: Date?
+            /// RFC 5280 reason code, with its English and zh-TW labels.
             public var revocationReason: Int?
             public var revocationReasonLabel: String?
             public var revocationReasonLabelZhTW: String?
