@@ -1,6 +1,8 @@
 import CertificateKit
+import Crypto
 import Foundation
 import Lifecycle
+import RAServer
 import X509
 import XCTest
 
@@ -76,6 +78,47 @@ final class HTTPRAClientTests: XCTestCase {
             let status = try await client.hostStatus(session: session)
             XCTAssertEqual(status.certificates.first?.state, .revoked)
             XCTAssertEqual(status.certificates.first?.revocationReason, 5)
+        }
+    }
+
+    func testRenewAndConfirmOverHTTPInTheWindow() async throws {
+        let ra = try await LiveRA(self)
+        try await ra.serve { client in
+            let c = LiveRA.customer
+            let (first, serial, oldKey) = try await Self.issuedWithKey(client, ra)
+            let before = try await client.hostStatus(session: first)
+            let opens = try XCTUnwrap(before.certificates.first?.renewalOpensAt)
+            ra.clock.set(opens.addingTimeInterval(3600))
+
+            // The session ran out long ago: log in and identify again.
+            let session = try await client.login(.init(id: c.id, password: c.password))
+            _ = try await client.verifyBirthDate(.init(birthDate: c.birth), session: session)
+            let sent = try await client.sendCode(.init(account: c.account, channel: .sms), session: session)
+            _ = try await client.verifyCode(.init(identifier: sent.identifier, code: try ra.code(for: sent.identifier)), session: session)
+
+            let newKey = try SoftwareSigner.generate(.p256)
+            let csr = try await CertificateRequests.make(subject: SubscriberSubject(commonName: c.name, serialNumber: c.id),
+                                                         key: try TokenPrivateKey(newKey))
+            let csrHash = SHA256.hash(data: try CertificateRequests.der(csr)).map { String(format: "%02x", $0) }.joined()
+            let message = ProofOfPossession.renewalMessage(serial: serial, requestID: "renew-1", csrSHA256: csrHash)
+            let proof = try await oldKey.sign(message, algorithm: .ecdsaSHA256)
+            let pending = try await client.renew(serial: serial, .init(requestId: "renew-1", csr: try CertificateRequests.pem(csr),
+                                                                      proof: Data(proof).base64EncodedString()), session: session)
+            XCTAssertEqual(pending.status, .pending)
+            let midway = try await client.hostStatus(session: session)
+            let summary = try CertificateSummary(Array(pending.certificate.utf8))
+            XCTAssertEqual(StatusVerdict.evaluate(client: .certificate(summary), host: midway, now: ra.clock.now()).action, .finishRenewal)
+
+            let confirmation = try await client.confirm(
+                serial: pending.serial,
+                .init(proof: Data(try await newKey.sign(ProofOfPossession.confirmationMessage(serial: pending.serial),
+                                                        algorithm: .ecdsaSHA256)).base64EncodedString()),
+                session: session)
+            XCTAssertEqual(confirmation.status, .active)
+            XCTAssertEqual(confirmation.superseded, serial)
+            let after = try await client.hostStatus(session: session)
+            XCTAssertEqual(after.certificates.map(\.state), [.active, .superseded])
+            XCTAssertEqual(StatusVerdict.evaluate(client: .certificate(summary), host: after, now: ra.clock.now()).action, .ok)
         }
     }
 
@@ -159,6 +202,12 @@ final class HTTPRAClientTests: XCTestCase {
 
     /// Logs in, consents, passes both identity steps and applies; returns the session and serial.
     static func issued(_ client: HTTPRAClient, _ ra: LiveRA) async throws -> (RA.Session, String) {
+        let (session, serial, _) = try await issuedWithKey(client, ra)
+        return (session, serial)
+    }
+
+    /// As `issued`, and the certificate's key.
+    static func issuedWithKey(_ client: HTTPRAClient, _ ra: LiveRA) async throws -> (RA.Session, String, SoftwareSigner) {
         let c = LiveRA.customer
         let session = try await client.login(.init(id: c.id, password: c.password))
         let agreement = try await client.agreement()
@@ -166,12 +215,13 @@ final class HTTPRAClientTests: XCTestCase {
         _ = try await client.verifyBirthDate(.init(birthDate: c.birth), session: session)
         let sent = try await client.sendCode(.init(account: c.account, channel: .sms), session: session)
         _ = try await client.verifyCode(.init(identifier: sent.identifier, code: try ra.code(for: sent.identifier)), session: session)
+        let key = try SoftwareSigner.generate(.p256)
         let csr = try await CertificateRequests.make(subject: SubscriberSubject(commonName: c.name, serialNumber: c.id),
-                                                     key: try TokenPrivateKey(try SoftwareSigner.generate(.p256)))
+                                                     key: try TokenPrivateKey(key))
         let issued = try await client.issue(.init(requestId: "issued-1", csr: try CertificateRequests.pem(csr)), session: session)
         // The resend interval has to pass before the next code.
         ra.clock.advance(61)
-        return (session, issued.serial)
+        return (session, issued.serial, key)
     }
 
     @discardableResult
