@@ -19,6 +19,7 @@ let package = Package(
         .library(name: "TokenCertCLI", targets: ["TokenCertCLI"]),
         .library(name: "Domain", targets: ["Domain"]),
         .library(name: "CertificateKit", targets: ["CertificateKit"]),
+        .library(name: "Lifecycle", targets: ["Lifecycle"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -76,6 +77,9 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]),
+        // The lifecycle core: apply, renew, revoke, status over protocols (KeyStore, RAClient, Clock,
+        // Prompt) — no hardware module and no server here; KeyStores adapt the hardware.
+        .target(name: "Lifecycle", dependencies: ["CertificateKit", "Domain", "Localization"]),
         .target(
             name: "TokenCertCLI",
             dependencies: [
@@ -152,6 +156,15 @@ let package = Package(
             name: "RAServerTests",
             dependencies: [
                 "RAServer", "CertificateKit", "Domain", "PKCS11", "TestSupport",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
+        .testTarget(
+            name: "LifecycleTests",
+            dependencies: [
+                "Lifecycle", "CertificateKit", "Domain", "Localization", "RAServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "X509", package: "swift-certificates"),

@@ -1,0 +1,177 @@
+import Foundation
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+import Localization
+
+/// `RAClient` over HTTP(S) with URLSession: JSON in and out, `Authorization: Bearer` for customer
+/// calls. A refusal becomes `RAClientError(.refused)` with the server's code, message and remedy;
+/// no answer at all becomes `.unreachable`.
+public struct HTTPRAClient: RAClient {
+    /// The RA's base URL, e.g. `https://ra.example` or `http://127.0.0.1:8080`.
+    public let baseURL: URL
+    /// Seconds to wait for an answer.
+    public let timeout: TimeInterval
+    let session: URLSession
+
+    /// - Parameters:
+    ///   - baseURL: the RA's base URL; paths are appended to it.
+    ///   - timeout: per request, in seconds.
+    ///   - session: the URLSession to use (its configuration decides proxies and TLS trust).
+    public init(baseURL: URL, timeout: TimeInterval = 30, session: URLSession = .shared) {
+        self.baseURL = baseURL
+        self.timeout = timeout
+        self.session = session
+    }
+
+    public func login(_ request: RA.LoginRequest) async throws -> RA.Session {
+        try await call("POST", "login", body: request)
+    }
+
+    public func agreement() async throws -> RA.Agreement {
+        try await call("GET", "consent")
+    }
+
+    public func acceptConsent(_ request: RA.ConsentRequest, session: RA.Session) async throws -> RA.ConsentAccepted {
+        try await call("POST", "consent", body: request, token: session.token)
+    }
+
+    public func verifyBirthDate(_ request: RA.BirthDateRequest, session: RA.Session) async throws -> RA.IdentityStep {
+        try await call("POST", "identity/birth-date", body: request, token: session.token)
+    }
+
+    public func sendCode(_ request: RA.CodeRequest, session: RA.Session) async throws -> RA.CodeSent {
+        try await call("POST", "identity/code", body: request, token: session.token)
+    }
+
+    public func verifyCode(_ request: RA.CodeVerification, session: RA.Session) async throws -> RA.IdentityStep {
+        try await call("POST", "identity/code/verify", body: request, token: session.token)
+    }
+
+    public func issue(_ request: RA.IssueRequest, session: RA.Session) async throws -> RA.IssuedCertificate {
+        try await call("POST", "certificates", body: request, token: session.token)
+    }
+
+    public func hostStatus(session: RA.Session) async throws -> RA.HostStatus {
+        try await call("GET", "certificates", token: session.token)
+    }
+
+    public func renew(serial: String, _ request: RA.RenewRequest, session: RA.Session) async throws -> RA.IssuedCertificate {
+        try await call("POST", "certificates/\(try Self.pathSegment(serial))/renew", body: request, token: session.token)
+    }
+
+    public func confirm(serial: String, _ request: RA.ConfirmRequest, session: RA.Session) async throws -> RA.Confirmation {
+        try await call("POST", "certificates/\(try Self.pathSegment(serial))/confirm", body: request, token: session.token)
+    }
+
+    public func revoke(serial: String, _ request: RA.RevokeRequest, session: RA.Session) async throws -> RA.Revocation {
+        try await call("POST", "certificates/\(try Self.pathSegment(serial))/revoke", body: request, token: session.token)
+    }
+
+    public func crl() async throws -> [UInt8] {
+        Array(try await raw("GET", "crl", accept: "application/pkix-crl").data)
+    }
+
+    public func caCertificatePEM() async throws -> String {
+        let (data, status) = try await raw("GET", "ca.pem", accept: "application/x-pem-file")
+        guard let text = String(data: data, encoding: .utf8), text.contains("-----BEGIN CERTIFICATE-----") else {
+            throw RAClientError.badResponse(status: status, what: "ca.pem is not a PEM certificate")
+        }
+        return text
+    }
+
+    // MARK: - Transport
+
+    /// A serial goes into the path only as hex, so nothing else can be smuggled into the URL.
+    static func pathSegment(_ serial: String) throws -> String {
+        guard !serial.isEmpty, serial.allSatisfy(\.isHexDigit) else {
+            throw RAClientError(kind: .badResponse(status: 0),
+                                summary: LocalizedText(en: "“\(serial)” is not a certificate serial number.", zhTW: "「\(serial)」不是憑證序號。"),
+                                remedy: LocalizedText(en: "Give the serial in hexadecimal, as tokencert status shows it.",
+                                                      zhTW: "請輸入十六進位的憑證序號（如 tokencert status 所示）。"))
+        }
+        return serial.lowercased()
+    }
+
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.dateEncodingStrategy = .iso8601
+        e.outputFormatting = [.sortedKeys]
+        return e
+    }()
+
+    static func decoder() -> JSONDecoder {
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = .custom { decoder in
+            let c = try decoder.singleValueContainer()
+            let text = try c.decode(String.self)
+            if let date = try? Date(text, strategy: .iso8601) { return date }
+            if let date = try? Date(text, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true)) { return date }
+            throw DecodingError.dataCorruptedError(in: c, debugDescription: "not an ISO 8601 date: \(text)")
+        }
+        return d
+    }
+
+    private struct NoBody: Encodable {}
+
+    func call<Response: Decodable>(_ method: String, _ path: String, token: String? = nil) async throws -> Response {
+        try await call(method, path, body: Optional<NoBody>.none, token: token)
+    }
+
+    func call<Body: Encodable, Response: Decodable>(_ method: String, _ path: String, body: Body?, token: String? = nil) async throws -> Response {
+        let encoded = try body.map { try Self.encoder.encode($0) }
+        let (data, status) = try await raw(method, path, body: encoded, token: token, accept: "application/json")
+        do {
+            return try Self.decoder().decode(Response.self, from: data)
+        } catch {
+            throw RAClientError.badResponse(status: status, what: "unexpected JSON for \(path)")
+        }
+    }
+
+    /// Sends one request; returns the body of a 2xx answer, throws the refusal of any other.
+    func raw(_ method: String, _ path: String, body: Data? = nil, token: String? = nil, accept: String) async throws -> (data: Data, status: Int) {
+        var request = URLRequest(url: baseURL.appendingPathComponent(path), timeoutInterval: timeout)
+        request.httpMethod = method
+        request.setValue(accept, forHTTPHeaderField: "Accept")
+        if let body {
+            request.httpBody = body
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        }
+        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
+
+        let data: Data, response: URLResponse
+        do {
+            (data, response) = try await session.data(for: request)
+        } catch {
+            throw RAClientError.unreachable(baseURL, underlying: Self.describe(error))
+        }
+        guard let http = response as? HTTPURLResponse else { throw RAClientError.badResponse(status: 0, what: "not HTTP") }
+        guard (200..<300).contains(http.statusCode) else { throw Self.refusal(data, status: http.statusCode, headers: http) }
+        return (data, http.statusCode)
+    }
+
+    /// The RA's error body `{code, message{en, zh-TW}, remedy, details}` as an `RAClientError`.
+    static func refusal(_ data: Data, status: Int, headers: HTTPURLResponse) -> RAClientError {
+        struct ErrorBody: Decodable {
+            var code: String
+            var message: RA.Text
+            var remedy: RA.Text?
+            var details: [String: String]?
+        }
+        guard let body = try? JSONDecoder().decode(ErrorBody.self, from: data) else {
+            return .badResponse(status: status, what: "a refusal without the RA's error body")
+        }
+        var details = body.details ?? [:]
+        if details["retryAfterSeconds"] == nil, let retry = headers.value(forHTTPHeaderField: "Retry-After") {
+            details["retryAfterSeconds"] = retry
+        }
+        return RAClientError(kind: .refused(code: body.code, status: status), summary: body.message.localized,
+                             remedy: body.remedy?.localized, details: details)
+    }
+
+    /// A transport error for logs: its domain and code, not its possibly long text.
+    static func describe(_ error: any Error) -> String {
+        let ns = error as NSError
+        return "\(ns.domain) \(ns.code)"
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import Localization
+
+/// Why a call to the RA failed. `switch` on `kind`; a refusal carries the server's own code and words.
+public struct RAClientError: Error, Sendable, Hashable, UserFacingError, CustomStringConvertible {
+    /// What went wrong, in a form a caller acts on.
+    public enum Kind: Sendable, Hashable {
+        /// No answer: connection refused, name not found, timeout, TLS failure. The CLI exits 6.
+        case unreachable
+        /// The RA answered with a refusal; `code` is its machine-readable reason (`locked`,
+        /// `birth-date-wrong`, …) and `status` the HTTP status.
+        case refused(code: String, status: Int)
+        /// The RA answered something that is not its API (wrong URL, a proxy page, a newer server).
+        case badResponse(status: Int)
+    }
+
+    /// Unreachable, refused or not understood.
+    public var kind: Kind
+    /// What happened — the server's message when it refused.
+    public var summary: LocalizedText
+    /// What to do — the server's remedy when it refused.
+    public var remedy: LocalizedText?
+    /// The refusal's details (`attemptsLeft`, `lockedUntil`, `retryAfterSeconds`, …).
+    public var details: [String: String]
+    /// The underlying transport error, for logs (never shown as the message).
+    public var underlying: String?
+
+    public init(kind: Kind, summary: LocalizedText, remedy: LocalizedText? = nil, details: [String: String] = [:],
+                underlying: String? = nil) {
+        self.kind = kind
+        self.summary = summary
+        self.remedy = remedy
+        self.details = details
+        self.underlying = underlying
+    }
+
+    /// The server's refusal code, or nil when there was no refusal.
+    public var code: String? {
+        if case .refused(let code, _) = kind { return code }
+        return nil
+    }
+
+    /// Whether the RA could not be reached at all.
+    public var isUnreachable: Bool { kind == .unreachable }
+
+    public var description: String {
+        switch kind {
+        case .unreachable: "unreachable: \(summary.english)" + (underlying.map { " (\($0))" } ?? "")
+        case let .refused(code, status): "\(code) (\(status)): \(summary.english)"
+        case .badResponse(let status): "bad response (\(status)): \(summary.english)"
+        }
+    }
+
+    /// No answer from `url`.
+    public static func unreachable(_ url: URL, underlying: String?) -> RAClientError {
+        RAClientError(
+            kind: .unreachable,
+            summary: LocalizedText(en: "The certificate service at \(url.absoluteString) cannot be reached.",
+                                   zhTW: "無法連線至憑證服務（\(url.absoluteString)）。"),
+            remedy: LocalizedText(en: "Check the network connection and the --ra address, then try again; nothing was changed.",
+                                  zhTW: "請檢查網路連線及 --ra 位址後再試；本機資料未有任何變更。"),
+            underlying: underlying)
+    }
+
+    /// An answer that is not the RA's API.
+    public static func badResponse(status: Int, what: String) -> RAClientError {
+        RAClientError(
+            kind: .badResponse(status: status),
+            summary: LocalizedText(en: "The certificate service gave an answer TokenCert does not understand (HTTP \(status): \(what)).",
+                                   zhTW: "憑證服務回傳無法辨識的內容（HTTP \(status)：\(what)）。"),
+            remedy: LocalizedText(en: "Check that --ra points at the broker's certificate service.",
+                                  zhTW: "請確認 --ra 指向券商的憑證服務。"))
+    }
+}
