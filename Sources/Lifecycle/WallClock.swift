@@ -1,19 +1,20 @@
 import Foundation
 
-/// Where Lifecycle reads the time (renewal windows, expiry, code countdowns).
-public protocol Clock: Sendable {
+/// Where Lifecycle reads the time (renewal windows, expiry, code countdowns); named apart from
+/// Swift's own `Clock` protocol and from RAServer's `SystemClock`.
+public protocol WallClock: Sendable {
     /// The current time.
     func now() -> Date
 }
 
 /// The system's clock.
-public struct SystemClock: Clock {
+public struct SystemWallClock: WallClock {
     public init() {}
     public func now() -> Date { Date() }
 }
 
 /// A clock fixed at one moment (tests, demos).
-public struct FixedClock: Clock {
+public struct FixedWallClock: WallClock {
     /// The moment `now()` returns.
     public var date: Date
     public init(_ date: Date) { self.date = date }
