@@ -66,6 +66,17 @@ public struct SigningPlan: Sendable, Hashable {
     public enum Input: Sendable, Hashable { case message, digest, digestInfo }
     public var input: Input
     public var algorithm: SignatureAlgorithm
+
+    /// What the mechanism is given for `message`: the message itself, its hash, or the DigestInfo of
+    /// its hash — the same for signing and verifying.
+    func mechanismInput(for message: [UInt8]) -> [UInt8] {
+        let d = algorithm.digest
+        switch input {
+        case .message: return message
+        case .digest: return d.hash(message)
+        case .digestInfo: return d.digestInfoPrefix + d.hash(message)
+        }
+    }
 }
 
 extension PKCS11Session {
@@ -118,14 +129,7 @@ extension PKCS11Session {
 
     /// Signs with a plan chosen earlier by `signingPlan(for:algorithm:)` (saves the lookup in tight loops).
     public func sign(_ message: [UInt8], with key: PrivateKey, plan: SigningPlan) throws(PKCS11Error) -> [UInt8] {
-        let d = plan.algorithm.digest
-        let input: [UInt8]
-        switch plan.input {
-        case .message: input = message
-        case .digest: input = d.hash(message)
-        case .digestInfo: input = d.digestInfoPrefix + d.hash(message)
-        }
-        let raw = try rawSign(input, mechanism: plan.mechanism, parameter: plan.parameter, key: key.handle,
+        let raw = try rawSign(plan.mechanismInput(for: message), mechanism: plan.mechanism, parameter: plan.parameter, key: key.handle,
                               maxLength: key.signatureLength)
         if case .ecdsa = plan.algorithm { return ECDSASignature.der(fromRaw: raw) }
         return raw
@@ -136,13 +140,7 @@ extension PKCS11Session {
     public func verify(_ signature: [UInt8], of message: [UInt8], publicKey: ObjectHandle, key: PrivateKey,
                        algorithm: SignatureAlgorithm? = nil) throws(PKCS11Error) -> Bool {
         let plan = try signingPlan(for: key, algorithm: algorithm ?? .default(for: key))
-        let d = plan.algorithm.digest
-        let input: [UInt8]
-        switch plan.input {
-        case .message: input = message
-        case .digest: input = d.hash(message)
-        case .digestInfo: input = d.digestInfoPrefix + d.hash(message)
-        }
+        let input = plan.mechanismInput(for: message)
         var sig = signature
         if case .ecdsa = plan.algorithm {
             guard let raw = ECDSASignature.raw(fromDER: signature, coordinateSize: (key.sizeInBits + 7) / 8) else { return false }
