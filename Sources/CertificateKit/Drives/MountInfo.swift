@@ -96,21 +96,7 @@ public struct MountEntry: Sendable, Hashable {
     /// Decodes the kernel's `\ooo` octal escapes; a backslash not followed by three octal digits stays.
     /// The bytes are then read as UTF-8 (invalid sequences become U+FFFD).
     public static func decodeEscapes(_ field: some Collection<UInt8>) -> String {
-        let bytes = Array(field)
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count)
-        var i = 0
-        while i < bytes.count {
-            if bytes[i] == UInt8(ascii: "\\"), i + 3 < bytes.count,
-               let value = octalByte(bytes[(i + 1)...(i + 3)]) {
-                out.append(value)
-                i += 4
-            } else {
-                out.append(bytes[i])
-                i += 1
-            }
-        }
-        return String(decoding: out, as: UTF8.self)
+        BackslashEscapes.decode(Array(field), octalByte)
     }
 
     /// Three octal digits, value ≤ 0o377; nil otherwise.

@@ -58,19 +58,9 @@ public struct UdevRecord: Sendable, Hashable {
 
     /// Decodes blkid's `\xNN` escapes, then reads the bytes as UTF-8.
     static func decodeHexEscapes(_ text: String) -> String {
-        let bytes = Array(text.utf8)
-        var out: [UInt8] = []
-        var i = 0
-        while i < bytes.count {
-            if bytes[i] == UInt8(ascii: "\\"), i + 3 < bytes.count, bytes[i + 1] == UInt8(ascii: "x"),
-               let value = UInt8(String(decoding: bytes[(i + 2)...(i + 3)], as: UTF8.self), radix: 16) {
-                out.append(value)
-                i += 4
-            } else {
-                out.append(bytes[i])
-                i += 1
-            }
+        BackslashEscapes.decode(Array(text.utf8)) { three in
+            guard three.first == UInt8(ascii: "x") else { return nil }
+            return UInt8(String(decoding: three.dropFirst(), as: UTF8.self), radix: 16)
         }
-        return String(decoding: out, as: UTF8.self)
     }
 }
