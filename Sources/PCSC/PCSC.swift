@@ -96,6 +96,19 @@ public final class PCSCContext: Sendable {
         return try raw.getStatusChange(names.map { ($0, 0) }, timeout: 0).map(ReaderState.init)
     }
 
+    /// Waits until `reader` shows a card (or, with `present: false`, none), looking at `readerStates()`
+    /// every 50 ms for at most `timeout` — pcscd notices an insertion or removal on its next poll.
+    /// - Returns: whether the reader got there in time (a reader that does not exist never does).
+    /// - Throws: `PCSCError` from `SCardListReaders`/`SCardGetStatusChange`.
+    public func waitForCard(in reader: String, present: Bool = true, timeout: Duration) async throws -> Bool {
+        let deadline = ContinuousClock.now + timeout
+        while true {
+            if try readerStates().first(where: { $0.reader == reader })?.cardPresent == present { return true }
+            if ContinuousClock.now >= deadline { return false }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+    }
+
     /// `SCardConnect` to the card in `reader`, negotiating one of `protocols`.
     /// - Throws: `PCSCError` (`SCARD_E_NO_SMARTCARD`, `SCARD_E_SHARING_VIOLATION`, `SCARD_E_UNKNOWN_READER`, …).
     public func connect(reader: String, share: ShareMode = .shared, protocols: CardProtocols = .any) throws(PCSCError) -> SmartCardConnection {

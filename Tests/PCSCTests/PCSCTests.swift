@@ -26,6 +26,8 @@ final class PCSCTests: XCTestCase {
         let select = try await connection.transmit([0x00, 0xA4, 0x04, 0x00, 0x05, 0xA0, 0x00, 0x00, 0x03, 0x08])
         XCTAssertEqual(Array(select.suffix(2)), [0x90, 0x00])
         try await connection.disconnect()
+        let gone = try await context.waitForCard(in: "No Such Reader 00 00", timeout: .milliseconds(200))
+        XCTAssertFalse(gone, "a reader that does not exist never shows a card")
         do {
             _ = try context.connect(reader: "No Such Reader 00 00")
             XCTFail("unknown reader")

@@ -47,14 +47,7 @@ public enum VirtualReaders {
 
     /// Polls the reader state until the card is (or is not) present; fails after 10 s.
     public static func waitForCard(reader: String, present: Bool, file: StaticString = #filePath, line: UInt = #line) async throws {
-        let context = try PCSCContext()
-        let deadline = ContinuousClock.now + .seconds(10)
-        while ContinuousClock.now < deadline {
-            if let state = try context.readerStates().first(where: { $0.reader == reader }), state.cardPresent == present {
-                return
-            }
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        if try await PCSCContext().waitForCard(in: reader, present: present, timeout: .seconds(10)) { return }
         XCTFail("reader \(reader) did not show a card \(present ? "inserted" : "removed") within 10 s", file: file, line: line)
         throw CocoaError(.fileReadUnknown)
     }

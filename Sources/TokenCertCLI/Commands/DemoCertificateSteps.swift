@@ -88,12 +88,9 @@ enum DemoVirtualCard {
         try await card.start()
         do {
             let context = try PCSCContext()
-            var present = false
-            for _ in 0..<100 where !present {
-                present = try context.readerStates().first { $0.reader == reader }?.cardPresent == true
-                if !present { try await Task.sleep(for: .milliseconds(100)) }
+            guard try await context.waitForCard(in: reader, timeout: .seconds(10)) else {
+                throw PCSCError(.noSmartcard, function: "SCardGetStatusChange", reader: reader)
             }
-            guard present else { throw PCSCError(.noSmartcard, function: "SCardGetStatusChange", reader: reader) }
             walk.step("Virtual PIV card inserted in \(reader)", "虛擬 PIV 卡已插入 \(reader)")
             let connection = try context.connect(reader: reader)
             let piv = try await PIVSession(transport: connection)

@@ -100,12 +100,9 @@ struct PIVSignBench: AsyncParsableCommand {
     }
 
     func waitForCard() async throws {
-        let context = try PCSCContext()
-        for _ in 0..<200 {
-            if try context.readerStates().first(where: { $0.reader == reader })?.cardPresent == true { return }
-            try await Task.sleep(for: .milliseconds(50))
+        guard try await PCSCContext().waitForCard(in: reader, timeout: .seconds(10)) else {
+            throw ValidationError("no card appeared in \(reader)")
         }
-        throw ValidationError("no card appeared in \(reader)")
     }
 
     /// A certificate for the card's key from a throwaway OpenSSL CA (`openssl x509 -req -force_pubkey`).
