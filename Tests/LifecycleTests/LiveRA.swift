@@ -65,10 +65,8 @@ struct LiveRA {
 
     /// The code inside the outbox message with this identifier.
     func code(for identifier: String) throws -> String {
-        let files = try FileManager.default.contentsOfDirectory(atPath: outbox).filter { $0.contains("-\(identifier)-") }
-        XCTAssertEqual(files.count, 1, "one message for \(identifier)")
-        let text = try String(contentsOfFile: outbox + "/" + files[0], encoding: .utf8)
-        let match = try XCTUnwrap(text.firstMatch(of: /code (\d{6}), identifier/))
-        return String(match.1)
+        let codes = try OutboxDelivery(directory: outbox).codes(for: identifier)
+        XCTAssertEqual(codes.count, 1, "one message for \(identifier)")
+        return try XCTUnwrap(codes.first)
     }
 }

@@ -86,11 +86,9 @@ struct Harness {
 
     /// The code inside the outbox message with this identifier.
     func code(for identifier: String) throws -> String {
-        let files = try FileManager.default.contentsOfDirectory(atPath: outbox).filter { $0.contains("-\(identifier)-") }
-        guard files.count == 1 else { throw HarnessError("expected one message for \(identifier), found \(files.count)") }
-        let text = try String(contentsOfFile: outbox + "/" + files[0], encoding: .utf8)
-        let match = try XCTUnwrap(text.firstMatch(of: /code (\d{6}), identifier/))
-        return String(match.1)
+        let codes = try OutboxDelivery(directory: outbox).codes(for: identifier)
+        guard codes.count == 1 else { throw HarnessError("expected one message for \(identifier), found \(codes.count)") }
+        return codes[0]
     }
 }
 

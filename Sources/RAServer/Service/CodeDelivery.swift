@@ -65,4 +65,19 @@ public struct OutboxDelivery: CodeDelivery {
             throw CocoaError(.fileWriteUnknown)
         }
     }
+
+    /// The codes in this outbox's messages for `identifier` (and sent to `destination`, when given),
+    /// read back from the text the way a person reads it — for development tools, demos and tests.
+    /// Identifiers are four random letters, so two customers' messages can share one: pass the
+    /// destination to tell them apart.
+    /// - Throws: when the folder cannot be listed or a message cannot be read.
+    public func codes(for identifier: String, to destination: String? = nil) throws -> [String] {
+        var codes: [String] = []
+        for name in try FileManager.default.contentsOfDirectory(atPath: directory) where name.contains("-\(identifier)-") {
+            let text = try String(contentsOfFile: (directory as NSString).appendingPathComponent(name), encoding: .utf8)
+            if let destination, !text.contains("To: \(destination)\n") { continue }
+            if let match = text.firstMatch(of: /code (\d{6}), identifier/) { codes.append(String(match.1)) }
+        }
+        return codes
+    }
 }

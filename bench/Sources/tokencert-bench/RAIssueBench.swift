@@ -177,12 +177,10 @@ struct RAIssueBench: AsyncParsableCommand {
 
     /// The six-digit code in the outbox message for this identifier and phone.
     static func code(outbox: String, identifier: String, mobile: String) throws -> String {
-        for name in try FileManager.default.contentsOfDirectory(atPath: outbox) where name.contains("-\(identifier)-") {
-            let text = try String(contentsOfFile: outbox + "/" + name, encoding: .utf8)
-            guard text.contains("To: \(mobile)"), let match = text.firstMatch(of: /code (\d{6}), identifier/) else { continue }
-            return String(match.1)
+        guard let code = try OutboxDelivery(directory: outbox).codes(for: identifier, to: mobile).first else {
+            throw ValidationError("no outbox message for \(identifier)")
         }
-        throw ValidationError("no outbox message for \(identifier)")
+        return code
     }
 
     static func freePort() -> Int { Int.random(in: 45_000...49_000) }
