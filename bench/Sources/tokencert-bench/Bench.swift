@@ -153,3 +153,20 @@ func runReference(_ path: String, _ args: [String], conf: String, pin: String) t
     return value
 }
 
+
+/// Runs a tool to completion with its standard output discarded (set-up steps, and the reference side of
+/// a benchmark); its standard error too unless `showErrors`.
+/// - Throws: `ValidationError` naming the tool when it exits non-zero.
+func runQuietly(_ executable: String, _ arguments: [String], in directory: String? = nil, showErrors: Bool = false) throws {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: executable)
+    p.arguments = arguments
+    if let directory { p.currentDirectoryURL = URL(fileURLWithPath: directory) }
+    p.standardOutput = FileHandle.nullDevice
+    if !showErrors { p.standardError = FileHandle.nullDevice }
+    try p.run()
+    p.waitUntilExit()
+    guard p.terminationStatus == 0 else {
+        throw ValidationError("\((executable as NSString).lastPathComponent) \(arguments.prefix(2).joined(separator: " ")) failed")
+    }
+}

@@ -34,16 +34,7 @@ struct PFXBench: AsyncParsableCommand {
     func run() async throws {
         try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
         func path(_ name: String) -> String { work + "/" + name }
-        func openssl(_ args: [String]) throws {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-            p.arguments = args
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            p.waitUntilExit()
-            guard p.terminationStatus == 0 else { throw ValidationError("openssl \(args.prefix(2).joined(separator: " ")) failed") }
-        }
+        func openssl(_ args: [String]) throws { try runQuietly("/usr/bin/openssl", args) }
         func der(_ pem: String) throws -> [UInt8] {
             let text = try String(contentsOfFile: pem, encoding: .utf8)
             let body = text.split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()

@@ -115,15 +115,7 @@ struct PIVSignBench: AsyncParsableCommand {
                      ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key", "-subj", "/CN=bench CA", "-out", "ca.pem"],
                      ["req", "-new", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "t.key", "-subj", "/CN=bench", "-out", "req.pem"],
                      ["x509", "-req", "-in", "req.pem", "-CA", "ca.pem", "-CAkey", "ca.key", "-force_pubkey", "pub.pem", "-outform", "DER", "-out", "cert.der"]] {
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-            p.arguments = args
-            p.currentDirectoryURL = URL(fileURLWithPath: dir)
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            p.waitUntilExit()
-            guard p.terminationStatus == 0 else { throw ValidationError("openssl \(args[0]) failed") }
+            try runQuietly("/usr/bin/openssl", args, in: dir)
         }
         return Array(try Data(contentsOf: URL(fileURLWithPath: dir + "/cert.der")))
     }

@@ -45,7 +45,7 @@ struct RAIssueBench: AsyncParsableCommand {
         let work = self.work
         @Sendable func path(_ name: String) -> String { work + "/" + name }
 
-        try runTool(ra, ["init-ca", "--ca-key-file", path("ca.key"), "--certificate", path("ca.pem"), "--key-type", "p256"])
+        try runQuietly(ra, ["init-ca", "--ca-key-file", path("ca.key"), "--certificate", path("ca.pem"), "--key-type", "p256"], showErrors: true)
         let count = requests * concurrency.count
         print("setup: \(count) customers, sessions and CSRs…")
         var inputs: [(line: Int, input: CustomerInput)] = []
@@ -196,15 +196,6 @@ struct RAIssueBench: AsyncParsableCommand {
         return p
     }
 
-    func runTool(_ executable: String, _ arguments: [String]) throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: executable)
-        p.arguments = arguments
-        p.standardOutput = FileHandle.nullDevice
-        try p.run()
-        p.waitUntilExit()
-        guard p.terminationStatus == 0 else { throw ValidationError("\(executable) \(arguments.first ?? "") failed") }
-    }
 }
 
 /// A small HTTP/1.1 JSON client over URLSession with enough connections for the load.
