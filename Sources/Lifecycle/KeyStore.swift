@@ -43,4 +43,7 @@ public protocol KeyStore: Sendable {
     func storeCertificate(_ certificateDER: [UInt8], for signer: any TokenSigner) async throws
     /// Deletes the key `signer` and the certificate next to it.
     func delete(_ signer: any TokenSigner) async throws
+    /// Puts a key from a backup into the store with its certificate (restore). Hardware stores
+    /// import onto the device where it allows; a store that cannot import throws its own error.
+    func importKey(_ privateKey: PrivateKeyDER, certificateDER: [UInt8], chainDER: [[UInt8]], label: String) async throws -> StoredKey
 }

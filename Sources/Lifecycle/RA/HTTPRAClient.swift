@@ -12,16 +12,20 @@ public struct HTTPRAClient: RAClient {
     public let baseURL: URL
     /// Seconds to wait for an answer.
     public let timeout: TimeInterval
+    /// The bearer token for `POST /orders/verify` when the RA requires one (its `--order-gateway-token`).
+    public let orderGatewayToken: String?
     let session: URLSession
 
     /// - Parameters:
     ///   - baseURL: the RA's base URL; paths are appended to it.
     ///   - timeout: per request, in seconds.
     ///   - session: the URLSession to use (its configuration decides proxies and TLS trust).
-    public init(baseURL: URL, timeout: TimeInterval = 30, session: URLSession = .shared) {
+    ///   - orderGatewayToken: sent with `verifyOrder` when set.
+    public init(baseURL: URL, timeout: TimeInterval = 30, session: URLSession = .shared, orderGatewayToken: String? = nil) {
         self.baseURL = baseURL
         self.timeout = timeout
         self.session = session
+        self.orderGatewayToken = orderGatewayToken
     }
 
     public func login(_ request: RA.LoginRequest) async throws -> RA.Session {
@@ -80,7 +84,50 @@ public struct HTTPRAClient: RAClient {
         return text
     }
 
+    public func logout(session: RA.Session) async throws {
+        _ = try await raw("POST", "logout", token: session.token, accept: "application/json")
+    }
+
+    public func verifyOrder(_ request: RA.OrderVerificationRequest) async throws -> RA.OrderVerdict {
+        try await call("POST", "orders/verify", body: request, token: orderGatewayToken)
+    }
+
+    public func officerChallenge(officer: String) async throws -> RA.OfficerChallenge {
+        try await call("POST", "officer/challenge", body: ["officer": officer])
+    }
+
+    public func officerLogin(officer: String, signature: String) async throws -> RA.OfficerSession {
+        try await call("POST", "officer/login", body: ["officer": officer, "signature": signature])
+    }
+
+    public func officerCustomerStatus(customerID: String, session: RA.OfficerSession) async throws -> RA.HostStatus {
+        try await call("GET", "officer/customers/\(try Self.customerSegment(customerID))", token: session.token)
+    }
+
+    public func officerIssue(customerID: String, _ request: RA.OfficerIssueRequest, session: RA.OfficerSession) async throws -> RA.IssuedCertificate {
+        try await call("POST", "officer/customers/\(try Self.customerSegment(customerID))/certificates", body: request, token: session.token)
+    }
+
+    public func officerRevoke(customerID: String, _ request: RA.OfficerRevokeRequest, session: RA.OfficerSession) async throws -> RA.Revocation {
+        try await call("POST", "officer/customers/\(try Self.customerSegment(customerID))/revoke", body: request, token: session.token)
+    }
+
+    public func officerUnlock(customerID: String, session: RA.OfficerSession) async throws {
+        _ = try await raw("POST", "officer/customers/\(try Self.customerSegment(customerID))/unlock", token: session.token,
+                          accept: "application/json")
+    }
+
     // MARK: - Transport
+
+    /// A customer ID goes into the path only as letters and digits.
+    static func customerSegment(_ id: String) throws -> String {
+        guard !id.isEmpty, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber) }) else {
+            throw RAClientError(kind: .badResponse(status: 0),
+                                summary: LocalizedText(en: "“\(id)” is not a national ID or business number.", zhTW: "「\(id)」不是身分證字號或統一編號。"),
+                                remedy: LocalizedText(en: "Type the ID as printed on the ID card or registration.", zhTW: "請依證件所載輸入。"))
+        }
+        return id.uppercased()
+    }
 
     /// A serial goes into the path only as hex, so nothing else can be smuggled into the URL.
     static func pathSegment(_ serial: String) throws -> String {

@@ -33,4 +33,22 @@ public protocol RAClient: Sendable {
     func crl() async throws -> [UInt8]
     /// `GET /ca.pem`: the CA certificate, PEM.
     func caCertificatePEM() async throws -> String
+    /// `POST /logout`: ends the session.
+    func logout(session: RA.Session) async throws
+    /// `POST /orders/verify`: the host's verdict on a signed order (what the broker's order gateway asks).
+    func verifyOrder(_ request: RA.OrderVerificationRequest) async throws -> RA.OrderVerdict
+
+    // Branch officers.
+    /// `POST /officer/challenge`: the bytes an officer signs to log in.
+    func officerChallenge(officer: String) async throws -> RA.OfficerChallenge
+    /// `POST /officer/login` with the base64 signature over the challenge's message.
+    func officerLogin(officer: String, signature: String) async throws -> RA.OfficerSession
+    /// `GET /officer/customers/{id}`: a customer's host status.
+    func officerCustomerStatus(customerID: String, session: RA.OfficerSession) async throws -> RA.HostStatus
+    /// `POST /officer/customers/{id}/certificates`: in-person issue (no one-time code).
+    func officerIssue(customerID: String, _ request: RA.OfficerIssueRequest, session: RA.OfficerSession) async throws -> RA.IssuedCertificate
+    /// `POST /officer/customers/{id}/revoke`: in-person revocation (no yearly limit).
+    func officerRevoke(customerID: String, _ request: RA.OfficerRevokeRequest, session: RA.OfficerSession) async throws -> RA.Revocation
+    /// `POST /officer/customers/{id}/unlock`: ends a birth-date lockout.
+    func officerUnlock(customerID: String, session: RA.OfficerSession) async throws
 }

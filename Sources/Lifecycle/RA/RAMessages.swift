@@ -169,6 +169,9 @@ public enum RA {
         /// The serial the confirmed certificate replaced.
         public var superseded: String?
         public var crlNumber: Int?
+        public init(serial: String, status: CertificateState, superseded: String?, crlNumber: Int?) {
+            (self.serial, self.status, self.superseded, self.crlNumber) = (serial, status, superseded, crlNumber)
+        }
     }
 
     /// `POST /certificates/{serial}/revoke` body; the reason is sent as its RFC 5280 code.
@@ -231,14 +234,90 @@ public enum RA {
         public var lockedUntil: Date?
         /// The agreement version accepted, when it is the current one.
         public var consentVersion: String?
+        /// The customer's securities accounts (`1020-1234567`) to choose from for a one-time code; show them masked.
+        public var accounts: [String]?
+        /// Where an SMS code would go, masked (`091XXXXXX`).
+        public var mobile: String?
+        /// Where an e-mail code would go, masked (`a***@example.test`).
+        public var email: String?
 
         public init(customer: String, certificates: [Entry], onlineRevocationsLeftThisYear: Int, lockedUntil: Date? = nil,
-                    consentVersion: String? = nil) {
+                    consentVersion: String? = nil, accounts: [String]? = nil, mobile: String? = nil, email: String? = nil) {
             self.customer = customer
             self.certificates = certificates
             self.onlineRevocationsLeftThisYear = onlineRevocationsLeftThisYear
             self.lockedUntil = lockedUntil
             self.consentVersion = consentVersion
+            self.accounts = accounts
+            self.mobile = mobile
+            self.email = email
         }
+    }
+
+    /// `POST /orders/verify` body: a CMS-signed order for an account.
+    public struct OrderVerificationRequest: Codable, Sendable, Hashable {
+        /// The securities account the order is for.
+        public var account: String
+        /// Base64 DER (or PEM) of the CMS SignedData.
+        public var signature: String
+        /// Base64 of the order, when the signature is detached.
+        public var content: String?
+        public init(account: String, signature: String, content: String? = nil) {
+            (self.account, self.signature, self.content) = (account, signature, content)
+        }
+    }
+
+    /// `POST /orders/verify` answer: the host's verdict on a signed order.
+    public struct OrderVerdict: Codable, Sendable, Hashable {
+        /// True only when every check passed.
+        public var valid: Bool
+        /// `ok` or why not (`tampered`, `revoked`, `signer-not-account-holder`, …).
+        public var code: String
+        public var message: Text
+        public var remedy: Text?
+        /// The signer's certificate serial (lower-case hex), when it could be read.
+        public var signerSerial: String?
+        /// The signer (masked ID), when the certificate is one of the RA's.
+        public var customer: String?
+        public var signingTime: Date?
+    }
+
+    /// `POST /officer/challenge` answer: what a branch officer signs to log in.
+    public struct OfficerChallenge: Codable, Sendable, Hashable {
+        public var officer: String
+        public var challenge: String
+        /// Base64 of the exact bytes to sign with the officer's key.
+        public var message: String
+        public var expiresAt: Date
+    }
+
+    /// `POST /officer/login` answer: an officer session.
+    public struct OfficerSession: Codable, Sendable, Hashable {
+        public var token: String
+        public var expiresAt: Date
+        public var officer: String
+        public init(token: String, expiresAt: Date, officer: String) {
+            (self.token, self.expiresAt, self.officer) = (token, expiresAt, officer)
+        }
+    }
+
+    /// `POST /officer/customers/{id}/certificates` body: an in-person issue.
+    public struct OfficerIssueRequest: Codable, Sendable, Hashable {
+        public var requestId: String
+        /// PEM or base64 DER of the CSR.
+        public var csr: String
+        /// The customer signed the agreement on paper at the counter; must be true.
+        public var consentOnPaper: Bool
+        public init(requestId: String, csr: String, consentOnPaper: Bool) {
+            (self.requestId, self.csr, self.consentOnPaper) = (requestId, csr, consentOnPaper)
+        }
+    }
+
+    /// `POST /officer/customers/{id}/revoke` body.
+    public struct OfficerRevokeRequest: Codable, Sendable, Hashable {
+        public var serial: String
+        /// RFC 5280 reason code.
+        public var reason: Int
+        public init(serial: String, reason: RevocationReason) { (self.serial, self.reason) = (serial, reason.rawValue) }
     }
 }

@@ -117,6 +117,12 @@ extension RAService {
         public var onlineRevocationsLeftThisYear: Int
         public var lockedUntil: Date?
         public var consentVersion: String?
+        /// The customer's securities accounts (`1020-1234567`), for the one-time-code step's choice;
+        /// only ever sent to the customer's own session or an officer. Clients show them masked.
+        public var accounts: [String]?
+        /// Where an SMS or e-mail code would go, masked (`091XXXXXX`, `a***@example.test`); nil when none.
+        public var mobile: String?
+        public var email: String?
     }
 
     /// The customer's certificates, newest first, with their state now.
@@ -135,7 +141,9 @@ extension RAService {
                 },
                 onlineRevocationsLeftThisYear: max(0, policy.onlineRevocationsPerYear - used),
                 lockedUntil: ledger.security.lockedUntil.flatMap { $0 > now ? $0 : nil },
-                consentVersion: ledger.consents.last(where: { $0.version == agreement.version })?.version)
+                consentVersion: ledger.consents.last(where: { $0.version == agreement.version })?.version,
+                accounts: ledger.customer.accounts.map(\.formatted),
+                mobile: ledger.customer.mobile.map(Masking.phone), email: ledger.customer.email.map(Masking.email))
         }
     }
 

@@ -16,6 +16,19 @@ public enum ProofOfPossession {
         Array("TokenCert confirm\nserial=\(serial)\n".utf8)
     }
 
+    /// Lower-case hex of SHA-256 over `bytes` (the `csr-sha256` of a renewal message is over the CSR's DER).
+    public static func sha256Hex(_ bytes: [UInt8]) -> String {
+        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+    }
+
+    /// Signs `message` with `signer` in the first scheme ``verify(_:over:spki:)`` accepts for its key:
+    /// RSA PKCS#1 v1.5 SHA-256, ECDSA SHA-256 (P-256) or SHA-384 (P-384). Whatever `signer.sign` throws.
+    public static func sign(_ message: [UInt8], with signer: any TokenSigner) async throws -> [UInt8] {
+        let accepted: [SigningAlgorithm] = [.rsaPKCS1SHA256, .ecdsaSHA256, .ecdsaSHA384]
+        let scheme = signer.supportedAlgorithms.first(where: accepted.contains) ?? signer.supportedAlgorithms.first ?? .rsaPKCS1SHA256
+        return try await signer.sign(message, algorithm: scheme)
+    }
+
     /// Whether `signature` over `message` verifies with the SubjectPublicKeyInfo `spki`.
     public static func verify(_ signature: [UInt8], over message: [UInt8], spki: [UInt8]) -> Bool {
         if let key = try? P256.Signing.PublicKey(derRepresentation: spki), let s = try? P256.Signing.ECDSASignature(derRepresentation: signature) {

@@ -1,0 +1,202 @@
+import CertificateKit
+import Domain
+import Foundation
+import Localization
+import X509
+
+extension CertificateLifecycle {
+    /// What apply or renew installed.
+    public struct Installed: Sendable {
+        public var certificate: CertificateSummary
+        /// Lower-case hex, as the RA writes it.
+        public var serial: String
+        /// Renewal: the serial it replaced (now superseded on the host).
+        public var replaced: String?
+        /// True when this run finished an operation an earlier run had left midway.
+        public var resumed: Bool
+    }
+
+    /// `tokencert apply`: consent, both identity steps, a key generated in `store`, its CSR, the
+    /// certificate downloaded, stored next to the key and checked with a test signature.
+    ///
+    /// A failure before the RA issued anything removes the new key. A failure after it (the token
+    /// pulled while storing) keeps the key and a journal entry, and the next run finishes the job
+    /// with the same request id; `cleanUp` removes keys no run will finish.
+    /// - Throws: `LifecycleError` (`.notEligible` when the host has an active certificate,
+    ///   `.cancelled`, `.interrupted`), `RAClientError`, `KeyStoreUnavailable`, the store's errors.
+    public func apply(store: any KeyStore, session: RA.Session, customerID: CustomerID?) async throws -> Installed {
+        if let resumed = try await resume(store: store, session: session, operation: .apply) { return resumed }
+        let host = try await ra.hostStatus(session: session)
+        if let active = host.certificates.first(where: { $0.state == .active || $0.state == .pending }) {
+            throw LifecycleError.hostHasActive(active.serial)
+        }
+        try await cleanUp(store: store, host: host)
+        try await identity(session: session, host: host, customerID: customerID)
+
+        await prompt.progress(.generatingKey, fraction: nil)
+        let signer = try await store.generateKey(configuration.keyKind, label: "TokenCert \(Self.taipeiStamp(clock.now()))")
+        let requestID = UUID().uuidString.lowercased()
+        let csrPEM: String
+        do {
+            csrPEM = try await Self.csr(for: signer, customerID: customerID)
+            try journal.save(JournalEntry(operation: .apply, requestID: requestID, csrPEM: csrPEM,
+                                          subjectPublicKeyInfo: signer.subjectPublicKeyInfo, createdAt: clock.now()),
+                             for: Self.journalKey(store))
+        } catch {
+            await Self.discard(signer, from: store)
+            throw error
+        }
+        return try await finishIssue(store: store, signer: signer, requestID: requestID, csrPEM: csrPEM, session: session, resumed: false) {
+            try await ra.issue(RA.IssueRequest(requestId: requestID, csr: csrPEM), session: session)
+        }
+    }
+
+    /// Sends the request and installs the answer. An RA refusal removes the key and the journal
+    /// entry; no answer, or a failure after the answer, keeps both for the next run.
+    func finishIssue(store: any KeyStore, signer: any TokenSigner, requestID: String, csrPEM: String, session: RA.Session,
+                     resumed: Bool, replaced: String? = nil, send: () async throws -> RA.IssuedCertificate) async throws -> Installed {
+        await prompt.progress(.requestingCertificate, fraction: nil)
+        let issued: RA.IssuedCertificate
+        do {
+            issued = try await send()
+        } catch let e as RAClientError where !e.isUnreachable {
+            await Self.discard(signer, from: store)
+            try? journal.clear(for: Self.journalKey(store))
+            throw e
+        }
+        do {
+            await prompt.progress(.downloading, fraction: 1)
+            let certificate = try Self.certificate(from: issued, for: signer.subjectPublicKeyInfo)
+            await prompt.progress(.storing, fraction: nil)
+            try await store.storeCertificate(certificate.derBytes, for: signer)
+            await prompt.progress(.testSignature, fraction: nil)
+            try await Self.testSignature(signer, certificate: certificate)
+            var replacedSerial: String?
+            if replaced != nil || issued.status == .pending {
+                replacedSerial = try await confirmRenewal(store: store, signer: signer, serial: issued.serial, session: session)
+            }
+            try journal.clear(for: Self.journalKey(store))
+            return Installed(certificate: try CertificateSummary(certificate, keyLocation: signer.location), serial: issued.serial,
+                             replaced: replacedSerial ?? replaced, resumed: resumed)
+        } catch let e as LifecycleError where e.kind == .verificationFailed {
+            throw e
+        } catch {
+            throw LifecycleError.interrupted(replaced == nil && issued.status != .pending ? "application" : "renewal", error)
+        }
+    }
+
+    /// The CSR (PEM) for `signer`; the RA takes the subject from its own record, so this one names
+    /// the customer only as far as the client knows.
+    static func csr(for signer: any TokenSigner, customerID: CustomerID?) async throws -> String {
+        let subject = SubscriberSubject(commonName: customerID?.masked ?? "TokenCert customer", serialNumber: customerID?.value ?? "unknown")
+        return try CertificateRequests.pem(try await CertificateRequests.make(subject: subject, key: try TokenPrivateKey(signer)))
+    }
+
+    static func taipeiStamp(_ date: Date) -> String {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "Asia/Taipei")!
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        return String(format: "%04d%02d%02d-%02d%02d%02d", c.year!, c.month!, c.day!, c.hour!, c.minute!, c.second!)
+    }
+
+    /// Finishes what the journal says an earlier run left: the same request sent again (the RA
+    /// answers with what it issued), then installed. Nil when there is nothing to finish here.
+    func resume(store: any KeyStore, session: RA.Session, operation: JournalEntry.Operation) async throws -> Installed? {
+        guard let entry = try journal.load(for: Self.journalKey(store)) else { return nil }
+        let keys = try await store.allKeys()
+        guard let key = keys.first(where: { $0.signer.subjectPublicKeyInfo == entry.spki }) else {
+            try journal.clear(for: Self.journalKey(store))   // the key is gone: nothing can be finished
+            return nil
+        }
+        if key.certificateDER != nil, entry.operation == .apply {
+            try journal.clear(for: Self.journalKey(store))
+            return nil
+        }
+        await prompt.show(LocalizedText(en: "Finishing the \(entry.operation == .apply ? "application" : "renewal") an earlier run left midway.",
+                                        zhTW: "正在完成先前中斷的\(entry.operation == .apply ? "申請" : "展期")。"))
+        switch entry.operation {
+        case .apply:
+            return try await finishIssue(store: store, signer: key.signer, requestID: entry.requestID, csrPEM: entry.csrPEM,
+                                         session: session, resumed: true) {
+                try await ra.issue(RA.IssueRequest(requestId: entry.requestID, csr: entry.csrPEM), session: session)
+            }
+        case .renew:
+            guard let old = entry.oldSerial, let proof = entry.proof else {
+                try journal.clear(for: Self.journalKey(store))
+                return nil
+            }
+            return try await finishIssue(store: store, signer: key.signer, requestID: entry.requestID, csrPEM: entry.csrPEM,
+                                         session: session, resumed: true, replaced: old) {
+                try await ra.renew(serial: old, RA.RenewRequest(requestId: entry.requestID, csr: entry.csrPEM, proof: proof), session: session)
+            }
+        }
+    }
+
+    // MARK: - Renew
+
+    /// `tokencert renew`: only while the current certificate is valid and in its renewal window. A
+    /// new key beside the old one, the request signed with the old key (proof of possession), the new
+    /// certificate stored and tested, the installation confirmed with the new key, then the old key
+    /// and certificate removed. A run stopped midway is finished by the next.
+    /// - Throws: `LifecycleError` (`.notEligible` outside the window, `.missing` without a
+    ///   certificate, `.interrupted`), `RAClientError`, `KeyStoreUnavailable`, the store's errors.
+    public func renew(store: any KeyStore, session: RA.Session, customerID: CustomerID?) async throws -> Installed {
+        if let resumed = try await resume(store: store, session: session, operation: .renew) { return resumed }
+        guard let current = try await store.currentKey(), let der = current.certificateDER else { throw LifecycleError.noCertificate }
+        let summary = try CertificateSummary(der, keyLocation: current.location)
+        let host = try await ra.hostStatus(session: session)
+        let now = clock.now()
+        guard let entry = host.certificates.first(where: { Self.sameSerial($0.serial, summary.serialNumber) }) else {
+            throw LifecycleError.notRenewable("unknown")
+        }
+        guard entry.state == .active, summary.isValid(at: now) else { throw LifecycleError.notRenewable(entry.state.rawValue) }
+        guard now >= entry.renewalOpensAt else { throw LifecycleError.renewalNotOpen(entry.renewalOpensAt) }
+        try await cleanUp(store: store, host: host)
+        try await identity(session: session, host: host, customerID: customerID)
+
+        await prompt.progress(.generatingKey, fraction: nil)
+        let signer = try await store.generateKey(configuration.keyKind, label: "TokenCert \(Self.taipeiStamp(now))")
+        let requestID = UUID().uuidString.lowercased()
+        let csrPEM: String, proof: String
+        do {
+            csrPEM = try await Self.csr(for: signer, customerID: customerID)
+            let csrHash = Self.sha256Hex(try CertificateRequests.der(try CertificateSigningRequest(pemEncoded: csrPEM)))
+            proof = Data(try await ProofOfPossession.sign(
+                ProofOfPossession.renewalMessage(serial: entry.serial, requestID: requestID, csrSHA256: csrHash), with: current.signer))
+                .base64EncodedString()
+            try journal.save(JournalEntry(operation: .renew, requestID: requestID, csrPEM: csrPEM, subjectPublicKeyInfo: signer.subjectPublicKeyInfo,
+                                          oldSerial: entry.serial, proof: proof, createdAt: now),
+                             for: Self.journalKey(store))
+        } catch {
+            await Self.discard(signer, from: store)
+            throw error
+        }
+        return try await finishIssue(store: store, signer: signer, requestID: requestID, csrPEM: csrPEM, session: session, resumed: false,
+                                     replaced: entry.serial) {
+            try await ra.renew(serial: entry.serial, RA.RenewRequest(requestId: requestID, csr: csrPEM, proof: proof), session: session)
+        }
+    }
+
+    /// Confirms a pending renewal with the new key, then removes the certificates it replaced.
+    /// Returns the superseded serial.
+    func confirmRenewal(store: any KeyStore, signer: any TokenSigner, serial: String, session: RA.Session) async throws -> String? {
+        await prompt.progress(.confirming, fraction: nil)
+        let proof = try await ProofOfPossession.sign(ProofOfPossession.confirmationMessage(serial: serial.lowercased()), with: signer)
+        let confirmation: RA.Confirmation
+        do {
+            confirmation = try await ra.confirm(serial: serial, RA.ConfirmRequest(proof: Data(proof).base64EncodedString()), session: session)
+        } catch let e as RAClientError where e.code == "not-confirmable" {
+            // Confirmed by an earlier run whose answer was lost.
+            confirmation = RA.Confirmation(serial: serial, status: .active, superseded: nil, crlNumber: nil)
+            _ = e
+        }
+        await prompt.progress(.removingOldKey, fraction: nil)
+        try journal.clear(for: Self.journalKey(store))
+        try await cleanUp(store: store, host: try await ra.hostStatus(session: session))
+        return confirmation.superseded
+    }
+
+    static func sha256Hex(_ bytes: [UInt8]) -> String {
+        ProofOfPossession.sha256Hex(bytes)
+    }
+}
