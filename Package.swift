@@ -20,6 +20,7 @@ let package = Package(
         .library(name: "Domain", targets: ["Domain"]),
         .library(name: "CertificateKit", targets: ["CertificateKit"]),
         .library(name: "Lifecycle", targets: ["Lifecycle"]),
+        .library(name: "KeyStores", targets: ["KeyStores"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -80,6 +81,15 @@ let package = Package(
         // The lifecycle core: apply, renew, revoke, status over protocols (KeyStore, RAClient, Clock,
         // Prompt) — no hardware module and no server here; KeyStores adapt the hardware.
         .target(name: "Lifecycle", dependencies: ["CertificateKit", "Domain", "Localization"]),
+        // The adapters where hardware meets Lifecycle: PKCS11KeyStore, PIVKeyStore, SoftwareKeyStore.
+        .target(
+            name: "KeyStores",
+            dependencies: [
+                "Lifecycle", "CertificateKit", "PKCS11", "PIV", "PCSC", "SmartCard", "Domain", "Localization",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
         .target(
             name: "TokenCertCLI",
             dependencies: [
@@ -167,6 +177,13 @@ let package = Package(
                 "Lifecycle", "CertificateKit", "Domain", "Localization", "RAServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]),
+        .testTarget(
+            name: "KeyStoresTests",
+            dependencies: [
+                "KeyStores", "Lifecycle", "CertificateKit", "PKCS11", "PIV", "PCSC", "VirtualCard", "Localization", "TestSupport",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),

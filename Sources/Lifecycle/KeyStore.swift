@@ -1,5 +1,6 @@
 import CertificateKit
 import Foundation
+import Localization
 
 /// A key held by a store, with the certificate stored next to it (if any).
 public struct StoredKey: Sendable {
@@ -7,10 +8,14 @@ public struct StoredKey: Sendable {
     public var signer: any TokenSigner
     /// The certificate next to the key (DER), nil until one is installed.
     public var certificateDER: [UInt8]?
+    /// The issuing CA certificates (DER, issuer first) where the store keeps them (the software
+    /// store does, for `.pfx` backups); empty otherwise.
+    public var chainDER: [[UInt8]]
 
-    public init(signer: any TokenSigner, certificateDER: [UInt8]? = nil) {
+    public init(signer: any TokenSigner, certificateDER: [UInt8]? = nil, chainDER: [[UInt8]] = []) {
         self.signer = signer
         self.certificateDER = certificateDER
+        self.chainDER = chainDER
     }
 
     /// Where the key lives.
@@ -43,7 +48,71 @@ public protocol KeyStore: Sendable {
     func storeCertificate(_ certificateDER: [UInt8], for signer: any TokenSigner) async throws
     /// Deletes the key `signer` and the certificate next to it.
     func delete(_ signer: any TokenSigner) async throws
-    /// Puts a key from a backup into the store with its certificate (restore). Hardware stores
-    /// import onto the device where it allows; a store that cannot import throws its own error.
-    func importKey(_ privateKey: PrivateKeyDER, certificateDER: [UInt8], chainDER: [[UInt8]], label: String) async throws -> StoredKey
+
+    // Additions for restore and status. Each has a default below, so a store (or a test double)
+    // that does not need it compiles unchanged.
+
+    /// Stores `certificateDER` next to `signer`'s key together with the issuing chain (DER, issuer
+    /// first). Stores that keep no chain ignore it; the default calls `storeCertificate(_:for:)`.
+    func storeCertificate(_ certificateDER: [UInt8], chainDER: [[UInt8]], for signer: any TokenSigner) async throws
+    /// Puts an existing private key with its certificate (and chain) into the store — restoring a
+    /// `.pfx` onto a token or into the software store. On a token the key becomes sensitive and
+    /// non-extractable. The default throws `KeyStoreUnsupported.importKey`.
+    /// - Throws: `KeyStoreUnavailable`, `KeyStoreUnsupported`, the adapter's errors (e.g. the key
+    ///   does not belong to the certificate, the device refuses imported keys).
+    func importKey(privateKey: PrivateKeyDER, certificateDER: [UInt8], chainDER: [[UInt8]], label: String) async throws -> StoredKey
+    /// The PIN (or passphrase) state without using a try, for `status`; nil when the store has no
+    /// PIN or cannot tell. The default is nil.
+    func pinStatus() async throws -> KeyStorePINStatus?
+}
+
+extension KeyStore {
+    public func storeCertificate(_ certificateDER: [UInt8], chainDER: [[UInt8]], for signer: any TokenSigner) async throws {
+        try await storeCertificate(certificateDER, for: signer)
+    }
+
+    public func importKey(privateKey: PrivateKeyDER, certificateDER: [UInt8], chainDER: [[UInt8]], label: String) async throws -> StoredKey {
+        throw KeyStoreUnsupported.importKey
+    }
+
+    public func pinStatus() async throws -> KeyStorePINStatus? { nil }
+}
+
+/// The state of a store's PIN as the device tells it, without spending a try.
+public struct KeyStorePINStatus: Sendable, Hashable, Codable {
+    /// Tries left when the device gives a number (PIV: from `63CX`); nil when it does not (PKCS#11
+    /// tokens only say "count low" or "final try", and "final try" is reported as 1).
+    public var triesLeft: Int?
+    /// A wrong PIN was entered since the last right one (PKCS#11 `CKF_USER_PIN_COUNT_LOW`).
+    public var countLow: Bool
+    /// The PIN is blocked: a PUK or a branch officer is needed.
+    public var locked: Bool
+
+    public init(triesLeft: Int? = nil, countLow: Bool = false, locked: Bool = false) {
+        self.triesLeft = triesLeft
+        self.countLow = countLow
+        self.locked = locked
+    }
+}
+
+/// A store cannot do this at all (not a transient state like `KeyStoreUnavailable`).
+public enum KeyStoreUnsupported: Error, Sendable, Hashable, UserFacingError {
+    /// The store cannot take an existing private key (e.g. a PIV card without the import command).
+    case importKey
+
+    public var summary: LocalizedText {
+        switch self {
+        case .importKey:
+            LocalizedText(en: "This token or card cannot take an existing key; keys can only be generated on it.",
+                          zhTW: "此載具或卡片無法匯入既有金鑰，只能在其上產生金鑰。")
+        }
+    }
+
+    public var remedy: LocalizedText? {
+        switch self {
+        case .importKey:
+            LocalizedText(en: "Restore the backup into the software store, or apply for a new certificate on this token.",
+                          zhTW: "請將備份還原至軟體憑證，或在此載具上重新申請憑證。")
+        }
+    }
 }

@@ -169,6 +169,28 @@ public actor PIVSession {
         return try await authenticate(slot: slot, algorithm: algorithm, input: input)
     }
 
+    /// Yubico extension `00 FE <alg> <slot> <TLVs>`: IMPORT ASYMMETRIC KEY into a slot (management key
+    /// needed; chained when long). RSA-2048 goes as `01 p, 02 q, 03 dP, 04 dQ, 05 qInv` (each padded to
+    /// 128 bytes), ECC as `06 <private scalar>` (32 or 48 bytes). Cards without the extension answer
+    /// `6D00` (thrown as `PIVError.status`).
+    /// - Throws: `.securityStatusNotSatisfied` without the management key, `PIVError.status` otherwise.
+    public func importKey(_ key: PIVPrivateKey, slot: PIV.Slot) async throws {
+        let data: [UInt8]
+        switch key {
+        case let .rsa(p, q, dp, dq, qinv):
+            func padded(_ v: [UInt8]) -> [UInt8] {
+                let trimmed = Array(v.drop { $0 == 0 })
+                return [UInt8](repeating: 0, count: max(0, 128 - trimmed.count)) + trimmed
+            }
+            data = TLV.encode(0x01, padded(p)) + TLV.encode(0x02, padded(q)) + TLV.encode(0x03, padded(dp))
+                + TLV.encode(0x04, padded(dq)) + TLV.encode(0x05, padded(qinv))
+        case let .ec(algorithm, scalar):
+            let trimmed = Array(scalar.drop { $0 == 0 })
+            data = TLV.encode(0x06, [UInt8](repeating: 0, count: max(0, algorithm.size - trimmed.count)) + trimmed)
+        }
+        try check(try await channel.send(CommandAPDU(ins: 0xFE, p1: key.algorithm.rawValue, p2: slot.rawValue, data: data)), 0xFE)
+    }
+
     // MARK: Data objects
 
     /// `00 CB 3F FF 5C <tag>`: GET DATA; returns the object's content (inside tag 53), nil when absent.
@@ -254,6 +276,25 @@ public actor PIVSession {
         default: throw PIVError.status(r.status, instruction: ins)
         }
     }
+}
+
+/// A private key to import onto a PIV card (Yubico IMPORT). Never prints its contents.
+public enum PIVPrivateKey: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    /// RSA-2048 CRT components (big-endian, leading zeros allowed).
+    case rsa(p: [UInt8], q: [UInt8], dp: [UInt8], dq: [UInt8], qinv: [UInt8])
+    /// An ECC private scalar on the curve of `algorithm` (`.eccP256`, `.eccP384`).
+    case ec(PIV.KeyAlgorithm, scalar: [UInt8])
+
+    public var algorithm: PIV.KeyAlgorithm {
+        switch self {
+        case .rsa: .rsa2048
+        case .ec(let a, _): a
+        }
+    }
+
+    public var description: String { "PIVPrivateKey(\(algorithm), ***)" }
+    public var debugDescription: String { description }
+    public var customMirror: Mirror { Mirror(self, children: [:]) }
 }
 
 /// Hashes for PIV signatures.

@@ -1,0 +1,63 @@
+import Localization
+
+/// What can go wrong in `PKCS11KeyStore` beyond the token's own `PKCS11Error`s and the states of
+/// `KeyStoreUnavailable`. Codes are static constants, so new ones never break a caller's `switch`.
+public struct PKCS11KeyStoreError: Error, Hashable, Sendable, UserFacingError, CustomStringConvertible {
+    public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        public var rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        /// The key given is not on this token (another store's key, or deleted meanwhile).
+        public static let keyNotOnToken = Code(rawValue: "key-not-on-token")
+        /// The certificate is for another public key than the one it should go next to.
+        public static let certificateKeyMismatch = Code(rawValue: "certificate-key-mismatch")
+        /// A private key to import could not be read (not PKCS#8/PKCS#1/SEC1 RSA or P-256/P-384).
+        public static let unreadablePrivateKey = Code(rawValue: "unreadable-private-key")
+        /// No module was named: neither given nor in the URI (`module-path=`, `module-name=`).
+        public static let noModule = Code(rawValue: "no-module")
+        public var description: String { rawValue }
+    }
+
+    public var code: Code
+    /// Context for logs (a token label, an object id); never a PIN or key material.
+    public var detail: String?
+
+    public init(_ code: Code, detail: String? = nil) {
+        self.code = code
+        self.detail = detail
+    }
+
+    public var description: String { "\(code)" + (detail.map { ": \($0)" } ?? "") }
+
+    public var summary: LocalizedText {
+        switch code {
+        case .keyNotOnToken:
+            LocalizedText(en: "The key is not on this token.", zhTW: "此載具上沒有該金鑰。")
+        case .certificateKeyMismatch:
+            LocalizedText(en: "The certificate does not belong to the key.", zhTW: "憑證與金鑰不相符。")
+        case .unreadablePrivateKey:
+            LocalizedText(en: "The private key to import could not be read.", zhTW: "無法讀取要匯入的私鑰。")
+        case .noModule:
+            LocalizedText(en: "No PKCS#11 module was named for the token.", zhTW: "未指定載具的 PKCS#11 模組。")
+        default:
+            LocalizedText(en: "The token store failed (\(code)).", zhTW: "載具存放區發生錯誤（\(code)）。")
+        }
+    }
+
+    public var remedy: LocalizedText? {
+        switch code {
+        case .keyNotOnToken:
+            LocalizedText(en: "Insert the token that holds the key, or run `tokencert status` to see which keys it has.",
+                          zhTW: "請插入存放該金鑰的載具，或執行 `tokencert status` 查看載具上的金鑰。")
+        case .certificateKeyMismatch:
+            LocalizedText(en: "Use the certificate the RA issued for this key (`tokencert status` shows both).",
+                          zhTW: "請使用憑證中心為此金鑰核發的憑證（`tokencert status` 會同時列出兩者）。")
+        case .unreadablePrivateKey:
+            LocalizedText(en: "Check that the backup file is a TokenCert .pfx with an RSA or ECDSA P-256/P-384 key.",
+                          zhTW: "請確認備份檔為含 RSA 或 ECDSA P-256/P-384 金鑰的 TokenCert .pfx 檔。")
+        case .noModule:
+            LocalizedText(en: "Give the module with --module, or in the URI as module-path= or module-name=; `tokencert tokens` lists them.",
+                          zhTW: "請以 --module 或在 URI 中以 module-path= / module-name= 指定模組；`tokencert tokens` 會列出可用模組。")
+        default: nil
+        }
+    }
+}
