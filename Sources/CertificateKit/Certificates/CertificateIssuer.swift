@@ -24,6 +24,8 @@ public struct CertificateIssuer: Sendable {
     }
 
     /// Signs a certificate for `publicKey` (asynchronously: the CA key may be on a token).
+    /// `notBefore` is cut down to the whole second: X.509 times have no fraction, and an encoder that
+    /// rounds up would make a signature made in the same second look older than the certificate.
     /// - Throws: the CA signer's errors, `SigningError`.
     public func issue(publicKey: Certificate.PublicKey, subject: DistinguishedName, serialNumber: Certificate.SerialNumber = CertificateIssuer.randomSerialNumber(),
                       notBefore: Date, notAfter: Date, profile: Profile = Profile()) async throws -> Certificate {
@@ -41,7 +43,7 @@ public struct CertificateIssuer: Sendable {
         }
         return try await Certificate(
             version: .v3, serialNumber: serialNumber, publicKey: publicKey,
-            notValidBefore: notBefore, notValidAfter: notAfter,
+            notValidBefore: Self.wholeSecond(notBefore), notValidAfter: notAfter,
             issuer: caCertificate.subject, subject: subject,
             signatureAlgorithm: caKey.defaultSignatureAlgorithm, extensions: extensions,
             issuerAsyncPrivateKey: Certificate.PrivateKey(caKey))
@@ -57,9 +59,14 @@ public struct CertificateIssuer: Sendable {
         }
         return try await Certificate(
             version: .v3, serialNumber: serialNumber, publicKey: key.publicKey,
-            notValidBefore: notBefore, notValidAfter: notAfter, issuer: subject, subject: subject,
+            notValidBefore: wholeSecond(notBefore), notValidAfter: notAfter, issuer: subject, subject: subject,
             signatureAlgorithm: key.defaultSignatureAlgorithm, extensions: extensions,
             issuerAsyncPrivateKey: Certificate.PrivateKey(key))
+    }
+
+    /// `date` without its fraction of a second (rounded down).
+    public static func wholeSecond(_ date: Date) -> Date {
+        Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down))
     }
 
     /// The CRL distribution points extension (2.5.29.31) with one URI: SEQUENCE OF DistributionPoint
