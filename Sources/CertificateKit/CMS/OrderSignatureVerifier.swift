@@ -28,6 +28,20 @@ public struct OrderSignatureError: Error, Hashable, Sendable, UserFacingError, C
 
     public init(_ reason: Reason) { self.reason = reason }
 
+    /// The reason as a stable machine-readable code (JSON of `tokencert verify`, the RA's verdict).
+    public var code: String {
+        switch reason {
+        case .malformed: "malformed"
+        case .tampered: "tampered"
+        case .signerCertificateMissing: "signer-certificate-missing"
+        case .untrustedSigner: "untrusted-signer"
+        case .signerNotValidAtSigningTime: "not-valid-at-signing-time"
+        case .revoked: "revoked"
+        case .revocationUnknown: "revocation-unknown"
+        case .chain: "chain"
+        }
+    }
+
     public var description: String { summary.english }
 
     public var summary: LocalizedText {

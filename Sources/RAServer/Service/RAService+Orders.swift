@@ -36,17 +36,7 @@ extension RAService {
         do {
             verified = try verifier.verify(signature: signature, content: content, now: now)
         } catch let error as OrderSignatureError {
-            let code = switch error.reason {
-            case .malformed: "malformed"
-            case .tampered: "tampered"
-            case .signerCertificateMissing: "signer-certificate-missing"
-            case .untrustedSigner: "untrusted-signer"
-            case .signerNotValidAtSigningTime: "not-valid-at-signing-time"
-            case .revoked: "revoked"
-            case .revocationUnknown: "revocation-unknown"
-            case .chain: "chain"
-            }
-            return refused(code, error)
+            return refused(error.code, error)
         }
         let serial = verified.signer.serialNumber.lowercased().replacingOccurrences(of: ":", with: "")
         guard let owner = try await repository.certificateOwner(serial: serial), let customer = try await repository.customer(id: owner),
