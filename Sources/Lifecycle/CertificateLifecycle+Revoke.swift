@@ -105,7 +105,7 @@ extension CertificateLifecycle {
             let crl = try await ra.crl()
             _ = try OrderSignatureVerifier(trustedCAs: [ca], crls: [crl], requireRevocationCheck: true).verify(signature: signature, now: clock.now())
         } catch let e as OrderSignatureError {
-            localCode = "\(e.reason)"
+            localCode = e.code
             local = e.summary
         } catch let e as RAClientError {
             localCode = "ca-unavailable"
@@ -183,7 +183,7 @@ extension CertificateLifecycle {
                                      remedy: LocalizedText(en: "Check tokencert status; apply for a new certificate if needed.", zhTW: "請以 tokencert status 查看，必要時重新申請。"))
             }
         }
-        let stored = try await store.importKey(contents.privateKey, certificateDER: contents.certificateDER, chainDER: contents.chainDER,
+        let stored = try await store.importKey(privateKey: contents.privateKey, certificateDER: contents.certificateDER, chainDER: contents.chainDER,
                                                label: contents.friendlyName ?? "TokenCert restored")
         let certificate = try CertificateSummary.parse(contents.certificateDER)
         try await Self.testSignature(stored.signer, certificate: certificate)

@@ -116,3 +116,29 @@ public enum KeyStoreUnsupported: Error, Sendable, Hashable, UserFacingError {
         }
     }
 }
+
+extension KeyStoreUnavailable: UserFacingError {
+    public var summary: LocalizedText {
+        switch self {
+        case .tokenMissing: LocalizedText(en: "The token or card that holds the key is not there.", zhTW: "找不到存放金鑰的載具或晶片卡。")
+        case .pinNeeded(let tries):
+            LocalizedText(en: "The PIN (or store password) is needed or was wrong" + (tries.map { " (\($0) tries left)" } ?? "") + ".",
+                          zhTW: "需要 PIN 碼（或存放區密碼），或輸入錯誤" + (tries.map { "（剩餘 \($0) 次）" } ?? "") + "。")
+        case .pinLocked: LocalizedText(en: "The PIN is blocked.", zhTW: "PIN 碼已鎖定。")
+        }
+    }
+
+    public var remedy: LocalizedText? {
+        switch self {
+        case .tokenMissing:
+            LocalizedText(en: "Insert the token or card (check with tokencert tokens / tokencert readers), then run the command again.",
+                          zhTW: "請插入載具或晶片卡（可用 tokencert tokens／tokencert readers 確認）後再執行。")
+        case .pinNeeded:
+            LocalizedText(en: "Give it with --pin-file / --store-password-file or $TOKENCERT_PIN / $TOKENCERT_STORE_PASSWORD, or type it when asked; mind the tries left.",
+                          zhTW: "請以 --pin-file／--store-password-file 或環境變數 TOKENCERT_PIN／TOKENCERT_STORE_PASSWORD 提供，或於詢問時輸入；請留意剩餘次數。")
+        case .pinLocked:
+            LocalizedText(en: "Unblock it with the PUK (or SO PIN), or bring the token to a branch counter.",
+                          zhTW: "請以 PUK（或 SO PIN）解鎖，或攜載具至分公司臨櫃處理。")
+        }
+    }
+}

@@ -76,7 +76,7 @@ public struct LifecycleError: Error, Sendable, Hashable, UserFacingError, Custom
                          "請攜帶身分證件親至分公司臨櫃辦理廢止。"))
     }
 
-    static let tokenKeyNotExportable = LifecycleError(
+    public static let tokenKeyNotExportable = LifecycleError(
         .notEligible, code: "backup-not-software",
         summary: text("This certificate's key is on a token or card and cannot be copied out, so there is nothing to back up.",
                       "此憑證的金鑰存放於載具或晶片卡中，無法匯出，因此不需也不能備份。"),
