@@ -94,6 +94,9 @@ let package = Package(
             name: "TokenCertCLI",
             dependencies: [
                 "PKCS11", "PCSC", "PIV", "SmartCard", "Localization", "CertificateKit", "Domain", "VirtualCard",
+                // The customer commands run Lifecycle; the demo runs the RA in-process.
+                "Lifecycle", "KeyStores", "RAServer",
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -160,7 +163,7 @@ let package = Package(
             ]),
         .testTarget(
             name: "TokenCertCLITests",
-            dependencies: ["TokenCertCLI", "PKCS11", "PCSC", "VirtualCard", "TestSupport", "CertificateKit",
+            dependencies: ["TokenCertCLI", "PKCS11", "PCSC", "VirtualCard", "TestSupport", "CertificateKit", "RAServer",
                            .product(name: "X509", package: "swift-certificates")]),
         .testTarget(
             name: "RAServerTests",

@@ -6,7 +6,7 @@
 TOKENCERT_PACKAGES=(
   libp11-kit-dev p11-kit libpcsclite-dev libssl-dev openssl
   softhsm2 opensc opensc-pkcs11 pcscd libccid vsmartcard-vpcd yubico-piv-tool libnss3-tools gnutls-bin
-  libsqlite3-dev sqlite3 curl gcc libc6-dev pkg-config iproute2 procps util-linux
+  libsqlite3-dev sqlite3 curl gcc libc6-dev pkg-config iproute2 procps util-linux python3-jsonschema
 )
 
 missing_packages() {

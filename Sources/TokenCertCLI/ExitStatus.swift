@@ -1,4 +1,7 @@
 import ArgumentParser
+import CertificateKit
+import Domain
+import Lifecycle
 import Localization
 import PCSC
 import PIV
@@ -49,6 +52,26 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
         }
     }
 
+    /// The class of a lifecycle stop.
+    public static func of(_ error: LifecycleError) -> ExitStatus {
+        switch error.kind {
+        case .notEligible, .missing: .notEligible
+        case .verificationFailed: .verificationFailed
+        case .badInput: .badInput
+        case .cancelled, .interrupted: .failure
+        }
+    }
+
+    /// The class of an RA failure: no answer → 6, a refusal → 3 (the rules say no), a garbled answer → 1.
+    public static func of(_ error: RAClientError) -> ExitStatus {
+        switch error.kind {
+        case .unreachable: .raUnreachable
+        case .refused(let code, _):
+            code.hasPrefix("invalid-") || code == "bad-request" || code == "bad-csr" ? .badInput : .notEligible
+        case .badResponse: .failure
+        }
+    }
+
     /// The class of a PIV error: PIN wrong or blocked → 5, not a PIV card or nothing in the slot → 4.
     public static func of(_ error: PIVError) -> ExitStatus {
         switch error {
@@ -78,6 +101,27 @@ func report(_ error: Error, language: Language) -> ExitCode {
         case .tableInvalid, .tableUnreadable, .driversFolderNotFound: return ExitStatus.badInput.exitCode
         default: return ExitStatus.failure.exitCode
         }
+    case let e as LifecycleError:
+        print(e.userMessage(language), to: &stderr)
+        return ExitStatus.of(e).exitCode
+    case let e as RAClientError:
+        print(e.userMessage(language), to: &stderr)
+        return ExitStatus.of(e).exitCode
+    case let e as KeyStoreUnavailable:
+        print(e.userMessage(language), to: &stderr)
+        return (e == .tokenMissing ? ExitStatus.tokenMissing : .pinProblem).exitCode
+    case let e as BackupPasswordError:
+        print(e.userMessage(language), to: &stderr)
+        return ExitStatus.badInput.exitCode
+    case let e as DriveError:
+        print(e.userMessage(language), to: &stderr)
+        return ExitStatus.notEligible.exitCode
+    case let e as PKCS12Error:
+        print(e.userMessage(language), to: &stderr)
+        return ExitStatus.badInput.exitCode
+    case let e as OrderSignatureError:
+        print(e.userMessage(language), to: &stderr)
+        return ExitStatus.verificationFailed.exitCode
     case let e as CLIError:
         print(e.userMessage(language), to: &stderr)
         return e.status.exitCode

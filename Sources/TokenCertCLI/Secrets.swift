@@ -11,29 +11,33 @@ struct SecretSource {
     var environmentVariable: String
     /// What the prompt says.
     var prompt: LocalizedText
+    /// The option that names the file, for the message when there is no terminal.
+    var fileOption = "--pin-file"
 
     /// Reads the secret: the file's first line, else the environment variable, else a no-echo prompt
     /// on /dev/tty. Throws a `CLIError` (`.pinProblem`) when there is no terminal to ask.
-    func read(language: Language) throws -> PIN {
+    func read(language: Language) throws -> PIN { PIN(try readText(language: language)) }
+
+    /// The secret as text (passwords, which go on as strings); the same sources as `read`.
+    func readText(language: Language) throws -> String {
         if let file {
             guard let data = FileManager.default.contents(atPath: file) else {
                 throw CLIError(.badInput, en: "Cannot read the secret file \(file).", zhTW: "無法讀取密碼檔 \(file)。")
             }
             let text = String(decoding: data, as: UTF8.self)
-            let line = text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
-            return PIN(line)
+            return text.split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
         }
         if let value = ProcessInfo.processInfo.environment[environmentVariable], !value.isEmpty {
-            return PIN(value)
+            return value
         }
         guard let secret = Self.promptNoEcho(prompt.text(language)) else {
             throw CLIError(.pinProblem,
                            en: "A secret is needed but there is no terminal to ask on.",
                            zhTW: "需要輸入密碼，但沒有終端機可供輸入。",
-                           remedyEN: "Give it in a file (--pin-file) or the \(environmentVariable) environment variable.",
-                           remedyZH: "請以檔案（--pin-file）或環境變數 \(environmentVariable) 提供。")
+                           remedyEN: "Give it in a file (\(fileOption)) or the \(environmentVariable) environment variable.",
+                           remedyZH: "請以檔案（\(fileOption)）或環境變數 \(environmentVariable) 提供。")
         }
-        return PIN(secret)
+        return secret
     }
 
     /// Prompts on /dev/tty with echo off (termios); nil without a terminal.

@@ -35,7 +35,7 @@ final class MemoryKeyStore: KeyStore, @unchecked Sendable {
     func delete(_ signer: any TokenSigner) async throws {
         lock.withLock { keys.removeAll { $0.signer.subjectPublicKeyInfo == signer.subjectPublicKeyInfo } }
     }
-    func importKey(_ privateKey: PrivateKeyDER, certificateDER: [UInt8], chainDER: [[UInt8]], label: String) async throws -> StoredKey {
+    func importKey(privateKey: PrivateKeyDER, certificateDER: [UInt8], chainDER: [[UInt8]], label: String) async throws -> StoredKey {
         let pem = privateKey.withUnsafeBytes { Data($0) }.base64EncodedString(options: .lineLength64Characters)
         let signer = try SoftwareSigner(pem: "-----BEGIN PRIVATE KEY-----\n\(pem)\n-----END PRIVATE KEY-----\n")
         let key = StoredKey(signer: signer, certificateDER: certificateDER)

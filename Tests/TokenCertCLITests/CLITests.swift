@@ -132,11 +132,13 @@ final class CLITests: XCTestCase {
         let json = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [String: Any]
         XCTAssertEqual(json["ok"] as? Bool, true)
         XCTAssertEqual((json["steps"] as? [Any])?.count, 2)
-        let certificates = try XCTUnwrap(json["certificates"] as? [[String: Any]])
-        XCTAssertEqual(certificates.count, 1, "the certificate walk on the token key")
-        XCTAssertEqual(certificates.first?["orderSignatureVerified"] as? Bool, true)
-        XCTAssertEqual(certificates.first?["refusedAfterRevocation"] as? String, "The signer's certificate has been revoked.")
-        XCTAssertTrue((certificates.first?["keyLocation"] as? String)?.contains("pkcs11:") == true)
+        let journey = try XCTUnwrap(json["journey"] as? [[String: Any]])
+        XCTAssertEqual(journey.compactMap { $0["step"] as? String },
+                       ["apply", "status", "sign-test", "renew", "status", "revoke",           // the SoftHSM token
+                        "apply", "backup", "restore", "sign-test", "revoke"],                // software, restored elsewhere
+                       "\(journey)")
+        XCTAssertTrue(journey.allSatisfy { $0["ok"] as? Bool == true }, "\(journey)")
+        XCTAssertTrue((journey.first?["store"] as? String)?.contains("pkcs11:") == true, "\(journey)")
     }
 
     /// The demo with the virtual PIV card in the test pcscd's first vpcd reader, in Chinese.
@@ -148,8 +150,9 @@ final class CLITests: XCTestCase {
         let r = try exec(Self.tokencert, ["demo", "--work-dir", dir, "--lang", "zh-TW", "--piv-port", "\(port)", "--piv-reader", reader], env: [:])
         XCTAssertEqual(r.status, 0, r.out + r.err)
         XCTAssertTrue(r.out.contains("虛擬 PIV 卡已插入 \(reader)"), r.out)
-        XCTAssertTrue(r.out.contains("槽位 9C"), r.out)
-        XCTAssertEqual(r.out.components(separatedBy: "同一份簽章遭拒").count - 1, 2, "revocation refused on the token and on the card")
+        XCTAssertTrue(r.out.contains("讀卡機 \(reader) 的 PIV 卡"), r.out)
+        XCTAssertEqual(r.out.components(separatedBy: "下單簽驗章測試：").count - 1, 3, "sign-test on the token, the restored software key and the card")
+        XCTAssertEqual(r.out.components(separatedBy: "已展期").count - 1, 2, "renewed on the token and on the card")
         XCTAssertTrue(r.out.contains("示範完成"), r.out)
         let lone = try exec(Self.tokencert, ["demo", "--piv-port", "\(port)"], env: [:])
         XCTAssertEqual(lone.status, 64, "--piv-port without --piv-reader is bad input: \(lone.err)")

@@ -2,26 +2,33 @@ import ArgumentParser
 import CertificateKit
 import Crypto
 import Foundation
+import KeyStores
+import Lifecycle
 import Localization
+import PIV
+import RAServer
 import PKCS11
 
-/// `tokencert demo`: the main job on embedded defaults. A throwaway SoftHSM token (key generation,
-/// signatures checked on and off the token), the certificate walk on its key with an in-process
-/// development CA (CSR, certificate, CMS order signature, revocation), the same walk on the virtual
-/// PIV card when a vpcd reader is given, and the token table. The RA server joins in a later issue.
+/// `tokencert demo`: the main job on embedded defaults. The RA in-process on loopback (temporary
+/// SQLite file and outbox), demo customers, a throwaway SoftHSM token, the software store in two
+/// "computers", and the virtual PIV card when a vpcd reader is given; the customer journey on each.
 struct DemoCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Run the main job on embedded defaults with a throwaway SoftHSM token (and the virtual PIV card).",
+        abstract: "Run the whole journey on embedded defaults: an in-process RA, a fresh SoftHSM token, software backup/restore (and the virtual PIV card).",
         discussion: """
-        Creates a private SoftHSM2 token directory (nothing outside it is touched), personalises a fresh
-        token with random SO and user PINs (never shown), generates an RSA-2048 and a P-256 key pair on it,
-        signs a sample order with each and verifies the signatures on the token and in software. Then the
-        certificate walk on the P-256 key: a CSR signed on the token, a certificate from an in-process
-        development CA stored next to the key, a CMS order signature verified against the CA, and the
-        same signature refused once a CRL revokes the certificate. With --piv-port/--piv-reader the walk
-        runs again on a virtual PIV card plugged into that vpcd reader (key generated in slot 9C).
-        Prints the token table. Exits non-zero if any step fails.
+        Everything lives in a private work directory (nothing outside it is touched). A fresh SoftHSM2
+        token is personalised with random SO and user PINs (never shown) and signs a sample order with
+        an RSA-2048 and a P-256 key, verified on the token and in software. Then the registration
+        authority starts in this process on a free loopback port (SQLite file, one-time codes in an
+        outbox folder) with three demo customers, and the journey runs as a customer would run it:
+          token:    apply → status → sign-test → renew (the demo RA's clock jumps into the renewal
+                    window) → status → revoke
+          software: apply → backup (.pfx to a "drive" folder) → restore on a second "computer" →
+                    sign-test there → revoke
+          PIV card: apply → status → sign-test → renew → status → revoke   (with --piv-port/--piv-reader)
+        One-time codes are read from the outbox. Prints each step and the token table; exits non-zero
+        if any step fails.
 
         scripts/demo starts a private pcscd with a vpcd reader when none is running and passes these.
 
@@ -70,7 +77,8 @@ struct DemoCommand: AsyncParsableCommand {
                  "模組：\(module.info.libraryDescription) \(module.info.libraryVersion)")
 
             let label = "TokenCert demo \(UUID().uuidString.prefix(6))"
-            let soPIN = PIN(SoftHSMSetup.randomDigits(8)), userPIN = PIN(SoftHSMSetup.randomDigits(6))
+            let userPINText = SoftHSMSetup.randomDigits(6)
+            let soPIN = PIN(SoftHSMSetup.randomDigits(8)), userPIN = PIN(userPINText)
             let token = try await module.initializeToken(label: label, soPIN: soPIN, userPIN: userPIN)
             step("Personalised token \"\(label)\" (serial \(token.info.serialNumber)); PINs are random and not shown",
                  "已初始化載具「\(label)」（序號 \(token.info.serialNumber)），PIN 碼為隨機產生、不顯示")
@@ -79,11 +87,9 @@ struct DemoCommand: AsyncParsableCommand {
             try await session.login(pin: userPIN)
             let message = Array("order: buy 2330 x 1000 @ 1085.00 TWD".utf8)
             var results: [DemoResult] = []
-            var pairs: [KeySpec: KeyPair] = [:]
             for spec in [KeySpec.rsa2048, .p256] {
                 let started = ContinuousClock.now
                 let pair = try await session.generateKeyPair(spec, label: "demo \(spec)")
-                pairs[spec] = pair
                 step("Generated \(spec) on the token in \(started.duration(to: .now).formatted(.units(allowed: [.milliseconds]))) (private key sensitive, non-extractable)",
                      "已在載具內產生 \(spec) 金鑰（私鑰不可匯出）")
                 let signature = try await session.sign(message, with: pair.privateKey)
@@ -101,33 +107,42 @@ struct DemoCommand: AsyncParsableCommand {
                      "以 \(spec) 簽署範例委託單：簽章 \(signature.count) 位元組，載具驗章\(onToken ? "成功" : "失敗")"
                      + (inSoftware.map { "，軟體驗章\($0 ? "成功" : "失敗")" } ?? ""))
             }
-            // The certificate walk on the token's P-256 key, then on the virtual card.
-            let walk = DemoCertificateWalk(ca: try await DemoCertificateWalk.makeCA(), step: step)
-            let pair = pairs[.p256]!
-            var tokenURI = PKCS11URI.forToken(token.info)
-            tokenURI.id = pair.privateKey.id
-            let signer = try PKCS11Signer(session: session, key: pair.privateKey, subjectPublicKeyInfo: pair.subjectPublicKeyInfo,
-                                          tokenLabel: label, uri: tokenURI.description)
-            var certificates = [try await walk.run(signer: signer, store: { certificate in
-                _ = try await session.storeCertificate(certificate.derBytes, label: "demo \(KeySpec.p256)", id: pair.privateKey.id)
-            })]
             try await session.logout()
             try await session.close()
-            if let pivPort, let pivReader {
-                certificates.append(try await DemoVirtualCard.run(port: pivPort, reader: pivReader, walk: walk))
+
+            // The customer journey against the RA, in-process on loopback.
+            let clock = ManualClock(Date())
+            let demoRA = try await DemoRA.make(directory: dir + "/ra", clock: clock)
+            step("RA started in-process on loopback (SQLite \(dir)/ra/ra.sqlite, one-time codes in \(dir)/ra/outbox)",
+                 "RA 已於本機回送位址啟動（SQLite：\(dir)/ra/ra.sqlite，一次性密碼寫入 \(dir)/ra/outbox）")
+            let format = global.format
+            let say: @Sendable (LocalizedText) -> Void = { text in if format == .text { print(text.text(lang)) } }
+            let tokenURI = PKCS11URI.forToken(token.info)
+            let pivPort = self.pivPort, pivReader = self.pivReader
+            let journeySteps = try await demoRA.serve { url in
+                let journey = DemoJourney(ra: demoRA, client: HTTPRAClient(baseURL: url, timeout: 30), say: say, directory: dir)
+                var steps: [DemoStep] = []
+                let tokenStore = PKCS11KeyStore(module: module, token: tokenURI, pin: .constant(Secret(String(decoding: userPINText.utf8, as: UTF8.self))))
+                try await journey.token(tokenStore, customer: 0, steps: &steps)
+                try await journey.software(customer: 1, steps: &steps)
+                if let pivPort, let pivReader {
+                    try await DemoVirtualCard.run(port: pivPort, reader: pivReader, say: say) {
+                        try await journey.token(PIVKeyStore(reader: pivReader, pin: .constant(Secret(PIV.defaultPIN))), customer: 2, steps: &steps)
+                    }
+                }
+                return steps
             }
 
             let inventory = try await TokenInventory.collect(modules: [(nil, self.module)],
                                                          tokenFilter: PKCS11URI.forToken(token.info),
                                                          pin: userPIN, includeMechanisms: false)
-            let ok = results.allSatisfy { $0.verifiedOnToken && $0.verifiedInSoftware != false }
-                && certificates.allSatisfy { $0.orderSignatureVerified && $0.refusedAfterRevocation != nil }
+            let ok = results.allSatisfy { $0.verifiedOnToken && $0.verifiedInSoftware != false } && journeySteps.allSatisfy(\.ok)
             if global.format == .json {
-                try printJSON(DemoReport(ok: ok, steps: results, certificates: certificates, inventory: inventory))
+                try printJSON(DemoReport(ok: ok, steps: results, journey: journeySteps, inventory: inventory))
             } else {
                 print(TokensCommand().render(inventory, lang))
                 print(ok ? (en ? "Demo finished: every step passed." : "示範完成：每個步驟皆成功。")
-                         : (en ? "Demo FAILED: a signature did not verify." : "示範失敗：有簽章驗證不通過。"))
+                         : (en ? "Demo FAILED: a step did not pass." : "示範失敗：有步驟未通過。"))
             }
             if !ok { throw ExitStatus.verificationFailed.exitCode }
         } catch {
@@ -146,7 +161,7 @@ struct DemoResult: Codable {
 struct DemoReport: Codable {
     var ok: Bool
     var steps: [DemoResult]
-    var certificates: [DemoCertificateWalk.Outcome]
+    var journey: [DemoStep]
     var inventory: TokenInventory
 }
 

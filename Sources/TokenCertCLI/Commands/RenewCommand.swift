@@ -1,0 +1,47 @@
+import ArgumentParser
+import CertificateKit
+import Foundation
+import Lifecycle
+import Localization
+
+/// `tokencert renew`.
+struct RenewCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "renew",
+        abstract: "Renew the certificate in its last 30 days: new key beside the old, proof with the old key, then the old one removed.",
+        discussion: """
+        Only while the certificate is valid and in its renewal window (the last 30 days before it ends;
+        tokencert status shows the opening date). After both identity steps a new key is generated beside
+        the old one, the request is signed with the old key (proof of possession), the new certificate is
+        stored and tested, its installation confirmed to the broker with the new key, and only then the old
+        key and certificate are removed. If anything stops midway (token pulled, network down), run the
+        same command again: it finishes what was started and leaves no orphaned key behind.
+
+        Examples:
+          tokencert renew --id A123456789 --token 'pkcs11:token=Alice' --module /usr/lib/softhsm/libsofthsm2.so
+
+        Exit codes: 0 renewed · 3 not in the window / not renewable · 4 token missing · 5 PIN ·
+        6 RA unreachable · 1 interrupted (run again).
+        """)
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var raOptions: RAOptions
+    @OptionGroup var customer: CustomerOptions
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var journey: JourneyOptions
+    @Option(name: .customLong("key-type"), help: ArgumentHelp("Key type of the new key (default rsa2048).", valueName: "type"))
+    var keyType: String?
+
+    func run() async throws {
+        let lang = global.language
+        do {
+            let run = try CustomerRun(global: global, ra: raOptions, journey: journey, keyType: keyType)
+            let keyStore = try await store.open(language: lang, prompt: run.prompt, needsKeys: true)
+            let (session, id) = try await customer.login(run.ra, language: lang)
+            let installed = try await run.lifecycle.renew(store: keyStore, session: session, customerID: id)
+            try InstalledOutput.print(installed, run: run, verb: (en: "Certificate renewed", zh: "憑證已展期"))
+        } catch {
+            throw report(error, language: lang)
+        }
+    }
+}

@@ -1,0 +1,91 @@
+import ArgumentParser
+import CertificateKit
+import Foundation
+import Lifecycle
+import Localization
+
+/// `tokencert verify --sig F.p7s [--in F] [--ca CA] [--crl CRL]`.
+struct VerifyCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "verify",
+        abstract: "Verify a CMS-signed order: signature, chain to the CA, validity at signing time, revocation.",
+        discussion: """
+        Offline by default: --ca (PEM or DER, repeatable) are the trusted CAs and --crl the CRLs (repeatable;
+        with --require-crl a missing CRL fails). Without --ca, the CA and CRL are fetched from --ra.
+        --in is the signed content for a detached signature. The verdict names the first reason found:
+        tampered, untrusted, not valid at signing time, revoked, revocation unknown, malformed.
+
+        Examples:
+          tokencert verify --in order.txt --sig order.p7s --ca ca.pem --crl ca.crl
+          tokencert verify --sig order.p7s --ra https://ra.example --format json
+
+        Exit codes: 0 valid · 2 not valid (reason printed) · 6 RA unreachable · 64 bad input.
+        """)
+
+    @OptionGroup var global: GlobalOptions
+    @OptionGroup var raOptions: RAOptions
+    @Option(name: .customLong("in"), help: ArgumentHelp("The signed content (for a detached signature).", valueName: "file")) var input: String?
+    @Option(name: .long, help: ArgumentHelp("The CMS signature (DER or PEM).", valueName: "file")) var sig: String
+    @Option(name: .long, help: ArgumentHelp("A trusted CA certificate (repeatable); default: the RA's.", valueName: "file")) var ca: [String] = []
+    @Option(name: .long, help: ArgumentHelp("A CRL (repeatable); default with no --ca: the RA's.", valueName: "file")) var crl: [String] = []
+    @Flag(name: .customLong("require-crl"), help: "Fail when revocation cannot be checked.") var requireCRL = false
+
+    struct JSON: Codable {
+        var valid: Bool
+        var code: String
+        var message: TextJSON
+        var remedy: TextJSON?
+        var signer: CertificateJSON?
+        var signingTime: Date?
+    }
+
+    func run() async throws {
+        let lang = global.language
+        do {
+            func read(_ path: String) throws -> [UInt8] {
+                guard let data = FileManager.default.contents(atPath: path) else {
+                    throw CLIError(.badInput, en: "Cannot read \(path).", zhTW: "無法讀取 \(path)。")
+                }
+                return Array(data)
+            }
+            let signature = try read(sig)
+            let content = try input.map(read)
+            var cas = try ca.map { try CertificateSummary.parse(try read($0)).derBytes }
+            var crls = try crl.map { try Self.crlDER(try read($0)) }
+            if cas.isEmpty {
+                let client = try raOptions.client(language: lang)
+                cas = [try CertificateSummary.parse(Array(try await client.caCertificatePEM().utf8)).derBytes]
+                if crls.isEmpty { crls = [try await client.crl()] }
+            }
+            let verifier = OrderSignatureVerifier(trustedCAs: cas, crls: crls, requireRevocationCheck: requireCRL)
+            let outcome: JSON
+            do {
+                let v = try verifier.verify(signature: signature, content: content)
+                outcome = JSON(valid: true, code: "ok", message: TextJSON(LocalizedText(en: "Signature verified", zhTW: "驗章成功")),
+                               signer: CertificateJSON(v.signer), signingTime: v.signingTime)
+            } catch let e as OrderSignatureError {
+                outcome = JSON(valid: false, code: e.code, message: TextJSON(e.summary), remedy: e.remedy.map(TextJSON.init))
+            }
+            if global.format == .json {
+                try printJSON(outcome)
+            } else {
+                print(lang == .english ? outcome.message.en : outcome.message.zhTW)
+                if let s = outcome.signer { print((lang == .english ? "  Signer: " : "  簽署者：") + s.subject + " (\(s.serial))") }
+                if let r = outcome.remedy { print((lang == .english ? "  What to do: " : "  處理方式：") + (lang == .english ? r.en : r.zhTW)) }
+            }
+            if !outcome.valid { throw ExitStatus.verificationFailed.exitCode }
+        } catch {
+            throw report(error, language: lang)
+        }
+    }
+
+    /// A CRL file in PEM or DER.
+    static func crlDER(_ bytes: [UInt8]) throws -> [UInt8] {
+        guard let text = String(bytes: bytes, encoding: .utf8), text.contains("-----BEGIN X509 CRL-----") else { return bytes }
+        let body = text.components(separatedBy: "-----BEGIN X509 CRL-----")[1].components(separatedBy: "-----END X509 CRL-----")[0]
+        guard let data = Data(base64Encoded: body, options: .ignoreUnknownCharacters) else {
+            throw CLIError(.badInput, en: "The CRL file is not PEM or DER.", zhTW: "CRL 檔案不是 PEM 或 DER 格式。")
+        }
+        return Array(data)
+    }
+}

@@ -1,0 +1,86 @@
+import ArgumentParser
+import CertificateKit
+import Foundation
+import Lifecycle
+import KeyStores
+import Localization
+import PKCS11
+
+/// Where the customer's key lives: `--token 'pkcs11:…'` (with `--module`), `--reader NAME` for a
+/// PIV card, or `--software` (the encrypted store in the XDG data folder). Never a slot number.
+struct StoreOptions: ParsableArguments, Sendable {
+    @Option(name: .long, help: ArgumentHelp("The token, as an RFC 7512 URI, e.g. 'pkcs11:token=My%20Token'.", valueName: "uri"))
+    var token: String?
+
+    @Option(name: .long, help: ArgumentHelp("PKCS#11 module for --token (a path, or a p11-kit module name; default: p11-kit-proxy).", valueName: "module"))
+    var module: String?
+
+    @Option(name: .long, help: ArgumentHelp("PC/SC reader holding a PIV card, e.g. \"Yubico YubiKey OTP+FIDO+CCID 00 00\".", valueName: "name"))
+    var reader: String?
+
+    @Flag(name: .long, help: "Keep the key in software (encrypted in $XDG_DATA_HOME/tokencert/store) — for customers without a token.")
+    var software = false
+
+    @Option(name: .customLong("store-dir"), help: ArgumentHelp("The software store's folder (default $XDG_DATA_HOME/tokencert/store).", valueName: "dir"))
+    var storeDirectory: String?
+
+    @Option(name: .customLong("pin-file"), help: ArgumentHelp("File whose first line is the token/card PIN (else $TOKENCERT_PIN, else a prompt).", valueName: "path"))
+    var pinFile: String?
+
+    @Option(name: .customLong("store-password-file"), help: ArgumentHelp("File whose first line is the software store's password (else $TOKENCERT_STORE_PASSWORD, else a prompt).", valueName: "path"))
+    var storePasswordFile: String?
+
+    func validate() throws {
+        let chosen = [token != nil, reader != nil, software].filter { $0 }.count
+        if chosen > 1 { throw ValidationError("Choose one of --token, --reader and --software.") }
+        if module != nil && token == nil { throw ValidationError("--module goes with --token.") }
+    }
+
+    /// A short name of the choice for messages.
+    var describe: String { token ?? reader.map { "PIV: \($0)" } ?? "software" }
+}
+
+extension StoreOptions {
+    var isSoftware: Bool { token == nil && reader == nil && tokenFromEnvironment == nil && readerFromEnvironment == nil }
+    var tokenFromEnvironment: String? { ProcessInfo.processInfo.environment["TOKENCERT_TOKEN"].flatMap { $0.isEmpty ? nil : $0 } }
+    var readerFromEnvironment: String? { ProcessInfo.processInfo.environment["TOKENCERT_READER"].flatMap { $0.isEmpty ? nil : $0 } }
+
+    /// Opens the chosen store. PINs and the store password come from their file, their environment
+    /// variable, or a no-echo prompt — asked only when the store needs one.
+    /// - Parameter needsKeys: false for `status`, which shows a needed PIN as a state instead of asking.
+    func open(language: Language, prompt: TerminalPrompt, needsKeys: Bool) async throws -> any KeyStore {
+        let pinSource = SecretSource(file: pinFile, environmentVariable: "TOKENCERT_PIN",
+                                     prompt: LocalizedText(en: "PIN", zhTW: "PIN 碼"), fileOption: "--pin-file")
+        let pin = Self.provider(pinSource, language: language, ask: needsKeys)
+        if let uriText = token ?? (reader == nil && !software ? tokenFromEnvironment : nil) {
+            let uri: PKCS11URI
+            do { uri = try PKCS11URI(parsing: uriText) } catch {
+                throw CLIError(.badInput, en: "--token is not a pkcs11: URI (RFC 7512): \(uriText)", zhTW: "--token 不是 pkcs11: URI（RFC 7512）：\(uriText)",
+                               remedyEN: "List tokens with their URIs: tokencert tokens.", remedyZH: "可用 tokencert tokens 列出載具及其 URI。")
+            }
+            let moduleName = module ?? ProcessInfo.processInfo.environment["TOKENCERT_MODULE"] ?? (uri.modulePath == nil && uri.moduleName == nil
+                ? "/usr/lib/x86_64-linux-gnu/p11-kit-proxy.so" : nil)
+            return try PKCS11KeyStore(module: moduleName, token: uri, pin: pin)
+        }
+        if let name = reader ?? (!software ? readerFromEnvironment : nil) {
+            return PIVKeyStore(reader: name, pin: pin)
+        }
+        let passwordSource = SecretSource(file: storePasswordFile, environmentVariable: "TOKENCERT_STORE_PASSWORD",
+                                          prompt: LocalizedText(en: "Password of the software certificate store", zhTW: "軟體憑證存放區密碼"),
+                                          fileOption: "--store-password-file")
+        let directory = storeDirectory.map { URL(fileURLWithPath: $0) } ?? SoftwareKeyStore.defaultDirectory()
+        return try SoftwareKeyStore(directory: directory, passphrase: Self.provider(passwordSource, language: language, ask: needsKeys))
+    }
+
+    /// A store's secret provider over a `SecretSource`: the file or variable when given, else the
+    /// terminal when `ask`, else none (the store then reports "PIN needed").
+    static func provider(_ source: SecretSource, language: Language, ask: Bool) -> SecretProvider {
+        SecretProvider { request in
+            let env = ProcessInfo.processInfo.environment[source.environmentVariable]
+            if source.file == nil, env?.isEmpty ?? true, !ask { return nil }
+            var asking = source
+            asking.prompt = request.question
+            return Secret(try asking.readText(language: language))
+        }
+    }
+}

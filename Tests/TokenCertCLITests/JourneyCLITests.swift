@@ -1,0 +1,296 @@
+import Foundation
+import PCSC
+import TestSupport
+import VirtualCard
+import XCTest
+
+/// The customer's journey with the built `tokencert` against the built `tokencert-ra` on loopback:
+/// software store, SoftHSM token and the virtual PIV card behind the test pcscd.
+final class JourneyCLITests: XCTestCase {
+    static let tokencert = builtExecutable("tokencert")
+    static let softhsm = "/usr/lib/softhsm/libsofthsm2.so"
+
+    func work() throws -> String {
+        let dir = NSTemporaryDirectory() + "journey-\(getpid())-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
+        return dir
+    }
+
+    /// Runs an identity-checked command, answering the one-time code from the RA's outbox.
+    func interactive(_ arguments: [String], env: [String: String], ra: RAProcess, codes: Int = 1,
+                     file: StaticString = #filePath, line: UInt = #line) throws -> ToolResult {
+        let p = try InteractiveProcess(Self.tokencert, arguments, environment: env, unset: ["TOKENCERT_PIN"])
+        var seen = 0
+        for _ in 0..<codes {
+            let pattern = #"Code for identifier ([A-Za-z]{4})"#
+            let all = try NSRegularExpression(pattern: pattern)
+            // Wait for the (seen+1)-th prompt.
+            let deadline = Date().addingTimeInterval(60)
+            var identifier: String?
+            while Date() < deadline, identifier == nil {
+                let text = p.stderr as NSString
+                let matches = all.matches(in: p.stderr, range: NSRange(location: 0, length: text.length))
+                if matches.count > seen { identifier = text.substring(with: matches[seen].range(at: 1)) }
+                else if !p.process.isRunning { break } else { Thread.sleep(forTimeInterval: 0.05) }
+            }
+            guard let identifier else {
+                let r = p.finish(timeout: 5)
+                XCTFail("no code prompt: \(r.out)\n\(r.err)", file: file, line: line)
+                return r
+            }
+            p.send(try ra.code(for: identifier))
+            seen += 1
+        }
+        return p.finish()
+    }
+
+    func json(_ text: String, file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
+            XCTFail("not JSON: \(text)", file: file, line: line)
+            throw CocoaError(.coderReadCorrupt)
+        }
+        return object
+    }
+
+    /// Checks `document` against docs/schemas/NAME.schema.json with python3-jsonschema (an
+    /// independent validator).
+    func validate(_ document: String, schema name: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let schema = root.appendingPathComponent("docs/schemas/\(name).schema.json").path
+        let r = try runTool("python3", ["-c", """
+            import json, sys, jsonschema
+            schema = json.load(open(sys.argv[1]))
+            jsonschema.validate(json.loads(sys.stdin.read()), schema, format_checker=jsonschema.FormatChecker())
+            print("valid")
+            """, schema], stdin: Data(document.utf8))
+        XCTAssertEqual(r.status, 0, "\(name): \(r.err)\n\(document)", file: file, line: line)
+    }
+
+    // MARK: - Software
+
+    func testSoftwareJourneyWithBackupOnOneComputerAndRestoreOnAnother() throws {
+        let ra = try RAProcess(self)
+        let dir = try work()
+        var env = try ra.environment(RAProcess.betty)
+        env["TOKENCERT_STORE_PASSWORD"] = "store-pass-1"
+        let computer1 = ["--software", "--store-dir", dir + "/one"]
+
+        let applied = try interactive(["apply", "--yes", "--key-type", "p256", "--format", "json"] + computer1, env: env, ra: ra)
+        XCTAssertEqual(applied.status, 0, applied.out + applied.err)
+        let serial = try XCTUnwrap(try json(applied.out)["serial"] as? String)
+        XCTAssertTrue(applied.err.contains("agreement") || applied.err.contains("Agreement") || applied.err.contains("agree"), applied.err)
+
+        let status = try runTool(Self.tokencert, ["status", "--format", "json"] + computer1, environment: env)
+        XCTAssertEqual(status.status, 0, status.out + status.err)
+        try validate(status.out, schema: "status")
+        let verdict = try XCTUnwrap(try json(status.out)["verdict"] as? [String: Any])
+        XCTAssertEqual(verdict["action"] as? String, "ok")
+        XCTAssertEqual((verdict["hostSerial"] as? String)?.uppercased(), serial)
+
+        // Backup refuses a weak password, then writes to the "drive" (a folder: --force, with a warning).
+        let usb = dir + "/usb"
+        try FileManager.default.createDirectory(atPath: usb, withIntermediateDirectories: true)
+        var backupEnv = env
+        backupEnv["TOKENCERT_BACKUP_PASSWORD"] = "Pw19810815"   // holds the birth date (1981-08-15)
+        let weak = try runTool(Self.tokencert, ["backup", "--target", usb, "--force"] + computer1, environment: backupEnv)
+        XCTAssertEqual(weak.status, 64, weak.err)
+        backupEnv["TOKENCERT_BACKUP_PASSWORD"] = "Backup2026"
+        let backup = try runTool(Self.tokencert, ["backup", "--target", usb, "--force", "--format", "json"] + computer1, environment: backupEnv)
+        XCTAssertEqual(backup.status, 0, backup.out + backup.err)
+        let pfx = try XCTUnwrap(try json(backup.out)["file"] as? String)
+        XCTAssertTrue(pfx.hasSuffix(".pfx") && pfx.contains("B223456782-"), pfx)
+        // openssl reads it with the password (independent check).
+        let openssl = try runTool("openssl", ["pkcs12", "-in", pfx, "-nokeys", "-passin", "env:PFXPASS"], environment: ["PFXPASS": "Backup2026"])
+        XCTAssertEqual(openssl.status, 0, openssl.err)
+
+        // The second computer: restore, then sign-test passes there.
+        let computer2 = ["--software", "--store-dir", dir + "/two"]
+        let restored = try runTool(Self.tokencert, ["restore", pfx, "--format", "json"] + computer2, environment: backupEnv)
+        XCTAssertEqual(restored.status, 0, restored.out + restored.err)
+        XCTAssertEqual(try json(restored.out)["serial"] as? String, serial)
+        let test = try runTool(Self.tokencert, ["sign-test", "--format", "json"] + computer2, environment: env)
+        XCTAssertEqual(test.status, 0, test.out + test.err)
+        try validate(test.out, schema: "sign-test")
+        XCTAssertEqual(try json(test.out)["passed"] as? Bool, true)
+
+        // Backup of a token key is refused with an explanation (exit 3) — checked in the token test.
+        // Revoke on the second computer removes it there.
+        let revoked = try interactive(["revoke", "--yes", "--reason", "keyCompromise", "--format", "json"] + computer2, env: env, ra: ra)
+        XCTAssertEqual(revoked.status, 0, revoked.out + revoked.err)
+        let after = try runTool(Self.tokencert, ["status", "--format", "json"] + computer2, environment: env)
+        XCTAssertEqual(after.status, 3, "nothing active: apply is the next step")
+        XCTAssertEqual((try json(after.out)["verdict"] as? [String: Any])?["action"] as? String, "apply")
+    }
+
+    // MARK: - SoftHSM token
+
+    func softHSM(_ dir: String) throws -> (env: [String: String], uri: String, pinFile: String) {
+        try FileManager.default.createDirectory(atPath: dir + "/tokens", withIntermediateDirectories: true)
+        let conf = dir + "/softhsm2.conf"
+        try "directories.tokendir = \(dir)/tokens\nobjectstore.backend = file\nlog.level = ERROR\n".write(toFile: conf, atomically: true, encoding: .utf8)
+        let label = "journey-\(UUID().uuidString.prefix(6))", pin = "\(Int.random(in: 100000...999999))"
+        let made = try runTool("softhsm2-util", ["--init-token", "--free", "--label", label, "--so-pin", "27182818", "--pin", pin],
+                               environment: ["SOFTHSM2_CONF": conf])
+        XCTAssertEqual(made.status, 0, made.err)
+        try pin.write(toFile: dir + "/pin", atomically: true, encoding: .utf8)
+        return (["SOFTHSM2_CONF": conf], "pkcs11:token=\(label)", dir + "/pin")
+    }
+
+    /// Objects on the token as OpenSC's pkcs11-tool lists them (the independent view).
+    func objects(_ token: (env: [String: String], uri: String, pinFile: String)) throws -> (privateKeys: Int, certificates: Int) {
+        let label = String(token.uri.dropFirst("pkcs11:token=".count))
+        let pin = try String(contentsOfFile: token.pinFile, encoding: .utf8)
+        let r = try runTool("pkcs11-tool", ["--module", Self.softhsm, "--token-label", label, "--login", "--pin", pin, "-O"], environment: token.env)
+        XCTAssertEqual(r.status, 0, r.err)
+        return (r.out.components(separatedBy: "Private Key Object").count - 1, r.out.components(separatedBy: "Certificate Object").count - 1)
+    }
+
+    func testTokenJourneyApplyStatusSignTestRenewRevoke() throws {
+        let ra = try RAProcess(self, policy: ["renewalWindowDays": 400])   // every certificate is in its renewal window
+        let dir = try work()
+        let token = try softHSM(dir)
+        var env = try ra.environment(RAProcess.alice).merging(token.env) { $1 }
+        env["TOKENCERT_PIN"] = nil
+        let store = ["--token", token.uri, "--module", Self.softhsm, "--pin-file", token.pinFile]
+
+        let applied = try interactive(["apply", "--yes", "--format", "json"] + store, env: env, ra: ra)
+        XCTAssertEqual(applied.status, 0, applied.out + applied.err)
+        let serial = try XCTUnwrap(try json(applied.out)["serial"] as? String)
+        XCTAssertEqual(try objects(token).privateKeys, 1)
+        XCTAssertEqual(try objects(token).certificates, 1)
+
+        // The certificate on the token verifies with openssl against the RA's CA.
+        // The RA's window is 400 days here, so status says "renew" with exit 3 (action needed).
+        let status = try runTool(Self.tokencert, ["status", "--format", "json"] + store, environment: env)
+        XCTAssertEqual(status.status, 3, status.out + status.err)
+        try validate(status.out, schema: "status")
+        XCTAssertEqual((try json(status.out)["verdict"] as? [String: Any])?["action"] as? String, "renew")
+        let client = try XCTUnwrap(try json(status.out)["client"] as? [String: Any])
+        XCTAssertTrue(((client["certificate"] as? [String: Any])?["keyLocation"] as? String)?.contains("pkcs11:") == true, status.out)
+
+        let test = try runTool(Self.tokencert, ["sign-test", "--format", "json"] + store, environment: env)
+        XCTAssertEqual(test.status, 0, test.out + test.err)
+        try validate(test.out, schema: "sign-test")
+        XCTAssertEqual(try json(test.out)["serial"] as? String, serial)
+
+        // Scripts: sign a file, openssl cms verifies it, tokencert verify checks it offline.
+        try "buy 2330 x 1000".write(toFile: dir + "/order.txt", atomically: true, encoding: .utf8)
+        let signed = try runTool(Self.tokencert, ["sign", "--in", dir + "/order.txt", "--out", dir + "/order.p7s", "--detached"] + store, environment: env)
+        XCTAssertEqual(signed.status, 0, signed.err)
+        let cms = try runTool("openssl", ["cms", "-verify", "-binary", "-inform", "DER", "-in", dir + "/order.p7s", "-content", dir + "/order.txt",
+                                          "-CAfile", ra.caPEM, "-out", "/dev/null"])
+        XCTAssertEqual(cms.status, 0, cms.err)
+        let verified = try runTool(Self.tokencert, ["verify", "--in", dir + "/order.txt", "--sig", dir + "/order.p7s", "--ca", ra.caPEM,
+                                                    "--format", "json"], environment: env)
+        XCTAssertEqual(verified.status, 0, verified.out + verified.err)
+        try validate(verified.out, schema: "verify")
+        try "buy 2330 x 9000".write(toFile: dir + "/forged.txt", atomically: true, encoding: .utf8)
+        let forged = try runTool(Self.tokencert, ["verify", "--in", dir + "/forged.txt", "--sig", dir + "/order.p7s", "--ca", ra.caPEM,
+                                                  "--format", "json"], environment: env)
+        XCTAssertEqual(forged.status, 2, forged.out + forged.err)
+        try validate(forged.out, schema: "verify")
+        XCTAssertEqual(try json(forged.out)["code"] as? String, "tampered")
+
+        // Backup of a token key is refused with the reason.
+        let backup = try runTool(Self.tokencert, ["backup", "--target", dir, "--force"] + store,
+                                 environment: env.merging(["TOKENCERT_BACKUP_PASSWORD": "Backup2026"]) { $1 })
+        XCTAssertEqual(backup.status, 3, backup.err)
+        XCTAssertTrue(backup.err.contains("cannot be copied out"), backup.err)
+
+        // Renew: a new key beside the old one, then the old removed — one key, one certificate left.
+        let renewed = try interactive(["renew", "--yes", "--format", "json"] + store, env: env, ra: ra)
+        XCTAssertEqual(renewed.status, 0, renewed.out + renewed.err)
+        let renewedJSON = try json(renewed.out)
+        XCTAssertEqual(renewedJSON["replaced"] as? String, serial)
+        let left = try objects(token)
+        XCTAssertEqual(left.privateKeys, 1, "no orphaned key after renewal")
+        XCTAssertEqual(left.certificates, 1)
+
+        let revoked = try interactive(["revoke", "--yes"] + store, env: env, ra: ra)
+        XCTAssertEqual(revoked.status, 0, revoked.out + revoked.err)
+        XCTAssertEqual(try objects(token).privateKeys, 0, "the key is removed after the host confirmed")
+    }
+
+    // MARK: - Failure paths
+
+    func testThreeWrongBirthDatesLockAndSayHowToUnlock() throws {
+        let ra = try RAProcess(self)
+        let dir = try work()
+        var env = try ra.environment(RAProcess.alice, birth: "60/1/1")
+        env["TOKENCERT_STORE_PASSWORD"] = "store-pass-1"
+        let r = try runTool(Self.tokencert, ["apply", "--yes", "--software", "--store-dir", dir + "/s"], environment: env)
+        XCTAssertEqual(r.status, 3, r.out + r.err)
+        XCTAssertTrue(r.err.lowercased().contains("branch"), r.err)
+        let storeFiles = (try? FileManager.default.contentsOfDirectory(atPath: dir + "/s")) ?? []
+        XCTAssertFalse(storeFiles.contains { $0.hasSuffix(".tckey") }, "no key was generated")
+        // In Chinese too.
+        env["TOKENCERT_BIRTH_DATE"] = RAProcess.alice.birth
+        let zh = try runTool(Self.tokencert, ["apply", "--yes", "--software", "--store-dir", dir + "/s", "--lang", "zh-TW"], environment: env)
+        XCTAssertEqual(zh.status, 3, zh.err)
+        XCTAssertTrue(zh.err.contains("分公司"), zh.err)
+    }
+
+    func testAnExpiredCodeIsRefusedWithItsMessage() throws {
+        let ra = try RAProcess(self, policy: ["codeLifetimeSeconds": 1])
+        let dir = try work()
+        var env = try ra.environment(RAProcess.alice)
+        env["TOKENCERT_STORE_PASSWORD"] = "store-pass-1"
+        let p = try InteractiveProcess(Self.tokencert, ["apply", "--yes", "--software", "--store-dir", dir + "/s"], environment: env)
+        let identifier = try p.waitFor(#"Code for identifier ([A-Za-z]{4})"#)
+        let code = try ra.code(for: identifier)
+        Thread.sleep(forTimeInterval: 2)
+        p.send(code)
+        _ = try p.waitFor("(?i)expired")
+        let r = p.finish()
+        XCTAssertNotEqual(r.status, 0)
+        let status = try runTool(Self.tokencert, ["status", "--software", "--store-dir", dir + "/s", "--format", "json"], environment: env)
+        XCTAssertEqual((try json(status.out)["verdict"] as? [String: Any])?["action"] as? String, "apply", "nothing was issued")
+    }
+
+    func testTheThirdOnlineRevocationInAYearIsRefused() throws {
+        let ra = try RAProcess(self)
+        let dir = try work()
+        var env = try ra.environment(RAProcess.chen)
+        env["TOKENCERT_STORE_PASSWORD"] = "store-pass-1"
+        let store = ["--software", "--store-dir", dir + "/s", "--key-type", "p256"]
+        for round in 1...3 {
+            let applied = try interactive(["apply", "--yes"] + store, env: env, ra: ra)
+            XCTAssertEqual(applied.status, 0, "round \(round): " + applied.err)
+            let revoke = Array(store.dropLast(2))
+            if round < 3 {
+                let revoked = try interactive(["revoke", "--yes"] + revoke, env: env, ra: ra)
+                XCTAssertEqual(revoked.status, 0, "round \(round): " + revoked.err)
+            } else {
+                let refused = try runTool(Self.tokencert, ["revoke", "--yes"] + revoke, environment: env)
+                XCTAssertEqual(refused.status, 3, refused.err)
+                XCTAssertTrue(refused.err.contains("branch"), refused.err)
+            }
+        }
+    }
+
+    func testRenewOutsideTheWindowIsRefused() throws {
+        let ra = try RAProcess(self)
+        let dir = try work()
+        var env = try ra.environment(RAProcess.betty)
+        env["TOKENCERT_STORE_PASSWORD"] = "store-pass-1"
+        let store = ["--software", "--store-dir", dir + "/s", "--key-type", "p256"]
+        XCTAssertEqual(try interactive(["apply", "--yes"] + store, env: env, ra: ra).status, 0)
+        let r = try runTool(Self.tokencert, ["renew", "--yes"] + store, environment: env)
+        XCTAssertEqual(r.status, 3, r.err)
+        XCTAssertTrue(r.err.contains("Renewal is not open yet"), r.err)
+    }
+
+    func testRAUnreachableIsAClearErrorAndChangesNothing() throws {
+        let ra = try RAProcess(self)
+        let dir = try work()
+        var env = try ra.environment(RAProcess.alice)
+        env["TOKENCERT_STORE_PASSWORD"] = "store-pass-1"
+        ra.stop()
+        let r = try runTool(Self.tokencert, ["apply", "--yes", "--software", "--store-dir", dir + "/s"], environment: env)
+        XCTAssertEqual(r.status, 6, r.err)
+        XCTAssertTrue(r.err.contains("cannot be reached") && r.err.contains("nothing was changed"), r.err)
+        let keys = (try? FileManager.default.contentsOfDirectory(atPath: dir + "/s")) ?? []
+        XCTAssertFalse(keys.contains { $0.hasSuffix(".tckey") }, "\(keys)")
+    }
+}
