@@ -197,6 +197,29 @@ public actor PIVKeyStore: KeyStore {
         }
     }
 
+    /// The key with this public key: first among the listed keys; else a rotation slot without a
+    /// certificate whose key (read with GET METADATA, `00 F7 00 <slot>`) matches — the key a run that
+    /// was stopped before its certificate was stored left behind. Such a key is then treated as
+    /// pending, so `storeCertificate` finds its slot. Nil when no slot holds it or the card cannot tell.
+    /// - Throws: `KeyStoreUnavailable`; `PIVError`; `PCSCError`.
+    public func key(matching subjectPublicKeyInfo: [UInt8]) async throws -> StoredKey? {
+        if let listed = try await allKeys().first(where: { KeyMaterial.sameKey($0.signer.subjectPublicKeyInfo, subjectPublicKeyInfo) }) {
+            return listed
+        }
+        return try await mapped {
+            let s = try await verifiedSession()
+            let states = try await slotStates(s)
+            for slot in slots where states[slot] == nil {
+                guard let (algorithm, publicKey) = try await s.keyMetadata(slot: slot),
+                      let spki = try? publicKey.subjectPublicKeyInfo(), KeyMaterial.sameKey(spki, subjectPublicKeyInfo) else { continue }
+                pending[slot] = (spki, Date().timeIntervalSince1970)
+                let signer = try PIVSigner(session: s, reader: reader, slot: slot, algorithm: algorithm, subjectPublicKeyInfo: spki)
+                return StoredKey(signer: signer)
+            }
+            return nil
+        }
+    }
+
     /// PIN tries left from VERIFY without data (`00 20 00 80`): `63CX` → X, `6983` → locked; when the
     /// PIN is verified already the card gives no number (nil tries, not locked). Uses no try.
     public func pinStatus() async throws -> KeyStorePINStatus? {

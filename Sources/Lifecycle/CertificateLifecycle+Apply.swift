@@ -103,14 +103,18 @@ extension CertificateLifecycle {
     /// answers with what it issued), then installed. Nil when there is nothing to finish here.
     func resume(store: any KeyStore, session: RA.Session, operation: JournalEntry.Operation) async throws -> Installed? {
         guard let entry = try journal.load(for: Self.journalKey(store)) else { return nil }
-        let keys = try await store.allKeys()
-        guard let key = keys.first(where: { $0.signer.subjectPublicKeyInfo == entry.spki }) else {
+        guard let key = try await store.key(matching: entry.spki) else {
             try journal.clear(for: Self.journalKey(store))   // the key is gone: nothing can be finished
             return nil
         }
-        if key.certificateDER != nil, entry.operation == .apply {
+        if let der = key.certificateDER, entry.operation == .apply {
+            // The certificate got onto the key before the run stopped: check it, and report it installed.
+            let certificate = try Certificate(derEncoded: der)
+            await prompt.progress(.testSignature, fraction: nil)
+            try await Self.testSignature(key.signer, certificate: certificate)
             try journal.clear(for: Self.journalKey(store))
-            return nil
+            let summary = try CertificateSummary(certificate, keyLocation: key.location)
+            return Installed(certificate: summary, serial: summary.serialNumber.lowercased(), replaced: nil, resumed: true)
         }
         await prompt.show(LocalizedText(en: "Finishing the \(entry.operation == .apply ? "application" : "renewal") an earlier run left midway.",
                                         zhTW: "正在完成先前中斷的\(entry.operation == .apply ? "申請" : "展期")。"))

@@ -64,6 +64,10 @@ public protocol KeyStore: Sendable {
     /// The PIN (or passphrase) state without using a try, for `status`; nil when the store has no
     /// PIN or cannot tell. The default is nil.
     func pinStatus() async throws -> KeyStorePINStatus?
+    /// The key whose public key is `subjectPublicKeyInfo`, with or without a certificate — how a run
+    /// finds the key an interrupted run generated (the journal keeps its public key). The default
+    /// searches `allKeys()`; a store that lists only keys with certificates (PIV) looks further.
+    func key(matching subjectPublicKeyInfo: [UInt8]) async throws -> StoredKey?
 }
 
 extension KeyStore {
@@ -76,6 +80,10 @@ extension KeyStore {
     }
 
     public func pinStatus() async throws -> KeyStorePINStatus? { nil }
+
+    public func key(matching subjectPublicKeyInfo: [UInt8]) async throws -> StoredKey? {
+        try await allKeys().first { $0.signer.subjectPublicKeyInfo == subjectPublicKeyInfo }
+    }
 }
 
 /// The state of a store's PIN as the device tells it, without spending a try.

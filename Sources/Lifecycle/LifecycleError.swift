@@ -97,8 +97,14 @@ public struct LifecycleError: Error, Sendable, Hashable, UserFacingError, Custom
 
     static func interrupted(_ operation: String, _ underlying: any Error) -> LifecycleError {
         let detail = (underlying as? UserFacingError)?.summary ?? text("\(underlying)", "\(underlying)")
+        // The code names a device cause, so a script (and the CLI's exit code) can tell "insert the token" apart.
+        let code = switch underlying as? KeyStoreUnavailable {
+        case .tokenMissing: "interrupted-token-missing"
+        case .pinNeeded, .pinLocked: "interrupted-pin"
+        case nil: "interrupted"
+        }
         return LifecycleError(
-            .interrupted, code: "interrupted",
+            .interrupted, code: code,
             summary: text("The \(operation) stopped after the host issued the certificate: \(detail.english)",
                           "\(operation == "renewal" ? "展期" : "申請")在主機核發憑證後中斷：\(detail.traditionalChinese)"),
             remedy: text("Fix the cause (insert the token, check the PIN), then run the same command again: it picks up where it stopped.",

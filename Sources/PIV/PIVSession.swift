@@ -140,6 +140,29 @@ public actor PIVSession {
         return .ec(algorithm, point: point)
     }
 
+    /// Yubico extension `00 F7 00 <slot>`: GET METADATA of a key slot — the key's algorithm (tag 01)
+    /// and public key (tag 04, the inside of a 7F49 template). PIV itself gives no way to read the
+    /// public key of a slot without a certificate; cards with this command (YubiKey 5.3+, TokenCert's
+    /// virtual card) do. No PIN or management key is needed.
+    /// - Returns: nil when the slot holds no key (`6A82`) or the card does not know the command
+    ///   (`6D00`, `6A81`).
+    /// - Throws: `PIVError.malformedResponse`, other card answers as `PIVError`, PC/SC errors.
+    public func keyMetadata(slot: PIV.Slot) async throws -> (algorithm: PIV.KeyAlgorithm, publicKey: PIVPublicKey)? {
+        let r = try await channel.send(CommandAPDU(ins: 0xF7, p1: 0x00, p2: slot.rawValue, le: 256))
+        if [0x6A82, 0x6D00, 0x6A81, 0x6A88].contains(r.status.rawValue) { return nil }
+        try check(r, 0xF7)
+        guard let a = TLV.find(0x01, in: r.data)?.first, let algorithm = PIV.KeyAlgorithm(rawValue: a),
+              let body = TLV.find(0x04, in: r.data) else { throw PIVError.malformedResponse("GET METADATA without algorithm or public key") }
+        if algorithm.isRSA {
+            guard let n = TLV.find(0x81, in: body), let e = TLV.find(0x82, in: body) else {
+                throw PIVError.malformedResponse("RSA public key without modulus or exponent")
+            }
+            return (algorithm, .rsa(modulus: n, exponent: e))
+        }
+        guard let point = TLV.find(0x86, in: body) else { throw PIVError.malformedResponse("EC public key without point") }
+        return (algorithm, .ec(algorithm, point: point))
+    }
+
     /// `00 87 <alg> <slot> 7C{82 00, 81 <input>}`: GENERAL AUTHENTICATE with the slot's private key over a
     /// prepared input: the PKCS#1-padded block for RSA, the hash for ECC. Returns the card's answer
     /// (raw RSA signature, DER ECDSA signature).

@@ -58,7 +58,10 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
         case .notEligible, .missing: .notEligible
         case .verificationFailed: .verificationFailed
         case .badInput: .badInput
-        case .cancelled, .interrupted: .failure
+        case .cancelled: .failure
+        case .interrupted:
+            // Stopped midway by the device: the same codes as when it is missing from the start.
+            error.code == "interrupted-token-missing" ? .tokenMissing : error.code == "interrupted-pin" ? .pinProblem : .failure
         }
     }
 

@@ -129,6 +129,12 @@ public actor VirtualPIVCard {
     /// Whether the card is in the reader (connected to vpcd).
     public var isInserted: Bool { link != nil }
 
+    /// Arms a pull (again): the card leaves the reader when the `occurrence`-th command with INS
+    /// `instruction` counted from now arrives, before answering it — as `pullOnInstruction` does at start.
+    public func armPull(onInstruction instruction: UInt8, occurrence: Int = 1) {
+        core.armPull(onInstruction: instruction, occurrence: occurrence)
+    }
+
     /// APDUs received over the card's life (including the one a pull cut off).
     public var apduCount: Int { core.apduCount }
 
@@ -254,6 +260,14 @@ final class CardCore: Sendable {
     var state: PIVCardState { inner.withLock { $0.application.state } }
 
     func log(_ line: String) { logSink?(line) }
+
+    func armPull(onInstruction instruction: UInt8, occurrence: Int) {
+        inner.withLock {
+            $0.pullOnInstruction = instruction
+            $0.pullOnInstructionOccurrence = occurrence
+            $0.instructionCount = 0
+        }
+    }
 
     func powerCycle() { inner.withLock { $0.application.powerCycle() } }
 

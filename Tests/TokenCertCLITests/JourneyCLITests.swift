@@ -6,7 +6,7 @@ import XCTest
 
 /// The customer's journey with the built `tokencert` against the built `tokencert-ra` on loopback:
 /// software store, SoftHSM token and the virtual PIV card behind the test pcscd.
-final class JourneyCLITests: XCTestCase {
+final class JourneyCLITests: XCTestCase, @unchecked Sendable {
     static let tokencert = builtExecutable("tokencert")
     static let softhsm = "/usr/lib/softhsm/libsofthsm2.so"
 
