@@ -46,7 +46,8 @@ public struct PIVManagementKey: Sendable, CustomStringConvertible, CustomDebugSt
 /// **Secrets.** The PIN is asked from `pin` only when the card says it is not verified (VERIFY
 /// without data: `9000` verified, `63CX` not, `6983` blocked) and is verified before keys are listed
 /// or generated, so the signers handed out can sign (9A and the retired slots have PIN policy
-/// "once"). The management key (default: the factory 3DES key) is used for GENERATE, PUT DATA and
+/// "once"). The management key (default: the factory 3DES key; when the card refuses it, the
+/// PIN-protected key `tokencert counter` stores on the card) is used for GENERATE, PUT DATA and
 /// IMPORT. Labels are not kept: PIV has none.
 ///
 /// **Errors.** No card in the reader, reader gone, card pulled (`SCARD_E_NO_SMARTCARD`,
@@ -107,7 +108,7 @@ public actor PIVKeyStore: KeyStore {
             guard let slot = slots.first(where: { states[$0] == nil }) else {
                 throw PIVKeyStoreError(.noFreeSlot, detail: location.description)
             }
-            try await s.authenticate(managementKey: managementKey.bytes, algorithm: managementKey.algorithm)
+            try await authenticateManagement(s)
             let spki = try await s.generateKey(slot: slot, algorithm: algorithm).subjectPublicKeyInfo()
             pending[slot] = (spki, Date().timeIntervalSince1970)
             return try PIVSigner(session: s, reader: reader, slot: slot, algorithm: algorithm, subjectPublicKeyInfo: spki)
@@ -138,7 +139,7 @@ public actor PIVKeyStore: KeyStore {
         try await mapped {
             let s = try await openSession()
             let slot = try await slot(of: signer, s)
-            try await s.authenticate(managementKey: managementKey.bytes, algorithm: managementKey.algorithm)
+            try await authenticateManagement(s)
             try await s.writeCertificate(certificateDER, slot: slot)
             pending[slot] = nil
             try await updateKeyHistory(s)
@@ -153,7 +154,7 @@ public actor PIVKeyStore: KeyStore {
         try await mapped {
             let s = try await openSession()
             let slot = try await slot(of: signer, s)
-            try await s.authenticate(managementKey: managementKey.bytes, algorithm: managementKey.algorithm)
+            try await authenticateManagement(s)
             if let tag = slot.certificateObject, try await s.readObject(tag) != nil {
                 try await s.writeObject(tag, content: [])
             }
@@ -184,7 +185,7 @@ public actor PIVKeyStore: KeyStore {
             guard let slot = slots.first(where: { states[$0] == nil }) else {
                 throw PIVKeyStoreError(.noFreeSlot, detail: location.description)
             }
-            try await s.authenticate(managementKey: managementKey.bytes, algorithm: managementKey.algorithm)
+            try await authenticateManagement(s)
             do {
                 try await s.importKey(parts, slot: slot)
             } catch PIVError.status(let sw, _) where sw.rawValue == 0x6D00 {
@@ -276,6 +277,19 @@ public actor PIVKeyStore: KeyStore {
             throw KeyStoreUnavailable.pinNeeded(triesLeft: left)  // not sent to the card: no try used
         }
         return s
+    }
+
+    /// Mutual authentication with the management key (`00 87 <alg> 9B`): the configured key, and when
+    /// the card refuses it, the PIN-protected key a counter stored on the card (VERIFY, then GET DATA
+    /// `5FC109` → `88{89 key}`, as YubiKey tools keep it). Customers never need to know that key.
+    private func authenticateManagement(_ s: PIVSession) async throws {
+        do {
+            try await s.authenticate(managementKey: managementKey.bytes, algorithm: managementKey.algorithm)
+        } catch PIVError.managementKeyRejected {
+            _ = try await verifiedSession()
+            guard let key = try await s.protectedManagementKey() else { throw PIVError.managementKeyRejected }
+            try await s.authenticate(managementKey: key, algorithm: .tripleDES)
+        }
     }
 
     /// Runs `body`, turning card states into `KeyStoreUnavailable` and forgetting a connection whose

@@ -53,7 +53,7 @@ extension CertificateLifecycle {
 
     /// Sends the request and installs the answer. An RA refusal removes the key and the journal
     /// entry; no answer, or a failure after the answer, keeps both for the next run.
-    func finishIssue(store: any KeyStore, signer: any TokenSigner, requestID: String, csrPEM: String, session: RA.Session,
+    func finishIssue(store: any KeyStore, signer: any TokenSigner, requestID: String, csrPEM: String, session: RA.Session?,
                      resumed: Bool, replaced: String? = nil, send: () async throws -> RA.IssuedCertificate) async throws -> Installed {
         await prompt.progress(.requestingCertificate, fraction: nil)
         let issued: RA.IssuedCertificate
@@ -72,7 +72,7 @@ extension CertificateLifecycle {
             await prompt.progress(.testSignature, fraction: nil)
             try await Self.testSignature(signer, certificate: certificate)
             var replacedSerial: String?
-            if replaced != nil || issued.status == .pending {
+            if replaced != nil || issued.status == .pending, let session {
                 replacedSerial = try await confirmRenewal(store: store, signer: signer, serial: issued.serial, session: session)
             }
             try journal.clear(for: Self.journalKey(store))
@@ -101,13 +101,16 @@ extension CertificateLifecycle {
 
     /// Finishes what the journal says an earlier run left: the same request sent again (the RA
     /// answers with what it issued), then installed. Nil when there is nothing to finish here.
-    func resume(store: any KeyStore, session: RA.Session, operation: JournalEntry.Operation) async throws -> Installed? {
+    func resume(store: any KeyStore, session: RA.Session?, officer: RA.OfficerSession? = nil,
+                operation: JournalEntry.Operation) async throws -> Installed? {
         guard let entry = try journal.load(for: Self.journalKey(store)) else { return nil }
+        // A counter run finishes only counter work, a customer run only the customer's.
+        guard (entry.operation == .counter) == (officer != nil) else { return nil }
         guard let key = try await store.key(matching: entry.spki) else {
             try journal.clear(for: Self.journalKey(store))   // the key is gone: nothing can be finished
             return nil
         }
-        if let der = key.certificateDER, entry.operation == .apply {
+        if let der = key.certificateDER, entry.operation != .renew {
             // The certificate got onto the key before the run stopped: check it, and report it installed.
             let certificate = try Certificate(derEncoded: der)
             await prompt.progress(.testSignature, fraction: nil)
@@ -116,15 +119,24 @@ extension CertificateLifecycle {
             let summary = try CertificateSummary(certificate, keyLocation: key.location)
             return Installed(certificate: summary, serial: summary.serialNumber.lowercased(), replaced: nil, resumed: true)
         }
-        await prompt.show(LocalizedText(en: "Finishing the \(entry.operation == .apply ? "application" : "renewal") an earlier run left midway.",
-                                        zhTW: "正在完成先前中斷的\(entry.operation == .apply ? "申請" : "展期")。"))
+        await prompt.show(LocalizedText(en: "Finishing the \(entry.operation == .renew ? "renewal" : "application") an earlier run left midway.",
+                                        zhTW: "正在完成先前中斷的\(entry.operation == .renew ? "展期" : "申請")。"))
         switch entry.operation {
         case .apply:
+            guard let session else { return nil }
             return try await finishIssue(store: store, signer: key.signer, requestID: entry.requestID, csrPEM: entry.csrPEM,
                                          session: session, resumed: true) {
                 try await ra.issue(RA.IssueRequest(requestId: entry.requestID, csr: entry.csrPEM), session: session)
             }
+        case .counter:
+            guard let officer, let customer = entry.customerID else { return nil }
+            return try await finishIssue(store: store, signer: key.signer, requestID: entry.requestID, csrPEM: entry.csrPEM,
+                                         session: nil, resumed: true) {
+                try await ra.officerIssue(customerID: customer, RA.OfficerIssueRequest(requestId: entry.requestID, csr: entry.csrPEM,
+                                                                                       consentOnPaper: true), session: officer)
+            }
         case .renew:
+            guard let session else { return nil }
             guard let old = entry.oldSerial, let proof = entry.proof else {
                 try journal.clear(for: Self.journalKey(store))
                 return nil

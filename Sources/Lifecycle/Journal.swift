@@ -3,7 +3,8 @@ import Foundation
 /// An apply or renewal that reached the RA: what the next run needs to finish it with the same
 /// request id (the RA answers a repeated request id with the certificate it already issued).
 public struct JournalEntry: Codable, Sendable, Hashable {
-    public enum Operation: String, Codable, Sendable { case apply, renew }
+    /// `counter`: an in-person issue by a branch officer (`customerID` says for whom).
+    public enum Operation: String, Codable, Sendable { case apply, renew, counter }
     public var operation: Operation
     public var requestID: String
     /// PEM of the CSR sent (the RA matches a repeat by the CSR's hash).
@@ -13,16 +14,19 @@ public struct JournalEntry: Codable, Sendable, Hashable {
     /// Renewal only: the serial being replaced and the proof sent.
     public var oldSerial: String?
     public var proof: String?
+    /// Counter issue only: the customer the certificate is for.
+    public var customerID: String?
     public var createdAt: Date
 
     public init(operation: Operation, requestID: String, csrPEM: String, subjectPublicKeyInfo: [UInt8], oldSerial: String? = nil,
-                proof: String? = nil, createdAt: Date) {
+                proof: String? = nil, customerID: String? = nil, createdAt: Date) {
         self.operation = operation
         self.requestID = requestID
         self.csrPEM = csrPEM
         self.subjectPublicKeyInfo = Data(subjectPublicKeyInfo).base64EncodedString()
         self.oldSerial = oldSerial
         self.proof = proof
+        self.customerID = customerID
         self.createdAt = createdAt
     }
 

@@ -46,7 +46,7 @@ public enum CodeAnswer: Sendable, Hashable {
 /// A step of a long operation, for progress display.
 public enum ProgressStep: String, Sendable, Hashable, Codable, CaseIterable {
     case generatingKey, requestingCertificate, downloading, storing, testSignature, confirming, removingOldKey,
-         revoking, removingKey, writingBackup, readingBackup, signing, verifying
+         revoking, removingKey, writingBackup, readingBackup, signing, verifying, personalising
 
     public var label: LocalizedText {
         switch self {
@@ -63,6 +63,7 @@ public enum ProgressStep: String, Sendable, Hashable, Codable, CaseIterable {
         case .readingBackup: LocalizedText(en: "Reading the backup", zhTW: "正在讀取備份")
         case .signing: LocalizedText(en: "Signing the sample order", zhTW: "正在簽署測試委託")
         case .verifying: LocalizedText(en: "Verifying the signature", zhTW: "正在驗證簽章")
+        case .personalising: LocalizedText(en: "Setting the customer's PIN and the card's unblock code", zhTW: "正在設定客戶 PIN 碼與卡片解鎖碼")
         }
     }
 }

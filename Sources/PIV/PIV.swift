@@ -65,6 +65,8 @@ public enum PIV {
         public static let certificateKeyManagement = ObjectTag(rawValue: 0x5FC10B)
         public static let certificateCardAuthentication = ObjectTag(rawValue: 0x5FC101)
         public static let printedInformation = ObjectTag(rawValue: 0x5FC109)
+        /// Yubico's ADMIN DATA object (flags such as "management key PIN-protected").
+        public static let adminData = ObjectTag(rawValue: 0x5FFF00)
         public static let discovery = ObjectTag(rawValue: 0x7E)
         public static let keyHistory = ObjectTag(rawValue: 0x5FC10C)
         public var description: String { String(format: "%06X", rawValue) }

@@ -232,6 +232,25 @@ public actor PIVSession {
         try check(try await channel.send(CommandAPDU(ins: 0xDB, p1: 0x3F, p2: 0xFF, data: TLV.encode(0x5C, tag.bytes) + body)), 0xDB)
     }
 
+    /// The PIN-protected management key as YubiKey tools (ykman, yubico-piv-tool's library) keep it:
+    /// in the Printed Information object (GET DATA `5FC109`, readable only after VERIFY) as
+    /// `88{89 <key>}`. Nil when the object is absent or holds no such key.
+    /// - Throws: `.securityStatusNotSatisfied` when the PIN is not verified, other card answers.
+    public func protectedManagementKey() async throws -> [UInt8]? {
+        guard let content = try await readObject(.printedInformation), let inner = TLV.find(0x88, in: content),
+              let key = TLV.find(0x89, in: inner), !key.isEmpty else { return nil }
+        return key
+    }
+
+    /// Stores `key` as the PIN-protected management key (after `authenticate` with it): PUT DATA
+    /// `5FC109` = `88{89 <key>}`, then ADMIN DATA `5FFF00` = `80{81 <flags 02>}` (bit 0x02: the
+    /// management key is PIN-protected), the layout YubiKey tools read. The key itself must already
+    /// be set (`setManagementKey`).
+    public func storeProtectedManagementKey(_ key: [UInt8]) async throws {
+        try await writeObject(.printedInformation, content: TLV.encode(0x88, TLV.encode(0x89, key)))
+        try await writeObject(.adminData, content: TLV.encode(0x80, TLV.encode(0x81, [0x02])))
+    }
+
     /// The DER certificate in a slot's certificate object, nil when the slot has none.
     public func readCertificate(slot: PIV.Slot) async throws -> [UInt8]? {
         guard let tag = slot.certificateObject, let content = try await readObject(tag) else { return nil }

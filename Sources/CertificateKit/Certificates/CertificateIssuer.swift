@@ -64,6 +64,23 @@ public struct CertificateIssuer: Sendable {
             issuerAsyncPrivateKey: Certificate.PrivateKey(key))
     }
 
+    /// A self-signed end-entity certificate for `key` (not a CA; digitalSignature; client auth) — an
+    /// officer's login certificate, which the RA pins by its public key rather than by a chain.
+    /// - Throws: the signer's errors (the key may be on a token).
+    public static func selfSignedLeaf(subject: DistinguishedName, key: TokenPrivateKey, notBefore: Date, notAfter: Date) async throws -> Certificate {
+        let extensions = try Certificate.Extensions {
+            Critical(BasicConstraints.notCertificateAuthority)
+            Critical(KeyUsage(digitalSignature: true))
+            try ExtendedKeyUsage([.clientAuth])
+            SubjectKeyIdentifier(keyIdentifier: keyIdentifier(key.publicKey)[...])
+        }
+        return try await Certificate(
+            version: .v3, serialNumber: randomSerialNumber(), publicKey: key.publicKey,
+            notValidBefore: wholeSecond(notBefore), notValidAfter: notAfter, issuer: subject, subject: subject,
+            signatureAlgorithm: key.defaultSignatureAlgorithm, extensions: extensions,
+            issuerAsyncPrivateKey: Certificate.PrivateKey(key))
+    }
+
     /// `date` without its fraction of a second (rounded down).
     public static func wholeSecond(_ date: Date) -> Date {
         Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down))
