@@ -168,3 +168,38 @@ final class PIVKeyStoreTests: XCTestCase {
         XCTAssertEqual(all.count, 2)
     }
 }
+
+/// A card the counter personalised: the customer's PIN, a new PUK, a random management key kept
+/// PIN-protected on the card. The store still generates and stores (it finds that key after VERIFY),
+/// and yubico-piv-tool takes the new PIN and refuses the factory management key.
+final class PersonalisedCardTests: XCTestCase {
+    func testPersonalisedCardWorksWithTheCustomersPINAndThePINProtectedManagementKey() async throws {
+        let port = try VirtualReaders.ports()[1]
+        let (card, reader) = try await VirtualReaders.insertCard(port: port)
+        addTeardownBlock { await card.stop() }
+        let blank = try await CardPersonalisation.pivIsBlank(reader: reader)
+        XCTAssertTrue(blank)
+        try await CardPersonalisation.personalisePIV(reader: reader, secrets: .init(pin: Secret("731902"), unblockCode: Secret("55667788")))
+        let stillBlank = try await CardPersonalisation.pivIsBlank(reader: reader)
+        XCTAssertFalse(stillBlank, "the factory management key no longer works")
+
+        let store = PIVKeyStore(reader: reader, pin: .constant(Secret("731902")))
+        let signer = try await store.generateKey(.p256, label: "x")
+        let ca = try await TestCA.make()
+        let der = try await ca.issue(for: signer, commonName: "F131232216")
+        try await store.storeCertificate(der, for: signer)
+        let current = try await store.currentKey()
+        XCTAssertEqual(current?.certificateDER, der)
+        await store.close()
+
+        let pin = try runTool("yubico-piv-tool", ["-r", reader, "-a", "verify-pin", "-P", "731902"])
+        XCTAssertEqual(pin.status, 0, pin.err)
+        let oldPIN = try runTool("yubico-piv-tool", ["-r", reader, "-a", "verify-pin", "-P", PIV.defaultPIN])
+        XCTAssertNotEqual(oldPIN.status, 0, "the default PIN is gone")
+        // Writing with the factory management key is refused; the PUK is the one we set (change-puk takes it).
+        let write = try runTool("yubico-piv-tool", ["-r", reader, "-a", "set-chuid"])
+        XCTAssertNotEqual(write.status, 0, "the factory management key is refused: \(write.out)")
+        let puk = try runTool("yubico-piv-tool", ["-r", reader, "-a", "change-puk", "-P", "55667788", "-N", "55667789"])
+        XCTAssertEqual(puk.status, 0, "the PUK is the one set: \(puk.err)")
+    }
+}
