@@ -106,9 +106,15 @@ final class JourneyCLITests: XCTestCase, @unchecked Sendable {
 
         // The second computer: restore, then sign-test passes there.
         let computer2 = ["--software", "--store-dir", dir + "/two"]
-        let restored = try runTool(Self.tokencert, ["restore", pfx, "--format", "json"] + computer2, environment: backupEnv)
+        let nssDB = "sql:" + dir + "/nssdb"
+        let restored = try runTool(Self.tokencert, ["restore", pfx, "--format", "json", "--install-nss", "--nss-db", nssDB] + computer2,
+                                   environment: backupEnv)
         XCTAssertEqual(restored.status, 0, restored.out + restored.err)
         XCTAssertEqual(try json(restored.out)["serial"] as? String, serial)
+        // NSS's certutil sees the certificate with its key in the browsers' kind of database.
+        let nss = try runTool("certutil", ["-L", "-d", nssDB])
+        XCTAssertEqual(nss.status, 0, nss.err)
+        XCTAssertTrue(nss.out.contains("u,u,u"), "a user certificate (with its key) in NSS: \(nss.out)")
         let test = try runTool(Self.tokencert, ["sign-test", "--format", "json"] + computer2, environment: env)
         XCTAssertEqual(test.status, 0, test.out + test.err)
         try validate(test.out, schema: "sign-test")

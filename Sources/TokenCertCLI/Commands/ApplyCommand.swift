@@ -30,7 +30,7 @@ struct ApplyCommand: AsyncParsableCommand {
           tokencert apply --id A123456789 --software --account 1020-1234567 --channel email
 
         Exit codes: 0 installed · 3 not eligible (an active certificate exists, locked…) · 4 token missing ·
-        5 PIN · 6 RA unreachable · 64 bad input · 1 interrupted (run again).
+        5 PIN · 6 RA unreachable · 64 bad input · 1 interrupted (run again; 4 when the token was pulled midway).
         """)
 
     @OptionGroup var global: GlobalOptions
@@ -38,6 +38,7 @@ struct ApplyCommand: AsyncParsableCommand {
     @OptionGroup var customer: CustomerOptions
     @OptionGroup var store: StoreOptions
     @OptionGroup var journey: JourneyOptions
+    @OptionGroup var nss: NSSOptions
     @Option(name: .customLong("key-type"), help: ArgumentHelp("rsa2048 (default), rsa3072, rsa4096, p256 or p384 — as the broker allows.", valueName: "type"))
     var keyType: String?
 
@@ -49,6 +50,7 @@ struct ApplyCommand: AsyncParsableCommand {
             let (session, id) = try await customer.login(run.ra, language: lang)
             let installed = try await run.lifecycle.apply(store: keyStore, session: session, customerID: id)
             try InstalledOutput.print(installed, run: run, verb: (en: "Certificate installed", zh: "憑證已安裝"))
+            try await nss.installIfAsked(keyStore, language: lang)
             if store.isSoftware, global.format == .text {
                 run.say("Back it up now to a removable drive: tokencert backup --software", "請立即備份至隨身碟：tokencert backup --software")
             }

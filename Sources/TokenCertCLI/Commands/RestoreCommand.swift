@@ -30,6 +30,7 @@ struct RestoreCommand: AsyncParsableCommand {
     @OptionGroup var customer: CustomerOptions
     @OptionGroup var store: StoreOptions
     @Argument(help: ArgumentHelp("The .pfx / .p12 file.", valueName: "file")) var file: String
+    @OptionGroup var nss: NSSOptions
     @Option(name: .customLong("backup-password-file"), help: ArgumentHelp("File whose first line is the backup's password.", valueName: "path"))
     var passwordFile: String?
     @Flag(name: .long, help: "Do not ask the host whether the certificate is active (no login).") var offline = false
@@ -44,6 +45,7 @@ struct RestoreCommand: AsyncParsableCommand {
                                             fileOption: "--backup-password-file").readText(language: lang)
             let session = offline ? nil : try await customer.login(run.ra, language: lang).0
             let summary = try await run.lifecycle.restore(file: URL(fileURLWithPath: file), password: password, into: keyStore, session: session)
+            try await nss.installIfAsked(keyStore, language: lang)
             if global.format == .json { return try printJSON(CertificateJSON(summary)) }
             run.say("✔ Certificate restored", "✔ 憑證已匯入")
             for (label, value) in summary.lines(lang) { print("  \(label): \(value)") }

@@ -84,3 +84,29 @@ extension StoreOptions {
         }
     }
 }
+
+/// `--install-nss`: after a software certificate is installed, also put it into the browsers' NSS
+/// database (`sql:$HOME/.pki/nssdb`, or `--nss-db`) with NSS's pk12util when it is installed.
+struct NSSOptions: ParsableArguments, Sendable {
+    @Flag(name: .customLong("install-nss"), help: "Software certificates: also install into the browsers' NSS database (needs libnss3-tools).")
+    var install = false
+
+    @Option(name: .customLong("nss-db"), help: ArgumentHelp("The NSS database (default sql:$HOME/.pki/nssdb).", valueName: "sql:dir"))
+    var database: String?
+
+    /// Installs the store's current key when asked and the store is the software one; says what happened on stderr.
+    func installIfAsked(_ store: any KeyStore, language: Language) async throws {
+        guard install else { return }
+        guard let software = store as? SoftwareKeyStore else {
+            FileHandleStderr.write(language == .english ? "--install-nss applies to software certificates only; a token's key stays on the token (browsers reach it through p11-kit).\n"
+                                                        : "--install-nss 僅適用於軟體憑證；載具金鑰留在載具內（瀏覽器經 p11-kit 使用）。\n")
+            return
+        }
+        switch try await software.installIntoNSS(database: database) {
+        case .done(let nickname, let db):
+            FileHandleStderr.write(language == .english ? "Installed into \(db) as \"\(nickname)\".\n" : "已安裝至 \(db)，名稱「\(nickname)」。\n")
+        case .toolsMissing(let text):
+            FileHandleStderr.write(text.text(language) + "\n")
+        }
+    }
+}
