@@ -14,7 +14,7 @@ public struct TokenCert: AsyncParsableCommand {
         4 token missing · 5 PIN wrong or locked · 6 RA unreachable · 64 bad input.
         """,
         version: "0.1.0",
-        subcommands: [StatusCommand.self, ApplyCommand.self, CounterCommand.self, RenewCommand.self, RevokeCommand.self, BackupCommand.self, RestoreCommand.self,
+        subcommands: [StatusCommand.self, ApplyCommand.self, CounterCommand.self, UICommand.self, RenewCommand.self, RevokeCommand.self, BackupCommand.self, RestoreCommand.self,
                       SignTestCommand.self, SignCommand.self, VerifyCommand.self,
                       TokensCommand.self, ReadersCommand.self, DoctorCommand.self, DriversCommand.self, DemoCommand.self])
 

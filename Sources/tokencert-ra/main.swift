@@ -166,6 +166,8 @@ struct Serve: AsyncParsableCommand {
 
     @Option(help: "File whose first line is the bearer token the order gateway must send to POST /orders/verify (else $TOKENCERT_RA_GATEWAY_TOKEN; neither: open).")
     var orderGatewayTokenFile: String?
+    @Option(help: ArgumentHelp("JSON file of the announcements and FAQ for customers' apps ({\"announcements\": […], \"faq\": […]}; default: TokenCert's texts).", valueName: "path"))
+    var notices: String?
 
     @Option(help: "Log format: text or json (one JSON object per line).")
     var logFormat = "text"
@@ -215,6 +217,7 @@ struct Serve: AsyncParsableCommand {
         if gatewayFile != nil || ProcessInfo.processInfo.environment["TOKENCERT_RA_GATEWAY_TOKEN"] != nil {
             configuration.orderGatewayToken = try secret(file: gatewayFile, environment: "TOKENCERT_RA_GATEWAY_TOKEN", what: "order gateway token")
         }
+        if let noticesFile = notices ?? file.notices { configuration.notices = try Notices.load(path: noticesFile) }
         let host = configuration.host, tls = configuration.tlsCertificatePath != nil
         do {
             try await RAServerApplication.serve(configuration) { port in

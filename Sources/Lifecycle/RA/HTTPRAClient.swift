@@ -36,6 +36,12 @@ public struct HTTPRAClient: RAClient {
         try await call("GET", "consent")
     }
 
+    /// `GET /announcements` or `GET /faq`.
+    /// - Throws: `RAClientError`.
+    public func notices(_ kind: RA.NoticeKind) async throws -> [RA.Notice] {
+        try await call("GET", kind.rawValue)
+    }
+
     public func acceptConsent(_ request: RA.ConsentRequest, session: RA.Session) async throws -> RA.ConsentAccepted {
         try await call("POST", "consent", body: request, token: session.token)
     }

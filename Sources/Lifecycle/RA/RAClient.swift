@@ -11,6 +11,8 @@ public protocol RAClient: Sendable {
     func login(_ request: RA.LoginRequest) async throws -> RA.Session
     /// `GET /consent`: the current agreement.
     func agreement() async throws -> RA.Agreement
+    /// `GET /announcements` and `GET /faq`: the broker's notices for the customer's app.
+    func notices(_ kind: RA.NoticeKind) async throws -> [RA.Notice]
     /// `POST /consent`: records acceptance of the agreement.
     func acceptConsent(_ request: RA.ConsentRequest, session: RA.Session) async throws -> RA.ConsentAccepted
     /// `POST /identity/birth-date`: identity step 1.
@@ -51,4 +53,9 @@ public protocol RAClient: Sendable {
     func officerRevoke(customerID: String, _ request: RA.OfficerRevokeRequest, session: RA.OfficerSession) async throws -> RA.Revocation
     /// `POST /officer/customers/{id}/unlock`: ends a birth-date lockout.
     func officerUnlock(customerID: String, session: RA.OfficerSession) async throws
+}
+
+extension RAClient {
+    /// Test doubles without notices answer with none.
+    public func notices(_ kind: RA.NoticeKind) async throws -> [RA.Notice] { [] }
 }

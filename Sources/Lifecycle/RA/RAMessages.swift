@@ -51,6 +51,16 @@ public enum RA {
         public init(version: String, sha256: String, text: Text) { (self.version, self.sha256, self.text) = (version, sha256, text) }
     }
 
+    /// Which notices: `GET /announcements` or `GET /faq`.
+    public enum NoticeKind: String, Sendable { case announcements, faq }
+
+    /// One announcement or FAQ entry.
+    public struct Notice: Codable, Sendable, Hashable {
+        public var date: String?
+        public var title: Text
+        public var body: Text
+    }
+
     /// `POST /consent` body.
     public struct ConsentRequest: Codable, Sendable, Hashable {
         public var version: String

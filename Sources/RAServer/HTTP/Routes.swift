@@ -14,6 +14,7 @@ import Logging
 /// | GET | /ca.pem | – | 200 CA certificate (PEM) |
 /// | GET | /crl, /crl.pem | – | 200 CRL (DER, PEM) |
 /// | GET | /consent | – | 200 `{version, sha256, text: {en, zh-TW}}` |
+/// | GET | /announcements, /faq | – | 200 `[{date?, title: {en, zh-TW}, body: {en, zh-TW}}]` |
 /// | POST | /login | `{id, password}` | 200 `{token, expiresAt, customer, name}` |
 /// | POST | /logout | – | 204 |
 /// | POST | /consent | `{version, sha256}` | 201 `{version, sha256, acceptedAt}` |
@@ -60,6 +61,8 @@ public enum RARoutes {
         router.get("crl.pem") { _, _ in
             text(CRLBuilder.pem(try await service.currentCRL().der), type: "application/x-pem-file")
         }
+        router.get("announcements") { _, _ in try json(service.notices.announcements) }
+        router.get("faq") { _, _ in try json(service.notices.faq) }
         router.get("consent") { _, _ in
             try json(AgreementBody(version: service.agreement.version, sha256: service.agreement.sha256,
                                    text: .init(service.agreement.text)))

@@ -22,6 +22,8 @@ public struct RAService: Sendable {
     public let delivery: any CodeDelivery
     /// The agreement customers accept before any identity step.
     public let agreement: Agreement
+    /// Announcements and FAQ for the customer's app.
+    public let notices: Notices
     let crl: CRLPublisher
     /// Structured log; never given a code, password or full ID.
     public let logger: Logger
@@ -29,13 +31,14 @@ public struct RAService: Sendable {
     /// A service over its parts; nothing is read or written until a request arrives.
     public init(repository: any RARepository, authority: CertificateAuthority, policy: Policy = .standard,
                 clock: any RAClock = SystemClock(), delivery: any CodeDelivery, agreement: Agreement = .current,
-                logger: Logger = Logger(label: "tokencert-ra")) {
+                notices: Notices = .standard, logger: Logger = Logger(label: "tokencert-ra")) {
         self.repository = repository
         self.authority = authority
         self.policy = policy
         self.clock = clock
         self.delivery = delivery
         self.agreement = agreement
+        self.notices = notices
         self.logger = logger
         crl = CRLPublisher(repository: repository, authority: authority, lifetime: policy.crlLifetime, clock: clock)
     }

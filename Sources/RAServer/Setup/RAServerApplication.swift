@@ -35,6 +35,8 @@ public struct ServeConfiguration: Sendable {
     public var tlsKeyPath: String?
     /// The bearer token the order gateway sends to `POST /orders/verify`; nil leaves it open.
     public var orderGatewayToken: String?
+    /// Announcements and FAQ for customers' apps.
+    public var notices = Notices.standard
 
     public init(databasePath: String, caCertificatePath: String, caKey: CAKeyLocation, organization: String, outboxDirectory: String) {
         self.databasePath = databasePath
@@ -56,7 +58,7 @@ public enum RAServerApplication {
         let authority = CertificateAuthority(issuer: issuer, organization: configuration.organization,
                                              crlURL: configuration.publicURL.map { $0.hasSuffix("/") ? $0 + "crl" : $0 + "/crl" })
         let service = RAService(repository: repository, authority: authority, policy: configuration.policy,
-                                delivery: try delivery(configuration), logger: logger)
+                                delivery: try delivery(configuration), notices: configuration.notices, logger: logger)
         try await service.publishCRL()
         return Application(
             router: RARoutes.buildRouter(service: service, orderGatewayToken: configuration.orderGatewayToken),

@@ -28,6 +28,8 @@ public struct ServeConfigFile: Codable, Sendable, Equatable {
     public var smsWebhook: String?
     public var smsWebhookTokenFile: String?
     public var orderGatewayTokenFile: String?
+    /// Announcements and FAQ (a `Notices` JSON file).
+    public var notices: String?
     public var policy: PolicyChanges?
 
     /// The rules a file may change (each optional; absent keeps the default).

@@ -51,7 +51,16 @@ extension StoreOptions {
     func open(language: Language, prompt: TerminalPrompt, needsKeys: Bool) async throws -> any KeyStore {
         let pinSource = SecretSource(file: pinFile, environmentVariable: "TOKENCERT_PIN",
                                      prompt: LocalizedText(en: "PIN", zhTW: "PIN 碼"), fileOption: "--pin-file")
-        let pin = Self.provider(pinSource, language: language, ask: needsKeys)
+        let passwordSource = SecretSource(file: storePasswordFile, environmentVariable: "TOKENCERT_STORE_PASSWORD",
+                                          prompt: LocalizedText(en: "Password of the software certificate store", zhTW: "軟體憑證存放區密碼"),
+                                          fileOption: "--store-password-file")
+        return try open(pin: Self.provider(pinSource, language: language, ask: needsKeys),
+                        storePassword: Self.provider(passwordSource, language: language, ask: needsKeys))
+    }
+
+    /// The chosen store with the given secret providers (the web UI asks in the page). A PIN or
+    /// password given by file or environment variable is used first.
+    func open(pin: SecretProvider, storePassword: SecretProvider) throws -> any KeyStore {
         if let uriText = token ?? (reader == nil && !software ? tokenFromEnvironment : nil) {
             let uri: PKCS11URI
             do { uri = try PKCS11URI(parsing: uriText) } catch {
@@ -65,11 +74,8 @@ extension StoreOptions {
         if let name = reader ?? (!software ? readerFromEnvironment : nil) {
             return PIVKeyStore(reader: name, pin: pin)
         }
-        let passwordSource = SecretSource(file: storePasswordFile, environmentVariable: "TOKENCERT_STORE_PASSWORD",
-                                          prompt: LocalizedText(en: "Password of the software certificate store", zhTW: "軟體憑證存放區密碼"),
-                                          fileOption: "--store-password-file")
         let directory = storeDirectory.map { URL(fileURLWithPath: $0) } ?? SoftwareKeyStore.defaultDirectory()
-        return try SoftwareKeyStore(directory: directory, passphrase: Self.provider(passwordSource, language: language, ask: needsKeys))
+        return try SoftwareKeyStore(directory: directory, passphrase: storePassword)
     }
 
     /// A store's secret provider over a `SecretSource`: the file or variable when given, else the

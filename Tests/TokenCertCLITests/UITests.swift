@@ -1,0 +1,131 @@
+import Foundation
+import TestSupport
+import XCTest
+
+/// `tokencert ui` in a real browser: headless Chromium driven by chromium-driver through Debian's
+/// selenium (Tests/UI/ui_journey.py), against the built `tokencert-ra` on loopback, a SoftHSM token
+/// or the software store, and a made-up removable drive. Screenshots of every screen are kept in
+/// `.build/ui-artefacts/<test>/`. Missing Chromium, driver or selenium is a failure (scripts/test
+/// installs them).
+final class UITests: XCTestCase, @unchecked Sendable {
+    static let tokencert = builtExecutable("tokencert")
+    static let softhsm = "/usr/lib/softhsm/libsofthsm2.so"
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    func work() throws -> String {
+        let dir = NSTemporaryDirectory() + "ui-\(getpid())-\(UUID().uuidString.prefix(8))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
+        return dir
+    }
+
+    /// Starts `tokencert ui` and returns it with its URL.
+    func launch(_ arguments: [String], env: [String: String]) throws -> (InteractiveProcess, String) {
+        let ui = try InteractiveProcess(Self.tokencert, ["ui", "--no-browser"] + arguments, environment: env,
+                                        unset: ["TOKENCERT_PIN", "TOKENCERT_STORE_PASSWORD", "DISPLAY", "WAYLAND_DISPLAY"])
+        addTeardownBlock { _ = ui.finish(timeout: 0.5) }
+        let url = try ui.waitFor(#"(http://127\.0\.0\.1:\d+/\?k=[A-Za-z0-9_-]+)"#, timeout: 30)
+        return (ui, url)
+    }
+
+    /// A USB stick (vfat, "KINGSTON") mounted at `mount`, in a made-up /sys, /proc and udev database.
+    func fakeUSBStick(_ dir: String, mount: String) throws -> String {
+        let root = dir + "/system"
+        func write(_ path: String, _ text: String) throws {
+            let url = URL(fileURLWithPath: root + "/" + path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try text.write(to: url, atomically: false, encoding: .utf8)
+        }
+        func link(_ path: String, _ to: String) throws {
+            let url = URL(fileURLWithPath: root + "/" + path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try FileManager.default.createSymbolicLink(atPath: url.path, withDestinationPath: to)
+        }
+        let disk = "devices/pci0000:00/0000:00:14.0/usb2/2-1/2-1:1.0/host6/target6:0:0/6:0:0:0/block/sdb"
+        for (file, text) in [("removable", "0\n"), ("dev", "8:16\n"), ("size", "31266816\n"), ("ro", "0\n"), ("uevent", "DEVTYPE=disk\nDEVNAME=sdb\n"),
+                             ("sdb1/partition", "1\n"), ("sdb1/dev", "8:17\n"), ("sdb1/size", "31264768\n"), ("sdb1/ro", "0\n"),
+                             ("sdb1/uevent", "DEVTYPE=partition\nDEVNAME=sdb1\n")] {
+            try write("sys/\(disk)/\(file)", text)
+        }
+        try link("sys/dev/block/8:16", "../../\(disk)")
+        try link("sys/dev/block/8:17", "../../\(disk)/sdb1")
+        try link("sys/class/block/sdb", "../../\(disk)")
+        try link("sys/class/block/sdb1", "../../\(disk)/sdb1")
+        try write("run/udev/data/b8:17", "E:ID_FS_LABEL=KINGSTON\nE:ID_FS_LABEL_ENC=KINGSTON\nE:ID_FS_TYPE=vfat\n")
+        try FileManager.default.createDirectory(atPath: mount, withIntermediateDirectories: true)
+        try write("proc/self/mountinfo", "22 1 259:2 / / rw - ext4 /dev/nvme0n1p2 rw\n40 22 8:17 / \(mount) rw,nosuid,nodev - vfat /dev/sdb1 rw\n")
+        return root
+    }
+
+    /// Runs the browser scenario; its output is attached to the failure.
+    func browse(_ scenario: String, url: String, ra: RAProcess, customer: RAProcess.Customer, secret: String? = nil,
+                extra: [String] = [], file: StaticString = #filePath, line: UInt = #line) throws {
+        let artefacts = Self.root.path + "/.build/ui-artefacts/\(name.replacingOccurrences(of: " ", with: "_").filter { $0.isLetter || $0.isNumber || $0 == "_" })"
+        try? FileManager.default.removeItem(atPath: artefacts)
+        var arguments = [Self.root.path + "/Tests/UI/ui_journey.py", "--url", url, "--outbox", ra.outbox, "--artefacts", artefacts,
+                         "--scenario", scenario, "--id", customer.id, "--birth", customer.birth] + extra
+        if let secret { arguments += ["--secret", secret] }
+        let r = try runTool("/usr/bin/python3", arguments, environment: ["UI_TEST_PASSWORD": customer.password])
+        XCTAssertEqual(r.status, 0, "\(scenario): \(r.out)\n\(r.err)", file: file, line: line)
+        let shots = (try? FileManager.default.contentsOfDirectory(atPath: artefacts).filter { $0.hasSuffix(".png") }) ?? []
+        XCTAssertGreaterThan(shots.count, 5, "screenshots kept in \(artefacts)", file: file, line: line)
+    }
+
+    func testRequestsWithoutTheLaunchSecretAreRefused() throws {
+        let ra = try RAProcess(self)
+        let dir = try work()
+        let (_, url) = try launch(["--software", "--store-dir", dir + "/store"], env: ["TOKENCERT_RA": ra.url, "XDG_STATE_HOME": dir + "/state"])
+        let base = String(url[..<url.range(of: "/?k=")!.lowerBound])
+        let key = String(url[url.range(of: "k=")!.upperBound...])
+        func status(_ args: [String]) throws -> String {
+            try runTool("curl", ["-s", "-o", "/dev/null", "-w", "%{http_code}"] + args).out
+        }
+        XCTAssertEqual(try status([base + "/"]), "403", "the page without the secret")
+        XCTAssertEqual(try status([base + "/?k=" + String(key.reversed())]), "403", "a wrong secret")
+        XCTAssertEqual(try status([base + "/api/status"]), "403", "the API without the header")
+        XCTAssertEqual(try status(["-H", "X-TokenCert-Key: \(key)", "-H", "Host: evil.example", base + "/api/status"]), "403", "another Host (DNS rebinding)")
+        XCTAssertEqual(try status(["-H", "X-TokenCert-Key: \(key)", "-H", "Origin: http://evil.example", "-X", "POST", "-d", "{}", base + "/api/logout"]), "403",
+                       "another origin")
+        XCTAssertEqual(try status([url]), "200", "the launch URL")
+        XCTAssertEqual(try status(["-H", "X-TokenCert-Key: \(key)", base + "/api/status"]), "200", "the API with the secret")
+        let page = try runTool("curl", ["-s", url]).out
+        XCTAssertFalse(page.contains("http://") || page.contains("https://"), "nothing is loaded from the network")
+    }
+
+    func testBrowserJourneyOnASoftHSMToken() throws {
+        let ra = try RAProcess(self)
+        let dir = try work()
+        try FileManager.default.createDirectory(atPath: dir + "/tokens", withIntermediateDirectories: true)
+        try "directories.tokendir = \(dir)/tokens\nobjectstore.backend = file\nlog.level = ERROR\n".write(toFile: dir + "/softhsm2.conf", atomically: true, encoding: .utf8)
+        let label = "ui-\(UUID().uuidString.prefix(6))", pin = "\(Int.random(in: 100000...999999))"
+        let made = try runTool("softhsm2-util", ["--init-token", "--free", "--label", label, "--so-pin", "27182818", "--pin", pin],
+                               environment: ["SOFTHSM2_CONF": dir + "/softhsm2.conf"])
+        XCTAssertEqual(made.status, 0, made.err)
+        let (_, url) = try launch(["--token", "pkcs11:token=\(label)", "--module", Self.softhsm],
+                                  env: ["TOKENCERT_RA": ra.url, "SOFTHSM2_CONF": dir + "/softhsm2.conf", "XDG_STATE_HOME": dir + "/state"])
+        try browse("token", url: url, ra: ra, customer: RAProcess.alice, secret: pin)
+    }
+
+    func testBrowserJourneyInSoftwareWithBackupToARemovableDrive() throws {
+        let ra = try RAProcess(self)
+        let dir = try work()
+        let system = try fakeUSBStick(dir, mount: dir + "/media/KINGSTON")
+        let (_, url) = try launch(["--software", "--store-dir", dir + "/store", "--system-root", system],
+                                  env: ["TOKENCERT_RA": ra.url, "XDG_STATE_HOME": dir + "/state"])
+        try browse("software", url: url, ra: ra, customer: RAProcess.betty, secret: "store-pass-ui-1")
+        let written = try FileManager.default.contentsOfDirectory(atPath: dir + "/media/KINGSTON").filter { $0.hasSuffix(".pfx") }
+        XCTAssertEqual(written.count, 1, "the backup is on the drive: \(written)")
+        // openssl opens it with the password typed in the page.
+        if let pfx = written.first {
+            let r = try runTool("openssl", ["pkcs12", "-in", dir + "/media/KINGSTON/" + pfx, "-nokeys", "-passin", "env:P"], environment: ["P": "Bk2026ab"])
+            XCTAssertEqual(r.status, 0, r.err)
+        }
+    }
+
+    func testAnExpiredCodeShowsItsMessageInThePage() throws {
+        let ra = try RAProcess(self, policy: ["codeLifetimeSeconds": 2])
+        let dir = try work()
+        let (_, url) = try launch(["--software", "--store-dir", dir + "/store"], env: ["TOKENCERT_RA": ra.url, "XDG_STATE_HOME": dir + "/state"])
+        try browse("expired", url: url, ra: ra, customer: RAProcess.chen, extra: ["--code-wait", "3"])
+    }
+}
