@@ -67,6 +67,12 @@ final class JourneyCLITests: XCTestCase, @unchecked Sendable {
         XCTAssertEqual(r.status, 0, "\(name): \(r.err)\n\(document)", file: file, line: line)
     }
 
+    /// The status of the doctor's `backup` check in its JSON report.
+    func backupCheck(_ report: String) throws -> String? {
+        let checks = try json(report)["checks"] as? [[String: Any]] ?? []
+        return checks.first { $0["id"] as? String == "backup" }?["status"] as? String
+    }
+
     // MARK: - Software
 
     func testSoftwareJourneyWithBackupOnOneComputerAndRestoreOnAnother() throws {
@@ -90,14 +96,20 @@ final class JourneyCLITests: XCTestCase, @unchecked Sendable {
 
         // Backup refuses a weak password, then writes to the "drive" (a folder: --force, with a warning).
         let usb = dir + "/usb"
-        try FileManager.default.createDirectory(atPath: usb, withIntermediateDirectories: true)
+        let system = try FakeUSBStick.make(in: dir, mount: usb)
+        // Before the backup the doctor warns that the software certificate has none on a drive.
+        let before = try runTool(Self.tokencert, ["doctor", "--format", "json", "--store-dir", dir + "/one", "--system-root", system], environment: env)
+        XCTAssertEqual(try backupCheck(before.out), "warn", before.out)
         var backupEnv = env
         backupEnv["TOKENCERT_BACKUP_PASSWORD"] = "Pw19810815"   // holds the birth date (1981-08-15)
         let weak = try runTool(Self.tokencert, ["backup", "--target", usb, "--force"] + computer1, environment: backupEnv)
         XCTAssertEqual(weak.status, 64, weak.err)
         backupEnv["TOKENCERT_BACKUP_PASSWORD"] = "Backup2026"
-        let backup = try runTool(Self.tokencert, ["backup", "--target", usb, "--force", "--format", "json"] + computer1, environment: backupEnv)
+        let backup = try runTool(Self.tokencert, ["backup", "--format", "json", "--system-root", system] + computer1, environment: backupEnv)
         XCTAssertEqual(backup.status, 0, backup.out + backup.err)
+        XCTAssertEqual(try json(backup.out)["drive"] as? String, usb, "the USB stick was found and chosen")
+        let checked = try runTool(Self.tokencert, ["doctor", "--format", "json", "--store-dir", dir + "/one", "--system-root", system], environment: env)
+        XCTAssertEqual(try backupCheck(checked.out), "pass", checked.out)
         let pfx = try XCTUnwrap(try json(backup.out)["file"] as? String)
         XCTAssertTrue(pfx.hasSuffix(".pfx") && pfx.contains("B223456782-"), pfx)
         // openssl reads it with the password (independent check).

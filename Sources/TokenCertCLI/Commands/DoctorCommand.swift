@@ -15,8 +15,8 @@ struct DoctorCommand: AsyncParsableCommand {
         likely cause; PKCS#11 modules load; each token's PIN state; TokenCert's udev rules and module
         files are installed and current; OpenSSL and its legacy provider; removable drives for backups;
         with --ra, that the RA answers and that this computer's clock agrees with it; certificates on the
-        tokens (expired, or in the 30-day renewal window); backups of software certificates (not yet:
-        the software key store comes with the lifecycle commands).
+        tokens (expired, or in the 30-day renewal window); backups of software certificates (a .pfx named
+        by the rule on a mounted removable drive, --store-dir names the store).
         Each check passes, warns or fails, with what to do in the chosen language.
 
         Exit code: 0 when nothing failed (warnings allowed); otherwise that of the first failed check:
@@ -50,6 +50,12 @@ struct DoctorCommand: AsyncParsableCommand {
     @Option(name: .long, help: .hidden)
     var polkitActions: String = "/usr/share/polkit-1/actions"
 
+    @Option(name: .customLong("store-dir"), help: ArgumentHelp("The software certificate store whose backups are checked (default $XDG_DATA_HOME/tokencert/store).", valueName: "dir"))
+    var storeDirectory: String?
+
+    /// Tests: a folder holding sys/, proc/ and run/udev/data for the drive checks.
+    @Option(name: .customLong("system-root"), help: .hidden) var systemRoot: String?
+
     func run() async throws {
         let lang = global.language
         let drivers = try? DriversLocation.folder(table: table)
@@ -59,6 +65,8 @@ struct DoctorCommand: AsyncParsableCommand {
         }
         var options = Doctor.Options(modules: modules, prefix: prefix, drivers: drivers,
                                      usbRoot: SystemRoot(sysfs: sysfs), polkitActions: polkitActions)
+        options.softwareStore = storeDirectory.map { URL(fileURLWithPath: $0) }
+        if let systemRoot { options.drivesRoot = SystemRoot(sysfs: systemRoot + "/sys", proc: systemRoot + "/proc", udevData: systemRoot + "/run/udev/data") }
         if let ra {
             guard let url = URL(string: ra), url.scheme == "http" || url.scheme == "https" else {
                 throw report(CLIError(.badInput, en: "--ra must be an http(s) URL: \(ra)", zhTW: "--ra 必須是 http(s) 網址：\(ra)"), language: lang)

@@ -1,5 +1,7 @@
 import CertificateKit
+import Domain
 import Foundation
+import KeyStores
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -132,10 +134,50 @@ extension Doctor {
         }
     }
 
-    /// `backup`: software certificates and their backups arrive with the software key store.
-    func checkBackup() -> DoctorCheck {
-        DoctorCheck(id: "backup", status: .skip,
-                    summary: LocalizedText(en: "No software certificate store yet: backups of software certificates are checked once it exists.",
-                                           zhTW: "尚無軟體憑證存放區：待其提供後檢查軟體憑證的備份。"))
+    /// `backup`: each valid certificate in the software store (read without its passphrase) should
+    /// have a `.pfx` named by the rule (`{ID}-{BROKER}(yyyy-MM-dd).pfx`, the ID whole or masked) at the
+    /// top of a mounted removable drive, exported on or after the day the certificate was issued.
+    /// Skipped when there is no software certificate; warns (with `tokencert backup --software`) when
+    /// no drive holds one — the drive may simply be in a drawer.
+    func checkBackup() async -> DoctorCheck {
+        let store: SoftwareKeyStore
+        let certificates: [CertificateSummary]
+        do {
+            store = try SoftwareKeyStore(directory: options.softwareStore ?? SoftwareKeyStore.defaultDirectory(), passphrase: .unavailable)
+            certificates = try await store.certificates().compactMap { try? CertificateSummary($0.certificateDER) }.filter { $0.isValid(at: Date()) }
+        } catch {
+            certificates = []
+        }
+        guard !certificates.isEmpty else {
+            return DoctorCheck(id: "backup", status: .skip,
+                               summary: LocalizedText(en: "No software certificate on this computer: nothing to back up (token keys need no backup).",
+                                                      zhTW: "本機沒有軟體憑證，無須備份（載具金鑰不需備份）。"))
+        }
+        let drives = (try? RemovableDrives(root: options.drivesRoot).removableDrives()) ?? []
+        var found: [String] = [], missing: [String] = []
+        for certificate in certificates {
+            guard let idText = certificate.subscriber?.serialNumber, let id = try? CustomerID(idText) else { continue }
+            let issued = try? ROCDate(date: certificate.notBefore)
+            var match: String?
+            for drive in drives {
+                for name in (try? FileManager.default.contentsOfDirectory(atPath: drive.mountPoint)) ?? [] {
+                    guard let parsed = try? BackupFileName(parsing: name), parsed.holder.matches(id) else { continue }
+                    if let issued, parsed.exportDate < issued { continue }
+                    match = (drive.mountPoint as NSString).appendingPathComponent(name)
+                }
+            }
+            if let match { found.append("\(certificate.serialNumber): \(match)") } else { missing.append(certificate.serialNumber) }
+        }
+        if missing.isEmpty {
+            return DoctorCheck(id: "backup", status: .pass,
+                               summary: LocalizedText(en: "Every software certificate has a backup on a removable drive.", zhTW: "每張軟體憑證在可攜式磁碟上都有備份。"),
+                               details: found)
+        }
+        return DoctorCheck(id: "backup", status: .warn,
+                           summary: LocalizedText(en: "No backup found on a mounted removable drive for \(missing.joined(separator: ", ")).",
+                                                  zhTW: "在已掛載的可攜式磁碟上找不到憑證 \(missing.joined(separator: "、")) 的備份。"),
+                           remedy: LocalizedText(en: "Plug in the drive that holds it, or back up now: tokencert backup --software.",
+                                                 zhTW: "請接上存有備份的隨身碟，或立即備份：tokencert backup --software。"),
+                           details: found)
     }
 }

@@ -9,7 +9,7 @@ import PKCS11
 /// through what `Doctor.Options` points at, so tests can point it at a fake sysfs, a staging prefix,
 /// a missing pcscd socket or a module that does not exist.
 /// Then the RA (reachable, clock skew; with `--ra`), certificates on the tokens (expiry, renewal
-/// window) and backups of software certificates (skipped until the software key store exists).
+/// window) and backups of software certificates (a `.pfx` named by the rule on a removable drive).
 public struct Doctor: Sendable {
     /// What the checks look at.
     public struct Options: Sendable {
@@ -23,6 +23,8 @@ public struct Doctor: Sendable {
         public var usbRoot: SystemRoot
         /// Where removable drives are looked for.
         public var drivesRoot: SystemRoot
+        /// The software certificate store to check for backups (default `$XDG_DATA_HOME/tokencert/store`).
+        public var softwareStore: URL?
         /// polkit's actions folder (pcsc-lite's policy `org.debian.pcsc-lite.policy` is looked for there).
         public var polkitActions: String
         /// libccid's supported-readers list; missing means the CCID driver package is not installed.
@@ -89,7 +91,7 @@ public struct Doctor: Sendable {
         let now = Date()
         checks.append(contentsOf: checkRA(probe, now: now))
         checks.append(checkCertificates(inventory, now: now))
-        checks.append(checkBackup())
+        checks.append(await checkBackup())
         return DoctorReport(checks: checks)
     }
 
