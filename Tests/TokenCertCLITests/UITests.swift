@@ -30,8 +30,8 @@ final class UITests: XCTestCase, @unchecked Sendable {
 
     /// Runs the browser scenario; its output is attached to the failure.
     func browse(_ scenario: String, url: String, ra: RAProcess, customer: RAProcess.Customer, secret: String? = nil,
-                extra: [String] = [], file: StaticString = #filePath, line: UInt = #line) throws {
-        let artefacts = Self.root.path + "/.build/ui-artefacts/\(name.replacingOccurrences(of: " ", with: "_").filter { $0.isLetter || $0.isNumber || $0 == "_" })"
+                extra: [String] = [], artefacts folder: String? = nil, file: StaticString = #filePath, line: UInt = #line) throws {
+        let artefacts = Self.root.path + "/.build/ui-artefacts/\(name.filter { $0.isLetter || $0.isNumber })" + (folder.map { "-" + $0 } ?? "")
         try? FileManager.default.removeItem(atPath: artefacts)
         var arguments = [Self.root.path + "/Tests/UI/ui_journey.py", "--url", url, "--outbox", ra.outbox, "--artefacts", artefacts,
                          "--scenario", scenario, "--id", customer.id, "--birth", customer.birth] + extra
@@ -77,7 +77,7 @@ final class UITests: XCTestCase, @unchecked Sendable {
         try browse("token", url: url, ra: ra, customer: RAProcess.alice, secret: pin)
     }
 
-    func testBrowserJourneyInSoftwareWithBackupToARemovableDrive() throws {
+    func testBrowserJourneyInSoftwareBackupToARemovableDriveThenImportOnAnotherComputer() throws {
         let ra = try RAProcess(self)
         let dir = try work()
         let system = try FakeUSBStick.make(in: dir, mount: dir + "/media/KINGSTON")
@@ -87,10 +87,12 @@ final class UITests: XCTestCase, @unchecked Sendable {
         let written = try FileManager.default.contentsOfDirectory(atPath: dir + "/media/KINGSTON").filter { $0.hasSuffix(".pfx") }
         XCTAssertEqual(written.count, 1, "the backup is on the drive: \(written)")
         // openssl opens it with the password typed in the page.
-        if let pfx = written.first {
-            let r = try runTool("openssl", ["pkcs12", "-in", dir + "/media/KINGSTON/" + pfx, "-nokeys", "-passin", "env:P"], environment: ["P": "Bk2026ab"])
-            XCTAssertEqual(r.status, 0, r.err)
-        }
+        let pfx = dir + "/media/KINGSTON/" + (try XCTUnwrap(written.first))
+        let r = try runTool("openssl", ["pkcs12", "-in", pfx, "-nokeys", "-passin", "env:P"], environment: ["P": "Bk2026ab"])
+        XCTAssertEqual(r.status, 0, r.err)
+        // A second computer (another store and state folder): import it in the page, test, revoke.
+        let (_, second) = try launch(["--software", "--store-dir", dir + "/store-2"], env: ["TOKENCERT_RA": ra.url, "XDG_STATE_HOME": dir + "/state-2"])
+        try browse("import", url: second, ra: ra, customer: RAProcess.betty, secret: "store-pass-ui-2", extra: ["--pfx", pfx], artefacts: "import")
     }
 
     func testAnExpiredCodeShowsItsMessageInThePage() throws {
