@@ -5,6 +5,9 @@ import Foundation
 import FoundationNetworking
 #endif
 import RAServer
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// CSR → certificate over HTTP on loopback: `tokencert-ra serve` (POST /certificates, each request a
 /// customer who has passed consent and both identity steps) vs `cfssl serve` (POST
@@ -92,32 +95,32 @@ struct RAIssueBench: AsyncParsableCommand {
         }
 
         print("measuring: \(requests) requests per side and level")
+        let raLoad = RawHTTPLoad(port: raPort), cfsslLoad = RawHTTPLoad(port: cfsslPort)
         var rows: [String] = []
         for (round, width) in concurrency.enumerated() {
             let base = round * requests
-            let ours = {
-                try await Self.load(requests, width: width) { i in
-                    let reply = try await client.request("POST", raURL + "/certificates",
-                                                         body: ["requestId": UUID().uuidString, "csr": csrs[base + i]], token: tokens[base + i])
-                    guard reply.status == 201 else { throw ValidationError("RA answered \(reply.status): \(String(decoding: reply.body, as: UTF8.self))") }
-                }
+            // Request bytes are built before the clock starts; a fresh request id per request.
+            let ourRequests = try (0..<requests).map { i in
+                try raLoad.request("POST", "/certificates", json: ["requestId": UUID().uuidString, "csr": csrs[base + i]],
+                                   token: tokens[base + i], expectedStatus: 201)
             }
-            let theirs = {
-                try await Self.load(requests, width: width) { i in
-                    let reply = try await client.request("POST", cfsslURL + "/api/v1/cfssl/sign", body: ["certificate_request": csrs[base + i]])
-                    guard reply.status == 200 else { throw ValidationError("cfssl answered \(reply.status)") }
-                }
+            let theirRequests = try (0..<requests).map { i in
+                try cfsslLoad.request("POST", "/api/v1/cfssl/sign", json: ["certificate_request": csrs[base + i]], expectedStatus: 200)
             }
+            let ours = { try Self.measure(raLoad, ourRequests, width: width, server: server.processIdentifier) }
+            let theirs = { try Self.measure(cfsslLoad, theirRequests, width: width, server: cf.processIdentifier) }
             let a: Measurement, b: Measurement
             if round % 2 == 0 {
-                a = try await ours()
-                b = try await theirs()
+                a = try ours()
+                b = try theirs()
             } else {
-                b = try await theirs()
-                a = try await ours()
+                b = try theirs()
+                a = try ours()
             }
             rows.append(String(format: "  c=%-3d  tokencert-ra %7.1f req/s  p50 %6.2f ms  p99 %6.2f ms   cfssl %7.1f req/s  p50 %6.2f ms  p99 %6.2f ms   ratio %.2f",
                                width, a.rate, a.p50, a.p99, b.rate, b.p50, b.p99, a.rate / b.rate))
+            rows.append(String(format: "         CPU ms per request: tokencert-ra %.3f (load generator %.3f)   cfssl %.3f (load generator %.3f)",
+                               a.serverCPU * 1000, a.clientCPU * 1000, b.serverCPU * 1000, b.clientCPU * 1000))
         }
         print("CSR → certificate over HTTP on loopback, P-256 CA, \(requests) requests per side and level (target ratio ≥ 2):")
         rows.forEach { print($0) }
@@ -125,22 +128,21 @@ struct RAIssueBench: AsyncParsableCommand {
 
     // MARK: load generator
 
-    struct Measurement { var rate: Double; var p50: Double; var p99: Double }
+    /// Requests/s, latency percentiles (ms), and CPU seconds per request spent by the server process
+    /// and by this process (the load generator).
+    struct Measurement { var rate: Double; var p50: Double; var p99: Double; var serverCPU = 0.0; var clientCPU = 0.0 }
 
-    /// `total` calls of `body(i)` with `width` in flight; latency of each, rate over the whole run.
-    static func load(_ total: Int, width: Int, _ body: @escaping @Sendable (Int) async throws -> Void) async throws -> Measurement {
-        let started = ContinuousClock.now
-        let latencies = try await parallel(total, width: width) { i -> Double in
-            let t0 = ContinuousClock.now
-            try await body(i)
-            let d = t0.duration(to: .now)
-            return Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
-        }
-        let elapsed = started.duration(to: .now)
-        let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+    /// Sends `requests` with `width` in flight over keep-alive connections opened beforehand; the
+    /// latency of each, the rate over the whole run, and the CPU time the server (`server`, a PID) and
+    /// this process used for them.
+    static func measure(_ load: RawHTTPLoad, _ requests: [RawHTTPLoad.Request], width: Int, server: Int32) throws -> Measurement {
+        let serverCPU0 = ProcessCPU.seconds(pid: server) ?? 0, clientCPU0 = ProcessCPU.own()
+        let (latencies, seconds) = try load.run(requests, width: width)
+        let serverCPU = (ProcessCPU.seconds(pid: server) ?? 0) - serverCPU0, clientCPU = ProcessCPU.own() - clientCPU0
         let sorted = latencies.sorted()
         func pct(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
-        return Measurement(rate: Double(total) / seconds, p50: pct(0.50), p99: pct(0.99))
+        return Measurement(rate: Double(requests.count) / seconds, p50: pct(0.50), p99: pct(0.99),
+                           serverCPU: serverCPU / Double(requests.count), clientCPU: clientCPU / Double(requests.count))
     }
 
     /// Runs `body(0..<count)` with at most `width` at once; results in index order.
@@ -183,7 +185,21 @@ struct RAIssueBench: AsyncParsableCommand {
         return code
     }
 
-    static func freePort() -> Int { Int.random(in: 45_000...49_000) }
+    /// A port the kernel says is free now (bound to port 0, read back, released).
+    static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0
+            }
+        }
+        return ok ? Int(UInt16(bigEndian: address.sin_port)) : Int.random(in: 45_000...49_000)
+    }
 
     static func start(_ executable: String, _ arguments: [String], log: String) throws -> Process {
         _ = FileManager.default.createFile(atPath: log, contents: nil)
