@@ -213,7 +213,7 @@ final class CertificateRuleTests: XCTestCase {
             XCTAssertEqual(retry.string("serial"), first.serial)
             XCTAssertEqual(retry.string("certificate"), first.certificate)
         }
-        XCTAssertEqual(try h.repository.appliedMigrations(), ["001-initial", "002-renewal", "003-officers", "004-login-lock", "005-identity-session"])
+        XCTAssertEqual(try h.repository.appliedMigrations(), ["001-initial", "002-renewal", "003-officers", "004-login-lock", "005-identity-session", "006-consents-by-customer"])
     }
 }
 

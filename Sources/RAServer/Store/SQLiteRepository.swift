@@ -154,6 +154,10 @@ public final class SQLiteRepository: RARepository {
         migrator.registerMigration("005-identity-session") { db in
             try db.execute(sql: "ALTER TABLE security_state ADD COLUMN identity_session TEXT")
         }
+        migrator.registerMigration("006-consents-by-customer") { db in
+            // Every ledger read looks consents up by customer; without this it scanned the whole table.
+            try db.execute(sql: "CREATE INDEX consents_by_customer ON consents(customer_id, id)")
+        }
         return migrator
     }
 
@@ -162,22 +166,22 @@ public final class SQLiteRepository: RARepository {
     public func addCustomers(_ customers: [CustomerRecord], replace: Bool) async throws {
         try await pool.write { db in
             for c in customers {
-                let exists = try Bool.fetchOne(db, sql: "SELECT 1 FROM customers WHERE id = ?", arguments: [c.id.value]) ?? false
+                let exists = try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM customers WHERE id = ?"), arguments: [c.id.value]) ?? false
                 if exists {
                     guard replace else { throw RepositoryError.duplicateCustomer(c.id.masked) }
-                    try db.execute(sql: """
+                    try db.cachedStatement(sql: """
                         UPDATE customers SET kind = ?, name = ?, birth_date = ?, mobile = ?, email = ?, password_hash = ? WHERE id = ?
-                        """, arguments: [Self.kind(c.id), c.name, c.birthDate.gregorianString, c.mobile, c.email, c.passwordHash, c.id.value])
-                    try db.execute(sql: "DELETE FROM accounts WHERE customer_id = ?", arguments: [c.id.value])
+                        """).execute(arguments: [Self.kind(c.id), c.name, c.birthDate.gregorianString, c.mobile, c.email, c.passwordHash, c.id.value])
+                    try db.cachedStatement(sql: "DELETE FROM accounts WHERE customer_id = ?").execute(arguments: [c.id.value])
                 } else {
-                    try db.execute(sql: """
+                    try db.cachedStatement(sql: """
                         INSERT INTO customers (id, kind, name, birth_date, mobile, email, password_hash, created_at)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                        """, arguments: [c.id.value, Self.kind(c.id), c.name, c.birthDate.gregorianString, c.mobile, c.email,
+                        """).execute(arguments: [c.id.value, Self.kind(c.id), c.name, c.birthDate.gregorianString, c.mobile, c.email,
                                          c.passwordHash, Date().timeIntervalSince1970])
                 }
                 for account in Set(c.accounts.map(\.formatted)).sorted() {
-                    try db.execute(sql: "INSERT INTO accounts (customer_id, account) VALUES (?, ?)", arguments: [c.id.value, account])
+                    try db.cachedStatement(sql: "INSERT INTO accounts (customer_id, account) VALUES (?, ?)").execute(arguments: [c.id.value, account])
                 }
             }
         }
@@ -193,8 +197,8 @@ public final class SQLiteRepository: RARepository {
     }
 
     static func loadCustomer(_ db: Database, _ id: String) throws -> CustomerRecord? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM customers WHERE id = ?", arguments: [id]) else { return nil }
-        let accounts = try String.fetchAll(db, sql: "SELECT account FROM accounts WHERE customer_id = ? ORDER BY account", arguments: [id])
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM customers WHERE id = ?"), arguments: [id]) else { return nil }
+        let accounts = try String.fetchAll(db.cachedStatement(sql: "SELECT account FROM accounts WHERE customer_id = ? ORDER BY account"), arguments: [id])
         do {
             return CustomerRecord(
                 id: try CustomerID(row["id"] as String), name: row["name"],
@@ -230,7 +234,7 @@ public final class SQLiteRepository: RARepository {
 
     static func loadSecurity(_ db: Database, _ id: String) throws -> SecurityState {
         var state = SecurityState()
-        if let row = try Row.fetchOne(db, sql: "SELECT * FROM security_state WHERE customer_id = ?", arguments: [id]) {
+        if let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM security_state WHERE customer_id = ?"), arguments: [id]) {
             state.birthDateFailures = row["birth_date_failures"]
             state.lockedUntil = date(row["locked_until"])
             state.birthDateVerifiedAt = date(row["birth_date_verified_at"])
@@ -242,7 +246,7 @@ public final class SQLiteRepository: RARepository {
             state.loginLockedUntil = date(row["login_locked_until"])
             state.identitySession = row["identity_session"]
         }
-        if let row = try Row.fetchOne(db, sql: "SELECT * FROM one_time_codes WHERE customer_id = ?", arguments: [id]) {
+        if let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM one_time_codes WHERE customer_id = ?"), arguments: [id]) {
             state.code = OneTimeCode(
                 identifier: row["identifier"], salt: [UInt8](row["salt"] as Data), codeHash: [UInt8](row["code_hash"] as Data),
                 channel: row["channel"], account: row["account"], sentAt: date(row["sent_at"])!, expiresAt: date(row["expires_at"])!,
@@ -252,7 +256,7 @@ public final class SQLiteRepository: RARepository {
     }
 
     static func loadCertificates(_ db: Database, _ id: String) throws -> [CertificateRecord] {
-        try Row.fetchAll(db, sql: "SELECT * FROM certificates WHERE customer_id = ? ORDER BY issued_at, serial", arguments: [id]).map { row in
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM certificates WHERE customer_id = ? ORDER BY issued_at, serial"), arguments: [id]).map { row in
             guard let status = CertificateState(rawValue: row["status"]) else { throw RepositoryError.corrupt("certificate status") }
             return CertificateRecord(
                 serial: row["serial"], customerID: row["customer_id"], requestID: row["request_id"], csrSHA256: row["csr_sha256"],
@@ -264,7 +268,7 @@ public final class SQLiteRepository: RARepository {
     }
 
     static func loadConsents(_ db: Database, _ id: String) throws -> [ConsentRecord] {
-        try Row.fetchAll(db, sql: "SELECT * FROM consents WHERE customer_id = ? ORDER BY id", arguments: [id]).map { row in
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM consents WHERE customer_id = ? ORDER BY id"), arguments: [id]).map { row in
             ConsentRecord(customerID: row["customer_id"], version: row["version"], textSHA256: row["text_sha256"],
                           acceptedAt: date(row["accepted_at"])!)
         }
@@ -277,7 +281,7 @@ public final class SQLiteRepository: RARepository {
         let id = new.customer.id.value
         if old.security != new.security {
             let s = new.security
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO security_state (customer_id, birth_date_failures, locked_until, birth_date_verified_at, code_verified_at,
                                             send_window_start, sends_in_window, replaced_identifiers, login_failures, login_locked_until,
                                             identity_session)
@@ -288,16 +292,16 @@ public final class SQLiteRepository: RARepository {
                     send_window_start = excluded.send_window_start, sends_in_window = excluded.sends_in_window,
                     replaced_identifiers = excluded.replaced_identifiers, login_failures = excluded.login_failures,
                     login_locked_until = excluded.login_locked_until, identity_session = excluded.identity_session
-                """, arguments: [id, s.birthDateFailures, seconds(s.lockedUntil), seconds(s.birthDateVerifiedAt), seconds(s.codeVerifiedAt),
+                """).execute(arguments: [id, s.birthDateFailures, seconds(s.lockedUntil), seconds(s.birthDateVerifiedAt), seconds(s.codeVerifiedAt),
                                  seconds(s.sendWindowStart), s.sendsInWindow, s.replacedIdentifiers.joined(separator: ","),
                                  s.loginFailures, seconds(s.loginLockedUntil), s.identitySession])
             if old.security.code != s.code {
-                try db.execute(sql: "DELETE FROM one_time_codes WHERE customer_id = ?", arguments: [id])
+                try db.cachedStatement(sql: "DELETE FROM one_time_codes WHERE customer_id = ?").execute(arguments: [id])
                 if let c = s.code {
-                    try db.execute(sql: """
+                    try db.cachedStatement(sql: """
                         INSERT INTO one_time_codes (customer_id, identifier, salt, code_hash, channel, account, sent_at, expires_at, wrong_tries)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        """, arguments: [id, c.identifier, Data(c.salt), Data(c.codeHash), c.channel, c.account,
+                        """).execute(arguments: [id, c.identifier, Data(c.salt), Data(c.codeHash), c.channel, c.account,
                                          seconds(c.sentAt), seconds(c.expiresAt), c.wrongTries])
                 }
             }
@@ -305,19 +309,19 @@ public final class SQLiteRepository: RARepository {
         let before = Dictionary(old.certificates.map { ($0.serial, $0) }, uniquingKeysWith: { a, _ in a })
         for cert in new.certificates where before[cert.serial] != cert {
             guard cert.customerID == id else { throw RepositoryError.corrupt("certificate for another customer") }
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO certificates (serial, customer_id, request_id, csr_sha256, status, not_before, not_after, issued_at, der,
                                           revoked_at, revocation_reason, revoked_online, replaces_serial)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (serial) DO UPDATE SET
                     status = excluded.status, revoked_at = excluded.revoked_at, revocation_reason = excluded.revocation_reason,
                     revoked_online = excluded.revoked_online
-                """, arguments: [cert.serial, id, cert.requestID, cert.csrSHA256, cert.status.rawValue, seconds(cert.notBefore),
+                """).execute(arguments: [cert.serial, id, cert.requestID, cert.csrSHA256, cert.status.rawValue, seconds(cert.notBefore),
                                  seconds(cert.notAfter), seconds(cert.issuedAt), Data(cert.der), seconds(cert.revokedAt),
                                  cert.revocationReason?.rawValue, cert.revokedOnline, cert.replacesSerial])
         }
         for consent in new.consents.dropFirst(old.consents.count) {
-            try db.execute(sql: "INSERT INTO consents (customer_id, version, text_sha256, accepted_at) VALUES (?, ?, ?, ?)",
+            try db.cachedStatement(sql: "INSERT INTO consents (customer_id, version, text_sha256, accepted_at) VALUES (?, ?, ?, ?)").execute(
                            arguments: [id, consent.version, consent.textSHA256, seconds(consent.acceptedAt)])
         }
         try insertAudit(db, new.audit)
@@ -325,7 +329,7 @@ public final class SQLiteRepository: RARepository {
 
     static func insertAudit(_ db: Database, _ events: [AuditEvent]) throws {
         for e in events {
-            try db.execute(sql: "INSERT INTO audit_log (at, customer_id, actor, action, outcome, detail) VALUES (?, ?, ?, ?, ?, ?)",
+            try db.cachedStatement(sql: "INSERT INTO audit_log (at, customer_id, actor, action, outcome, detail) VALUES (?, ?, ?, ?, ?, ?)").execute(
                            arguments: [seconds(e.at), e.customerID, e.actor, e.action, e.outcome, e.detail])
         }
     }
@@ -334,15 +338,15 @@ public final class SQLiteRepository: RARepository {
 
     public func addSession(_ session: SessionRecord) async throws {
         try await pool.write { db in
-            try db.execute(sql: "DELETE FROM sessions WHERE expires_at < ?", arguments: [Self.seconds(session.createdAt)])
-            try db.execute(sql: "INSERT INTO sessions (token_sha256, customer_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+            try db.cachedStatement(sql: "DELETE FROM sessions WHERE expires_at < ?").execute(arguments: [Self.seconds(session.createdAt)])
+            try db.cachedStatement(sql: "INSERT INTO sessions (token_sha256, customer_id, created_at, expires_at) VALUES (?, ?, ?, ?)").execute(
                            arguments: [session.tokenSHA256, session.customerID, Self.seconds(session.createdAt), Self.seconds(session.expiresAt)])
         }
     }
 
     public func session(tokenSHA256: String) async throws -> SessionRecord? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM sessions WHERE token_sha256 = ?", arguments: [tokenSHA256]).map {
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM sessions WHERE token_sha256 = ?"), arguments: [tokenSHA256]).map {
                 SessionRecord(tokenSHA256: $0["token_sha256"], customerID: $0["customer_id"],
                               createdAt: Self.date($0["created_at"])!, expiresAt: Self.date($0["expires_at"])!)
             }
@@ -350,18 +354,18 @@ public final class SQLiteRepository: RARepository {
     }
 
     public func deleteSession(tokenSHA256: String) async throws {
-        try await pool.write { db in try db.execute(sql: "DELETE FROM sessions WHERE token_sha256 = ?", arguments: [tokenSHA256]) }
+        try await pool.write { db in try db.cachedStatement(sql: "DELETE FROM sessions WHERE token_sha256 = ?").execute(arguments: [tokenSHA256]) }
     }
 
     public func certificateOwner(serial: String) async throws -> String? {
-        try await pool.read { db in try String.fetchOne(db, sql: "SELECT customer_id FROM certificates WHERE serial = ?", arguments: [serial]) }
+        try await pool.read { db in try String.fetchOne(db.cachedStatement(sql: "SELECT customer_id FROM certificates WHERE serial = ?"), arguments: [serial]) }
     }
 
     // MARK: CRL
 
     public func revokedEntries() async throws -> [RevokedEntry] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT serial, revoked_at, revocation_reason FROM certificates WHERE status IN ('revoked', 'superseded') ORDER BY revoked_at")
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT serial, revoked_at, revocation_reason FROM certificates WHERE status IN ('revoked', 'superseded') ORDER BY revoked_at"))
                 .map { row in
                     guard let serial = Self.bytes(hex: row["serial"]), let at = Self.date(row["revoked_at"]) else {
                         throw RepositoryError.corrupt("revoked certificate")
@@ -374,7 +378,7 @@ public final class SQLiteRepository: RARepository {
 
     public func latestCRL() async throws -> CRLRecord? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM crls ORDER BY number DESC LIMIT 1").map {
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM crls ORDER BY number DESC LIMIT 1")).map {
                 CRLRecord(number: $0["number"], der: [UInt8]($0["der"] as Data), thisUpdate: Self.date($0["this_update"])!,
                           nextUpdate: Self.date($0["next_update"])!)
             }
@@ -383,7 +387,7 @@ public final class SQLiteRepository: RARepository {
 
     public func storeCRL(_ crl: CRLRecord) async throws {
         try await pool.write { db in
-            try db.execute(sql: "INSERT INTO crls (number, der, this_update, next_update) VALUES (?, ?, ?, ?)",
+            try db.cachedStatement(sql: "INSERT INTO crls (number, der, this_update, next_update) VALUES (?, ?, ?, ?)").execute(
                            arguments: [crl.number, Data(crl.der), Self.seconds(crl.thisUpdate), Self.seconds(crl.nextUpdate)])
         }
     }
@@ -392,49 +396,49 @@ public final class SQLiteRepository: RARepository {
 
     public func addOfficer(name: String, certificate: [UInt8], at: Date) async throws {
         try await pool.write { db in
-            if try Bool.fetchOne(db, sql: "SELECT 1 FROM officers WHERE name = ?", arguments: [name]) ?? false {
+            if try Bool.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM officers WHERE name = ?"), arguments: [name]) ?? false {
                 throw RepositoryError.duplicateOfficer(name)
             }
-            try db.execute(sql: "INSERT INTO officers (name, certificate, created_at) VALUES (?, ?, ?)",
+            try db.cachedStatement(sql: "INSERT INTO officers (name, certificate, created_at) VALUES (?, ?, ?)").execute(
                            arguments: [name, Data(certificate), Self.seconds(at)])
         }
     }
 
     public func officerCertificate(name: String) async throws -> [UInt8]? {
         try await pool.read { db in
-            try Data.fetchOne(db, sql: "SELECT certificate FROM officers WHERE name = ?", arguments: [name]).map { [UInt8]($0) }
+            try Data.fetchOne(db.cachedStatement(sql: "SELECT certificate FROM officers WHERE name = ?"), arguments: [name]).map { [UInt8]($0) }
         }
     }
 
     public func setOfficerChallenge(name: String, challenge: [UInt8], expiresAt: Date) async throws {
         try await pool.write { db in
-            try db.execute(sql: """
+            try db.cachedStatement(sql: """
                 INSERT INTO officer_challenges (officer, challenge, expires_at) VALUES (?, ?, ?)
                 ON CONFLICT (officer) DO UPDATE SET challenge = excluded.challenge, expires_at = excluded.expires_at
-                """, arguments: [name, Data(challenge), Self.seconds(expiresAt)])
+                """).execute(arguments: [name, Data(challenge), Self.seconds(expiresAt)])
         }
     }
 
     public func takeOfficerChallenge(name: String) async throws -> (challenge: [UInt8], expiresAt: Date)? {
         try await pool.write { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT challenge, expires_at FROM officer_challenges WHERE officer = ?", arguments: [name])
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT challenge, expires_at FROM officer_challenges WHERE officer = ?"), arguments: [name])
             else { return nil }
-            try db.execute(sql: "DELETE FROM officer_challenges WHERE officer = ?", arguments: [name])
+            try db.cachedStatement(sql: "DELETE FROM officer_challenges WHERE officer = ?").execute(arguments: [name])
             return ([UInt8](row["challenge"] as Data), Self.date(row["expires_at"])!)
         }
     }
 
     public func addOfficerSession(_ session: SessionRecord) async throws {
         try await pool.write { db in
-            try db.execute(sql: "DELETE FROM officer_sessions WHERE expires_at < ?", arguments: [Self.seconds(session.createdAt)])
-            try db.execute(sql: "INSERT INTO officer_sessions (token_sha256, officer, created_at, expires_at) VALUES (?, ?, ?, ?)",
+            try db.cachedStatement(sql: "DELETE FROM officer_sessions WHERE expires_at < ?").execute(arguments: [Self.seconds(session.createdAt)])
+            try db.cachedStatement(sql: "INSERT INTO officer_sessions (token_sha256, officer, created_at, expires_at) VALUES (?, ?, ?, ?)").execute(
                            arguments: [session.tokenSHA256, session.customerID, Self.seconds(session.createdAt), Self.seconds(session.expiresAt)])
         }
     }
 
     public func officerSession(tokenSHA256: String) async throws -> SessionRecord? {
         try await pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM officer_sessions WHERE token_sha256 = ?", arguments: [tokenSHA256]).map {
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM officer_sessions WHERE token_sha256 = ?"), arguments: [tokenSHA256]).map {
                 SessionRecord(tokenSHA256: $0["token_sha256"], customerID: $0["officer"],
                               createdAt: Self.date($0["created_at"])!, expiresAt: Self.date($0["expires_at"])!)
             }
@@ -447,12 +451,12 @@ public final class SQLiteRepository: RARepository {
     public func metrics() async throws -> [String: Int] {
         try await pool.read { db in
             var m: [String: Int] = [:]
-            m["customers"] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM customers") ?? 0
-            for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM certificates GROUP BY status") {
+            m["customers"] = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM customers")) ?? 0
+            for row in try Row.fetchAll(db.cachedStatement(sql: "SELECT status, COUNT(*) AS n FROM certificates GROUP BY status")) {
                 m["certificates_\(row["status"] as String)"] = row["n"]
             }
-            m["crl_number"] = try Int.fetchOne(db, sql: "SELECT MAX(number) FROM crls") ?? 0
-            m["audit_events"] = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM audit_log") ?? 0
+            m["crl_number"] = try Int.fetchOne(db.cachedStatement(sql: "SELECT MAX(number) FROM crls")) ?? 0
+            m["audit_events"] = try Int.fetchOne(db.cachedStatement(sql: "SELECT COUNT(*) FROM audit_log")) ?? 0
             return m
         }
     }
@@ -465,7 +469,7 @@ public final class SQLiteRepository: RARepository {
 
     public func auditLog() async throws -> [AuditEvent] {
         try await pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM audit_log ORDER BY id").map {
+            try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM audit_log ORDER BY id")).map {
                 AuditEvent(at: Self.date($0["at"])!, customerID: $0["customer_id"], actor: $0["actor"], action: $0["action"],
                            outcome: $0["outcome"], detail: $0["detail"])
             }
