@@ -19,10 +19,19 @@ public struct CertificateAuthority: Sendable {
         self.issuer = issuer
         self.organization = organization
         self.crlURL = crlURL
+        caPEM = try? Self.pem(issuer.caCertificate)
     }
+
+    /// The CA certificate's PEM, made once: every issue response carries it.
+    private let caPEM: String?
+
+    static func pem(_ certificate: Certificate) throws -> String { try certificate.serializeAsPEM().pemString + "\n" }
 
     /// The CA certificate in PEM.
     public var certificatePEM: String {
-        get throws { try issuer.caCertificate.serializeAsPEM().pemString + "\n" }
+        get throws {
+            if let caPEM { return caPEM }
+            return try Self.pem(issuer.caCertificate)
+        }
     }
 }

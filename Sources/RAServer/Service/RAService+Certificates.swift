@@ -32,16 +32,17 @@ extension RAService {
         let now = clock.now(), policy = self.policy, agreement = self.agreement
         let caPEM = try authority.certificatePEM
 
-        // 1. Before signing: a retry, or is the customer allowed?
-        let existing: CertificateRecord? = try await repository.transact(customerID: customerID) { ledger in
-            if let previous = try Self.previousIssue(&ledger, requestID: requestID, csrHash: csrHash, now: now) { return previous }
+        // 1. Before signing: a retry, or is the customer allowed? The subject comes from the customer
+        // record read here.
+        let (existing, customer) = try await repository.transact(customerID: customerID) { ledger -> (CertificateRecord?, CustomerRecord) in
+            if let previous = try Self.previousIssue(&ledger, requestID: requestID, csrHash: csrHash, now: now) { return (previous, ledger.customer) }
             try Self.issueChecks(&ledger, now: now, policy: policy, agreement: agreement, session: session)
-            return nil
+            return (nil, ledger.customer)
         }
         if let existing { return (try Self.issued(existing, caPEM: caPEM, now: now), false) }
 
         // 2. Sign (the CA key may be on a token: outside any transaction).
-        let certificate = try await sign(csr, customerID: customerID, now: now)
+        let certificate = try await sign(csr, customer: customer, now: now)
         let record = Self.record(of: certificate, customerID: customerID, requestID: requestID, csrHash: csrHash, status: .active, issuedAt: now)
 
         // 3. Store it, checking again: a concurrent request may have won.

@@ -132,6 +132,12 @@ extension RAService {
     /// Signs a customer certificate for the CSR's key with the subject from the customer record.
     func sign(_ csr: CertificateSigningRequest, customerID: String, now: Date) async throws -> Certificate {
         guard let customer = try await repository.customer(id: customerID) else { throw RAError.notLoggedIn }
+        return try await sign(csr, customer: customer, now: now)
+    }
+
+    /// Signs a customer certificate for the CSR's key with the subject from `customer` (a record the
+    /// caller has just read from the store).
+    func sign(_ csr: CertificateSigningRequest, customer: CustomerRecord, now: Date) async throws -> Certificate {
         let subject = try SubscriberSubject(commonName: customer.name, serialNumber: customer.id.value,
                                             organization: authority.organization).distinguishedName()
         return try await authority.issuer.issue(
