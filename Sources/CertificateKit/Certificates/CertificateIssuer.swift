@@ -29,9 +29,35 @@ public struct CertificateIssuer: Sendable {
     /// - Throws: the CA signer's errors, `SigningError`.
     public func issue(publicKey: Certificate.PublicKey, subject: DistinguishedName, serialNumber: Certificate.SerialNumber = CertificateIssuer.randomSerialNumber(),
                       notBefore: Date, notAfter: Date, profile: Profile = Profile()) async throws -> Certificate {
+        try await Certificate(
+            version: .v3, serialNumber: serialNumber, publicKey: publicKey,
+            notValidBefore: Self.wholeSecond(notBefore), notValidAfter: notAfter,
+            issuer: caCertificate.subject, subject: subject,
+            signatureAlgorithm: caKey.defaultSignatureAlgorithm, extensions: try extensions(for: publicKey, profile: profile),
+            issuerAsyncPrivateKey: Certificate.PrivateKey(caKey))
+    }
+
+    /// Whether `issueSynchronously` works: the CA key is in memory (a key file), not on a token.
+    public var signsSynchronously: Bool { caKey.signsSynchronously }
+
+    /// The certificate `issue` makes, signed without suspending — for a CA key in memory only, so
+    /// that checks, signing and storing can happen in one database transaction.
+    /// - Throws: `SigningError(.synchronousSigningUnsupported)` for a CA key on a token, the signer's errors.
+    public func issueSynchronously(publicKey: Certificate.PublicKey, subject: DistinguishedName,
+                                   serialNumber: Certificate.SerialNumber = CertificateIssuer.randomSerialNumber(),
+                                   notBefore: Date, notAfter: Date, profile: Profile = Profile()) throws -> Certificate {
+        try Certificate(
+            version: .v3, serialNumber: serialNumber, publicKey: publicKey,
+            notValidBefore: Self.wholeSecond(notBefore), notValidAfter: notAfter,
+            issuer: caCertificate.subject, subject: subject,
+            signatureAlgorithm: caKey.defaultSignatureAlgorithm, extensions: try extensions(for: publicKey, profile: profile),
+            issuerPrivateKey: Certificate.PrivateKey(caKey))
+    }
+
+    func extensions(for publicKey: Certificate.PublicKey, profile: Profile) throws -> Certificate.Extensions {
         let authorityKeyID = try caCertificate.extensions.subjectKeyIdentifier?.keyIdentifier
             ?? Self.keyIdentifier(caCertificate.publicKey)[...]
-        let extensions = try Certificate.Extensions {
+        return try Certificate.Extensions {
             Critical(BasicConstraints.notCertificateAuthority)
             Critical(KeyUsage(digitalSignature: true, nonRepudiation: true))
             try ExtendedKeyUsage([.clientAuth, .emailProtection])
@@ -41,12 +67,6 @@ public struct CertificateIssuer: Sendable {
                 Self.crlDistributionPoint(url)
             }
         }
-        return try await Certificate(
-            version: .v3, serialNumber: serialNumber, publicKey: publicKey,
-            notValidBefore: Self.wholeSecond(notBefore), notValidAfter: notAfter,
-            issuer: caCertificate.subject, subject: subject,
-            signatureAlgorithm: caKey.defaultSignatureAlgorithm, extensions: extensions,
-            issuerAsyncPrivateKey: Certificate.PrivateKey(caKey))
     }
 
     /// A self-signed CA certificate (basic constraints CA:true, pathlen 0; keyCertSign + cRLSign).

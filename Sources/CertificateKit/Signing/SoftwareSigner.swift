@@ -4,7 +4,7 @@ import Foundation
 
 /// A key held in memory by swift-crypto: software certificates (where there is no hardware) and the
 /// RA's development CA key file. Signs with RSA PKCS#1 v1.5 or ECDSA (DER).
-public struct SoftwareSigner: TokenSigner {
+public struct SoftwareSigner: SynchronousTokenSigner {
     enum Key: Sendable {
         case rsa(_RSA.Signing.PrivateKey)
         case p256(P256.Signing.PrivateKey)
@@ -74,6 +74,10 @@ public struct SoftwareSigner: TokenSigner {
     }
 
     public func sign(_ message: [UInt8], algorithm: SigningAlgorithm) async throws -> [UInt8] {
+        try signSynchronously(message, algorithm: algorithm)
+    }
+
+    public func signSynchronously(_ message: [UInt8], algorithm: SigningAlgorithm) throws -> [UInt8] {
         guard supportedAlgorithms.contains(algorithm) else { throw SigningError(.unsupportedAlgorithm(algorithm.rawValue)) }
         switch key {
         case .rsa(let k):

@@ -91,6 +91,15 @@ public protocol TokenSigner: Sendable {
     func sign(_ message: [UInt8], algorithm: SigningAlgorithm) async throws -> [UInt8]
 }
 
+/// A signer whose key is in this process's memory (a software key, the RA's development CA key
+/// file), so it can sign without suspending — inside a database transaction, for one. Keys on a
+/// token or card never conform: their signatures are I/O.
+public protocol SynchronousTokenSigner: TokenSigner {
+    /// The same signature `sign(_:algorithm:)` gives, without suspending.
+    /// - Throws: `SigningError(.unsupportedAlgorithm)`, the crypto library's errors.
+    func signSynchronously(_ message: [UInt8], algorithm: SigningAlgorithm) throws -> [UInt8]
+}
+
 /// Errors of the signing adapters.
 public struct SigningError: Error, Hashable, Sendable, UserFacingError, CustomStringConvertible {
     public enum Reason: Hashable, Sendable {
@@ -149,8 +158,16 @@ public struct TokenPrivateKey: CustomPrivateKey {
         signer.supportedAlgorithms.map(\.certificateAlgorithm)
     }
 
+    /// Whether `signSynchronously` works: the signer is a `SynchronousTokenSigner` (a key in memory).
+    public var signsSynchronously: Bool { signer is any SynchronousTokenSigner }
+
     public func signSynchronously(bytes: some DataProtocol, signatureAlgorithm: Certificate.SignatureAlgorithm) throws -> Certificate.Signature {
-        throw SigningError(.synchronousSigningUnsupported)
+        guard let signer = signer as? any SynchronousTokenSigner else { throw SigningError(.synchronousSigningUnsupported) }
+        guard let algorithm = SigningAlgorithm(signatureAlgorithm), signer.supportedAlgorithms.contains(algorithm) else {
+            throw SigningError(.unsupportedAlgorithm("\(signatureAlgorithm)"))
+        }
+        let signature = try signer.signSynchronously(Array(bytes), algorithm: algorithm)
+        return try Certificate.Signature(signatureAlgorithm: signatureAlgorithm, signatureBytes: ASN1BitString(bytes: signature[...]))
     }
 
     public func signAsynchronously(bytes: some DataProtocol & Sendable,

@@ -25,12 +25,29 @@ extension RAService {
     /// is the customer's record; the CSR gives only the key. The same `requestID` with the same CSR
     /// returns the certificate issued the first time (`created` false), whatever happened to the
     /// first response.
+    ///
+    /// With the CA key in memory (a key file) the checks, the signature and the stored record are one
+    /// transaction. With the CA key on a token, signing is I/O that must not hold the store's writer:
+    /// one transaction checks, the token signs, a second transaction checks again and stores.
     public func issue(customerID: String, session: String, requestID: String, csr csrBytes: [UInt8]) async throws -> (IssuedCertificate, created: Bool) {
         try Self.checkRequestID(requestID)
         let csr = try checkedCSR(csrBytes)
         let csrHash = hexString(SHA256.hash(data: try CertificateRequests.der(csr)))
         let now = clock.now(), policy = self.policy, agreement = self.agreement
         let caPEM = try authority.certificatePEM
+
+        if authority.issuer.signsSynchronously {
+            let (stored, created) = try await repository.transact(customerID: customerID) { ledger -> (CertificateRecord, Bool) in
+                if let previous = try Self.previousIssue(&ledger, requestID: requestID, csrHash: csrHash, now: now) { return (previous, false) }
+                try Self.issueChecks(&ledger, now: now, policy: policy, agreement: agreement, session: session)
+                let certificate = try self.signSynchronously(csr, customer: ledger.customer, now: now)
+                let record = Self.record(of: certificate, customerID: customerID, requestID: requestID, csrHash: csrHash, status: .active, issuedAt: now)
+                Self.recordIssue(record, in: &ledger, now: now)
+                return (record, true)
+            }
+            if created { logIssue(customerID: customerID, serial: stored.serial) }
+            return (try Self.issued(stored, caPEM: caPEM, now: now), created)
+        }
 
         // 1. Before signing: a retry, or is the customer allowed? The subject comes from the customer
         // record read here.
@@ -41,7 +58,7 @@ extension RAService {
         }
         if let existing { return (try Self.issued(existing, caPEM: caPEM, now: now), false) }
 
-        // 2. Sign (the CA key may be on a token: outside any transaction).
+        // 2. Sign (the CA key is on a token: outside any transaction).
         let certificate = try await sign(csr, customer: customer, now: now)
         let record = Self.record(of: certificate, customerID: customerID, requestID: requestID, csrHash: csrHash, status: .active, issuedAt: now)
 
@@ -49,17 +66,24 @@ extension RAService {
         let (stored, created) = try await repository.transact(customerID: customerID) { ledger -> (CertificateRecord, Bool) in
             if let previous = try Self.previousIssue(&ledger, requestID: requestID, csrHash: csrHash, now: now) { return (previous, false) }
             try Self.issueChecks(&ledger, now: now, policy: policy, agreement: agreement, session: session)
-            ledger.certificates.append(record)
-            ledger.security.birthDateVerifiedAt = nil
-            ledger.security.codeVerifiedAt = nil
-            ledger.audit.append(AuditEvent(at: now, customerID: customerID, action: "issue", outcome: "ok",
-                                           detail: "serial \(record.serial) request \(requestID)"))
+            Self.recordIssue(record, in: &ledger, now: now)
             return (record, true)
         }
-        if created {
-            logger.info("certificate issued", metadata: ["customer": "\(Self.masked(customerID))", "serial": "\(stored.serial)"])
-        }
+        if created { logIssue(customerID: customerID, serial: stored.serial) }
         return (try Self.issued(stored, caPEM: caPEM, now: now), created)
+    }
+
+    /// A new certificate in the ledger: the record, the identity steps used up, the audit event.
+    static func recordIssue(_ record: CertificateRecord, in ledger: inout CustomerLedger, now: Date) {
+        ledger.certificates.append(record)
+        ledger.security.birthDateVerifiedAt = nil
+        ledger.security.codeVerifiedAt = nil
+        ledger.audit.append(AuditEvent(at: now, customerID: ledger.customer.id.value, action: "issue", outcome: "ok",
+                                       detail: "serial \(record.serial) request \(record.requestID)"))
+    }
+
+    func logIssue(customerID: String, serial: String) {
+        logger.info("certificate issued", metadata: ["customer": "\(Self.masked(customerID))", "serial": "\(serial)"])
     }
 
     /// 1–128 ASCII letters, digits or `- _ . :`.

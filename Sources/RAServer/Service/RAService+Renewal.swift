@@ -138,12 +138,24 @@ extension RAService {
     /// Signs a customer certificate for the CSR's key with the subject from `customer` (a record the
     /// caller has just read from the store).
     func sign(_ csr: CertificateSigningRequest, customer: CustomerRecord, now: Date) async throws -> Certificate {
-        let subject = try SubscriberSubject(commonName: customer.name, serialNumber: customer.id.value,
-                                            organization: authority.organization).distinguishedName()
-        return try await authority.issuer.issue(
-            publicKey: csr.publicKey, subject: subject, serialNumber: CertificateIssuer.randomSerialNumber(),
+        try await authority.issuer.issue(
+            publicKey: csr.publicKey, subject: try subject(customer), serialNumber: CertificateIssuer.randomSerialNumber(),
             notBefore: now, notAfter: CertificateIssuer.validityEnd(from: now, years: policy.validityYears),
             profile: .init(crlDistributionPoint: authority.crlURL))
+    }
+
+    /// `sign(_:customer:now:)` without suspending, for a CA key in memory (inside a transaction).
+    func signSynchronously(_ csr: CertificateSigningRequest, customer: CustomerRecord, now: Date) throws -> Certificate {
+        try authority.issuer.issueSynchronously(
+            publicKey: csr.publicKey, subject: try subject(customer), serialNumber: CertificateIssuer.randomSerialNumber(),
+            notBefore: now, notAfter: CertificateIssuer.validityEnd(from: now, years: policy.validityYears),
+            profile: .init(crlDistributionPoint: authority.crlURL))
+    }
+
+    /// The subject of a customer's certificate: from the customer record, never from the CSR.
+    func subject(_ customer: CustomerRecord) throws -> DistinguishedName {
+        try SubscriberSubject(commonName: customer.name, serialNumber: customer.id.value,
+                              organization: authority.organization).distinguishedName()
     }
 }
 
