@@ -1,8 +1,10 @@
+import CertificateKit
 import Foundation
 import GRDB
 import HTTPTypes
 import HummingbirdTesting
 @testable import RAServer
+import SwiftASN1
 import TestSupport
 import XCTest
 
@@ -144,5 +146,13 @@ final class StoreAndInputTests: XCTestCase {
         XCTAssertNil(stored, "all or none")
         let count = try await CustomerImport.store([(2, input("22099131"))], into: h.repository, passwordIterations: 1000)
         XCTAssertEqual(count, 1)
+    }
+
+    func testPEMTextIsPEMDocumentsTextWithANewline() {
+        for length in [0, 1, 2, 3, 47, 48, 49, 95, 96, 97, 500] {
+            let der = (0..<length).map { UInt8(truncatingIfNeeded: $0 &* 37 &+ 11) }
+            XCTAssertEqual(PEMText.encode(der, type: "CERTIFICATE"), PEMDocument(type: "CERTIFICATE", derBytes: der).pemString + "\n",
+                           "\(length) bytes")
+        }
     }
 }

@@ -10,9 +10,15 @@ public struct CertificateIssuer: Sendable {
     public let caCertificate: Certificate
     public let caKey: TokenPrivateKey
 
+    /// The authority key identifier put into every certificate: the CA's subject key identifier, or
+    /// the SHA-1 of its key when the CA certificate has none. Worked out once.
+    let authorityKeyIdentifier: ArraySlice<UInt8>
+
     public init(caCertificate: Certificate, caKey: TokenPrivateKey) {
         self.caCertificate = caCertificate
         self.caKey = caKey
+        authorityKeyIdentifier = (try? caCertificate.extensions.subjectKeyIdentifier?.keyIdentifier)
+            ?? Self.keyIdentifier(caCertificate.publicKey)[...]
     }
 
     /// What a customer's order-signing certificate gets: key usage digitalSignature + nonRepudiation
@@ -55,8 +61,7 @@ public struct CertificateIssuer: Sendable {
     }
 
     func extensions(for publicKey: Certificate.PublicKey, profile: Profile) throws -> Certificate.Extensions {
-        let authorityKeyID = try caCertificate.extensions.subjectKeyIdentifier?.keyIdentifier
-            ?? Self.keyIdentifier(caCertificate.publicKey)[...]
+        let authorityKeyID = authorityKeyIdentifier
         return try Certificate.Extensions {
             Critical(BasicConstraints.notCertificateAuthority)
             Critical(KeyUsage(digitalSignature: true, nonRepudiation: true))

@@ -117,7 +117,7 @@ extension RAService {
     static func issued(_ record: CertificateRecord, caPEM: String, now: Date) throws -> IssuedCertificate {
         IssuedCertificate(requestId: record.requestID, serial: record.serial, status: record.state(at: now),
                           notBefore: record.notBefore, notAfter: record.notAfter,
-                          certificate: PEMDocument(type: "CERTIFICATE", derBytes: record.der).pemString + "\n", caCertificate: caPEM)
+                          certificate: PEMText.encode(record.der, type: "CERTIFICATE"), caCertificate: caPEM)
     }
 
     // MARK: - Host status
