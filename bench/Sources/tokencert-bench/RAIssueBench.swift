@@ -35,6 +35,13 @@ struct RAIssueBench: AsyncParsableCommand {
     @Option(help: "The cfssl executable.")
     var cfssl = "/usr/bin/cfssl"
 
+    @Option(help: ArgumentHelp("""
+        What cfssl stores: sqlite (default: every issued certificate in its certdb, a SQLite file in WAL mode \
+        with synchronous=NORMAL — what tokencert-ra does with its own records) or none (cfssl signs and \
+        forgets, which an RA may not do).
+        """, valueName: "sqlite|none"))
+    var cfsslStore = "sqlite"
+
     @Option(help: "Requests per side and concurrency level.")
     var requests = 300
 
@@ -66,8 +73,16 @@ struct RAIssueBench: AsyncParsableCommand {
         let server = try Self.start(ra, ["serve", "--ca-key-file", path("ca.key"), "--ca-certificate", path("ca.pem"),
                                          "--database", path("ra.sqlite"), "--port", "\(raPort)", "--outbox", path("outbox"),
                                          "--log-level", "error"], log: path("ra.log"))
-        let cf = try Self.start(cfssl, ["serve", "-ca", path("ca.pem"), "-ca-key", path("ca.key"),
-                                        "-address", "127.0.0.1", "-port", "\(cfsslPort)", "-loglevel", "5"], log: path("cfssl.log"))
+        var cfsslArguments = ["serve", "-ca", path("ca.pem"), "-ca-key", path("ca.key"),
+                              "-address", "127.0.0.1", "-port", "\(cfsslPort)", "-loglevel", "5"]
+        switch cfsslStore {
+        case "none": break
+        case "sqlite":
+            cfsslArguments += ["-db-config", try Self.cfsslCertDB(path("cfssl-certs.db"), config: path("cfssl-db.json"))]
+        default: throw ValidationError("--cfssl-store is sqlite or none")
+        }
+        print("cfssl stores: \(cfsslStore == "sqlite" ? "every certificate in its SQLite certdb (WAL, synchronous=NORMAL)" : "nothing")")
+        let cf = try Self.start(cfssl, cfsslArguments, log: path("cfssl.log"))
         defer { server.terminate(); cf.terminate() }
         let raURL = "http://127.0.0.1:\(raPort)", cfsslURL = "http://127.0.0.1:\(cfsslPort)"
         let client = HTTP(maxConnections: (concurrency.max() ?? 1) * 2)
@@ -257,5 +272,26 @@ final class HTTP: Sendable {
             try await Task.sleep(for: .milliseconds(100))
         }
         throw ValidationError("\(url) did not come up")
+    }
+}
+
+extension RAIssueBench {
+    /// cfssl's certdb as a SQLite file: its schema (cfssl 1.2's `certdb/sqlite` migration: the
+    /// `certificates` and `ocsp_responses` tables, made with sqlite3), and a `-db-config` file whose
+    /// data source asks go-sqlite3 for WAL and synchronous=NORMAL, the durability tokencert-ra runs with.
+    static func cfsslCertDB(_ database: String, config: String) throws -> String {
+        let schema = """
+            CREATE TABLE certificates (serial_number blob NOT NULL, authority_key_identifier blob NOT NULL, ca_label blob,
+              status blob NOT NULL, reason int, expiry timestamp, revoked_at timestamp, pem blob NOT NULL,
+              PRIMARY KEY(serial_number, authority_key_identifier));
+            CREATE TABLE ocsp_responses (serial_number blob NOT NULL, authority_key_identifier blob NOT NULL, body blob NOT NULL,
+              expiry timestamp, PRIMARY KEY(serial_number, authority_key_identifier),
+              FOREIGN KEY(serial_number, authority_key_identifier) REFERENCES certificates(serial_number, authority_key_identifier));
+            PRAGMA journal_mode=WAL;
+            """
+        try runQuietly("/usr/bin/sqlite3", [database, schema], showErrors: true)
+        let source = "file:\(database)?_journal_mode=WAL&_synchronous=NORMAL"
+        try #"{"driver": "sqlite3", "data_source": "\#(source)"}"#.write(toFile: config, atomically: true, encoding: .utf8)
+        return config
     }
 }
