@@ -19,6 +19,7 @@ import argparse, glob, os, re, sys, time
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
@@ -69,15 +70,27 @@ def find(css, timeout=60):
         fail("no %s on screen" % css)
 
 
+def retrying(action):
+    """Runs action again when the page replaced the element meanwhile (it re-renders on each new step)."""
+    for attempt in range(5):
+        try:
+            return action()
+        except StaleElementReferenceException:
+            time.sleep(0.2)
+    fail("the page kept replacing the element")
+
+
 def click(css):
     find(css)
-    WebDriverWait(driver, 30).until(EC.element_to_be_clickable((By.CSS_SELECTOR, css))).click()
+    retrying(lambda: WebDriverWait(driver, 30).until(EC.element_to_be_clickable((By.CSS_SELECTOR, css))).click())
 
 
 def type_into(css, text, submit=None):
-    e = find(css)
-    e.clear()
-    e.send_keys(text)
+    def act():
+        e = find(css)
+        e.clear()
+        e.send_keys(text)
+    retrying(act)
     if submit:
         click(submit)
 
@@ -136,13 +149,17 @@ def answer_secrets_until(done_css):
         if driver.find_elements(By.CSS_SELECTOR, done_css):
             return
         pins = driver.find_elements(By.CSS_SELECTOR, "#pin")
-        if pins and pins[0].is_displayed():
-            if not args.secret:
-                fail("the page asks for a secret and none was given")
-            shot("pin")
-            pins[0].send_keys(args.secret)
-            click("#pin-submit")
-            time.sleep(0.3)
+        try:
+            if pins and pins[0].is_displayed():
+                if not args.secret:
+                    fail("the page asks for a secret and none was given")
+                shot("pin")
+                # Typed and sent with Enter on this very field, so a screen that changes meanwhile is not answered blindly.
+                pins[0].send_keys(args.secret + Keys.ENTER)
+                time.sleep(0.3)
+        except StaleElementReferenceException:
+            # The page moved on to the next question (a new passphrase is asked twice) meanwhile: look again.
+            continue
         if driver.find_elements(By.CSS_SELECTOR, "#progress"):
             shot_name = "progress"
             if shot_no[0] < 40:

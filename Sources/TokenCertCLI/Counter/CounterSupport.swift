@@ -65,12 +65,13 @@ struct CounterSessionFile: Codable {
         guard rename(temporary.path, url.path) == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path]) }
     }
 
-    /// The live session, or a `CLIError` telling to log in.
+    /// The live session with `ra`, or a `CLIError` telling to log in.
     static func load(ra: HTTPRAClient) throws -> RA.OfficerSession {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
+        // A session is for the RA it was opened with: another --ra needs its own login.
         guard let data = FileManager.default.contents(atPath: url.path), let file = try? decoder.decode(CounterSessionFile.self, from: data),
-              file.expiresAt > Date()
+              file.expiresAt > Date(), file.ra == ra.baseURL.absoluteString
         else {
             throw CLIError(.notEligible, en: "No officer is logged in at this counter (or the session expired).", zhTW: "本櫃檯尚無經辦人員登入（或登入已逾時）。",
                            remedyEN: "Log in with your officer token: tokencert counter login --officer NAME --officer-token URI.",

@@ -82,7 +82,7 @@ const T = {
   "account": ["證券帳號", "Securities account"], "channel": ["傳送方式", "Send by"], "send": ["傳送一次性密碼", "Send the code"],
   "identifier": ["識別碼", "Identifier"], "code": ["一次性密碼（6 位數字）", "One-time code (6 digits)"], "resend": ["重新傳送", "Send again"],
   "timeLeft": ["剩餘時間", "Time left"], "expired": ["已逾時，請重新傳送", "Expired — send a new code"], "submit": ["確定", "OK"],
-  "cancel": ["取消", "Cancel"], "enterPin": ["輸入 PIN 碼", "Enter the PIN"], "pin": ["PIN 碼", "PIN"], "yes": ["是", "Yes"], "no": ["否", "No"],
+  "cancel": ["取消", "Cancel"], "enterPin": ["輸入 PIN 碼", "Enter the PIN"], "secretLabel": ["密碼", "Password"], "pin": ["PIN 碼", "PIN"], "yes": ["是", "Yes"], "no": ["否", "No"],
   "working": ["處理中…", "Working…"], "done": ["完成", "Done"], "failed": ["未完成", "Not done"], "remedy": ["處理方式", "What to do"],
   "backupTitle": ["匯出憑證備份", "Export a certificate backup"], "fileName": ["備份檔名", "Backup file name"],
   "bpw": ["備份密碼（4–12 位英數字，不可含身分證字號或生日）", "Backup password (4–12 letters or digits, not your ID or birth date)"],
@@ -290,7 +290,7 @@ function questionScreen(q) {
     const input = el("input", { id:"pin", type:"password", autocomplete:"off" });
     return el("form", { onsubmit: (ev) => { ev.preventDefault(); const v = input.value; input.value = ""; answer(q, { secret: v }); } },
       el("h2", { text: L(q.question) || t("pin") }), q.triesLeft != null ? el("p", { class:"muted", text: (lang === "en" ? "Tries left: " : "剩餘次數：") + q.triesLeft }) : null,
-      el("label", { for:"pin", text: t("pin") }), input,
+      el("label", { for:"pin", text: q.kind === "pin" ? t("pin") : t("secretLabel") }), input,
       el("div", { class:"row" }, el("button", { type:"submit", id:"pin-submit", text: t("submit") }), cancelButton(q)));
   }
   case "confirm":
