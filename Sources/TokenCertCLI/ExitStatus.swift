@@ -88,54 +88,36 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
 /// Prints a user-facing error on stderr in the chosen language and returns the exit code to throw.
 func report(_ error: Error, language: Language) -> ExitCode {
     var stderr = StandardError()
-    switch error {
-    case let e as PKCS11Error:
-        print(e.userMessage(language), to: &stderr)
-        return ExitStatus.of(e).exitCode
-    case let e as PCSCError:
-        print(e.userMessage(language), to: &stderr)
-        return ExitStatus.of(e).exitCode
-    case let e as PIVError:
-        print(e.userMessage(language), to: &stderr)
-        return ExitStatus.of(e).exitCode
-    case let e as DriversError:
-        print(e.userMessage(language), to: &stderr)
-        switch e {
-        case .tableInvalid, .tableUnreadable, .driversFolderNotFound: return ExitStatus.badInput.exitCode
-        default: return ExitStatus.failure.exitCode
-        }
-    case let e as LifecycleError:
-        print(e.userMessage(language), to: &stderr)
-        return ExitStatus.of(e).exitCode
-    case let e as RAClientError:
-        print(e.userMessage(language), to: &stderr)
-        return ExitStatus.of(e).exitCode
-    case let e as KeyStoreUnavailable:
-        print(e.userMessage(language), to: &stderr)
-        return (e == .tokenMissing ? ExitStatus.tokenMissing : .pinProblem).exitCode
-    case let e as BackupPasswordError:
-        print(e.userMessage(language), to: &stderr)
-        return ExitStatus.badInput.exitCode
-    case let e as DriveError:
-        print(e.userMessage(language), to: &stderr)
-        return ExitStatus.notEligible.exitCode
-    case let e as PKCS12Error:
-        print(e.userMessage(language), to: &stderr)
-        return ExitStatus.badInput.exitCode
-    case let e as OrderSignatureError:
-        print(e.userMessage(language), to: &stderr)
-        return ExitStatus.verificationFailed.exitCode
-    case let e as CLIError:
-        print(e.userMessage(language), to: &stderr)
-        return e.status.exitCode
-    case let e as ExitCode:
-        return e
-    case let e as UserFacingError:
-        print(e.userMessage(language), to: &stderr)
-        return ExitStatus.failure.exitCode
-    default:
+    if let code = error as? ExitCode { return code }
+    guard let e = error as? any UserFacingError else {
         print(language == .english ? "Error: \(error)" : "錯誤：\(error)", to: &stderr)
         return ExitStatus.failure.exitCode
+    }
+    print(e.userMessage(language), to: &stderr)
+    return ExitStatus.of(e).exitCode
+}
+
+extension ExitStatus {
+    /// The exit status of any error a person sees: each layer's error by its class, others 1.
+    static func of(_ error: any UserFacingError) -> ExitStatus {
+        switch error {
+        case let e as PKCS11Error: of(e)
+        case let e as PCSCError: of(e)
+        case let e as PIVError: of(e)
+        case let e as LifecycleError: of(e)
+        case let e as RAClientError: of(e)
+        case let e as CLIError: e.status
+        case let e as DriversError:
+            switch e {
+            case .tableInvalid, .tableUnreadable, .driversFolderNotFound: .badInput
+            default: .failure
+            }
+        case let e as KeyStoreUnavailable: e == .tokenMissing ? .tokenMissing : .pinProblem
+        case is BackupPasswordError, is PKCS12Error: .badInput
+        case is DriveError: .notEligible
+        case is OrderSignatureError: .verificationFailed
+        default: .failure
+        }
     }
 }
 
