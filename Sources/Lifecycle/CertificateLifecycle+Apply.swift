@@ -33,21 +33,32 @@ extension CertificateLifecycle {
         try await cleanUp(store: store, host: host)
         try await identity(session: session, host: host, customerID: customerID)
 
+        let (signer, journaled) = try await generateJournaledKey(store: store, customerID: customerID) { signer, requestID, csrPEM in
+            JournalEntry(operation: .apply, requestID: requestID, csrPEM: csrPEM, subjectPublicKeyInfo: signer.subjectPublicKeyInfo,
+                         createdAt: clock.now())
+        }
+        return try await finishIssue(store: store, signer: signer, requestID: journaled.requestID, csrPEM: journaled.csrPEM, session: session,
+                                     resumed: false) {
+            try await ra.issue(RA.IssueRequest(requestId: journaled.requestID, csr: journaled.csrPEM), session: session)
+        }
+    }
+
+    /// What apply, renew and the counter issue share before anything is sent: a key generated in
+    /// `store` (with progress), its CSR, and the journal entry `entry` makes of them saved — from then
+    /// on a stopped run is finished by the next. Any failure before the entry is saved removes the key.
+    func generateJournaledKey(store: any KeyStore, customerID: CustomerID?,
+                              entry: (_ signer: any TokenSigner, _ requestID: String, _ csrPEM: String) async throws -> JournalEntry)
+        async throws -> (signer: any TokenSigner, entry: JournalEntry) {
         await prompt.progress(.generatingKey, fraction: nil)
         let signer = try await store.generateKey(configuration.keyKind, label: "TokenCert \(Self.taipeiStamp(clock.now()))")
-        let requestID = UUID().uuidString.lowercased()
-        let csrPEM: String
         do {
-            csrPEM = try await Self.csr(for: signer, customerID: customerID)
-            try journal.save(JournalEntry(operation: .apply, requestID: requestID, csrPEM: csrPEM,
-                                          subjectPublicKeyInfo: signer.subjectPublicKeyInfo, createdAt: clock.now()),
-                             for: Self.journalKey(store))
+            let csrPEM = try await Self.csr(for: signer, customerID: customerID)
+            let made = try await entry(signer, UUID().uuidString.lowercased(), csrPEM)
+            try journal.save(made, for: Self.journalKey(store))
+            return (signer, made)
         } catch {
             await Self.discard(signer, from: store)
             throw error
-        }
-        return try await finishIssue(store: store, signer: signer, requestID: requestID, csrPEM: csrPEM, session: session, resumed: false) {
-            try await ra.issue(RA.IssueRequest(requestId: requestID, csr: csrPEM), session: session)
         }
     }
 
@@ -170,26 +181,20 @@ extension CertificateLifecycle {
         try await cleanUp(store: store, host: host)
         try await identity(session: session, host: host, customerID: customerID)
 
-        await prompt.progress(.generatingKey, fraction: nil)
-        let signer = try await store.generateKey(configuration.keyKind, label: "TokenCert \(Self.taipeiStamp(now))")
-        let requestID = UUID().uuidString.lowercased()
-        let csrPEM: String, proof: String
-        do {
-            csrPEM = try await Self.csr(for: signer, customerID: customerID)
+        // The request is signed with the old key (proof of possession) before it is journaled.
+        var proof = ""
+        let (signer, journaled) = try await generateJournaledKey(store: store, customerID: customerID) { signer, requestID, csrPEM in
             let csrHash = Self.sha256Hex(try CertificateRequests.der(try CertificateSigningRequest(pemEncoded: csrPEM)))
             proof = Data(try await ProofOfPossession.sign(
                 ProofOfPossession.renewalMessage(serial: entry.serial, requestID: requestID, csrSHA256: csrHash), with: current.signer))
                 .base64EncodedString()
-            try journal.save(JournalEntry(operation: .renew, requestID: requestID, csrPEM: csrPEM, subjectPublicKeyInfo: signer.subjectPublicKeyInfo,
-                                          oldSerial: entry.serial, proof: proof, createdAt: now),
-                             for: Self.journalKey(store))
-        } catch {
-            await Self.discard(signer, from: store)
-            throw error
+            return JournalEntry(operation: .renew, requestID: requestID, csrPEM: csrPEM, subjectPublicKeyInfo: signer.subjectPublicKeyInfo,
+                                oldSerial: entry.serial, proof: proof, createdAt: now)
         }
-        return try await finishIssue(store: store, signer: signer, requestID: requestID, csrPEM: csrPEM, session: session, resumed: false,
-                                     replaced: entry.serial) {
-            try await ra.renew(serial: entry.serial, RA.RenewRequest(requestId: requestID, csr: csrPEM, proof: proof), session: session)
+        return try await finishIssue(store: store, signer: signer, requestID: journaled.requestID, csrPEM: journaled.csrPEM, session: session,
+                                     resumed: false, replaced: entry.serial) {
+            try await ra.renew(serial: entry.serial, RA.RenewRequest(requestId: journaled.requestID, csr: journaled.csrPEM, proof: proof),
+                               session: session)
         }
     }
 

@@ -44,8 +44,8 @@ extension CertificateLifecycle {
             if try await store.key(matching: entry.spki) != nil {
                 let other = (try? CustomerID(entry.customerID ?? ""))?.masked ?? "?"
                 throw LifecycleError(.notEligible, code: "card-of-another-customer",
-                                     summary: Self.text2("This card holds the unfinished issue of \(other).", "此卡片是 \(other) 尚未完成的核發。"),
-                                     remedy: Self.text2("Finish it first: tokencert counter issue --customer (that customer), then use a blank card.",
+                                     summary: LifecycleError.text("This card holds the unfinished issue of \(other).", "此卡片是 \(other) 尚未完成的核發。"),
+                                     remedy: LifecycleError.text("Finish it first: tokencert counter issue --customer (that customer), then use a blank card.",
                                                         "請先以 tokencert counter issue --customer（該客戶）完成，再改用空白卡。"))
             }
             try journal.clear(for: Self.journalKey(store))
@@ -59,23 +59,15 @@ extension CertificateLifecycle {
             _ = try await ra.officerRevoke(customerID: customerID.value, RA.OfficerRevokeRequest(serial: active.serial, reason: .superseded),
                                            session: officer)
         }
-        await prompt.progress(.generatingKey, fraction: nil)
-        let signer = try await store.generateKey(configuration.keyKind, label: "TokenCert \(Self.taipeiStamp(clock.now()))")
-        let requestID = UUID().uuidString.lowercased()
-        let csrPEM: String
-        do {
-            csrPEM = try await Self.csr(for: signer, customerID: customerID)
-            try journal.save(JournalEntry(operation: .counter, requestID: requestID, csrPEM: csrPEM,
-                                          subjectPublicKeyInfo: signer.subjectPublicKeyInfo, customerID: customerID.value,
-                                          createdAt: clock.now()),
-                             for: Self.journalKey(store))
-        } catch {
-            await Self.discard(signer, from: store)
-            throw error
+        let (signer, journaled) = try await generateJournaledKey(store: store, customerID: customerID) { signer, requestID, csrPEM in
+            JournalEntry(operation: .counter, requestID: requestID, csrPEM: csrPEM, subjectPublicKeyInfo: signer.subjectPublicKeyInfo,
+                         customerID: customerID.value, createdAt: clock.now())
         }
-        return try await finishIssue(store: store, signer: signer, requestID: requestID, csrPEM: csrPEM, session: nil, resumed: false) {
+        return try await finishIssue(store: store, signer: signer, requestID: journaled.requestID, csrPEM: journaled.csrPEM, session: nil,
+                                     resumed: false) {
             try await ra.officerIssue(customerID: customerID.value,
-                                      RA.OfficerIssueRequest(requestId: requestID, csr: csrPEM, consentOnPaper: true), session: officer)
+                                      RA.OfficerIssueRequest(requestId: journaled.requestID, csr: journaled.csrPEM, consentOnPaper: true),
+                                      session: officer)
         }
     }
 
@@ -88,14 +80,12 @@ extension CertificateLifecycle {
         if let active = host.certificates.first(where: { $0.state == .active || $0.state == .pending }) {
             throw LifecycleError(
                 .notEligible, code: "active-certificate-exists",
-                summary: Self.text2("\(customerID.masked) already has an active certificate (serial \(active.serial.uppercased())).",
+                summary: LifecycleError.text("\(customerID.masked) already has an active certificate (serial \(active.serial.uppercased())).",
                                     "\(customerID.masked) 已有有效憑證（序號 \(active.serial.uppercased())）。"),
-                remedy: Self.text2("If the customer keeps it, nothing is to be issued. If the card is lost or replaced, run again with --replace (it is revoked as superseded), or revoke it first: tokencert counter revoke.",
+                remedy: LifecycleError.text("If the customer keeps it, nothing is to be issued. If the card is lost or replaced, run again with --replace (it is revoked as superseded), or revoke it first: tokencert counter revoke.",
                                    "若客戶仍使用該憑證，無須核發。若卡片遺失或更換，請加上 --replace 重新執行（該憑證將以「已由新憑證取代」廢止），或先執行 tokencert counter revoke。"))
         }
     }
-
-    static func text2(_ en: String, _ zh: String) -> LocalizedText { LocalizedText(en: en, zhTW: zh) }
 
     /// The customer whose counter issue on `store` is unfinished (journal), nil when none.
     public func unfinishedCounterIssue(store: any KeyStore) throws -> String? {
