@@ -20,6 +20,21 @@ struct SecretSource {
 
     /// The secret as text (passwords, which go on as strings); the same sources as `read`.
     func readText(language: Language) throws -> String {
+        if let given = try givenText() { return given }
+        guard let secret = Self.promptNoEcho(prompt.text(language)) else {
+            throw CLIError(.pinProblem,
+                           en: "A secret is needed but there is no terminal to ask on.",
+                           zhTW: "需要輸入密碼，但沒有終端機可供輸入。",
+                           remedyEN: "Give it in a file (\(fileOption)) or the \(environmentVariable) environment variable.",
+                           remedyZH: "請以檔案（\(fileOption)）或環境變數 \(environmentVariable) 提供。")
+        }
+        return secret
+    }
+
+    /// The secret given ahead — the file's first line, else the environment variable — or nil when
+    /// neither is there; never prompts.
+    /// - Throws: `CLIError` (`.badInput`) when the file cannot be read.
+    func givenText() throws -> String? {
         if let file {
             guard let data = FileManager.default.contents(atPath: file) else {
                 throw CLIError(.badInput, en: "Cannot read the secret file \(file).", zhTW: "無法讀取密碼檔 \(file)。")
@@ -30,14 +45,7 @@ struct SecretSource {
         if let value = ProcessInfo.processInfo.environment[environmentVariable], !value.isEmpty {
             return value
         }
-        guard let secret = Self.promptNoEcho(prompt.text(language)) else {
-            throw CLIError(.pinProblem,
-                           en: "A secret is needed but there is no terminal to ask on.",
-                           zhTW: "需要輸入密碼，但沒有終端機可供輸入。",
-                           remedyEN: "Give it in a file (\(fileOption)) or the \(environmentVariable) environment variable.",
-                           remedyZH: "請以檔案（\(fileOption)）或環境變數 \(environmentVariable) 提供。")
-        }
-        return secret
+        return nil
     }
 
     /// Prompts on /dev/tty with echo off (termios); nil without a terminal.

@@ -49,13 +49,20 @@ extension StoreOptions {
     /// variable, or a no-echo prompt — asked only when the store needs one.
     /// - Parameter needsKeys: false for `status`, which shows a needed PIN as a state instead of asking.
     func open(language: Language, prompt: TerminalPrompt, needsKeys: Bool) async throws -> any KeyStore {
-        let pinSource = SecretSource(file: pinFile, environmentVariable: "TOKENCERT_PIN",
-                                     prompt: LocalizedText(en: "PIN", zhTW: "PIN 碼"), fileOption: "--pin-file")
-        let passwordSource = SecretSource(file: storePasswordFile, environmentVariable: "TOKENCERT_STORE_PASSWORD",
-                                          prompt: LocalizedText(en: "Password of the software certificate store", zhTW: "軟體憑證存放區密碼"),
-                                          fileOption: "--store-password-file")
-        return try open(pin: Self.provider(pinSource, language: language, ask: needsKeys),
-                        storePassword: Self.provider(passwordSource, language: language, ask: needsKeys))
+        try open(pin: Self.provider(pinSource, language: language, ask: needsKeys),
+                 storePassword: Self.provider(storePasswordSource, language: language, ask: needsKeys))
+    }
+
+    /// The token or card PIN: `--pin-file`, `$TOKENCERT_PIN`, or asked.
+    var pinSource: SecretSource {
+        SecretSource(file: pinFile, environmentVariable: "TOKENCERT_PIN", prompt: LocalizedText(en: "PIN", zhTW: "PIN 碼"), fileOption: "--pin-file")
+    }
+
+    /// The software store's password: `--store-password-file`, `$TOKENCERT_STORE_PASSWORD`, or asked.
+    var storePasswordSource: SecretSource {
+        SecretSource(file: storePasswordFile, environmentVariable: "TOKENCERT_STORE_PASSWORD",
+                     prompt: LocalizedText(en: "Password of the software certificate store", zhTW: "軟體憑證存放區密碼"),
+                     fileOption: "--store-password-file")
     }
 
     /// The chosen store with the given secret providers (the web UI asks in the page). A PIN or
@@ -82,8 +89,8 @@ extension StoreOptions {
     /// terminal when `ask`, else none (the store then reports "PIN needed").
     static func provider(_ source: SecretSource, language: Language, ask: Bool) -> SecretProvider {
         SecretProvider { request in
-            let env = ProcessInfo.processInfo.environment[source.environmentVariable]
-            if source.file == nil, env?.isEmpty ?? true, !ask { return nil }
+            if let given = try source.givenText() { return Secret(given) }
+            guard ask else { return nil }
             var asking = source
             asking.prompt = request.question
             return Secret(try asking.readText(language: language))

@@ -47,8 +47,8 @@ struct UICommand: AsyncParsableCommand {
             let prompt = WebPrompt(board: board)
             // Secrets from a file or variable first; otherwise asked in the page while an operation runs
             // (status never asks: a needed PIN is a state there).
-            let pin = Self.provider(file: store.pinFile, variable: "TOKENCERT_PIN", board: board, prompt: prompt)
-            let password = Self.provider(file: store.storePasswordFile, variable: "TOKENCERT_STORE_PASSWORD", board: board, prompt: prompt)
+            let pin = Self.provider(store.pinSource, board: board, prompt: prompt)
+            let password = Self.provider(store.storePasswordSource, board: board, prompt: prompt)
             let keyStore = try store.open(pin: pin, storePassword: password)
             let drives = systemRoot.map { RemovableDrives(root: SystemRoot(sysfs: $0 + "/sys", proc: $0 + "/proc", udevData: $0 + "/run/udev/data")) }
                 ?? RemovableDrives()
@@ -76,12 +76,9 @@ struct UICommand: AsyncParsableCommand {
         }
     }
 
-    static func provider(file: String?, variable: String, board: UIJobBoard, prompt: WebPrompt) -> SecretProvider {
+    static func provider(_ source: SecretSource, board: UIJobBoard, prompt: WebPrompt) -> SecretProvider {
         SecretProvider { request in
-            if let file, let text = try? String(contentsOfFile: file, encoding: .utf8) {
-                return Secret(String(text.split(whereSeparator: \.isNewline).first ?? ""))
-            }
-            if let value = ProcessInfo.processInfo.environment[variable], !value.isEmpty { return Secret(value) }
+            if let given = try source.givenText() { return Secret(given) }
             guard await board.isRunning else { return nil }
             if request.kind == .pin { return try await prompt.pin(for: request.location, triesLeft: request.triesLeft) }
             return try await prompt.secret(request.question)
