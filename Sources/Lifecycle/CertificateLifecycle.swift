@@ -168,7 +168,8 @@ public struct CertificateLifecycle: Sendable {
     }
 
     /// Signs a test message with `signer` and checks it against `certificate`'s key.
-    static func testSignature(_ signer: any TokenSigner, certificate: Certificate) async throws {
+    /// - Throws: `LifecycleError.testSignatureFailed`; the signer's errors (token missing, PIN).
+    public static func testSignature(_ signer: any TokenSigner, certificate: Certificate) async throws {
         let message = Array("TokenCert test signature \(UUID().uuidString)".utf8)
         let signature = try await ProofOfPossession.sign(message, with: signer)
         guard ProofOfPossession.verify(signature, over: message, spki: certificate.publicKey.derSubjectPublicKeyInfo) else {

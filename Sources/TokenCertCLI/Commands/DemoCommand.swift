@@ -184,8 +184,6 @@ public enum SoftHSMSetup {
         return conf
     }
 
-    public static func randomDigits(_ n: Int) -> String {
-        var g = SystemRandomNumberGenerator()
-        return String((0..<n).map { _ in Character(String(Int.random(in: 0...9, using: &g))) })
-    }
+    /// `n` random digits (PINs the demo never shows).
+    public static func randomDigits(_ n: Int) -> String { CardPersonalisation.randomDigits(n) }
 }

@@ -55,13 +55,6 @@ struct CounterCommand: AsyncParsableCommand {
         }
     }
 
-    static func customerID(_ text: String) throws -> CustomerID {
-        do { return try CustomerID(text) } catch {
-            throw CLIError(.badInput, en: "\(String(text.prefix(4)))*** is not a valid national ID or unified business number.",
-                           zhTW: "\(String(text.prefix(4)))*** 不是有效的身分證字號或統一編號。")
-        }
-    }
-
     // MARK: enrol / login / logout
 
     struct Enrol: AsyncParsableCommand {
@@ -175,7 +168,7 @@ struct CounterCommand: AsyncParsableCommand {
         func run() async throws {
             let lang = global.language
             do {
-                let id = try CounterCommand.customerID(customer)
+                let id = try CustomerOptions.customerID(parsing: customer)
                 let context = try Context(global: global, ra: raOptions)
                 let run = try CustomerRun(global: global, ra: raOptions, keyType: device.keyType)
                 let pin = try newPIN(language: lang)
@@ -243,7 +236,7 @@ struct CounterCommand: AsyncParsableCommand {
                 let ids = try text.split(whereSeparator: \.isNewline)
                     .map { $0.split(separator: ",").first.map { String($0).trimmingCharacters(in: .whitespaces) } ?? "" }
                     .filter { !$0.isEmpty && !$0.hasPrefix("#") && $0.lowercased() != "id" }
-                    .map { try CounterCommand.customerID($0) }
+                    .map { try CustomerOptions.customerID(parsing: $0) }
                 let statePath = state ?? file + ".progress.json"
                 var progress = Self.load(statePath) ?? Progress(rows: [])
                 if progress.rows.map(\.customer) != ids.map(\.value) {
@@ -328,7 +321,7 @@ struct CounterCommand: AsyncParsableCommand {
         func run() async throws {
             let lang = global.language
             do {
-                let id = try CounterCommand.customerID(customer)
+                let id = try CustomerOptions.customerID(parsing: customer)
                 let context = try Context(global: global, ra: raOptions)
                 let ra = context.run.ra
                 let chosen: String
@@ -359,7 +352,7 @@ struct CounterCommand: AsyncParsableCommand {
         func run() async throws {
             let lang = global.language
             do {
-                let id = try CounterCommand.customerID(customer)
+                let id = try CustomerOptions.customerID(parsing: customer)
                 let context = try Context(global: global, ra: raOptions)
                 try await context.run.ra.officerUnlock(customerID: id.value, session: context.officer)
                 if global.format == .json {

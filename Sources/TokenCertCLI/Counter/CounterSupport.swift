@@ -238,21 +238,18 @@ struct CounterDesk {
                  remedyZH: "請插入空白卡片後再執行一次（可用 --wait 設定等候秒數）。")
     }
 
-    /// Signs with the customer's new PIN and checks the signature against the installed certificate.
+    /// Signs with the customer's new PIN (the store was opened with it) and checks the signature
+    /// against the installed certificate: apply's test signature.
     func check(_ store: any KeyStore, serial: String) async throws {
         await run.prompt.progress(.testSignature, fraction: nil)
         guard let key = try await store.currentKey(), let der = key.certificateDER,
               let summary = try? CertificateSummary(der), summary.serialNumber.lowercased() == serial.lowercased(),
-              let spki = try? Certificate(derEncoded: der).publicKey.derSubjectPublicKeyInfo
+              let certificate = try? Certificate(derEncoded: der)
         else {
             throw CLIError(.verificationFailed, en: "The certificate \(serial.uppercased()) is not on the device after personalising.",
                            zhTW: "個人化後在載具上找不到憑證 \(serial.uppercased())。")
         }
-        let message = Array("TokenCert counter check \(serial)".utf8)
-        let signature = try await ProofOfPossession.sign(message, with: key.signer)
-        guard ProofOfPossession.verify(signature, over: message, spki: spki) else {
-            throw CLIError(.verificationFailed, en: "A signature with the new PIN did not verify.", zhTW: "以新 PIN 碼所做的簽章驗證失敗。")
-        }
+        try await CertificateLifecycle.testSignature(key.signer, certificate: certificate)
     }
 
     /// The sealed PIN mailer: one file (0600) in a 0700 folder, for printing in a sealed envelope.

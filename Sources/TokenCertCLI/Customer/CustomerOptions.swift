@@ -36,6 +36,11 @@ struct CustomerOptions: ParsableArguments, Sendable {
         guard let text = id ?? ProcessInfo.processInfo.environment["TOKENCERT_ID"], !text.isEmpty else {
             throw CLIError(.badInput, en: "Which customer? Give --id (or $TOKENCERT_ID).", zhTW: "請以 --id（或環境變數 TOKENCERT_ID）指定身分證字號或統一編號。")
         }
+        return try Self.customerID(parsing: text)
+    }
+
+    /// `text` as a national ID or unified business number; the refusal shows only its first four characters.
+    static func customerID(parsing text: String) throws -> CustomerID {
         do { return try CustomerID(text) } catch {
             throw CLIError(.badInput, en: "\(String(text.prefix(4)))*** is not a valid national ID or unified business number.",
                            zhTW: "\(String(text.prefix(4)))*** 不是有效的身分證字號或統一編號。")
