@@ -21,7 +21,7 @@ struct RenewCommand: AsyncParsableCommand {
           tokencert renew --id A123456789 --token 'pkcs11:token=Alice' --module /usr/lib/softhsm/libsofthsm2.so
 
         Exit codes: 0 renewed · 3 not in the window / not renewable · 4 token missing · 5 PIN ·
-        6 RA unreachable · 1 interrupted (run again).
+        6 RA unreachable · 1 interrupted (run again; 4 when the token was pulled midway).
         """)
 
     @OptionGroup var global: GlobalOptions
