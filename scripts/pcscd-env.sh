@@ -19,7 +19,9 @@ start_test_pcscd() {
   done
   PCSCD_DIR=$(mktemp -d "${TMPDIR:-/tmp}/tokencert-pcscd.XXXXXX")
   mkdir -p "$PCSCD_DIR/reader.conf.d"
-  printf 'FRIENDLYNAME "TokenCert vpcd %s"\nDEVICENAME   /dev/null:0x%X\nLIBPATH      /usr/lib/pcsc/drivers/serial/libifdvpcd.so\nCHANNELID    0x%X\n' \
+  # The name starts with "Yubico": Yubico's ykcs11 lists only readers named so (a YubiKey's own
+  # reader is "Yubico YubiKey OTP+FIDO+CCID"); every other module and tool ignores the name.
+  printf 'FRIENDLYNAME "Yubico YubiKey OTP+FIDO+CCID vpcd %s"\nDEVICENAME   /dev/null:0x%X\nLIBPATH      /usr/lib/pcsc/drivers/serial/libifdvpcd.so\nCHANNELID    0x%X\n' \
     "$base" "$base" "$base" > "$PCSCD_DIR/reader.conf.d/vpcd-$base"
   pcscd -f -c "$PCSCD_DIR/reader.conf.d" > "$PCSCD_DIR/pcscd.log" 2>&1 &
   PCSCD_PID=$!
@@ -33,7 +35,7 @@ start_test_pcscd() {
     sleep 0.1
   done
   export TOKENCERT_TEST_VPCD_PORTS="$base,$((base + 1))"
-  export TOKENCERT_TEST_READER_PREFIX="TokenCert vpcd"
+  export TOKENCERT_TEST_READER_PREFIX="Yubico YubiKey OTP+FIDO+CCID vpcd"
   export TOKENCERT_TEST_PCSCD_PID="$PCSCD_PID"
   echo "pcscd started (pid $PCSCD_PID), vpcd ports $TOKENCERT_TEST_VPCD_PORTS, log $PCSCD_DIR/pcscd.log"
 }

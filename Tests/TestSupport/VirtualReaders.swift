@@ -19,7 +19,7 @@ public enum VirtualReaders {
     /// "… 00 01" (second port); the friendly name ends with the entry's first port.
     public static func readerName(port: Int) throws -> String {
         let all = try ports()
-        let prefix = ProcessInfo.processInfo.environment["TOKENCERT_TEST_READER_PREFIX"] ?? "TokenCert vpcd"
+        let prefix = ProcessInfo.processInfo.environment["TOKENCERT_TEST_READER_PREFIX"] ?? "Yubico YubiKey OTP+FIDO+CCID vpcd"
         let base = all[0]
         return "\(prefix) \(base) 00 0\(port - base)"
     }

@@ -154,13 +154,14 @@ final class DoctorCLITests: XCTestCase {
         XCTAssertNotEqual(r2.status, 5)
     }
 
-    /// A YubiKey 5 (1050:0407) in a fake sysfs, no rules installed, no such reader in pcscd.
+    /// A Feitian ePass2003 (096e:0807) in a fake sysfs, no rules installed, no such reader in pcscd.
+    /// (Not a YubiKey: the test pcscd's vpcd readers are named "Yubico YubiKey …" for ykcs11.)
     func testKnownUSBTokenWithoutRulesNamesDriversInstall() throws {
         let setup = try makeSetup(installDrivers: false)
         let device = setup.sysfs + "/bus/usb/devices/1-4"
         try FileManager.default.createDirectory(atPath: device, withIntermediateDirectories: true)
-        try "1050\n".write(toFile: device + "/idVendor", atomically: true, encoding: .utf8)
-        try "0407\n".write(toFile: device + "/idProduct", atomically: true, encoding: .utf8)
+        try "096e\n".write(toFile: device + "/idVendor", atomically: true, encoding: .utf8)
+        try "0807\n".write(toFile: device + "/idProduct", atomically: true, encoding: .utf8)
         // An interface folder (no IDs) and an unknown device are ignored.
         try FileManager.default.createDirectory(atPath: setup.sysfs + "/bus/usb/devices/1-4:1.0", withIntermediateDirectories: true)
         let other = setup.sysfs + "/bus/usb/devices/1-5"
@@ -172,7 +173,7 @@ final class DoctorCLITests: XCTestCase {
         let usb = try XCTUnwrap(report?.check("usb-devices"))
         XCTAssertEqual(usb.status, "fail", "\(usb)")
         XCTAssertEqual(usb.details.count, 1, "\(usb.details)")
-        XCTAssertTrue(usb.details[0].contains("1050:0407") && usb.details[0].contains("YubiKey"), "\(usb.details)")
+        XCTAssertTrue(usb.details[0].contains("096e:0807") && usb.details[0].contains("ePass2003"), "\(usb.details)")
         XCTAssertTrue(usb.remedy?.english.contains("tokencert drivers install") ?? false, "\(usb)")
         XCTAssertTrue(usb.remedy?.traditionalChinese.contains("tokencert drivers install") ?? false)
         XCTAssertEqual(report?.check("udev-rules")?.status, "warn")
