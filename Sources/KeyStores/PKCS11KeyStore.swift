@@ -1,6 +1,7 @@
 import CertificateKit
 import Foundation
 import Lifecycle
+import PIV
 import PKCS11
 
 /// Keys on a PKCS#11 token — any module, loaded by path or by its p11-kit registry name — with the
@@ -34,17 +35,24 @@ public actor PKCS11KeyStore: KeyStore {
     public nonisolated let tokenURI: PKCS11URI
     public nonisolated let location: KeyLocation
     private let pin: SecretProvider
+    private let soPIN: SecretProvider
     private var session: PKCS11Session?
     private var token: PKCS11Module.Token?
     private var loggedIn = false
+    /// The user PIN that logged in, kept for this store's life only where the profile makes the
+    /// store switch between the user and the administrator (ykcs11): the person is asked once.
+    private var userPIN: Secret?
+    /// The administrator PIN that worked, kept likewise.
+    private var adminPIN: Secret?
 
     /// A store on the token matching `token` in `module`. Nothing is opened until the first call.
-    public init(module: PKCS11Module, token: PKCS11URI, pin: SecretProvider) {
+    public init(module: PKCS11Module, token: PKCS11URI, pin: SecretProvider, soPIN: SecretProvider = .unavailable) {
         self.module = module
         var uri = token
         uri.pinValue = nil
         tokenURI = uri
         self.pin = pin
+        self.soPIN = soPIN
         location = .pkcs11(uri: uri.description, tokenLabel: token.token ?? uri.description)
     }
 
@@ -53,8 +61,8 @@ public actor PKCS11KeyStore: KeyStore {
     /// when nil, the URI's `module-path=` or `module-name=`.
     /// - Throws: `PKCS11Error(.libraryLoadFailed)` when the module does not load (`dlopen`,
     ///   `C_GetFunctionList`, `C_Initialize`); `PKCS11KeyStoreError(.noModule)` when none is named.
-    public init(module: String? = nil, token: PKCS11URI, pin: SecretProvider) throws {
-        self.init(module: try Self.loadModule(module, uri: token), token: token, pin: pin)
+    public init(module: String? = nil, token: PKCS11URI, pin: SecretProvider, soPIN: SecretProvider = .unavailable) throws {
+        self.init(module: try Self.loadModule(module, uri: token), token: token, pin: pin, soPIN: soPIN)
     }
 
     /// Loads a module by path (anything with a `/` or ending in `.so`) or by p11-kit registry name.
@@ -71,23 +79,65 @@ public actor PKCS11KeyStore: KeyStore {
     // MARK: KeyStore
 
     /// `C_GenerateKeyPair` on the token (`CKM_RSA_PKCS_KEY_PAIR_GEN` with exponent 65537, or
-    /// `CKM_EC_KEY_PAIR_GEN` on P-256/P-384) with a fresh `CKA_ID` (see the type's comment); logs in
-    /// first when needed (`C_Login`).
+    /// `CKM_EC_KEY_PAIR_GEN` on P-256/P-384) as the token's profile says (`TokenProfile`): the
+    /// templates to try, the `CKA_ID` (a fresh TokenCert ID, or the first free PIV slot on ykcs11) and
+    /// who logs in (`C_Login` as user, or as SO with the management key on ykcs11). Before anything
+    /// is touched, the profile and `C_GetMechanismList`/`C_GetMechanismInfo` must show the token can
+    /// make this key; the new key's protection is read back (see `PKCS11Session.generateKeyPair`).
     /// - Returns: a `PKCS11Signer` on the store's session.
-    /// - Throws: `KeyStoreUnavailable`; `PKCS11Error` (e.g. `CKR_MECHANISM_INVALID` for a key kind
-    ///   the token cannot make, `CKR_DEVICE_MEMORY` when it is full).
+    /// - Throws: `KeyStoreUnavailable`; `PKCS11Error` — `C_GenerateKeyPair` with
+    ///   `CKR_FUNCTION_NOT_SUPPORTED` (the module cannot generate on this token) or
+    ///   `CKR_MECHANISM_INVALID`/`CKR_KEY_SIZE_RANGE` (not this kind of key) from the check before,
+    ///   `CKR_DEVICE_MEMORY` when it is full, `PKCS11Error.unprotectedKey`; `PKCS11KeyStoreError`
+    ///   `.noFreeSlot`, `.administratorPINNeeded`.
     public func generateKey(_ kind: KeyDescription.Kind, label: String) async throws -> any TokenSigner {
-        try await unavailableMapped {
-            let s = try await loggedInSession()
-            let spec: KeySpec
-            switch kind {
-            case .rsa(let bits): spec = .rsa(bits: bits)
-            case .p256: spec = .p256
-            case .p384: spec = .p384
+        let spec = Self.spec(kind)
+        return try await unavailableMapped {
+            let p = try currentProfile()
+            try refuseUngeneratable(spec, profile: p)
+            let id = try await newKeyID(profile: p)
+            let pair = try await asWriter(p) { s in
+                try await s.generateKeyPair(spec, label: label, id: id, templates: p.keyTemplates)
             }
-            let id = try await newID(s)
-            let pair = try await s.generateKeyPair(spec, label: label, id: id)
+            let s = try await loggedInSession()
             return try signer(s, key: pair.privateKey, spki: pair.subjectPublicKeyInfo)
+        }
+    }
+
+    /// What the token can do, from its profile and `C_GetMechanismList`/`C_GetMechanismInfo` —
+    /// read without a login, for `tokencert tokens` and `doctor`.
+    public func capabilities() async throws -> TokenCapabilities {
+        try await unavailableMapped {
+            let t = try currentToken()
+            return try TokenCapabilities(module: module, token: t)
+        }
+    }
+
+    /// See `KeyStore.checkCanGenerate(_:)`: the profile and the token's mechanism list, no login.
+    public func checkCanGenerate(_ kind: KeyDescription.Kind) async throws {
+        try await unavailableMapped { try refuseUngeneratable(Self.spec(kind), profile: try currentProfile()) }
+    }
+
+    static func spec(_ kind: KeyDescription.Kind) -> KeySpec {
+        switch kind {
+        case .rsa(let bits): .rsa(bits: bits)
+        case .p256: .p256
+        case .p384: .p384
+        }
+    }
+
+    /// Refuses, before any change, a key the profile or the mechanism list says the token cannot make.
+    private func refuseUngeneratable(_ spec: KeySpec, profile p: TokenProfile) throws {
+        let t = try currentToken()
+        let capabilities = try TokenCapabilities(module: module, token: t, profile: p)
+        guard p.generatesKeys else {
+            throw PKCS11Error(.functionNotSupported, function: "C_GenerateKeyPair", detail: p.limitation)
+        }
+        guard capabilities.canGenerate(spec) else {
+            throw PKCS11Error(spec.keyType == .rsa && capabilities.mechanisms.contains(.rsaPKCSKeyPairGen) || spec.keyType == .ec && capabilities.mechanisms.contains(.ecKeyPairGen)
+                                ? .keySizeRange : .mechanismInvalid,
+                              function: "C_GenerateKeyPair",
+                              detail: "\(t.info.label) cannot generate \(spec); it can generate: \(capabilities.generates.map(\.description).joined(separator: ", "))")
         }
     }
 
@@ -119,10 +169,16 @@ public actor PKCS11KeyStore: KeyStore {
             throw PKCS11KeyStoreError(.certificateKeyMismatch)
         }
         try await unavailableMapped {
+            let p = try currentProfile()
+            guard p.writesObjects else {
+                throw PKCS11Error(.functionNotSupported, function: "C_CreateObject", detail: p.limitation)
+            }
             let s = try await loggedInSession()
             let key = try await find(signer, in: s)
-            for old in try await s.certificates(id: key.id) { try await s.destroyObject(old.handle) }
-            try await s.storeCertificate(certificateDER, label: key.label ?? "", id: key.id)
+            try await asWriter(p) { s in
+                for old in try await s.certificates(id: key.id) { try await s.destroyObject(old.handle) }
+                try await s.storeCertificate(certificateDER, label: key.label ?? "", id: key.id)
+            }
         }
     }
 
@@ -131,14 +187,23 @@ public actor PKCS11KeyStore: KeyStore {
     /// - Throws: `PKCS11KeyStoreError(.keyNotOnToken)`; `KeyStoreUnavailable`; `PKCS11Error`.
     public func delete(_ signer: any TokenSigner) async throws {
         try await unavailableMapped {
+            let p = try currentProfile()
             let s = try await loggedInSession()
             let key = try await find(signer, in: s)
-            guard !key.id.isEmpty else {
-                // A key without CKA_ID: only its own objects, matched by handle.
-                try await s.destroyObject(key.handle)
-                return
+            try await asWriter(p) { s in
+                guard !key.id.isEmpty else {
+                    // A key without CKA_ID: only its own objects, matched by handle.
+                    try await s.destroyObject(key.handle)
+                    return
+                }
+                guard p.destroysKeys else {
+                    // A PIV slot keeps its key until overwritten: without its certificate the slot
+                    // counts as free and the next key goes there.
+                    for c in try await s.certificates(id: key.id) { try await s.destroyObject(c.handle) }
+                    return
+                }
+                try await s.destroyObjects(id: key.id)
             }
-            try await s.destroyObjects(id: key.id)
         }
     }
 
@@ -201,9 +266,89 @@ public actor PKCS11KeyStore: KeyStore {
         }
         session = nil
         loggedIn = false
+        userPIN = nil
+        adminPIN = nil
     }
 
     // MARK: Sessions and login
+
+    /// The profile of the current token (`TokenProfile.detect` from `C_GetInfo` and `C_GetTokenInfo`).
+    private func currentProfile() throws -> TokenProfile {
+        TokenProfile.detect(module: module.info, token: try currentToken().info)
+    }
+
+    /// Runs `body` on the session logged in as the profile's writer. For the user that is the usual
+    /// login; for the SO (ykcs11): `C_Logout` of the user, `C_Login(CKU_SO)` with the administrator
+    /// PIN — on a Yubico token the factory management key first, then `soPIN` — then `C_Logout` again
+    /// whatever `body` did and, when it succeeded, `C_Login` of the user again with the PIN given
+    /// before (the person is asked once), so the signers on this session keep working.
+    private func asWriter<R: Sendable>(_ p: TokenProfile, _ body: (PKCS11Session) async throws -> R) async throws -> R {
+        guard p.writer == .securityOfficer else { return try await body(try await loggedInSession()) }
+        let s = try openSession()
+        try await s.logout()
+        loggedIn = false
+        try await loginAdministrator(s, profile: p)
+        let result: R
+        do {
+            result = try await body(s)
+        } catch {
+            try? await s.logout()
+            throw error
+        }
+        try await s.logout()
+        // The signers handed out share this session: log the user back in now, not at their next use.
+        _ = try await loggedInSession()
+        return result
+    }
+
+    /// `C_Login(CKU_SO)`: the administrator PIN that worked before, the factory management key on a
+    /// ykcs11 token, then the one from `soPIN`.
+    /// - Throws: `PKCS11KeyStoreError(.administratorPINNeeded)` when none is given or accepted.
+    private func loginAdministrator(_ s: PKCS11Session, profile p: TokenProfile) async throws {
+        var candidates: [Secret] = adminPIN.map { [$0] } ?? []
+        if p.id == TokenProfile.ykcs11.id { candidates.append(Secret(PIV.defaultManagementKey.map { String(format: "%02x", $0) }.joined())) }
+        for candidate in candidates where try await Self.soLogin(s, candidate) {
+            adminPIN = candidate
+            return
+        }
+        guard let given = try await soPIN.body(SecretRequest(kind: .soPIN, location: location)) else {
+            throw PKCS11KeyStoreError(.administratorPINNeeded, detail: p.name)
+        }
+        guard try await Self.soLogin(s, given) else {
+            throw PKCS11KeyStoreError(.administratorPINNeeded, detail: "\(p.name): the administrator PIN was refused")
+        }
+        adminPIN = given
+    }
+
+    /// `C_Login(CKU_SO)`; false when the token refuses the PIN itself (incorrect, invalid, wrong length).
+    private static func soLogin(_ s: PKCS11Session, _ secret: Secret) async throws -> Bool {
+        let failure: (any Error)? = await {
+            do { try await s.login(.securityOfficer, pin: PIN(secret.value)); return nil } catch { return error }
+        }()
+        guard let failure else { return true }
+        if let e = failure as? PKCS11Error, [.pinIncorrect, .pinInvalid, .pinLenRange].contains(e.returnValue) { return false }
+        throw failure
+    }
+
+    /// The `CKA_ID` of a new key: a TokenCert ID on most tokens; on PIV-slot tokens the first slot
+    /// of the profile's order with neither a private key nor a certificate.
+    private func newKeyID(profile p: TokenProfile) async throws -> [UInt8] {
+        let s = try await loggedInSession()
+        switch p.keyIDs {
+        case .free:
+            return try await newID(s)
+        case .pivSlots(let order):
+            var used = Set<[UInt8]>()
+            for o in try await s.findObjects([]) {
+                let info = try await s.objectInfo(o)
+                if info.objectClass == .privateKey || info.objectClass == .certificate, let id = info.id { used.insert(id) }
+            }
+            guard let free = order.first(where: { !used.contains([$0]) }) else {
+                throw PKCS11KeyStoreError(.noFreeSlot, detail: p.name)
+            }
+            return [free]
+        }
+    }
 
     private func currentToken() throws -> PKCS11Module.Token {
         let t = try module.token(matching: tokenURI)
@@ -231,8 +376,17 @@ public actor PKCS11KeyStore: KeyStore {
             try await s.loginWithPINPad()
         } else {
             let status = Self.pinStatus(info)
-            let secret = try await pin.require(SecretRequest(kind: .pin, location: location, triesLeft: status.triesLeft))
-            try await s.login(pin: PIN(secret.value))
+            let secret: Secret
+            if let userPIN { secret = userPIN } else {
+                secret = try await pin.require(SecretRequest(kind: .pin, location: location, triesLeft: status.triesLeft))
+            }
+            do {
+                try await s.login(pin: PIN(secret.value))
+            } catch {
+                userPIN = nil
+                throw error
+            }
+            if try currentProfile().writer != .user { userPIN = secret }
         }
         loggedIn = true
         return s

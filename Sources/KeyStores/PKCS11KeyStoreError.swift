@@ -14,6 +14,11 @@ public struct PKCS11KeyStoreError: Error, Hashable, Sendable, UserFacingError, C
         public static let unreadablePrivateKey = Code(rawValue: "unreadable-private-key")
         /// No module was named: neither given nor in the URI (`module-path=`, `module-name=`).
         public static let noModule = Code(rawValue: "no-module")
+        /// Every PIV key slot the profile may use holds a key with a certificate.
+        public static let noFreeSlot = Code(rawValue: "no-free-slot")
+        /// Only the token's administrator may create keys and objects (ykcs11: the PIV management
+        /// key as the SO PIN), and no administrator PIN was given or it was refused.
+        public static let administratorPINNeeded = Code(rawValue: "administrator-pin-needed")
         public var description: String { rawValue }
     }
 
@@ -38,6 +43,11 @@ public struct PKCS11KeyStoreError: Error, Hashable, Sendable, UserFacingError, C
             LocalizedText(en: "The private key to import could not be read.", zhTW: "無法讀取要匯入的私鑰。")
         case .noModule:
             LocalizedText(en: "No PKCS#11 module was named for the token.", zhTW: "未指定載具的 PKCS#11 模組。")
+        case .noFreeSlot:
+            LocalizedText(en: "Every key slot of this card already holds a key with a certificate.", zhTW: "此卡的所有金鑰槽位皆已存放附憑證的金鑰。")
+        case .administratorPINNeeded:
+            LocalizedText(en: "Only this token's administrator may create keys on it, and no accepted administrator PIN (SO PIN / PIV management key) was given.",
+                          zhTW: "只有此載具的管理者可以在載具上產生金鑰，但未提供正確的管理者 PIN 碼（SO PIN／PIV 管理金鑰）。")
         default:
             LocalizedText(en: "The token store failed (\(code)).", zhTW: "載具存放區發生錯誤（\(code)）。")
         }
@@ -54,6 +64,12 @@ public struct PKCS11KeyStoreError: Error, Hashable, Sendable, UserFacingError, C
         case .unreadablePrivateKey:
             LocalizedText(en: "Check that the backup file is a TokenCert .pfx with an RSA or ECDSA P-256/P-384 key.",
                           zhTW: "請確認備份檔為含 RSA 或 ECDSA P-256/P-384 金鑰的 TokenCert .pfx 檔。")
+        case .noFreeSlot:
+            LocalizedText(en: "Revoke a certificate you no longer need (`tokencert revoke`), or use another card.",
+                          zhTW: "請廢止不再需要的憑證（`tokencert revoke`），或改用其他卡片。")
+        case .administratorPINNeeded:
+            LocalizedText(en: "Give it with --so-pin-file or TOKENCERT_SO_PIN (a PIV management key as 48 hex digits), or have the branch counter issue the card (`tokencert counter issue`).",
+                          zhTW: "請以 --so-pin-file 或 TOKENCERT_SO_PIN 提供（PIV 管理金鑰為 48 位十六進位字元），或至分公司臨櫃發卡（`tokencert counter issue`）。")
         case .noModule:
             LocalizedText(en: "Give the module with --module, or in the URI as module-path= or module-name=; `tokencert tokens` lists them.",
                           zhTW: "請以 --module 或在 URI 中以 module-path= / module-name= 指定模組；`tokencert tokens` 會列出可用模組。")

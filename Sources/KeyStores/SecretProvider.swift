@@ -8,6 +8,8 @@ public struct SecretRequest: Sendable, Hashable {
     public enum Kind: Sendable, Hashable {
         /// The user PIN of a PKCS#11 token or a PIV card.
         case pin
+        /// The administrator PIN of a PKCS#11 token (`CKU_SO`); for ykcs11 the PIV management key.
+        case soPIN
         /// The passphrase of the software store (an existing store).
         case storePassphrase
         /// A passphrase for a software store that holds no key yet (the first key sets it).
@@ -33,6 +35,9 @@ public struct SecretRequest: Sendable, Hashable {
         switch kind {
         case .pin:
             text = LocalizedText(en: "PIN for the \(place.english)", zhTW: "請輸入\(place.traditionalChinese)的 PIN 碼")
+        case .soPIN:
+            text = LocalizedText(en: "Administrator PIN (SO PIN, or the PIV management key) for the \(place.english)",
+                                 zhTW: "請輸入\(place.traditionalChinese)的管理者 PIN 碼（SO PIN 或 PIV 管理金鑰）")
         case .storePassphrase:
             text = LocalizedText(en: "Passphrase of the software certificate store", zhTW: "請輸入軟體憑證存放區的密碼")
         case .newStorePassphrase:

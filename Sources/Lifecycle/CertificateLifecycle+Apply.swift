@@ -26,6 +26,7 @@ extension CertificateLifecycle {
     ///   `.cancelled`, `.interrupted`), `RAClientError`, `KeyStoreUnavailable`, the store's errors.
     public func apply(store: any KeyStore, session: RA.Session, customerID: CustomerID?) async throws -> Installed {
         if let resumed = try await resume(store: store, session: session, operation: .apply) { return resumed }
+        try await store.checkCanGenerate(configuration.keyKind)
         let host = try await ra.hostStatus(session: session)
         if let active = host.certificates.first(where: { $0.state == .active || $0.state == .pending }) {
             throw LifecycleError.hostHasActive(active.serial)
@@ -178,6 +179,7 @@ extension CertificateLifecycle {
         }
         guard entry.state == .active, summary.isValid(at: now) else { throw LifecycleError.notRenewable(entry.state.rawValue) }
         guard now >= entry.renewalOpensAt else { throw LifecycleError.renewalNotOpen(entry.renewalOpensAt) }
+        try await store.checkCanGenerate(configuration.keyKind)
         try await cleanUp(store: store, host: host)
         try await identity(session: session, host: host, customerID: customerID)
 

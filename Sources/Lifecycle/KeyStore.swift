@@ -68,9 +68,16 @@ public protocol KeyStore: Sendable {
     /// finds the key an interrupted run generated (the journal keeps its public key). The default
     /// searches `allKeys()`; a store that lists only keys with certificates (PIV) looks further.
     func key(matching subjectPublicKeyInfo: [UInt8]) async throws -> StoredKey?
+    /// Refuses, before anything is asked or changed, a key kind the store cannot generate (a token
+    /// without the mechanism or key size, a module that cannot generate on this token). The default
+    /// accepts every kind.
+    /// - Throws: the adapter's error that says why (e.g. `PKCS11Error` for `C_GenerateKeyPair`).
+    func checkCanGenerate(_ kind: KeyDescription.Kind) async throws
 }
 
 extension KeyStore {
+    public func checkCanGenerate(_ kind: KeyDescription.Kind) async throws {}
+
     public func storeCertificate(_ certificateDER: [UInt8], chainDER: [[UInt8]], for signer: any TokenSigner) async throws {
         try await storeCertificate(certificateDER, for: signer)
     }

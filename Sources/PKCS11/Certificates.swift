@@ -26,6 +26,10 @@ struct CertificateNames {
 extension PKCS11Session {
     /// Stores an X.509 certificate as a public token object (`C_CreateObject`, `CKO_CERTIFICATE`,
     /// `CKC_X_509`) with subject, issuer and serial taken from the certificate, linked to its key by `id`.
+    /// A module that refuses that template as such (`CKR_ATTRIBUTE_TYPE_INVALID`,
+    /// `CKR_ATTRIBUTE_VALUE_INVALID`, `CKR_TEMPLATE_INCONSISTENT` — ykcs11 takes no subject, issuer,
+    /// serial, label or modifiable flag: it writes the DER into the PIV slot's certificate object)
+    /// gets the minimal one: class, certificate type, token, id and value.
     /// - Throws: `CKR_ARGUMENTS_BAD` (function `parse certificate`) for DER that is not a certificate;
     ///   `PKCS11Error` from `C_CreateObject`.
     @discardableResult
@@ -34,21 +38,31 @@ extension PKCS11Session {
         do { names = try CertificateNames(der: der) } catch {
             throw PKCS11Error(.argumentsBad, function: "parse certificate", detail: "\(error)")
         }
-        return try createObject([
+        let minimal: [Attribute] = [
             .objectClass(.certificate), .ulong(.certificateType, CertificateType.x509.rawValue),
-            .bool(.token, true), .bool(.private, false), .bool(.modifiable, true), .label(label), .id(id),
-            Attribute(.subject, bytes: names.subject), Attribute(.issuer, bytes: names.issuer),
-            Attribute(.serialNumber, bytes: names.serialNumber), Attribute(.value, bytes: der),
-        ])
+            .bool(.token, true), .id(id), Attribute(.value, bytes: der),
+        ]
+        do {
+            return try createObject(minimal + [
+                .bool(.private, false), .bool(.modifiable, true), .label(label),
+                Attribute(.subject, bytes: names.subject), Attribute(.issuer, bytes: names.issuer),
+                Attribute(.serialNumber, bytes: names.serialNumber),
+            ])
+        } catch where [.attributeTypeInvalid, .attributeValueInvalid, .templateInconsistent].contains(error.returnValue) {
+            return try createObject(minimal)
+        }
     }
 
     /// The DER of every X.509 certificate object with this `CKA_ID` (all certificates when nil).
+    /// The search names only the class and id: some modules (ykcs11) match nothing on
+    /// `CKA_CERTIFICATE_TYPE`, so that is read and checked afterwards (absent counts as X.509).
     public func certificates(id: [UInt8]? = nil) throws(PKCS11Error) -> [(handle: ObjectHandle, der: [UInt8], label: String?)] {
-        var template: [Attribute] = [.objectClass(.certificate), .ulong(.certificateType, CertificateType.x509.rawValue)]
+        var template: [Attribute] = [.objectClass(.certificate)]
         if let id { template.append(.id(id)) }
         var result: [(handle: ObjectHandle, der: [UInt8], label: String?)] = []
         for handle in try findObjects(template) {
-            let a = try attributes([.value, .label], of: handle)
+            let a = try attributes([.value, .label, .certificateType], of: handle)
+            if let type = a.ulong(.certificateType), type != CertificateType.x509.rawValue { continue }
             if let der = a.bytes(.value) { result.append((handle, der, a.string(.label))) }
         }
         return result

@@ -17,9 +17,32 @@ public enum EllipticCurve: String, Sendable, Hashable, CaseIterable, Codable {
     /// Bytes of one coordinate (and of r and s in an ECDSA signature).
     public var coordinateSize: Int { self == .p256 ? 32 : 48 }
 
+    /// The field prime p of the curve (big-endian), as explicit parameters carry it.
+    var fieldPrime: [UInt8] {
+        switch self {
+        case .p256: hexBytes("ffffffff00000001000000000000000000000000ffffffffffffffffffffffff")
+        case .p384: hexBytes("fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffeffffffff0000000000000000ffffffff")
+        }
+    }
+
+    /// The curve of a `CKA_EC_PARAMS` value: the namedCurve OID, or explicit `ECParameters` (RFC 3279
+    /// `SEQUENCE { version, fieldID SEQUENCE { prime-field, p }, … }`) whose field prime is the
+    /// curve's — ykcs11 reports keys it did not make in this process that way.
     public init?(ecParameters: some Collection<UInt8>) {
         let bytes = Array(ecParameters)
-        guard let curve = Self.allCases.first(where: { $0.ecParameters == bytes }) else { return nil }
+        if let curve = Self.allCases.first(where: { $0.ecParameters == bytes }) {
+            self = curve
+            return
+        }
+        var outer = DER.Reader(bytes)
+        guard let parameters = try? outer.read(expecting: DER.sequence) else { return nil }
+        var fields = DER.Reader(parameters)
+        guard (try? fields.read(expecting: DER.integer)) != nil,
+              let fieldID = try? fields.read(expecting: DER.sequence) else { return nil }
+        var field = DER.Reader(fieldID)
+        guard (try? field.read()) != nil, let prime = try? field.read(expecting: DER.integer) else { return nil }
+        let p = Array(prime.drop(while: { $0 == 0 }))
+        guard let curve = Self.allCases.first(where: { $0.fieldPrime == p }) else { return nil }
         self = curve
     }
 }
@@ -90,39 +113,95 @@ public struct KeyPair: Sendable, Hashable {
 
 extension PKCS11Session {
     /// `C_GenerateKeyPair` on the token: RSA (`CKM_RSA_PKCS_KEY_PAIR_GEN`, exponent 65537) or EC
-    /// (`CKM_EC_KEY_PAIR_GEN`). The private key is a token object, private, sensitive, non-extractable and
-    /// can only sign; the public key is a public token object that can verify. Both carry `label` and `id`
-    /// (20 random bytes from the token when nil). Requires a logged-in R/W session.
-    /// - Throws: `PKCS11Error` from `C_GenerateKeyPair` (e.g. `CKR_MECHANISM_INVALID`, `CKR_KEY_SIZE_RANGE`,
-    ///   `CKR_USER_NOT_LOGGED_IN`) or from reading the public key back.
-    public func generateKeyPair(_ spec: KeySpec, label: String, id requestedID: [UInt8]? = nil) throws(PKCS11Error) -> KeyPair {
+    /// (`CKM_EC_KEY_PAIR_GEN`), with the templates of `templates` tried in order (see `KeyTemplate`):
+    /// when the module refuses one as a template problem (`CKR_ATTRIBUTE_TYPE_INVALID`,
+    /// `CKR_ATTRIBUTE_VALUE_INVALID`, `CKR_TEMPLATE_INCONSISTENT`, `CKR_TEMPLATE_INCOMPLETE`, or
+    /// `CKR_GENERAL_ERROR`, which tpm2-pkcs11 answers for a usage it derives differently), whatever it
+    /// may have left with this `CKA_ID` is destroyed and the next template is tried. The private key
+    /// is a private token object that can sign; the public key a public token object that can verify;
+    /// both carry `label` and `id` (20 random bytes from the token when nil).
+    ///
+    /// The new private key's protection is then read back (`C_GetAttributeValue` of `CKA_SENSITIVE`,
+    /// `CKA_EXTRACTABLE`, `CKA_NEVER_EXTRACTABLE`, `CKA_LOCAL`, `CKA_TOKEN`); a key that is not
+    /// sensitive, non-extractable and on the token is destroyed (`C_DestroyObject`, both halves) and
+    /// refused. Requires a logged-in R/W session (as the profile's writer).
+    /// - Throws: `PKCS11Error` from `C_GenerateKeyPair` (e.g. `CKR_MECHANISM_INVALID`,
+    ///   `CKR_KEY_SIZE_RANGE`, `CKR_USER_NOT_LOGGED_IN`, the last template error), from reading the
+    ///   public key back, or `PKCS11Error.unprotectedKey(_:)` (function `check generated key`).
+    public func generateKeyPair(_ spec: KeySpec, label: String, id requestedID: [UInt8]? = nil,
+                                templates: [KeyTemplate] = [.strict]) throws(PKCS11Error) -> KeyPair {
         let id: [UInt8]
         if let requestedID { id = requestedID } else { id = try random(count: 20) }
-        var pub: [Attribute] = [
-            .objectClass(.publicKey), .keyType(spec.keyType), .bool(.token, true), .bool(.private, false),
-            .bool(.verify, true), .bool(.encrypt, false), .bool(.wrap, false), .label(label), .id(id),
-        ]
-        let priv: [Attribute] = [
-            .objectClass(.privateKey), .keyType(spec.keyType), .bool(.token, true), .bool(.private, true),
-            .bool(.sensitive, true), .bool(.extractable, false), .bool(.sign, true), .bool(.decrypt, false),
-            .bool(.unwrap, false), .bool(.derive, false), .label(label), .id(id),
-        ]
-        let mechanism: MechanismType
-        switch spec {
-        case .rsa(let bits):
-            mechanism = .rsaPKCSKeyPairGen
-            pub += [.ulong(.modulusBits, UInt(bits)), Attribute(.publicExponent, bytes: [0x01, 0x00, 0x01])]
-        case .ec(let curve):
-            mechanism = .ecKeyPairGen
-            pub.append(Attribute(.ecParams, bytes: curve.ecParameters))
+        let mechanism: MechanismType = spec.keyType == .rsa ? .rsaPKCSKeyPairGen : .ecKeyPairGen
+        var lastError = PKCS11Error(.templateInconsistent, function: "C_GenerateKeyPair", detail: "no template to try")
+        var handles: (ObjectHandle, ObjectHandle)?
+        for template in templates.isEmpty ? [.strict] : templates {
+            let (pub, priv) = Self.keyTemplates(spec, template, label: label, id: id)
+            do {
+                handles = try rawGenerateKeyPair(mechanism, publicTemplate: pub, privateTemplate: priv)
+                break
+            } catch {
+                lastError = error
+                lastError.detail = "template \(template.rawValue)" + (error.detail.map { ": " + $0 } ?? "")
+                guard Self.templateRefusals.contains(error.returnValue) else { throw lastError }
+                _ = try? destroyObjects(id: id)  // a module that failed half-way may have left a half
+            }
         }
-        let (publicHandle, privateHandle) = try rawGenerateKeyPair(mechanism, publicTemplate: pub, privateTemplate: priv)
+        guard let (publicHandle, privateHandle) = handles else { throw lastError }
+        let protection = try keyProtection(of: privateHandle)
+        guard protection.isAcceptable else {
+            _ = try? destroyObject(privateHandle)
+            _ = try? destroyObject(publicHandle)
+            throw .unprotectedKey(protection)
+        }
         let spki = try subjectPublicKeyInfo(of: publicHandle)
         var curve: EllipticCurve?
         if case .ec(let c) = spec { curve = c }
         let key = PrivateKey(handle: privateHandle, keyType: spec.keyType, sizeInBits: spec.sizeInBits,
                              curve: curve, id: id, label: label)
         return KeyPair(publicKey: publicHandle, privateKey: key, subjectPublicKeyInfo: spki)
+    }
+
+    /// Return values by which a module refuses a template rather than the request itself.
+    static let templateRefusals: Set<ReturnValue> = [
+        .attributeTypeInvalid, .attributeValueInvalid, .templateInconsistent, .templateIncomplete, .generalError,
+    ]
+
+    /// The public and private templates of one `KeyTemplate` shape.
+    static func keyTemplates(_ spec: KeySpec, _ shape: KeyTemplate, label: String, id: [UInt8]) -> ([Attribute], [Attribute]) {
+        var pub: [Attribute] = [
+            .objectClass(.publicKey), .keyType(spec.keyType), .bool(.token, true), .bool(.verify, true), .label(label), .id(id),
+        ]
+        var priv: [Attribute] = [
+            .objectClass(.privateKey), .keyType(spec.keyType), .bool(.token, true), .bool(.private, true),
+            .bool(.sign, true), .label(label), .id(id),
+        ]
+        switch shape {
+        case .strict:
+            pub += [.bool(.private, false), .bool(.encrypt, false), .bool(.wrap, false)]
+            priv += [.bool(.sensitive, true), .bool(.extractable, false), .bool(.decrypt, false), .bool(.unwrap, false),
+                     .bool(.derive, false)]
+        case .tokenDerivedUsage:
+            pub.append(.bool(.private, false))
+            priv += [.bool(.sensitive, true), .bool(.extractable, false)]
+        case .minimal:
+            break
+        }
+        switch spec {
+        case .rsa(let bits):
+            pub += [.ulong(.modulusBits, UInt(bits)), Attribute(.publicExponent, bytes: [0x01, 0x00, 0x01])]
+        case .ec(let curve):
+            pub.append(Attribute(.ecParams, bytes: curve.ecParameters))
+        }
+        return (pub, priv)
+    }
+
+    /// Reads `CKA_SENSITIVE`, `CKA_EXTRACTABLE`, `CKA_NEVER_EXTRACTABLE`, `CKA_LOCAL` and `CKA_TOKEN` of a
+    /// private key (`C_GetAttributeValue`); attributes the module does not report stay nil.
+    public func keyProtection(of key: ObjectHandle) throws(PKCS11Error) -> KeyProtection {
+        let a = try attributes([.sensitive, .extractable, .neverExtractable, .local, .token], of: key)
+        return KeyProtection(sensitive: a.bool(.sensitive), extractable: a.bool(.extractable),
+                             neverExtractable: a.bool(.neverExtractable), local: a.bool(.local), token: a.bool(.token))
     }
 
     /// The DER SubjectPublicKeyInfo of a public key object (or of an RSA private key object, whose
@@ -141,7 +220,9 @@ extension PKCS11Session {
             guard let params = a.bytes(.ecParams), let point = a.bytes(.ecPoint) else {
                 throw PKCS11Error(.attributeTypeInvalid, function: "C_GetAttributeValue", detail: "EC key without point")
             }
-            return SPKI.ec(parameters: params, point: SPKI.unwrapECPoint(point))
+            // Named-curve form even where the module reports explicit parameters (ykcs11).
+            let named = EllipticCurve(ecParameters: params)?.ecParameters ?? params
+            return SPKI.ec(parameters: named, point: SPKI.unwrapECPoint(point))
         default:
             throw PKCS11Error(.keyTypeInconsistent, function: "C_GetAttributeValue", detail: "not an RSA or EC key")
         }
@@ -207,6 +288,17 @@ enum SPKI {
         }
         return value  // a raw uncompressed point
     }
+}
+
+func hexBytes(_ text: String) -> [UInt8] {
+    var out: [UInt8] = []
+    var i = text.startIndex
+    while i < text.endIndex {
+        let j = text.index(i, offsetBy: 2)
+        out.append(UInt8(text[i..<j], radix: 16)!)
+        i = j
+    }
+    return out
 }
 
 func hex(_ bytes: some Sequence<UInt8>) -> String {

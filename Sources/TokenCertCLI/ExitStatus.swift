@@ -29,7 +29,10 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
 
     /// The class of a PKCS#11 error.
     public static func of(_ error: PKCS11Error) -> ExitStatus {
-        switch error.returnValue {
+        // A module's legitimate refusal (cannot generate here, read-only, administrator only): the
+        // token is not eligible for this step — not a failure of the program.
+        if error.refusal != nil && error.returnValue != .userNotLoggedIn { return .notEligible }
+        return switch error.returnValue {
         case .pinIncorrect, .pinLocked, .pinExpired, .pinInvalid, .pinLenRange, .userNotLoggedIn,
              .userPinNotInitialized:
             .pinProblem

@@ -35,6 +35,35 @@ public struct TokenInventory: Codable, Sendable {
         public var loggedIn: Bool
         public var objects: [Object] = []
         public var mechanisms: [Mechanism]?
+        /// What TokenCert can do with the token (from its profile and mechanism list), before any login.
+        public var capabilities: Capabilities?
+    }
+    /// `TokenCapabilities` for people and scripts.
+    public struct Capabilities: Codable, Sendable {
+        /// The module profile TokenCert uses (`softhsm2`, `tpm2-pkcs11`, `opencryptoki`, `ykcs11`, `opensc-piv`, `generic`).
+        public var profile: String
+        public var profileName: String
+        /// Key kinds TokenCert can generate on the token ("RSA-2048", "EC P-256", …); empty: none.
+        public var generates: [String]
+        /// Signature schemes, each "(on token)" or "(hash on host)".
+        public var signs: [String]
+        /// Keys TokenCert makes here are checked sensitive and non-extractable after generation (a key
+        /// that is not is destroyed): true wherever it can generate.
+        public var keysNonExtractable: Bool
+        /// Creating keys and storing certificates needs the administrator PIN (SO / PIV management key).
+        public var administratorWrites: Bool
+        /// What cannot be done and why.
+        public var limitations: [String]
+
+        public init(_ c: TokenCapabilities) {
+            profile = c.profile.id
+            profileName = c.profile.name
+            generates = c.generates.map(\.description)
+            signs = c.signs
+            keysNonExtractable = !c.generates.isEmpty
+            administratorWrites = c.profile.writer == .securityOfficer
+            limitations = c.limitations
+        }
     }
     public struct Object: Codable, Sendable {
         public var uri: String
@@ -118,6 +147,7 @@ public struct TokenInventory: Codable, Sendable {
             }
         }
         guard info.isInitialized else { return t }
+        t.capabilities = (try? TokenCapabilities(module: module, token: token)).map(Capabilities.init)
         let session = try module.openSession(token.slot.id, readWrite: false)
         if let pin, info.flags.contains(.loginRequired) {
             try await session.login(pin: pin)

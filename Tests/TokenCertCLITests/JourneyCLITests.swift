@@ -6,66 +6,9 @@ import XCTest
 
 /// The customer's journey with the built `tokencert` against the built `tokencert-ra` on loopback:
 /// software store, SoftHSM token and the virtual PIV card behind the test pcscd.
-final class JourneyCLITests: XCTestCase, @unchecked Sendable {
+final class JourneyCLITests: XCTestCase, JourneyTest, @unchecked Sendable {
     static let tokencert = builtExecutable("tokencert")
     static let softhsm = "/usr/lib/softhsm/libsofthsm2.so"
-
-    func work() throws -> String {
-        let dir = NSTemporaryDirectory() + "journey-\(getpid())-\(UUID().uuidString.prefix(8))"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
-        return dir
-    }
-
-    /// Runs an identity-checked command, answering the one-time code from the RA's outbox.
-    func interactive(_ arguments: [String], env: [String: String], ra: RAProcess, codes: Int = 1,
-                     file: StaticString = #filePath, line: UInt = #line) throws -> ToolResult {
-        let p = try InteractiveProcess(Self.tokencert, arguments, environment: env, unset: ["TOKENCERT_PIN"])
-        var seen = 0
-        for _ in 0..<codes {
-            let pattern = #"Code for identifier ([A-Za-z]{4})"#
-            let all = try NSRegularExpression(pattern: pattern)
-            // Wait for the (seen+1)-th prompt.
-            let deadline = Date().addingTimeInterval(60)
-            var identifier: String?
-            while Date() < deadline, identifier == nil {
-                let text = p.stderr as NSString
-                let matches = all.matches(in: p.stderr, range: NSRange(location: 0, length: text.length))
-                if matches.count > seen { identifier = text.substring(with: matches[seen].range(at: 1)) }
-                else if !p.process.isRunning { break } else { Thread.sleep(forTimeInterval: 0.05) }
-            }
-            guard let identifier else {
-                let r = p.finish(timeout: 5)
-                XCTFail("no code prompt: \(r.out)\n\(r.err)", file: file, line: line)
-                return r
-            }
-            p.send(try ra.code(for: identifier))
-            seen += 1
-        }
-        return p.finish()
-    }
-
-    func json(_ text: String, file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
-            XCTFail("not JSON: \(text)", file: file, line: line)
-            throw CocoaError(.coderReadCorrupt)
-        }
-        return object
-    }
-
-    /// Checks `document` against docs/schemas/NAME.schema.json with python3-jsonschema (an
-    /// independent validator).
-    func validate(_ document: String, schema name: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let schema = root.appendingPathComponent("docs/schemas/\(name).schema.json").path
-        let r = try runTool("python3", ["-c", """
-            import json, sys, jsonschema
-            schema = json.load(open(sys.argv[1]))
-            jsonschema.validate(json.loads(sys.stdin.read()), schema, format_checker=jsonschema.FormatChecker())
-            print("valid")
-            """, schema], stdin: Data(document.utf8))
-        XCTAssertEqual(r.status, 0, "\(name): \(r.err)\n\(document)", file: file, line: line)
-    }
 
     /// The status of the doctor's `backup` check in its JSON report.
     func backupCheck(_ report: String) throws -> String? {

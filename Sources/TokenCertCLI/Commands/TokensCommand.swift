@@ -98,6 +98,15 @@ struct TokensCommand: AsyncParsableCommand {
                 }
                 out.append("    " + (en ? "user PIN: " : "使用者 PIN：") + pinText(t.userPIN, lang)
                            + "   SO PIN: " + pinText(t.soPIN, lang) + (t.pinPad ? (en ? "   (PIN pad)" : "（讀卡機密碼鍵盤）") : ""))
+                if let c = t.capabilities {
+                    out.append("    " + (en ? "TokenCert can: " : "TokenCert 可以：")
+                               + (c.generates.isEmpty ? (en ? "not generate keys" : "無法產生金鑰")
+                                  : (en ? "generate " : "產生 ") + c.generates.joined(separator: ", ")
+                                    + (en ? " (non-extractable, checked)" : "（不可匯出，產生後檢查）"))
+                               + (c.signs.isEmpty ? "" : (en ? "; sign " : "；簽章 ") + c.signs.joined(separator: ", ")))
+                    out.append("    " + (en ? "module profile: " : "模組設定檔：") + c.profileName)
+                    for l in c.limitations { out.append("    " + (en ? "note: " : "注意：") + l) }
+                }
                 if t.objects.isEmpty {
                     out.append("    " + (en ? "no objects" : "沒有物件") + (t.loggedIn ? "" : (en ? " visible without login (try --login)" : "（未登入時看不到私密物件，可加 --login）")))
                 } else {

@@ -27,6 +27,9 @@ struct StoreOptions: ParsableArguments, Sendable {
     @Option(name: .customLong("pin-file"), help: ArgumentHelp("File whose first line is the token/card PIN (else $TOKENCERT_PIN, else a prompt).", valueName: "path"))
     var pinFile: String?
 
+    @Option(name: .customLong("so-pin-file"), help: ArgumentHelp("File whose first line is the token administrator's PIN — for ykcs11 the PIV management key as 48 hex digits — needed where only the administrator may create keys (else $TOKENCERT_SO_PIN, else a prompt; a YubiKey's factory management key is tried first).", valueName: "path"))
+    var soPINFile: String?
+
     @Option(name: .customLong("store-password-file"), help: ArgumentHelp("File whose first line is the software store's password (else $TOKENCERT_STORE_PASSWORD, else a prompt).", valueName: "path"))
     var storePasswordFile: String?
 
@@ -50,7 +53,16 @@ extension StoreOptions {
     /// - Parameter needsKeys: false for `status`, which shows a needed PIN as a state instead of asking.
     func open(language: Language, prompt: TerminalPrompt, needsKeys: Bool) async throws -> any KeyStore {
         try open(pin: Self.provider(pinSource, language: language, ask: needsKeys),
-                 storePassword: Self.provider(storePasswordSource, language: language, ask: needsKeys))
+                 storePassword: Self.provider(storePasswordSource, language: language, ask: needsKeys),
+                 soPIN: Self.provider(soPINSource, language: language, ask: needsKeys))
+    }
+
+    /// The token administrator's PIN (SO PIN; the PIV management key for ykcs11): `--so-pin-file`,
+    /// `$TOKENCERT_SO_PIN`, or asked — only on tokens whose profile says the administrator writes.
+    var soPINSource: SecretSource {
+        SecretSource(file: soPINFile, environmentVariable: "TOKENCERT_SO_PIN",
+                     prompt: LocalizedText(en: "Administrator PIN (SO PIN / PIV management key)", zhTW: "管理者 PIN 碼（SO PIN／PIV 管理金鑰）"),
+                     fileOption: "--so-pin-file")
     }
 
     /// The token or card PIN: `--pin-file`, `$TOKENCERT_PIN`, or asked.
@@ -67,7 +79,7 @@ extension StoreOptions {
 
     /// The chosen store with the given secret providers (the web UI asks in the page). A PIN or
     /// password given by file or environment variable is used first.
-    func open(pin: SecretProvider, storePassword: SecretProvider) throws -> any KeyStore {
+    func open(pin: SecretProvider, storePassword: SecretProvider, soPIN: SecretProvider = .unavailable) throws -> any KeyStore {
         if let uriText = token ?? (reader == nil && !software ? tokenFromEnvironment : nil) {
             let uri: PKCS11URI
             do { uri = try PKCS11URI(parsing: uriText) } catch {
@@ -76,7 +88,7 @@ extension StoreOptions {
             }
             let moduleName = module ?? ProcessInfo.processInfo.environment["TOKENCERT_MODULE"] ?? (uri.modulePath == nil && uri.moduleName == nil
                 ? "/usr/lib/x86_64-linux-gnu/p11-kit-proxy.so" : nil)
-            return try PKCS11KeyStore(module: moduleName, token: uri, pin: pin)
+            return try PKCS11KeyStore(module: moduleName, token: uri, pin: pin, soPIN: soPIN)
         }
         if let name = reader ?? (!software ? readerFromEnvironment : nil) {
             return PIVKeyStore(reader: name, pin: pin)
