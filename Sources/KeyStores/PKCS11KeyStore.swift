@@ -133,6 +133,9 @@ public actor PKCS11KeyStore: KeyStore {
         guard p.generatesKeys else {
             throw PKCS11Error(.functionNotSupported, function: "C_GenerateKeyPair", detail: p.limitation)
         }
+        guard !capabilities.writeProtected else {
+            throw PKCS11Error(.tokenWriteProtected, function: "C_GenerateKeyPair", detail: "\(t.info.label): CKF_WRITE_PROTECTED")
+        }
         guard capabilities.canGenerate(spec) else {
             throw PKCS11Error(spec.keyType == .rsa && capabilities.mechanisms.contains(.rsaPKCSKeyPairGen) || spec.keyType == .ec && capabilities.mechanisms.contains(.ecKeyPairGen)
                                 ? .keySizeRange : .mechanismInvalid,

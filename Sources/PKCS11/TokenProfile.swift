@@ -11,7 +11,7 @@
 ///
 /// | profile | found by | key templates | key IDs | who may write | generates keys |
 /// |---|---|---|---|---|---|
-/// | SoftHSM2 | manufacturer `SoftHSM` | strict | free | user | yes |
+/// | SoftHSM2 | token manufacturer `SoftHSM…` | strict | free | user | yes |
 /// | TPM 2.0 (tpm2-pkcs11) | manufacturer `tpm2-software.github.io` | token-derived usage | free | user | yes |
 /// | openCryptoki | manufacturer `IBM`, model `IBM SoftTok`/… | strict | free | user | yes |
 /// | Yubico ykcs11 | library manufacturer `Yubico` | minimal | PIV slots 1 (9A), 5–24 (82–95), 3 (9D) | SO (management key) | yes |
@@ -82,7 +82,7 @@ public struct TokenProfile: Sendable, Hashable, CustomStringConvertible {
         if libraryMaker.hasPrefix("yubico") { return .ykcs11 }
         if libraryMaker.hasPrefix("tpm2-software") || module.libraryDescription.hasPrefix("TPM2") { return .tpm2 }
         if libraryMaker.hasPrefix("opensc") && (tokenMaker.hasPrefix("piv") || model.contains("piv")) { return .openSCPIV }
-        if tokenMaker.hasPrefix("softhsm") || libraryMaker.hasPrefix("softhsm") { return .softHSM }
+        if tokenMaker.hasPrefix("softhsm") { return .softHSM }
         if tokenMaker.hasPrefix("ibm") && (model.contains("softtok") || model.contains("icsf") || model.contains("cca")) {
             return .openCryptoki
         }

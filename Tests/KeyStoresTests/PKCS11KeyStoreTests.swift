@@ -209,13 +209,5 @@ final class PKCS11KeyStoreTests: XCTestCase {
 
 /// Tests/Fixtures/pinlock-module.c compiled once: a module forwarding to SoftHSM that locks after 3 wrong PINs.
 enum PINLockModule {
-    static let path: String = {
-        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/pinlock-module.c").path
-        let out = SoftHSM.runDirectory + "/pinlock-module-keystores.so"
-        let cflags = (try? runTool("pkg-config", ["--cflags", "p11-kit-1"]).out.trimmingCharacters(in: .whitespacesAndNewlines)) ?? ""
-        let r = try? runTool("cc", ["-shared", "-fPIC"] + cflags.split(separator: " ").map(String.init) + [source, "-o", out, "-ldl"])
-        XCTAssertEqual(r?.status, 0, "compiling the PIN-lock fixture module: \(r?.err ?? "cc missing")")
-        return out
-    }()
+    static let path = FixtureModule.build("pinlock-module", suffix: "keystores")
 }

@@ -7,15 +7,7 @@ import XCTest
 /// so this test loads Tests/Fixtures/pinlock-module.c — a PKCS#11 module that forwards to SoftHSM and
 /// adds lockout after 3 wrong PINs — through the same dlopen path as any module.
 final class PINLockTests: XCTestCase {
-    static let shimPath: String = {
-        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
-            .appendingPathComponent("Fixtures/pinlock-module.c").path
-        let out = SoftHSM.runDirectory + "/pinlock-module.so"
-        let cflags = (try? runTool("pkg-config", ["--cflags", "p11-kit-1"]).out.trimmingCharacters(in: .whitespacesAndNewlines)) ?? ""
-        let r = try? runTool("cc", ["-shared", "-fPIC"] + cflags.split(separator: " ").map(String.init) + [source, "-o", out, "-ldl"])
-        XCTAssertEqual(r?.status, 0, "compiling the PIN-lock fixture module: \(r?.err ?? "cc missing")")
-        return out
-    }()
+    static let shimPath = FixtureModule.build("pinlock-module")
 
     func testLockedPINIsReportedWithRemedyAndSOUnblocks() async throws {
         let t = try await SoftHSM.makeToken()

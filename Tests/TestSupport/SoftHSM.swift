@@ -60,3 +60,19 @@ public enum SoftHSM {
     }
 }
 
+
+/// The C fixture modules in Tests/Fixtures (PKCS#11 modules that forward to SoftHSM and behave like
+/// other tokens), compiled with the system's `cc` into the run directory.
+public enum FixtureModule {
+    /// Compiles `Tests/Fixtures/<name>.c` to `<run directory>/<name>-<suffix>.so` and returns its path.
+    /// A compiler failure fails the calling test.
+    public static func build(_ name: String, suffix: String = "", file: StaticString = #filePath, line: UInt = #line) -> String {
+        let source = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent("Fixtures/\(name).c").path
+        let out = SoftHSM.runDirectory + "/\(name)\(suffix.isEmpty ? "" : "-" + suffix).so"
+        let cflags = (try? runTool("pkg-config", ["--cflags", "p11-kit-1"]).out.trimmingCharacters(in: .whitespacesAndNewlines)) ?? ""
+        let r = try? runTool("cc", ["-shared", "-fPIC"] + cflags.split(separator: " ").map(String.init) + [source, "-o", out, "-ldl"])
+        XCTAssertEqual(r?.status, 0, "compiling the fixture module \(name): \(r?.err ?? "cc missing")", file: file, line: line)
+        return out
+    }
+}

@@ -188,6 +188,42 @@ final class TokenMatrixCLITests: XCTestCase, JourneyTest, @unchecked Sendable {
         try journey(try row("REMOTE", name: "p11-kit remote"), keyType: "rsa2048")
     }
 
+    // MARK: Modules that refuse (Tests/Fixtures/refusing-module.c over SoftHSM)
+
+    static let fixture = FixtureModule.build("refusing-module", suffix: "cli")
+
+    func fixtureRow(_ kind: String) async throws -> Row {
+        let t = try await SoftHSM.makeToken(kind)
+        return Row(name: kind, module: Self.fixture, uri: "pkcs11:token=\(t.label)", label: t.label, pin: t.userPINText)
+    }
+
+    func testAReadOnlyTokenIsRefusedBeforeAnythingIsAskedAndStaysUnchanged() async throws {
+        let row = try await fixtureRow("readonly")
+        let capabilities = try XCTUnwrap(try tokenEntry(row)["capabilities"] as? [String: Any])
+        XCTAssertEqual(capabilities["generates"] as? [String], [])
+        try refused(row, keyType: "rsa2048", expect: "read-only")
+    }
+
+    /// A module that makes extractable keys: the key is destroyed again and the apply stops with the
+    /// reason; nothing is left on the token (pkcs11-tool counts through SoftHSM itself).
+    func testAModuleThatMakesExtractableKeysIsRefusedAndTheKeyRemoved() async throws {
+        let row = try await fixtureRow("extractable")
+        let ra = try RAProcess(self)
+        let dir = try work()
+        try row.pin.write(toFile: dir + "/pin", atomically: true, encoding: .utf8)
+        var env = try ra.environment(RAProcess.alice)
+        env["TOKENCERT_PIN"] = nil
+        let direct = Row(name: "SoftHSM", module: SoftHSM.modulePath, uri: row.uri, label: row.label, pin: row.pin)
+        let before = try objects(direct)
+        let r = try interactive(["apply", "--yes", "--key-type", "p256", "--token", row.uri, "--module", row.module,
+                                 "--pin-file", dir + "/pin", "--lang", "en"], env: env, ra: ra)
+        XCTAssertEqual(r.status, 3, r.out + r.err)
+        XCTAssertTrue(r.err.contains("could be copied off it"), r.err)
+        XCTAssertFalse(r.err.contains("program error"), r.err)
+        let after = try objects(direct)
+        XCTAssertEqual([after.privateKeys, after.publicKeys, after.certificates], [before.privateKeys, before.publicKeys, before.certificates])
+    }
+
     // MARK: PIV card: ykcs11 and OpenSC over the virtual card
 
     func pivRow(module: String, name: String, reader: String) throws -> Row {
