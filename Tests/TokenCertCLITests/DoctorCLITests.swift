@@ -51,11 +51,11 @@ final class DoctorCLITests: XCTestCase {
     }
 
     func doctor(_ setup: Setup, module: String = CLITests.softhsm, extraEnv: [String: String] = [:], lang: String = "en",
-                json: Bool = true, extraArgs: [String] = []) throws -> (ToolResult, Report?) {
+                json: Bool = true, extraArgs: [String] = [], unset: [String] = []) throws -> (ToolResult, Report?) {
         var args = ["doctor", "--module", module, "--prefix", setup.prefix, "--table", DriversTests.tablePath,
                     "--sysfs", setup.sysfs, "--lang", lang] + extraArgs
         if json { args += ["--format", "json"] }
-        let r = try runTool(CLITests.tokencert, args, environment: setup.env.merging(extraEnv) { $1 }, unset: ["TOKENCERT_PIN"])
+        let r = try runTool(CLITests.tokencert, args, environment: setup.env.merging(extraEnv) { $1 }, unset: ["TOKENCERT_PIN"] + unset)
         let report = json ? try? JSONDecoder().decode(Report.self, from: Data(r.out.utf8)) : nil
         if json { XCTAssertNotNil(report, "doctor JSON: \(r.out)\n\(r.err)") }
         return (r, report)
@@ -186,5 +186,37 @@ final class DoctorCLITests: XCTestCase {
         let usb2 = try XCTUnwrap(after?.check("usb-devices"))
         XCTAssertFalse(usb2.remedy?.english.contains("drivers install") ?? true, "\(usb2)")
         XCTAssertTrue(usb2.remedy?.english.contains("plug it in again") ?? false, "\(usb2)")
+    }
+
+    /// What TokenCert can do with each token, and the computer's TPM 2.0 in each state: none, present
+    /// without tpm2-pkcs11 (the set-up commands), and the test run's TPM (swtpm behind tpm2-abrmd,
+    /// reached through TPM2_PKCS11_TCTI) with its token ready.
+    func testTokenCapabilitiesAndTheTPMInEachState() throws {
+        let setup = try makeSetup()
+        let (_, ready) = try doctor(setup)
+        let capabilities = try XCTUnwrap(ready?.check("token-capabilities"))
+        XCTAssertEqual(capabilities.status, "pass", "\(capabilities)")
+        XCTAssertTrue(capabilities.details.contains { $0.contains("SoftHSM2") && $0.contains("EC P-256") && $0.contains("RSA-2048") }, "\(capabilities.details)")
+        let tpm = try XCTUnwrap(ready?.check("tpm"))
+        let label = ProcessInfo.processInfo.environment["TOKENCERT_TEST_TPM_TOKEN"] ?? "(TOKENCERT_TEST_TPM_TOKEN unset: run scripts/test)"
+        XCTAssertEqual(tpm.status, "pass", "\(tpm)")
+        XCTAssertTrue(tpm.summary.english.contains(label) && tpm.summary.english.contains("cannot be backed up"), tpm.summary.english)
+        XCTAssertTrue(tpm.summary.traditionalChinese.contains("無法備份"), tpm.summary.traditionalChinese)
+
+        let noTPM = setup.dir + "/dev-empty"
+        try FileManager.default.createDirectory(atPath: noTPM, withIntermediateDirectories: true)
+        let (_, none) = try doctor(setup, extraArgs: ["--dev-root", noTPM], unset: ["TPM2_PKCS11_TCTI"])
+        XCTAssertEqual(none?.check("tpm")?.status, "skip")
+
+        let withNode = setup.dir + "/dev-tpm"
+        try FileManager.default.createDirectory(atPath: withNode, withIntermediateDirectories: true)
+        FileManager.default.createFile(atPath: withNode + "/tpmrm0", contents: nil)
+        let (_, missing) = try doctor(setup, extraArgs: ["--dev-root", withNode, "--tpm-module", setup.dir + "/no-tpm2-pkcs11.so"],
+                                      unset: ["TPM2_PKCS11_TCTI"])
+        let check = try XCTUnwrap(missing?.check("tpm"))
+        XCTAssertEqual(check.status, "warn")
+        XCTAssertTrue(check.summary.english.contains("tpm2-pkcs11 is not installed"), check.summary.english)
+        XCTAssertTrue(check.remedy?.english.contains("tpm2_ptool addtoken") ?? false, "\(check)")
+        XCTAssertTrue(check.remedy?.traditionalChinese.contains("tpm2_ptool init") ?? false, "\(check)")
     }
 }

@@ -167,6 +167,38 @@ final class TokenMatrixCLITests: XCTestCase, JourneyTest, @unchecked Sendable {
         try journey(try row("TPM", name: "tpm2-pkcs11"), keyType: "p256")
     }
 
+    /// A customer without a token on a computer with a TPM: `apply` with no store named offers the TPM
+    /// before the software store (and `--yes` takes it); then `status`, `sign-test` and `revoke` find the
+    /// key there with nothing named, and `backup` refuses with the reason.
+    func testWithoutATokenApplyOffersTheTPMFirst() throws {
+        let tpm = try row("TPM", name: "tpm2-pkcs11")
+        let ra = try RAProcess(self)
+        let dir = try work()
+        try tpm.pin.write(toFile: dir + "/pin", atomically: true, encoding: .utf8)
+        var env = try ra.environment(RAProcess.betty)
+        env["TOKENCERT_PIN"] = nil
+        env["XDG_DATA_HOME"] = dir + "/data"   // an empty software store: it must not be chosen
+        let pin = ["--pin-file", dir + "/pin"]
+        let before = try objects(tpm)
+        let applied = try interactive(["apply", "--yes", "--key-type", "p256", "--format", "json", "--lang", "en"] + pin, env: env, ra: ra)
+        XCTAssertEqual(applied.status, 0, applied.out + applied.err)
+        XCTAssertTrue(applied.err.contains("TPM 2.0") && applied.err.contains("cannot be backed up"), applied.err)
+        XCTAssertEqual(try objects(tpm).certificates, before.certificates + 1, "the certificate went to the TPM token")
+
+        let status = try runTool(tokencertExecutable, ["status", "--format", "json"] + pin, environment: env)
+        XCTAssertEqual(status.status, 0, status.out + status.err)
+        let client = try XCTUnwrap(try json(status.out)["client"] as? [String: Any])
+        XCTAssertTrue(((client["certificate"] as? [String: Any])?["keyLocation"] as? String)?.contains("pkcs11:") == true, status.out)
+        let test = try runTool(tokencertExecutable, ["sign-test", "--format", "json"] + pin, environment: env)
+        XCTAssertEqual(test.status, 0, test.out + test.err)
+        let backup = try runTool(tokencertExecutable, ["backup", "--target", dir, "--force", "--lang", "en"] + pin,
+                                 environment: env.merging(["TOKENCERT_BACKUP_PASSWORD": "Backup2026"]) { $1 })
+        XCTAssertEqual(backup.status, 3, backup.out + backup.err)
+        let revoked = try interactive(["revoke", "--yes"] + pin, env: env, ra: ra)
+        XCTAssertEqual(revoked.status, 0, revoked.out + revoked.err)
+        XCTAssertEqual(try objects(tpm).certificates, before.certificates)
+    }
+
     // MARK: openCryptoki software token
 
     func testOpenCryptokiJourneyRSA2048() throws {

@@ -28,6 +28,11 @@ struct ApplyCommand: AsyncParsableCommand {
         Examples:
           tokencert apply --id A123456789 --token 'pkcs11:token=Alice' --module /usr/lib/softhsm/libsofthsm2.so
           tokencert apply --id A123456789 --software --account 1020-1234567 --channel email
+          tokencert apply --id A123456789 --tpm        # the computer's TPM 2.0 (tpm2-pkcs11), no USB token needed
+
+        With no --token, --reader, --tpm or --software, a ready TPM 2.0 token (tpm2-pkcs11) is offered
+        first — the key cannot be copied off the computer, so it cannot be backed up — and the software
+        store otherwise.
 
         Exit codes: 0 installed · 3 not eligible (an active certificate exists, locked…) · 4 token missing ·
         5 PIN · 6 RA unreachable · 64 bad input · 1 interrupted (run again; 4 when the token was pulled midway).
@@ -46,12 +51,18 @@ struct ApplyCommand: AsyncParsableCommand {
         let lang = global.language
         do {
             let run = try CustomerRun(global: global, ra: raOptions, journey: journey, keyType: keyType)
-            let keyStore = try await store.open(language: lang, prompt: run.prompt, needsKeys: true)
+            // Nothing named: a ready TPM is offered before the software store.
+            let choice = try await store.resolve(offer: run.prompt)
+            if case .tpm = choice, global.format == .text {
+                run.say("The key will be made in this computer's TPM 2.0; it cannot be copied off this computer or backed up. Name it with --tpm in other commands, or nothing at all.",
+                        "金鑰將產生於此電腦的 TPM 2.0，無法複製出這台電腦，也無法備份。其他指令可加 --tpm，或不指定存放位置。")
+            }
+            let keyStore = try await store.open(language: lang, prompt: run.prompt, needsKeys: true, choice: choice)
             let (session, id) = try await customer.login(run.ra, language: lang)
             let installed = try await run.lifecycle.apply(store: keyStore, session: session, customerID: id)
             try InstalledOutput.print(installed, run: run, verb: (en: "Certificate installed", zh: "憑證已安裝"))
             try await nss.installIfAsked(keyStore, language: lang)
-            if store.isSoftware, global.format == .text {
+            if case .software = choice, global.format == .text {
                 run.say("Back it up now to a removable drive: tokencert backup --software", "請立即備份至隨身碟：tokencert backup --software")
             }
         } catch {

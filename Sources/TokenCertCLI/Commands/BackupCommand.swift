@@ -43,8 +43,9 @@ struct BackupCommand: AsyncParsableCommand {
         do {
             let run = try CustomerRun(global: global, ra: raOptions)
             // A token or card key cannot be copied out: say so before asking for any password.
-            guard store.isSoftware else { throw LifecycleError.tokenKeyNotExportable }
-            let keyStore = try await store.open(language: lang, prompt: run.prompt, needsKeys: true)
+            let choice = try await store.resolve()
+            guard case .software = choice else { throw LifecycleError.tokenKeyNotExportable }
+            let keyStore = try await store.open(language: lang, prompt: run.prompt, needsKeys: true, choice: choice)
             let pkcs12Profile: PKCS12Profile
             switch profile.lowercased() {
             case "modern": pkcs12Profile = .modern

@@ -1,4 +1,5 @@
 import ArgumentParser
+import KeyStores
 import CertificateKit
 import Foundation
 import Localization
@@ -56,6 +57,10 @@ struct DoctorCommand: AsyncParsableCommand {
     /// Tests: a folder holding sys/, proc/ and run/udev/data for the drive checks.
     @Option(name: .customLong("system-root"), help: .hidden) var systemRoot: String?
 
+    /// Tests: where TPM device nodes are looked for, and tpm2-pkcs11's module.
+    @Option(name: .customLong("dev-root"), help: .hidden) var devRoot: String = "/dev"
+    @Option(name: .customLong("tpm-module"), help: .hidden) var tpmModule: String = TPMKeyStore.modulePath
+
     func run() async throws {
         let lang = global.language
         let drivers = try? DriversLocation.folder(table: table)
@@ -66,6 +71,8 @@ struct DoctorCommand: AsyncParsableCommand {
         var options = Doctor.Options(modules: modules, prefix: prefix, drivers: drivers,
                                      usbRoot: SystemRoot(sysfs: sysfs), polkitActions: polkitActions)
         options.softwareStore = storeDirectory.map { URL(fileURLWithPath: $0) }
+        options.devRoot = devRoot
+        options.tpmModule = tpmModule
         if let systemRoot { options.drivesRoot = SystemRoot(sysfs: systemRoot + "/sys", proc: systemRoot + "/proc", udevData: systemRoot + "/run/udev/data") }
         if let ra {
             guard let url = URL(string: ra), url.scheme == "http" || url.scheme == "https" else {

@@ -21,6 +21,9 @@ struct StoreOptions: ParsableArguments, Sendable {
     @Flag(name: .long, help: "Keep the key in software (encrypted in $XDG_DATA_HOME/tokencert/store) — for customers without a token.")
     var software = false
 
+    @Flag(name: .long, help: "Keep the key in this computer's TPM 2.0 (a tpm2-pkcs11 token; `tokencert doctor` says how to set one up). It cannot be copied off this computer, so it cannot be backed up. Chosen by itself when nothing else is named and the TPM token holds the key; apply offers it.")
+    var tpm = false
+
     @Option(name: .customLong("store-dir"), help: ArgumentHelp("The software store's folder (default $XDG_DATA_HOME/tokencert/store).", valueName: "dir"))
     var storeDirectory: String?
 
@@ -34,27 +37,77 @@ struct StoreOptions: ParsableArguments, Sendable {
     var storePasswordFile: String?
 
     func validate() throws {
-        let chosen = [token != nil, reader != nil, software].filter { $0 }.count
-        if chosen > 1 { throw ValidationError("Choose one of --token, --reader and --software.") }
+        let chosen = [token != nil, reader != nil, software, tpm].filter { $0 }.count
+        if chosen > 1 { throw ValidationError("Choose one of --token, --reader, --tpm and --software.") }
         if module != nil && token == nil { throw ValidationError("--module goes with --token.") }
     }
 
     /// A short name of the choice for messages.
-    var describe: String { token ?? reader.map { "PIV: \($0)" } ?? "software" }
+    var describe: String { token ?? reader.map { "PIV: \($0)" } ?? (tpm ? "TPM" : "software") }
 }
 
 extension StoreOptions {
-    var isSoftware: Bool { token == nil && reader == nil && tokenFromEnvironment == nil && readerFromEnvironment == nil }
+    /// Nothing but (at most) `--software` was chosen: the software store, or the TPM when it holds the key.
+    var isSoftware: Bool { token == nil && reader == nil && !tpm && tokenFromEnvironment == nil && readerFromEnvironment == nil }
+
+    /// Which store the options name, with the TPM worked out: `--tpm`; or, when nothing is named (not
+    /// even `--software`), the TPM if its tpm2-pkcs11 token already holds a key, else — where `offer`
+    /// asks and the person agrees — a ready but empty TPM token; else the software store.
+    enum Choice { case named, software, tpm(TPMKeyStore.Availability) }
+
+    func resolve(offer: (any Prompt)? = nil) async throws -> Choice {
+        if tpm || ProcessInfo.processInfo.environment["TOKENCERT_TPM"] == "1" {
+            let availability = await TPMKeyStore.probe()
+            guard case .ready = availability else { throw Self.tpmUnavailable(availability) }
+            return .tpm(availability)
+        }
+        guard isSoftware else { return .named }
+        if software { return .software }
+        let availability = await TPMKeyStore.probe()
+        guard case .ready(_, let label, _, let holdsKeys) = availability else { return .software }
+        if holdsKeys { return .tpm(availability) }
+        if let offer, try await offer.confirm(LocalizedText(
+            en: "This computer has a TPM 2.0 (token \"\(label)\"). Keep the key in it? It cannot be copied off this computer — not by malware either — and for the same reason it cannot be backed up: a new computer needs a new certificate. (No: a software certificate with a .pfx backup.)",
+            zhTW: "此電腦具備 TPM 2.0（載具「\(label)」）。要將金鑰存放於 TPM 嗎？金鑰無法被複製出這台電腦（惡意程式亦然），也因此無法備份：換電腦時需重新申請憑證。（否：改用可備份為 .pfx 的軟體憑證。）")) {
+            return .tpm(availability)
+        }
+        return .software
+    }
+
+    /// Why `--tpm` cannot be used here, and what to do.
+    static func tpmUnavailable(_ availability: TPMKeyStore.Availability) -> CLIError {
+        let setup = "sudo apt-get install libtpm2-pkcs11-1 libtpm2-pkcs11-tools tpm2-abrmd; tpm2_ptool init; tpm2_ptool addtoken --pid=1 --label=tokencert --userpin=PIN --sopin=SOPIN"
+        switch availability {
+        case .noTPM:
+            return CLIError(.tokenMissing, en: "This computer has no TPM 2.0 that TokenCert can reach.", zhTW: "此電腦沒有 TokenCert 可使用的 TPM 2.0。",
+                            remedyEN: "Use a USB token (--token), a card (--reader) or a software certificate (--software).",
+                            remedyZH: "請改用 USB 載具（--token）、晶片卡（--reader）或軟體憑證（--software）。")
+        case .moduleMissing:
+            return CLIError(.tokenMissing, en: "This computer has a TPM 2.0, but tpm2-pkcs11 is not installed.", zhTW: "此電腦具備 TPM 2.0，但未安裝 tpm2-pkcs11。",
+                            remedyEN: "Set it up once: \(setup)", remedyZH: "請先設定一次：\(setup)")
+        case .noToken(_, let problem):
+            return CLIError(.tokenMissing, en: "This computer has a TPM 2.0 and tpm2-pkcs11, but no TPM token is set up" + (problem.map { " (\($0))" } ?? "") + ".",
+                            zhTW: "此電腦具備 TPM 2.0 與 tpm2-pkcs11，但尚未建立 TPM 載具" + (problem.map { "（\($0)）" } ?? "") + "。",
+                            remedyEN: "Set one up once: \(setup)", remedyZH: "請先建立一次：\(setup)")
+        case .ready:
+            return CLIError(.failure, en: "The TPM is ready.", zhTW: "TPM 已可使用。")
+        }
+    }
     var tokenFromEnvironment: String? { ProcessInfo.processInfo.environment["TOKENCERT_TOKEN"].flatMap { $0.isEmpty ? nil : $0 } }
     var readerFromEnvironment: String? { ProcessInfo.processInfo.environment["TOKENCERT_READER"].flatMap { $0.isEmpty ? nil : $0 } }
 
     /// Opens the chosen store. PINs and the store password come from their file, their environment
     /// variable, or a no-echo prompt — asked only when the store needs one.
     /// - Parameter needsKeys: false for `status`, which shows a needed PIN as a state instead of asking.
-    func open(language: Language, prompt: TerminalPrompt, needsKeys: Bool) async throws -> any KeyStore {
-        try open(pin: Self.provider(pinSource, language: language, ask: needsKeys),
-                 storePassword: Self.provider(storePasswordSource, language: language, ask: needsKeys),
-                 soPIN: Self.provider(soPINSource, language: language, ask: needsKeys))
+    func open(language: Language, prompt: TerminalPrompt, needsKeys: Bool, choice: Choice? = nil) async throws -> any KeyStore {
+        let pin = Self.provider(pinSource, language: language, ask: needsKeys)
+        let soPIN = Self.provider(soPINSource, language: language, ask: needsKeys)
+        let resolved: Choice
+        if let choice { resolved = choice } else { resolved = try await resolve() }
+        if case .tpm(let availability) = resolved {
+            return try TPMKeyStore.open(availability, pin: pin, soPIN: soPIN)
+        }
+        return try open(pin: pin, storePassword: Self.provider(storePasswordSource, language: language, ask: needsKeys), soPIN: soPIN)
     }
 
     /// The token administrator's PIN (SO PIN; the PIV management key for ykcs11): `--so-pin-file`,

@@ -2,6 +2,7 @@ import CertificateKit
 import Foundation
 import Localization
 import PCSC
+import KeyStores
 import PKCS11
 
 /// `tokencert doctor`'s checks, in order: pcscd, polkit, readers and cards, USB devices with no reader,
@@ -33,6 +34,10 @@ public struct Doctor: Sendable {
         public var raURL: URL?
         /// Days before expiry when renewal opens (DESIGN: 30).
         public var renewalWindowDays: Int = 30
+        /// Where the TPM device nodes are looked for (`/dev/tpmrm0`, `/dev/tpm0`).
+        public var devRoot: String = "/dev"
+        /// tpm2-pkcs11's module.
+        public var tpmModule: String = TPMKeyStore.modulePath
 
         public init(modules: [ModuleChoice] = [], prefix: String = "/", drivers: (folder: String, table: String)? = nil,
                     usbRoot: SystemRoot = .live, drivesRoot: SystemRoot = .live,
@@ -84,6 +89,8 @@ public struct Doctor: Sendable {
         let inventory = await TokenInventory.collectForDoctor(modules: options.modules)
         checks.append(checkModules(inventory))
         checks.append(checkPINs(inventory))
+        checks.append(checkTokenCapabilities(inventory))
+        checks.append(checkTPM(await TPMKeyStore.probe(devRoot: options.devRoot, modulePath: options.tpmModule)))
         checks.append(checkUdevRules(rulesStates, tableProblem: tableProblem))
         checks.append(checkOpenSSL())
         checks.append(checkDrives())
@@ -319,6 +326,68 @@ public struct Doctor: Sendable {
         return DoctorCheck(id: "modules", status: .pass,
                            summary: LocalizedText(en: "\(inventory.modules.count) PKCS#11 module(s) load.", zhTW: "\(inventory.modules.count) 個 PKCS#11 模組可正常載入。"),
                            details: details)
+    }
+
+    /// What TokenCert can do with each token present (`TokenCapabilities`): a token that cannot take a
+    /// customer key (nothing it can generate, read-only, a module that cannot generate on it) warns,
+    /// with its reason.
+    func checkTokenCapabilities(_ inventory: TokenInventory) -> DoctorCheck {
+        let tokens = inventory.modules.flatMap { m in m.tokens.compactMap { t in t.capabilities.map { (m, t, $0) } } }
+        guard !tokens.isEmpty else {
+            return DoctorCheck(id: "token-capabilities", status: .skip,
+                               summary: LocalizedText(en: "No initialised token to describe.", zhTW: "沒有可說明的已初始化載具。"))
+        }
+        let details = tokens.map { (m, t, c) in
+            "\(t.label) [\(c.profileName), \(m.path)]: "
+                + (c.generates.isEmpty ? "generates no key" : "generates \(c.generates.joined(separator: ", ")) (non-extractable, checked)")
+                + (c.signs.isEmpty ? "" : "; signs \(c.signs.joined(separator: ", "))")
+                + (c.limitations.isEmpty ? "" : "; " + c.limitations.joined(separator: "; "))
+        }
+        let unable = tokens.filter { $0.2.generates.isEmpty }
+        if !unable.isEmpty {
+            let names = unable.map(\.1.label).joined(separator: ", ")
+            let piv = unable.contains { $0.2.profile == TokenProfile.openSCPIV.id }
+            return DoctorCheck(id: "token-capabilities", status: .warn,
+                               summary: LocalizedText(en: "TokenCert cannot create a key on \(names) through its module.",
+                                                      zhTW: "TokenCert 無法透過模組在 \(names) 上產生金鑰。"),
+                               remedy: piv
+                                   ? LocalizedText(en: "For a PIV card, apply and renew with --reader (TokenCert's own PIV client); signing works either way.",
+                                                   zhTW: "PIV 晶片卡請以 --reader（TokenCert 內建的 PIV 用戶端）申請與更新；簽章兩種方式皆可。")
+                                   : LocalizedText(en: "Use another token for a new certificate (the details say why), or ask the broker which tokens are supported.",
+                                                   zhTW: "申請新憑證請改用其他載具（原因見詳細資料），或洽券商確認支援的載具。"),
+                               details: details)
+        }
+        return DoctorCheck(id: "token-capabilities", status: .pass,
+                           summary: LocalizedText(en: "TokenCert can create non-extractable keys on every token present.",
+                                                  zhTW: "TokenCert 可在每個載具上產生不可匯出的金鑰。"),
+                           details: details)
+    }
+
+    /// The computer's TPM 2.0 as a store for customers without a token (see `TPMKeyStore`).
+    func checkTPM(_ availability: TPMKeyStore.Availability) -> DoctorCheck {
+        let setup = "sudo apt-get install libtpm2-pkcs11-1 libtpm2-pkcs11-tools tpm2-abrmd; tpm2_ptool init; tpm2_ptool addtoken --pid=1 --label=tokencert --userpin=PIN --sopin=SOPIN"
+        switch availability {
+        case .noTPM:
+            return DoctorCheck(id: "tpm", status: .skip,
+                               summary: LocalizedText(en: "No TPM 2.0 on this computer: customers without a token use a software certificate.",
+                                                      zhTW: "此電腦沒有 TPM 2.0：沒有載具的客戶請使用軟體憑證。"))
+        case .moduleMissing(let device):
+            return DoctorCheck(id: "tpm", status: .warn,
+                               summary: LocalizedText(en: "This computer has a TPM 2.0 (\(device)) that could hold the key of a customer without a token, but tpm2-pkcs11 is not installed.",
+                                                      zhTW: "此電腦具備 TPM 2.0（\(device)），可替沒有載具的客戶保存金鑰，但未安裝 tpm2-pkcs11。"),
+                               remedy: LocalizedText(en: "To use it: \(setup)", zhTW: "如要使用：\(setup)"), details: [device])
+        case .noToken(let device, let problem):
+            return DoctorCheck(id: "tpm", status: .warn,
+                               summary: LocalizedText(en: "This computer has a TPM 2.0 (\(device)) and tpm2-pkcs11, but no TPM token is set up.",
+                                                      zhTW: "此電腦具備 TPM 2.0（\(device)）與 tpm2-pkcs11，但尚未建立 TPM 載具。"),
+                               remedy: LocalizedText(en: "To use it: \(setup)", zhTW: "如要使用：\(setup)"),
+                               details: [device] + (problem.map { [$0] } ?? []))
+        case .ready(let device, let label, let uri, let holdsKeys):
+            return DoctorCheck(id: "tpm", status: .pass,
+                               summary: LocalizedText(en: "TPM 2.0 token \"\(label)\" is ready: `tokencert apply --tpm` keeps the key in this computer's TPM (it cannot be copied off this computer, so it cannot be backed up).",
+                                                      zhTW: "TPM 2.0 載具「\(label)」可使用：`tokencert apply --tpm` 會將金鑰存放於此電腦的 TPM（無法複製出這台電腦，因此無法備份）。"),
+                               details: [device, uri, holdsKeys ? "holds a key" : "empty"])
+        }
     }
 
     func checkPINs(_ inventory: TokenInventory) -> DoctorCheck {

@@ -14,8 +14,8 @@ public enum DoctorStatus: String, Codable, Sendable, CaseIterable {
 
 /// One check: its status, one sentence, what to do, and the facts found.
 public struct DoctorCheck: Codable, Sendable {
-    /// Stable name: `pcscd`, `polkit`, `readers`, `usb-devices`, `modules`, `pin-state`, `udev-rules`,
-    /// `openssl`, `backup-drives`, `ra`.
+    /// Stable name: `pcscd`, `polkit`, `readers`, `usb-devices`, `modules`, `pin-state`,
+    /// `token-capabilities`, `tpm`, `udev-rules`, `openssl`, `backup-drives`, `ra`, ….
     public var id: String
     public var status: DoctorStatus
     public var summary: LocalizedText

@@ -49,10 +49,21 @@ struct UICommand: AsyncParsableCommand {
             // (status never asks: a needed PIN is a state there).
             let pin = Self.provider(store.pinSource, board: board, prompt: prompt)
             let password = Self.provider(store.storePasswordSource, board: board, prompt: prompt)
-            let keyStore = try store.open(pin: pin, storePassword: password)
+            // Nothing named: the TPM when its token holds the key or, ready and empty, is the offer the
+            // page makes before the software store (the page says it cannot be backed up).
+            var tpmAvailability: TPMKeyStore.Availability?
+            switch try await store.resolve() {
+            case .tpm(let a): tpmAvailability = a
+            case .software where !store.software:
+                let a = await TPMKeyStore.probe()
+                if case .ready = a { tpmAvailability = a }
+            default: break
+            }
+            let keyStore: any KeyStore = if let tpmAvailability { try TPMKeyStore.open(tpmAvailability, pin: pin) }
+                else { try store.open(pin: pin, storePassword: password) }
             let drives = systemRoot.map { RemovableDrives(root: SystemRoot(sysfs: $0 + "/sys", proc: $0 + "/proc", udevData: $0 + "/run/udev/data")) }
                 ?? RemovableDrives()
-            let server = UIServer(ra: ra, store: keyStore, storeKind: store.isSoftware ? "software" : "token", board: board,
+            let server = UIServer(ra: ra, store: keyStore, storeKind: tpmAvailability != nil ? "tpm" : store.isSoftware ? "software" : "token", board: board,
                                   configuration: try ClientSettings.configuration(keyType: nil), drives: drives)
             let bound = Atomic<Int>(0)
             var logger = Logger(label: "tokencert-ui")

@@ -96,6 +96,7 @@ const T = {
   "local": ["本機驗章", "Local check"], "hostCheck": ["主機驗章", "Host check"], "passed": ["測試通過", "Test passed"],
   "notPassed": ["測試未通過", "Test failed"], "loggedOut": ["已登出。", "Logged out."], "tokenHint": ["金鑰存放於載具", "Keys live on the token"],
   "softHint": ["金鑰存放於本機（軟體憑證）", "Keys live on this computer (software certificate)"],
+  "tpmHint": ["金鑰存放於本機 TPM 2.0：無法複製出這台電腦，也因此無法備份", "Keys live in this computer's TPM 2.0: they cannot be copied off this computer, so they cannot be backed up"],
   "pass": ["正常", "OK"], "warn": ["注意", "Warning"], "fail": ["失敗", "Failed"], "skip": ["略過", "Skipped"],
 };
 const CLIENT_STATES = { empty:["尚無憑證","No certificate"], "token-missing":["找不到載具或晶片卡","Token or card not found"],
@@ -169,7 +170,7 @@ function loginScreen(err) {
   const form = el("form", { onsubmit: async (ev) => { ev.preventDefault();
       try { const r = await api("POST", "/api/login", { id: id.value, password: pw.value }); pw.value = ""; loggedIn = r.customer; go("status"); }
       catch (e) { pw.value = ""; loginScreen(e); } } },
-    el("h2", { text: t("login") }), el("p", { class:"muted", text: STORE === "token" ? t("tokenHint") : t("softHint") }),
+    el("h2", { text: t("login") }), el("p", { class:"muted", text: STORE === "token" ? t("tokenHint") : STORE === "tpm" ? t("tpmHint") : t("softHint") }),
     el("label", { for:"login-id", text: t("id") }), id, el("label", { for:"login-password", text: t("password") }), pw,
     el("div", { class:"row" }, el("button", { id:"login-submit", type:"submit", text: t("login") })));
   show(err ? errorBox(err) : null, form);
