@@ -219,4 +219,19 @@ final class DoctorCLITests: XCTestCase {
         XCTAssertTrue(check.remedy?.english.contains("tpm2_ptool addtoken") ?? false, "\(check)")
         XCTAssertTrue(check.remedy?.traditionalChinese.contains("tpm2_ptool init") ?? false, "\(check)")
     }
+
+    /// A Castles EZ100PU (0ca6:0010) is not a CCID reader: the doctor names its maker's driver, not libccid.
+    func testANonCCIDReaderNamesItsMakersDriver() throws {
+        let setup = try makeSetup()
+        let device = setup.sysfs + "/bus/usb/devices/2-1"
+        try FileManager.default.createDirectory(atPath: device, withIntermediateDirectories: true)
+        try "0ca6\n".write(toFile: device + "/idVendor", atomically: true, encoding: .utf8)
+        try "0010\n".write(toFile: device + "/idProduct", atomically: true, encoding: .utf8)
+        let (_, report) = try doctor(setup)
+        let usb = try XCTUnwrap(report?.check("usb-devices"))
+        XCTAssertEqual(usb.status, "fail", "\(usb)")
+        XCTAssertTrue(usb.details.contains { $0.contains("0ca6:0010") && $0.contains("EZ100PU") }, "\(usb.details)")
+        XCTAssertTrue(usb.remedy?.english.contains("not a CCID reader") ?? false, "\(usb)")
+        XCTAssertTrue(usb.remedy?.traditionalChinese.contains("原廠") ?? false, "\(usb)")
+    }
 }

@@ -271,7 +271,10 @@ public struct Doctor: Sendable {
             if !pcscUp {
                 cause("pcscd is not running: sudo systemctl start pcscd.socket", "pcscd 未執行：sudo systemctl start pcscd.socket")
             }
-            if device.isReader && !FileManager.default.fileExists(atPath: options.ccidDriverList) {
+            if device.needsVendorDriver {
+                cause("\(device.name) is not a CCID reader: it needs its maker's PC/SC driver (not in Debian); install that, or use a CCID reader",
+                      "\(device.name) 不是 CCID 讀卡機：需要原廠的 PC/SC 驅動程式（Debian 未提供）；請安裝原廠驅動，或改用 CCID 讀卡機")
+            } else if device.isReader && !FileManager.default.fileExists(atPath: options.ccidDriverList) {
                 cause("the CCID driver is not installed: sudo apt-get install libccid pcscd", "未安裝 CCID 驅動程式：sudo apt-get install libccid pcscd")
             }
             if let state = rules?.state, state == .missing || state == .foreign {

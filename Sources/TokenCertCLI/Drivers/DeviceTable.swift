@@ -10,6 +10,9 @@ public struct DeviceTable: Codable, Sendable, Equatable {
         case ccidReader = "ccid-reader"
         case pkcs11Token = "pkcs11-token"
         case pivCapable = "piv-capable"
+        /// A reader pcscd's CCID driver does not serve: it needs its maker's own PC/SC driver (IFD
+        /// handler), which Debian does not ship. udev still marks it a smart-card reader.
+        case vendorDriverReader = "vendor-driver-reader"
     }
 
     /// A USB vendor and product ID, written `vvvv:pppp` in four lowercase hex digits each.
@@ -96,7 +99,9 @@ public struct DeviceTable: Codable, Sendable, Equatable {
         public var sources: [String]
 
         /// Whether udev should mark it `ID_SMARTCARD_READER`.
-        public var isReader: Bool { kinds.contains(.ccidReader) }
+        public var isReader: Bool { kinds.contains(.ccidReader) || kinds.contains(.vendorDriverReader) }
+        /// A reader only its maker's PC/SC driver serves (not libccid).
+        public var needsVendorDriver: Bool { kinds.contains(.vendorDriverReader) }
         /// Whether udev should mark it `ID_SECURITY_TOKEN`.
         public var isToken: Bool { kinds.contains(.pkcs11Token) || kinds.contains(.pivCapable) }
 
@@ -177,7 +182,7 @@ public struct DeviceTable: Codable, Sendable, Equatable {
             }
             if d.sources.isEmpty { out.append("device \(name): no sources") }
             for s in d.sources where sources[s] == nil { out.append("device \(name): source \(s) is not in sources") }
-            if d.usb != nil && d.isReader && (d.pcscName ?? "").isEmpty {
+            if d.usb != nil && d.kinds.contains(.ccidReader) && (d.pcscName ?? "").isEmpty {
                 out.append("device \(name): a CCID device needs its pcscName")
             }
         }
