@@ -39,8 +39,9 @@ public actor PKCS11KeyStore: KeyStore {
     private var session: PKCS11Session?
     private var token: PKCS11Module.Token?
     private var loggedIn = false
-    /// The user PIN that logged in, kept for this store's life only where the profile makes the
-    /// store switch between the user and the administrator (ykcs11): the person is asked once.
+    /// The user PIN that logged in, kept for this store's life: where the profile makes the store switch
+    /// between the user and the administrator (ykcs11) and for keys with `CKA_ALWAYS_AUTHENTICATE`
+    /// (`C_Login(CKU_CONTEXT_SPECIFIC)` with each signature), the person is asked once. `close()` drops it.
     private var userPIN: Secret?
     /// The administrator PIN that worked, kept likewise.
     private var adminPIN: Secret?
@@ -389,7 +390,9 @@ public actor PKCS11KeyStore: KeyStore {
                 userPIN = nil
                 throw error
             }
-            if try currentProfile().writer != .user { userPIN = secret }
+            // Kept for the store's life: ykcs11 switches between the administrator and the user, and a
+            // key with CKA_ALWAYS_AUTHENTICATE needs the PIN again with every signature.
+            userPIN = secret
         }
         loggedIn = true
         return s
@@ -460,7 +463,8 @@ public actor PKCS11KeyStore: KeyStore {
         uri.id = key.id.isEmpty ? nil : key.id
         uri.type = .privateKey
         return try PKCS11Signer(session: s, key: key, subjectPublicKeyInfo: spki,
-                                tokenLabel: token?.info.label ?? tokenURI.token ?? "", uri: uri.description)
+                                tokenLabel: token?.info.label ?? tokenURI.token ?? "", uri: uri.description,
+                                contextPIN: key.alwaysAuthenticate ? userPIN.map { PIN($0.value) } : nil)
     }
 
     private struct Entry {

@@ -96,6 +96,9 @@ public struct PrivateKey: Sendable, Hashable {
     public var curve: EllipticCurve?
     public var id: [UInt8]
     public var label: String?
+    /// `CKA_ALWAYS_AUTHENTICATE`: every signature needs a `C_Login(CKU_CONTEXT_SPECIFIC)` with the PIN
+    /// right after `C_SignInit` (a PIV 9C "digital signature" key, some qualified-signature keys).
+    public var alwaysAuthenticate: Bool = false
 
     /// Bytes of a raw signature by this key: the modulus size for RSA, r‖s for ECDSA.
     public var signatureLength: Int {
@@ -242,7 +245,7 @@ extension PKCS11Session {
         return try privateKey(handle: handle)
     }
 
-    /// Describes the private key at `handle` (type, size, curve, id, label).
+    /// Describes the private key at `handle` (type, size, curve, id, label, `CKA_ALWAYS_AUTHENTICATE`).
     public func privateKey(handle: ObjectHandle) throws(PKCS11Error) -> PrivateKey {
         let info = try objectInfo(handle)
         guard let keyType = info.keyType, info.objectClass == .privateKey else {
@@ -254,8 +257,9 @@ extension PKCS11Session {
             curve = params.flatMap { EllipticCurve(ecParameters: $0) }
             if curve == nil, let bits = info.keySizeInBits { curve = bits == 384 ? .p384 : .p256 }
         }
+        let alwaysAuthenticate = try attributes([.alwaysAuthenticate], of: handle).bool(.alwaysAuthenticate) ?? false
         return PrivateKey(handle: handle, keyType: keyType, sizeInBits: info.keySizeInBits ?? curve?.bits ?? 0,
-                          curve: curve, id: info.id ?? [], label: info.label)
+                          curve: curve, id: info.id ?? [], label: info.label, alwaysAuthenticate: alwaysAuthenticate)
     }
 
     /// The public key object paired with `key` by `CKA_ID`, if the token has one.

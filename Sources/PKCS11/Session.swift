@@ -252,12 +252,13 @@ public actor PKCS11Session {
         return (ObjectHandle(rawValue: UInt(pub)), ObjectHandle(rawValue: UInt(priv)))
     }
 
-    /// `C_SignInit` + `C_Sign` in one isolated step. The output buffer is `maxLength` bytes (the key's
+    /// `C_SignInit` (+ `C_Login(CKU_CONTEXT_SPECIFIC)` when `contextPIN` is given) + `C_Sign` in one isolated step. The output buffer is `maxLength` bytes (the key's
     /// signature size), so one `C_Sign` call suffices; a module that still answers
     /// `CKR_BUFFER_TOO_SMALL` gets the size-query protocol.
     func rawSign(_ data: [UInt8], mechanism: MechanismType, parameter: [UInt8]?, key: ObjectHandle,
-                 maxLength: Int) throws(PKCS11Error) -> [UInt8] {
+                 maxLength: Int, contextPIN: PIN? = nil) throws(PKCS11Error) -> [UInt8] {
         try signInit(mechanism: mechanism, parameter: parameter, key: key)
+        if let contextPIN { try login(.contextSpecific, pin: contextPIN) }
         // Cryptoki's C_Sign takes a non-const input pointer but only reads it: no copy of the input.
         var length = CK_ULONG(maxLength)
         var rv: CK_RV = CKR_OK

@@ -122,15 +122,20 @@ extension PKCS11Session {
     /// ECDSA output is DER; RSA output is the raw signature (modulus-sized).
     /// - Throws: `PKCS11Error` (e.g. `CKR_USER_NOT_LOGGED_IN`, `CKR_KEY_FUNCTION_NOT_PERMITTED`,
     ///   `CKR_DEVICE_REMOVED`, `CKR_MECHANISM_INVALID`).
-    public func sign(_ message: [UInt8], with key: PrivateKey, algorithm: SignatureAlgorithm? = nil) throws(PKCS11Error) -> [UInt8] {
+    /// A key with `CKA_ALWAYS_AUTHENTICATE` needs `contextPIN`: it is given with
+    /// `C_Login(CKU_CONTEXT_SPECIFIC)` between `C_SignInit` and `C_Sign`, in the same isolated step.
+    public func sign(_ message: [UInt8], with key: PrivateKey, algorithm: SignatureAlgorithm? = nil,
+                     contextPIN: PIN? = nil) throws(PKCS11Error) -> [UInt8] {
         let plan = try signingPlan(for: key, algorithm: algorithm ?? .default(for: key))
-        return try sign(message, with: key, plan: plan)
+        return try sign(message, with: key, plan: plan, contextPIN: contextPIN)
     }
 
     /// Signs with a plan chosen earlier by `signingPlan(for:algorithm:)` (saves the lookup in tight loops).
-    public func sign(_ message: [UInt8], with key: PrivateKey, plan: SigningPlan) throws(PKCS11Error) -> [UInt8] {
+    /// - Throws: as `sign(_:with:algorithm:contextPIN:)`; `CKR_USER_NOT_LOGGED_IN` from `C_Sign` for a key
+    ///   with `CKA_ALWAYS_AUTHENTICATE` signed without `contextPIN`.
+    public func sign(_ message: [UInt8], with key: PrivateKey, plan: SigningPlan, contextPIN: PIN? = nil) throws(PKCS11Error) -> [UInt8] {
         let raw = try rawSign(plan.mechanismInput(for: message), mechanism: plan.mechanism, parameter: plan.parameter, key: key.handle,
-                              maxLength: key.signatureLength)
+                              maxLength: key.signatureLength, contextPIN: key.alwaysAuthenticate ? contextPIN : nil)
         if case .ecdsa = plan.algorithm { return ECDSASignature.der(fromRaw: raw) }
         return raw
     }

@@ -146,4 +146,27 @@ final class TokenProfileTests: XCTestCase {
         let noKeygenKeys = try await keyCount(nkToken)
         XCTAssertEqual(noKeygenKeys, 0)
     }
+
+    /// A key with CKA_ALWAYS_AUTHENTICATE (made by OpenSC's pkcs11-tool `--always-auth`): a signature
+    /// without the context-specific login is refused by the token, with it the signature verifies.
+    func testAlwaysAuthenticateKeysGetTheContextSpecificLogin() async throws {
+        let t = try await SoftHSM.makeToken()
+        let made = try runTool("pkcs11-tool", ["--module", SoftHSM.modulePath, "--token-label", t.label, "--login", "--pin", t.userPINText,
+                                               "--keypairgen", "--key-type", "EC:prime256v1", "--id", "07", "--label", "always", "--always-auth"])
+        XCTAssertEqual(made.status, 0, made.err)
+        let s = try await t.loggedInSession()
+        let key = try await s.privateKey(id: [7])
+        XCTAssertTrue(key.alwaysAuthenticate)
+        do {
+            _ = try await s.sign(Array("order".utf8), with: key)
+            XCTFail("the token asks for the PIN again before each signature")
+        } catch {
+            XCTAssertEqual(error.returnValue, .userNotLoggedIn)
+        }
+        let signature = try await s.sign(Array("order".utf8), with: key, contextPIN: t.userPIN)
+        let publicKey = try await s.publicKey(for: key)
+        let pub = try XCTUnwrap(publicKey)
+        let ok = try await s.verify(signature, of: Array("order".utf8), publicKey: pub, key: key)
+        XCTAssertTrue(ok)
+    }
 }

@@ -10,14 +10,20 @@ public struct PKCS11Signer: TokenSigner {
     public let subjectPublicKeyInfo: [UInt8]
     public let location: KeyLocation
     public let supportedAlgorithms: [SigningAlgorithm]
+    /// The user PIN for keys with `CKA_ALWAYS_AUTHENTICATE` (given again with each signature as
+    /// `C_Login(CKU_CONTEXT_SPECIFIC)`); nil for ordinary keys.
+    let contextPIN: PIN?
 
     /// - Parameters:
     ///   - subjectPublicKeyInfo: the key pair's public half (from `generateKeyPair`, the public key
     ///     object, or the certificate).
     ///   - uri: the RFC 7512 URI of the key, shown as where the key lives.
     /// - Throws: `SigningError(.unsupportedKey)` when the public key is not RSA/P-256/P-384.
-    public init(session: PKCS11Session, key: PrivateKey, subjectPublicKeyInfo: [UInt8], tokenLabel: String, uri: String) throws {
+    ///   - contextPIN: the user PIN, needed only for a key with `CKA_ALWAYS_AUTHENTICATE`.
+    public init(session: PKCS11Session, key: PrivateKey, subjectPublicKeyInfo: [UInt8], tokenLabel: String, uri: String,
+                contextPIN: PIN? = nil) throws {
         self.session = session
+        self.contextPIN = contextPIN
         self.key = key
         self.subjectPublicKeyInfo = subjectPublicKeyInfo
         location = .pkcs11(uri: uri, tokenLabel: tokenLabel)
@@ -35,6 +41,6 @@ public struct PKCS11Signer: TokenSigner {
         case (.ecdsaSHA384, .ec): scheme = .ecdsa(.sha384)
         default: throw SigningError(.unsupportedAlgorithm(algorithm.rawValue))
         }
-        return try await session.sign(message, with: key, algorithm: scheme)
+        return try await session.sign(message, with: key, algorithm: scheme, contextPIN: contextPIN)
     }
 }
