@@ -29,6 +29,18 @@ _tc_since() { awk -v a="$1" -v b="$(_tc_now)" 'BEGIN { printf "%.1f", b - a }'; 
 _tc_digits6() { printf '%06d' $(( $(od -An -N4 -tu4 /dev/urandom) % 1000000 )); }
 _tc_hex() { od -An -N"$(( ($1 + 1) / 2 ))" -tx1 /dev/urandom | tr -d ' \n' | cut -c1-"$1"; }
 
+# Exports TOKENCERT_TEST_<ROW>_{MODULE,TOKEN,PIN,SO_PIN} and checks that pkcs11-tool lists the token
+# through the module (bounded); on failure prints the check and the daemon's log.
+_tc_export_token() {
+  local row=$1 module=$2 label=$3 pin=$4 sopin=$5 daemon_log=$6 check
+  check=$TC_TOKENS_DIR/$label-check.log
+  export "TOKENCERT_TEST_${row}_MODULE=$module" "TOKENCERT_TEST_${row}_TOKEN=$label"
+  export "TOKENCERT_TEST_${row}_PIN=$pin" "TOKENCERT_TEST_${row}_SO_PIN=$sopin"
+  if ! timeout 60 pkcs11-tool --module "$module" -L > "$check" 2>&1 || ! grep -q "token label *: *$label *\$" "$check"; then
+    _tc_fail "the token $label is not listed by $module" "$check" "$daemon_log"; return 1
+  fi
+}
+
 # Prints a failure and the named logs (those that exist) to stderr; returns 1.
 _tc_fail() {
   local msg=$1 log; shift
@@ -180,14 +192,7 @@ _tc_start_tpm() {
     echo "$out" > "$dir/tpm2_ptool.log"
     _tc_fail "tpm2_ptool addtoken failed" "$dir/tpm2_ptool.log" "$dir/tpm2-abrmd.log"; return 1
   fi
-  export TOKENCERT_TEST_TPM_MODULE=$TC_PKCS11_DIR/libtpm2_pkcs11.so
-  export TOKENCERT_TEST_TPM_TOKEN=tc-tpm
-  export TOKENCERT_TEST_TPM_PIN=$pin
-  export TOKENCERT_TEST_TPM_SO_PIN=$sopin
-  if ! timeout 60 pkcs11-tool --module "$TOKENCERT_TEST_TPM_MODULE" -L > "$dir/tpm-check.log" 2>&1 \
-      || ! grep -q 'token label *: *tc-tpm *$' "$dir/tpm-check.log"; then
-    _tc_fail "the TPM token tc-tpm is not listed by libtpm2_pkcs11" "$dir/tpm-check.log" "$dir/tpm2-abrmd.log"; return 1
-  fi
+  _tc_export_token TPM "$TC_PKCS11_DIR/libtpm2_pkcs11.so" tc-tpm "$pin" "$sopin" "$dir/tpm2-abrmd.log" || return 1
   echo "TPM 2.0 token tc-tpm ready in $(_tc_since "$t0") s (swtpm pid $TC_SWTPM_PID port $port, dbus-daemon pid $TC_DBUS_PID, tpm2-abrmd pid $TC_ABRMD_PID)"
 }
 
@@ -259,14 +264,7 @@ _tc_start_ock() {
       && timeout 30 pkcsconf -u -c 3 -S "$sopin" -n "$pin"
   } > "$dir/pkcsconf.log" 2>&1 < /dev/null \
     || { _tc_fail "pkcsconf could not initialise the openCryptoki token" "$dir/pkcsconf.log" "$dir/pkcsslotd.log"; return 1; }
-  export TOKENCERT_TEST_OCK_MODULE=$TC_PKCS11_DIR/libopencryptoki.so
-  export TOKENCERT_TEST_OCK_TOKEN=tc-ock
-  export TOKENCERT_TEST_OCK_PIN=$pin
-  export TOKENCERT_TEST_OCK_SO_PIN=$sopin
-  if ! timeout 30 pkcs11-tool --module "$TOKENCERT_TEST_OCK_MODULE" -L > "$dir/ock-check.log" 2>&1 \
-      || ! grep -q 'token label *: *tc-ock *$' "$dir/ock-check.log"; then
-    _tc_fail "the openCryptoki token tc-ock is not listed by libopencryptoki" "$dir/ock-check.log" "$dir/pkcsslotd.log"; return 1
-  fi
+  _tc_export_token OCK "$TC_PKCS11_DIR/libopencryptoki.so" tc-ock "$pin" "$sopin" "$dir/pkcsslotd.log" || return 1
   echo "openCryptoki token tc-ock ready in $(_tc_since "$t0") s (pkcsslotd pid $TC_OCK_PID)"
 }
 
