@@ -150,7 +150,8 @@ def answer_secrets_until(done_css):
             return
         pins = driver.find_elements(By.CSS_SELECTOR, "#pin")
         try:
-            if pins and pins[0].is_displayed():
+            # A field already answered is disabled until the next question replaces it.
+            if pins and pins[0].is_displayed() and pins[0].is_enabled():
                 if not args.secret:
                     fail("the page asks for a secret and none was given")
                 shot("pin")

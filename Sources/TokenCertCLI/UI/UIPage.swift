@@ -245,7 +245,12 @@ function showProgress(job) {
   const m = main(); stopTimers();
   m.replaceChildren(...messages(job), el("h2", { id:"progress", text: job.progress ? L(job.progress) : t("working") }), bar);
 }
-function answer(q, body) { return api("POST", "/api/answer", Object.assign({ question: q.id }, body)).catch(e => show(errorBox(e))); }
+// An answered question's fields and buttons are disabled at once, so a second Enter or click cannot
+// answer it again while the next question is on its way.
+function answer(q, body) {
+  main().querySelectorAll("input, button, select").forEach(e => { e.disabled = true; });
+  return api("POST", "/api/answer", Object.assign({ question: q.id }, body)).catch(e => show(errorBox(e)));
+}
 function cancelButton(q) { return el("button", { type:"button", class:"secondary", id:"cancel", text: t("cancel"), onclick: () => answer(q, { cancel:true }) }); }
 
 function questionScreen(q) {
