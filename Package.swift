@@ -72,7 +72,7 @@ let package = Package(
         .target(
             name: "CertificateKit",
             dependencies: [
-                "COpenSSL", "Domain", "Localization", "PKCS11", "PIV",
+                "COpenSSL", "Domain", "Localization",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -108,7 +108,7 @@ let package = Package(
         .target(
             name: "RAServer",
             dependencies: [
-                "CertificateKit", "Domain", "Localization", "PKCS11",
+                "CertificateKit", "Domain", "Localization",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -122,7 +122,8 @@ let package = Package(
         .executableTarget(
             name: "tokencert-ra",
             dependencies: [
-                "RAServer", "Localization", "PKCS11",
+                // The composition root: the CA key on a token is built here (KeyStores.PKCS11CAKey).
+                "RAServer", "Localization", "PKCS11", "KeyStores", "CertificateKit",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
@@ -156,7 +157,8 @@ let package = Package(
         .testTarget(
             name: "CertificateKitTests",
             dependencies: [
-                "CertificateKit", "Domain", "PKCS11", "PIV", "PCSC", "VirtualCard", "TestSupport",
+                // KeyStores for its PKCS11Signer and PIVSigner: CSRs and certificates signed on real tokens.
+                "CertificateKit", "KeyStores", "Domain", "PKCS11", "PIV", "PCSC", "VirtualCard", "TestSupport",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -168,7 +170,7 @@ let package = Package(
         .testTarget(
             name: "RAServerTests",
             dependencies: [
-                "RAServer", "CertificateKit", "Domain", "PKCS11", "TestSupport",
+                "RAServer", "CertificateKit", "KeyStores", "Domain", "PKCS11", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "X509", package: "swift-certificates"),

@@ -65,7 +65,7 @@ public enum CardPersonalisation {
         let connection: SmartCardConnection
         do {
             connection = try PCSCContext().connect(reader: reader)
-        } catch let e as PCSCError where [.noSmartcard, .warningRemovedCard, .unknownReader, .readerUnavailable].contains(e.code) {
+        } catch where [.noSmartcard, .warningRemovedCard, .unknownReader, .readerUnavailable].contains(error.code) {
             throw KeyStoreUnavailable.tokenMissing
         }
         do {

@@ -19,6 +19,10 @@ public struct PKCS11KeyStoreError: Error, Hashable, Sendable, UserFacingError, C
         /// Only the token's administrator may create keys and objects (ykcs11: the PIV management
         /// key as the SO PIN), and no administrator PIN was given or it was refused.
         public static let administratorPINNeeded = Code(rawValue: "administrator-pin-needed")
+        /// A key with this name is on the token already (a CA key is made once).
+        public static let keyExists = Code(rawValue: "key-exists")
+        /// The `pkcs11:` URI names no key (`object=` or `id=`).
+        public static let uriNeedsObject = Code(rawValue: "uri-needs-object")
         public var description: String { rawValue }
     }
 
@@ -45,6 +49,10 @@ public struct PKCS11KeyStoreError: Error, Hashable, Sendable, UserFacingError, C
             LocalizedText(en: "No PKCS#11 module was named for the token.", zhTW: "未指定載具的 PKCS#11 模組。")
         case .noFreeSlot:
             LocalizedText(en: "Every key slot of this card already holds a key with a certificate.", zhTW: "此卡的所有金鑰槽位皆已存放附憑證的金鑰。")
+        case .keyExists:
+            LocalizedText(en: "The token already holds a private key with this name (\(detail ?? "")).", zhTW: "載具上已有同名的私密金鑰（\(detail ?? "")）。")
+        case .uriNeedsObject:
+            LocalizedText(en: "The pkcs11: URI must name the key with object= (and may add id=).", zhTW: "pkcs11: URI 必須以 object= 指定金鑰（可另加 id=）。")
         case .administratorPINNeeded:
             LocalizedText(en: "Only this token's administrator may create keys on it, and no accepted administrator PIN (SO PIN / PIV management key) was given.",
                           zhTW: "只有此載具的管理者可以在載具上產生金鑰，但未提供正確的管理者 PIN 碼（SO PIN／PIV 管理金鑰）。")

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KeyStores
 import Localization
 import Logging
 import PKCS11
@@ -48,7 +49,8 @@ struct CAKeyOptions: ParsableArguments {
         if let keyFile { return .file(path: keyFile) }
         let uri: PKCS11URI
         do { uri = try PKCS11URI(parsing: keyURI ?? "") } catch { throw ValidationError("--ca-key-uri: \(error)") }
-        return .token(uri: uri, modulePath: module, pin: PIN(try secret(file: pinFile, environment: "TOKENCERT_RA_CA_PIN", what: "CA token PIN")))
+        return .token(PKCS11CAKey(uri: uri, modulePath: module,
+                                  pin: PIN(try secret(file: pinFile, environment: "TOKENCERT_RA_CA_PIN", what: "CA token PIN"))))
     }
 }
 
@@ -94,7 +96,7 @@ struct InitCA: AsyncParsableCommand {
     func run() async throws {
         guard let spec = KeySpec(keyType) else { throw ValidationError("Unknown key type \(keyType).") }
         do {
-            let certificate = try await CASetup.initialize(key: try key.location(), keySpec: spec, certificatePath: self.certificate,
+            let certificate = try await CASetup.initialize(key: try key.location(), keyKind: PKCS11CAKey.kind(spec), certificatePath: self.certificate,
                                                            organization: organization, commonName: commonName, validityYears: years)
             print("CA certificate written to \(self.certificate): \(certificate.subject), valid until \(certificate.notValidAfter)")
         } catch let error as ValidationError {

@@ -1,6 +1,7 @@
 import CertificateKit
 import Domain
 import Foundation
+import KeyStores
 import PCSC
 import PIV
 import PKCS11

@@ -1,5 +1,6 @@
 import CertificateKit
 import Foundation
+import KeyStores
 import PCSC
 import PIV
 import PKCS11

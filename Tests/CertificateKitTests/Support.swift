@@ -1,5 +1,6 @@
 import CertificateKit
 import Foundation
+import KeyStores
 import PKCS11
 import TestSupport
 import X509

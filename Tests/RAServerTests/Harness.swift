@@ -1,6 +1,7 @@
 import CertificateKit
 import Domain
 import Foundation
+import KeyStores
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting

@@ -1,6 +1,7 @@
 import CertificateKit
 import Domain
 import Foundation
+import KeyStores
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
@@ -39,10 +40,10 @@ final class LiveAndTokenCATests: XCTestCase {
         var uri = PKCS11URI()
         uri.token = token.label
         uri.object = "ra-ca"
-        let location = CAKeyLocation.token(uri: uri, modulePath: SoftHSM.modulePath, pin: token.userPIN)
-        _ = try await CASetup.initialize(key: location, keySpec: .p256, certificatePath: dir + "/ca.pem",
+        let location = CAKeyLocation.token(PKCS11CAKey(uri: uri, modulePath: SoftHSM.modulePath, pin: token.userPIN))
+        _ = try await CASetup.initialize(key: location, keyKind: .p256, certificatePath: dir + "/ca.pem",
                                          organization: "TokenCert Test Securities", commonName: "Token CA", now: startDate)
-        let again = try? await CASetup.initialize(key: location, keySpec: .p256, certificatePath: dir + "/ca2.pem",
+        let again = try? await CASetup.initialize(key: location, keyKind: .p256, certificatePath: dir + "/ca2.pem",
                                                   organization: "x", commonName: "x", now: startDate)
         XCTAssertNil(again, "a second key with the same label is refused")
 
@@ -74,7 +75,7 @@ final class LiveAndTokenCATests: XCTestCase {
 
         // A key file others can read is refused.
         let keyPath = dir + "/dev.key"
-        _ = try await CASetup.initialize(key: .file(path: keyPath), keySpec: .p256, certificatePath: dir + "/dev.pem",
+        _ = try await CASetup.initialize(key: .file(path: keyPath), keyKind: .p256, certificatePath: dir + "/dev.pem",
                                          organization: "x", commonName: "x")
         try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: keyPath)
         do {

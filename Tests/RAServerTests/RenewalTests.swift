@@ -1,6 +1,7 @@
 import CertificateKit
 import Crypto
 import Foundation
+import KeyStores
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting

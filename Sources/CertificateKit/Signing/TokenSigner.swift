@@ -202,11 +202,21 @@ public struct TokenPrivateKey: CustomPrivateKey {
 extension SigningAlgorithm {
     /// The default schemes for a public key: RSA PKCS#1 v1.5 SHA-256 first for RSA; ECDSA with the
     /// curve's own hash first for EC.
-    static func defaults(forSPKI spki: [UInt8]) throws -> [SigningAlgorithm] {
+    public static func defaults(forSPKI spki: [UInt8]) throws -> [SigningAlgorithm] {
         switch try KeyDescription(subjectPublicKeyInfo: spki).kind {
         case .rsa: [.rsaPKCS1SHA256, .rsaPKCS1SHA384]
         case .p256: [.ecdsaSHA256, .ecdsaSHA384]
         case .p384: [.ecdsaSHA384, .ecdsaSHA256]
         }
     }
+}
+
+/// A named key on a token that is made there once and used from there afterwards — the RA's CA key
+/// on an HSM (made by `init-ca`, used by every `serve` instance). Implemented where the hardware is
+/// (`KeyStores.PKCS11CAKey`) and handed to the RA by its composition root.
+public protocol NamedTokenKey: Sendable, CustomStringConvertible {
+    /// Generates the key on the token; refuses when a key with its name is there already.
+    func generate(_ kind: KeyDescription.Kind) async throws -> any TokenSigner
+    /// The key already on the token, signing as `subjectPublicKeyInfo` (its certificate's) says.
+    func existing(subjectPublicKeyInfo: [UInt8]) async throws -> any TokenSigner
 }

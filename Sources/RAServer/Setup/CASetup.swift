@@ -1,17 +1,17 @@
 import CertificateKit
 import Domain
 import Foundation
-import PKCS11
 import X509
 
 /// Where the CA key lives.
 public enum CAKeyLocation: Sendable {
     /// A PEM key file (development only), mode 0600.
     case file(path: String)
-    /// A key on a PKCS#11 token (an HSM in production), found by an RFC 7512 URI with `token=` and
-    /// `object=` (or `id=`), through the module at `modulePath`, logged in with `pin`.
-    case token(uri: PKCS11URI, modulePath: String, pin: PIN)
+    /// A key on a token (an HSM in production), reached through what the composition root built
+    /// (`tokencert-ra`: `PKCS11CAKey` over a `pkcs11:` URI), so the RA links no hardware layer.
+    case token(any NamedTokenKey)
 }
+
 
 /// What `tokencert-ra init-ca` makes and `serve` loads: the CA key and its self-signed certificate.
 public enum CASetup {
@@ -28,7 +28,7 @@ public enum CASetup {
     /// (PEM) to `certificatePath`. Refuses to overwrite an existing key file or certificate, and to
     /// generate on a token that already holds a key with the URI's label or id.
     /// - Returns: the certificate.
-    public static func initialize(key location: CAKeyLocation, keySpec: KeySpec, certificatePath: String,
+    public static func initialize(key location: CAKeyLocation, keyKind: KeyDescription.Kind, certificatePath: String,
                                   organization: String, commonName: String, validityYears: Int = 10,
                                   now: Date = Date()) async throws -> Certificate {
         guard !FileManager.default.fileExists(atPath: certificatePath) else { throw SetupError.exists(certificatePath) }
@@ -36,27 +36,13 @@ public enum CASetup {
         switch location {
         case .file(let path):
             guard !FileManager.default.fileExists(atPath: path) else { throw SetupError.exists(path) }
-            let kind: KeyDescription.Kind
-            switch keySpec {
-            case .rsa(let bits): kind = .rsa(bits: bits)
-            case .ec(.p256): kind = .p256
-            case .ec(.p384): kind = .p384
-            }
-            let signer = try SoftwareSigner.generate(kind)
+            let signer = try SoftwareSigner.generate(keyKind)
             // Created with 0600 from the start: the key is never readable by others, not even briefly.
             guard FileManager.default.createFile(atPath: path, contents: Data(signer.pkcs8PEM.utf8),
                                                  attributes: [.posixPermissions: 0o600]) else { throw SetupError.cannotWrite(path) }
             key = try TokenPrivateKey(try SoftwareSigner(pem: signer.pkcs8PEM, path: path))
-        case .token(let uri, let modulePath, let pin):
-            guard let label = uri.object else { throw SetupError.uriNeedsObject }
-            let module = try PKCS11Module.load(path: modulePath)
-            let session = try module.openSession(matching: uri)
-            try await session.login(pin: pin)
-            if (try? await session.privateKey(id: uri.id, label: label)) != nil { throw SetupError.keyExistsOnToken(label) }
-            let pair = try await session.generateKeyPair(keySpec, label: label, id: uri.id)
-            let tokenLabel = try await session.tokenInfo().label
-            key = try TokenPrivateKey(try PKCS11Signer(session: session, key: pair.privateKey, subjectPublicKeyInfo: pair.subjectPublicKeyInfo,
-                                                       tokenLabel: tokenLabel, uri: uri.description))
+        case .token(let source):
+            key = try TokenPrivateKey(try await source.generate(keyKind))
         }
         let certificate = try await CertificateIssuer.selfSignedCA(
             subject: try subject(organization: organization, commonName: commonName), key: key,
@@ -78,16 +64,8 @@ public enum CASetup {
             try checkPrivate(path)
             guard let pem = try? String(contentsOfFile: path, encoding: .utf8) else { throw SetupError.cannotRead(path) }
             key = try TokenPrivateKey(try SoftwareSigner(pem: pem, path: path))
-        case .token(let uri, let modulePath, let pin):
-            guard uri.object != nil || uri.id != nil else { throw SetupError.uriNeedsObject }
-            let module = try PKCS11Module.load(path: modulePath)
-            let session = try module.openSession(matching: uri)
-            try await session.login(pin: pin)
-            let privateKey = try await session.privateKey(id: uri.id, label: uri.object)
-            let tokenLabel = try await session.tokenInfo().label
-            key = try TokenPrivateKey(try PKCS11Signer(session: session, key: privateKey,
-                                                       subjectPublicKeyInfo: certificate.publicKey.derSubjectPublicKeyInfo,
-                                                       tokenLabel: tokenLabel, uri: uri.description))
+        case .token(let source):
+            key = try TokenPrivateKey(try await source.existing(subjectPublicKeyInfo: certificate.publicKey.derSubjectPublicKeyInfo))
         }
         guard key.publicKey == certificate.publicKey else { throw SetupError.keyDoesNotMatchCertificate }
         return CertificateIssuer(caCertificate: certificate, caKey: key)

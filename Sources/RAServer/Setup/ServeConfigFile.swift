@@ -1,5 +1,4 @@
 import Foundation
-import PKCS11
 
 /// `tokencert-ra serve --config ra.json`: every serve setting, and any `Policy` rule to change.
 /// Flags given on the command line win over the file; secrets (PINs, tokens) are never in it — they

@@ -1,3 +1,4 @@
+import CertificateKit
 import PKCS11
 
 /// A key on a PKCS#11 token, signing through TokenCert's `PKCS11Session` (an actor): `C_SignInit` +

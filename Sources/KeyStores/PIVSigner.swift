@@ -1,3 +1,4 @@
+import CertificateKit
 import PIV
 
 /// A key in a PIV card slot, signing through TokenCert's `PIVSession` with one GENERAL AUTHENTICATE
