@@ -67,8 +67,8 @@ let package = Package(
         // Taiwan domain types: ROC dates, national ID / unified business number, masking, securities
         // accounts, the backup password and file-name rules. Pure Swift.
         .target(name: "Domain", dependencies: ["Localization"]),
-        // X.509/CSR via swift-certificates with token keys as CustomPrivateKey, PKCS#12 and CMS via
-        // OpenSSL 3, removable drives for backups.
+        // X.509/CSR via swift-certificates with any TokenSigner as CustomPrivateKey, PKCS#12 and CMS
+        // via OpenSSL 3. No hardware: token signers live in KeyStores.
         .target(
             name: "CertificateKit",
             dependencies: [
@@ -81,11 +81,14 @@ let package = Package(
         // The lifecycle core: apply, renew, revoke, status over protocols (KeyStore, RAClient, Clock,
         // Prompt) — no hardware module and no server here; KeyStores adapt the hardware.
         .target(name: "Lifecycle", dependencies: ["CertificateKit", "Domain", "Localization"]),
+        // Removable drives (sysfs, mountinfo, udev) and atomic backup writes: Lifecycle's BackupMedium
+        // on this computer's drives.
+        .target(name: "RemovableMedia", dependencies: ["Lifecycle", "Localization"]),
         // The adapters where hardware meets Lifecycle: PKCS11KeyStore, PIVKeyStore, SoftwareKeyStore.
         .target(
             name: "KeyStores",
             dependencies: [
-                "Lifecycle", "CertificateKit", "PKCS11", "PIV", "PCSC", "SmartCard", "Domain", "Localization",
+                "Lifecycle", "CertificateKit", "RemovableMedia", "PKCS11", "PIV", "PCSC", "SmartCard", "Domain", "Localization",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -93,7 +96,7 @@ let package = Package(
         .target(
             name: "TokenCertCLI",
             dependencies: [
-                "PKCS11", "PCSC", "PIV", "SmartCard", "Localization", "CertificateKit", "Domain", "VirtualCard",
+                "PKCS11", "PCSC", "PIV", "SmartCard", "Localization", "CertificateKit", "RemovableMedia", "Domain", "VirtualCard",
                 // The customer commands run Lifecycle; the demo runs the RA in-process.
                 "Lifecycle", "KeyStores", "RAServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -164,6 +167,10 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
         .testTarget(
+            name: "RemovableMediaTests",
+            dependencies: ["RemovableMedia", "Lifecycle", "CertificateKit", "Domain", "Localization", "TestSupport",
+                           .product(name: "X509", package: "swift-certificates")]),
+        .testTarget(
             name: "TokenCertCLITests",
             dependencies: ["TokenCertCLI", "PKCS11", "PCSC", "VirtualCard", "TestSupport", "CertificateKit", "RAServer",
                            .product(name: "X509", package: "swift-certificates")]),
@@ -194,7 +201,8 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
         // Shared by the test targets: running tools, the test pcscd's virtual readers.
-        .target(name: "TestSupport", dependencies: ["PCSC", "PKCS11", "VirtualCard"], path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["PCSC", "PKCS11", "VirtualCard", "CertificateKit",
+                                                  .product(name: "X509", package: "swift-certificates")], path: "Tests/TestSupport"),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -2,6 +2,7 @@ import CertificateKit
 import Foundation
 import Lifecycle
 import Localization
+import RemovableMedia
 import X509
 
 /// Keys and certificates kept encrypted on disk, for customers without a token or card.

@@ -132,10 +132,10 @@ extension CertificateLifecycle {
     /// (file name and password by the rules, written atomically and read back). Refused for keys on
     /// a token or card, which cannot leave it.
     /// - Throws: `LifecycleError` (`.notEligible` for a token key, `.missing`), `BackupPasswordError`,
-    ///   `DriveError`, `BackupWriteError`, `BackupVerificationError`, PKCS#12 errors.
+    ///   the medium's errors (`DriveError`, `BackupWriteError`), `BackupVerificationError`, PKCS#12 errors.
     public func backup(store: any KeyStore, password: String, birthDate: ROCDate?, target: String?, force: Bool,
                        ifExists: SoftwareBackup.IfExists = .refuse, profile: PKCS12Profile = .modern,
-                       drives: RemovableDrives = RemovableDrives()) async throws -> SoftwareBackup.Result {
+                       medium: any BackupMedium) async throws -> SoftwareBackup.Result {
         guard let current = try await store.currentKey(), let der = current.certificateDER else { throw LifecycleError.noCertificate }
         guard let software = current.signer as? SoftwareSigner else { throw LifecycleError.tokenKeyNotExportable }
         let summary = try CertificateSummary(der)
@@ -147,7 +147,7 @@ extension CertificateLifecycle {
         await prompt.progress(.writingBackup, fraction: nil)
         let ca = try? CertificateSummary.parse(Array(try await ra.caCertificatePEM().utf8)).derBytes
         let result = try SoftwareBackup.export(privateKey: PrivateKeyDER(software.pkcs8DER), certificateDER: der, chainDER: ca.map { [$0] } ?? [],
-                                               password: checked, customerID: customerID, broker: configuration.broker, drives: drives,
+                                               password: checked, customerID: customerID, broker: configuration.broker, medium: medium,
                                                target: target, force: force, ifExists: ifExists, profile: profile, now: clock.now())
         await prompt.progress(.writingBackup, fraction: 1)
         return result

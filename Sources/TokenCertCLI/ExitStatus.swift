@@ -6,6 +6,7 @@ import Localization
 import PCSC
 import PIV
 import PKCS11
+import RemovableMedia
 
 /// The documented exit codes of `tokencert` (README, "Exit codes"). Scripts rely on these numbers.
 public enum ExitStatus: Int32, CaseIterable, Sendable {

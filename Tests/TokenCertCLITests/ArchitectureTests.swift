@@ -7,7 +7,7 @@ import XCTest
 final class ArchitectureTests: XCTestCase {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let hardware: Set<String> = ["PKCS11", "PIV", "PCSC", "SmartCard", "CPKCS11", "CPCSC", "KeyStores", "VirtualCard"]
-    static let hardwareFree = ["Localization", "Domain", "CertificateKit", "Lifecycle", "RAServer"]
+    static let hardwareFree = ["Localization", "Domain", "CertificateKit", "Lifecycle", "RAServer", "RemovableMedia"]
 
     /// The modules a target's Swift files import (`import X`, `internal import X`, `@_exported import X`…).
     func imports(of target: String) throws -> [String: [String]] {
@@ -40,6 +40,15 @@ final class ArchitectureTests: XCTestCase {
             }
         }
         XCTAssertGreaterThan(seen, 10, "the scan read the targets' imports")
+    }
+
+    /// Lifecycle reaches drives only through its `BackupMedium` protocol; CertificateKit not at all.
+    func testTheCoreReachesDrivesThroughItsProtocol() throws {
+        for target in ["CertificateKit", "Lifecycle"] {
+            if let files = try imports(of: target)["RemovableMedia"] {
+                XCTFail("\(target) imports RemovableMedia in \(files.joined(separator: ", ")): use Lifecycle's BackupMedium")
+            }
+        }
     }
 
     /// The scan itself can fail: KeyStores does import the hardware modules.

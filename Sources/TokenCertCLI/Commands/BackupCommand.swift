@@ -4,6 +4,7 @@ import Domain
 import Foundation
 import Lifecycle
 import Localization
+import RemovableMedia
 
 /// `tokencert backup`.
 struct BackupCommand: AsyncParsableCommand {
@@ -62,10 +63,10 @@ struct BackupCommand: AsyncParsableCommand {
             }
             let drives = systemRoot.map { RemovableDrives(root: SystemRoot(sysfs: $0 + "/sys", proc: $0 + "/proc", udevData: $0 + "/run/udev/data")) } ?? RemovableDrives()
             let result = try await run.lifecycle.backup(store: keyStore, password: password, birthDate: birthDate, target: target, force: force,
-                                                        profile: pkcs12Profile, drives: drives)
+                                                        profile: pkcs12Profile, medium: RemovableDriveMedium(drives: drives))
             if global.format == .json {
                 struct JSON: Codable { var file: String; var fileName: String; var drive: String; var warning: TextJSON? }
-                return try printJSON(JSON(file: result.file.path, fileName: result.fileName, drive: result.drive.mountPoint,
+                return try printJSON(JSON(file: result.file.path, fileName: result.fileName, drive: result.place.mountPoint,
                                           warning: result.warning.map(TextJSON.init)))
             }
             if let w = result.warning { run.say("⚠ " + w.english, "⚠ " + w.traditionalChinese) }

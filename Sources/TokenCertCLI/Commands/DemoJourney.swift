@@ -8,6 +8,7 @@ import Localization
 import Logging
 import PKCS11
 import RAServer
+import RemovableMedia
 import X509
 
 /// The demo's registration authority: the real `RAService` over a temporary SQLite file and an outbox
@@ -203,7 +204,7 @@ struct DemoJourney {
         try FileManager.default.createDirectory(atPath: usb, withIntermediateDirectories: true)
         let password = "Demo" + SoftHSMSetup.randomDigits(4)
         let backup = try await flow.backup(store: first, password: password, birthDate: try ROCDate.parseBirthDate(DemoRA.customers[customer].birth),
-                                           target: usb, force: true)
+                                           target: usb, force: true, medium: RemovableDriveMedium())
         record("backup", true, backup.fileName)
         say(LocalizedText(en: "  ✔ \(backup.fileName) written and read back (the demo's \"drive\" is a folder, so the fixed-disk check is forced)",
                           zhTW: "  ✔ \(backup.fileName) 已寫入並讀回驗證（示範用「隨身碟」為資料夾，故略過固定磁碟檢查）"))

@@ -1,9 +1,10 @@
 import ArgumentParser
-import KeyStores
 import CertificateKit
 import Foundation
+import KeyStores
 import Localization
 import PKCS11
+import RemovableMedia
 
 /// `tokencert doctor`: what is missing for a token or card to work here, and what to do about it.
 struct DoctorCommand: AsyncParsableCommand {

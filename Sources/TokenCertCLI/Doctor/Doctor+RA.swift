@@ -6,6 +6,7 @@ import KeyStores
 import FoundationNetworking
 #endif
 import Localization
+import RemovableMedia
 import PKCS11
 
 extension Doctor {

@@ -6,6 +6,7 @@ import KeyStores
 import Lifecycle
 import Localization
 import Logging
+import RemovableMedia
 import Synchronization
 
 /// `tokencert ui`: the manual's window as a local web app.

@@ -7,6 +7,7 @@ import KeyStores
 import Lifecycle
 import Localization
 import NIOCore
+import RemovableMedia
 
 /// The customer's window as a local web app: one page (HTML, CSS and script inline — nothing from
 /// the network) and a JSON API over the same `CertificateLifecycle` the commands run.
@@ -241,8 +242,8 @@ final class UIServer: Sendable {
                                                                       "出生日期格式不正確（民國 yyy/mm/dd 或西元 yyyy-mm-dd）。"))
                 }
                 let done = try await lifecycle.backup(store: store, password: password, birthDate: birthDate, target: target, force: false,
-                                                      drives: drives)
-                return ["file": done.file.path, "fileName": done.fileName, "drive": done.drive.mountPoint]
+                                                      medium: RemovableDriveMedium(drives: drives))
+                return ["file": done.file.path, "fileName": done.fileName, "drive": done.place.mountPoint]
             }
         case "restore":
             guard let base64 = body.file, let bytes = Data(base64Encoded: base64), !bytes.isEmpty else {

@@ -1,4 +1,6 @@
-@testable import CertificateKit
+import CertificateKit
+import Lifecycle
+@testable import RemovableMedia
 import Domain
 import Foundation
 import Glibc
@@ -49,7 +51,7 @@ final class SoftwareBackupTests: XCTestCase {
         let password = try BackupPassword("tc2026ok", customerID: customer, birthDate: try ROCDate.parse("44/2/1"))
         let now = ISO8601DateFormatter().date(from: "2026-05-04T23:30:00Z")!  // 2026-05-05 in Taipei
         let result = try SoftwareBackup.export(privateKey: m.key, certificateDER: m.certificate, chainDER: m.chain, password: password,
-                                               customerID: customer, broker: broker, drives: RemovableDrives(root: fake.root), now: now)
+                                               customerID: customer, broker: broker, medium: RemovableDriveMedium(drives: RemovableDrives(root: fake.root)), now: now)
         XCTAssertEqual(result.fileName, "A123456789-TCFHCSEC(2026-05-05).pfx")
         XCTAssertEqual(result.file.deletingLastPathComponent().standardizedFileURL.path, usb.standardizedFileURL.path)
         XCTAssertNil(result.warning)
@@ -57,21 +59,21 @@ final class SoftwareBackupTests: XCTestCase {
 
         // An independent reader opens it with the password.
         let pw = fake.base.appendingPathComponent("pw").path
-        try write("tc2026ok", pw)
+        try "tc2026ok".write(toFile: pw, atomically: true, encoding: .utf8)
         let info = try runTool("openssl", ["pkcs12", "-in", result.file.path, "-passin", "file:" + pw, "-nodes", "-nokeys", "-clcerts"])
         XCTAssertEqual(info.status, 0, info.err)
         XCTAssertTrue(info.out.contains("BEGIN CERTIFICATE"))
 
         // Never overwritten silently; keep both on request; replace on request.
         XCTAssertThrowsError(try SoftwareBackup.export(privateKey: m.key, certificateDER: m.certificate, password: password,
-                                                       customerID: customer, broker: broker, drives: RemovableDrives(root: fake.root), now: now)) {
+                                                       customerID: customer, broker: broker, medium: RemovableDriveMedium(drives: RemovableDrives(root: fake.root)), now: now)) {
             guard case .alreadyExists? = $0 as? BackupWriteError else { return XCTFail("\($0)") }
         }
         let second = try SoftwareBackup.export(privateKey: m.key, certificateDER: m.certificate, password: password, customerID: customer,
-                                               broker: broker, drives: RemovableDrives(root: fake.root), ifExists: .keepBoth, now: now)
+                                               broker: broker, medium: RemovableDriveMedium(drives: RemovableDrives(root: fake.root)), ifExists: .keepBoth, now: now)
         XCTAssertEqual(second.fileName, "A123456789-TCFHCSEC(2026-05-05) (2).pfx")
         XCTAssertNoThrow(try SoftwareBackup.export(privateKey: m.key, certificateDER: m.certificate, password: password, customerID: customer,
-                                                   broker: broker, drives: RemovableDrives(root: fake.root), ifExists: .replace, now: now))
+                                                   broker: broker, medium: RemovableDriveMedium(drives: RemovableDrives(root: fake.root)), ifExists: .replace, now: now))
         XCTAssertEqual(Set(try FileManager.default.contentsOfDirectory(atPath: usb.path)), [result.fileName, second.fileName])
     }
 
@@ -79,12 +81,12 @@ final class SoftwareBackupTests: XCTestCase {
         let m = try await material()
         let password = try BackupPassword("tc2026ok", customerID: customer, birthDate: nil)
         XCTAssertThrowsError(try SoftwareBackup.export(privateKey: m.key, certificateDER: m.certificate, password: password, customerID: customer,
-                                                       broker: broker, drives: RemovableDrives(root: fake.root), target: data.path)) {
+                                                       broker: broker, medium: RemovableDriveMedium(drives: RemovableDrives(root: fake.root)), target: data.path)) {
             guard case .fixedDisk? = $0 as? DriveError else { return XCTFail("\($0)") }
         }
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: data.path), [])
         let forced = try SoftwareBackup.export(privateKey: m.key, certificateDER: m.certificate, password: password, customerID: customer,
-                                               broker: broker, drives: RemovableDrives(root: fake.root), target: data.path, force: true)
+                                               broker: broker, medium: RemovableDriveMedium(drives: RemovableDrives(root: fake.root)), target: data.path, force: true)
         XCTAssertNotNil(forced.warning, "a forced fixed disk carries a warning")
         XCTAssertFalse(forced.warning!.traditionalChinese.isEmpty)
     }
@@ -100,8 +102,7 @@ final class SoftwareBackupTests: XCTestCase {
             return Glibc.write(fd, buffer.baseAddress, min(buffer.count, 100))
         }
         XCTAssertThrowsError(try SoftwareBackup.export(privateKey: m.key, certificateDER: m.certificate, password: password, customerID: customer,
-                                                       broker: broker, drives: RemovableDrives(root: fake.root),
-                                                       writer: BackupWriter(syscalls: calls))) {
+                                                       broker: broker, medium: RemovableDriveMedium(drives: RemovableDrives(root: fake.root), writer: BackupWriter(syscalls: calls)))) {
             guard case .noSpace? = $0 as? BackupWriteError else { return XCTFail("\($0)") }
             XCTAssertFalse(($0 as? BackupWriteError)?.summary.traditionalChinese.isEmpty ?? true)
         }

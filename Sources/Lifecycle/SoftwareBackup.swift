@@ -1,3 +1,4 @@
+import CertificateKit
 import Domain
 import Foundation
 import Localization
@@ -19,26 +20,27 @@ public enum SoftwareBackup {
     public struct Result: Sendable, Hashable {
         public var file: URL
         public var fileName: String
-        public var drive: Drive
+        /// The folder and drive it went to.
+        public var place: BackupPlace
         /// Set when the user forced a fixed disk.
-        public var warning: LocalizedText?
+        public var warning: LocalizedText? { place.warning }
     }
 
     /// Writes the backup and reads it back with the password, comparing key and certificate.
     /// - Parameters:
     ///   - privateKey: PKCS#8 DER of the software key.
     ///   - password: already checked against the rule (`BackupPassword(_:customerID:birthDate:)`).
+    ///   - medium: where the file goes (`RemovableMedia.RemovableDriveMedium` for real drives).
     ///   - target: a folder on the drive, or nil to take the only removable drive there is.
     ///   - force: allow a fixed disk (the result carries a warning).
-    /// - Throws: `DriveError` (no drive, several drives, fixed disk, read-only), `BackupWriteError`
-    ///   (exists, no space, removed…), `OpenSSLError`/`PKCS12Error` (writing), and
+    /// - Throws: the medium's errors (`DriveError`: no drive, several drives, fixed disk, read-only;
+    ///   `BackupWriteError`: exists, no space, removed…), `OpenSSLError`/`PKCS12Error` (writing), and
     ///   `BackupVerificationError` when the file read back differs — the file is then removed.
     public static func export(privateKey: PrivateKeyDER, certificateDER: [UInt8], chainDER: [[UInt8]] = [],
                               password: BackupPassword, customerID: CustomerID, broker: BrokerCode,
-                              drives: RemovableDrives = RemovableDrives(), target: String? = nil, force: Bool = false,
-                              ifExists: IfExists = .refuse, profile: PKCS12Profile = .modern, now: Date = Date(),
-                              writer: BackupWriter = BackupWriter()) throws -> Result {
-        let choice = try drives.choose(target: target, force: force)
+                              medium: any BackupMedium, target: String? = nil, force: Bool = false,
+                              ifExists: IfExists = .refuse, profile: PKCS12Profile = .modern, now: Date = Date()) throws -> Result {
+        let choice = try medium.choose(target: target, force: force)
         var name = try BackupFileName(customerID: customerID, broker: broker, exportedAt: now)
         if ifExists == .keepBoth {
             let existing = (try? FileManager.default.contentsOfDirectory(atPath: choice.directory.path)) ?? []
@@ -48,7 +50,7 @@ public enum SoftwareBackup {
         let bytes = try PKCS12Bundle.write(privateKey: privateKey, certificateDER: certificateDER, chainDER: chainDER,
                                            friendlyName: name.fileName.replacingOccurrences(of: ".pfx", with: ""),
                                            password: pfxPassword, profile: profile)
-        let file = try writer.write(bytes, to: choice.directory, fileName: name.fileName, overwrite: ifExists == .replace) { url in
+        let file = try medium.write(bytes, in: choice, fileName: name.fileName, overwrite: ifExists == .replace) { url in
             let back = try PKCS12Bundle.read(Array(try Data(contentsOf: url)), password: pfxPassword)
             guard back.certificateDER == certificateDER else { throw BackupVerificationError.certificateDiffers }
             // The same PKCS#8 bytes, or (should OpenSSL re-encode it) the private half of the same key pair.
@@ -56,7 +58,7 @@ public enum SoftwareBackup {
                 || (try? KeyCertificateMatch.matches(privateKey: back.privateKey, certificateDER: certificateDER)) == true
             else { throw BackupVerificationError.keyDiffers }
         }
-        return Result(file: file, fileName: name.fileName, drive: choice.drive, warning: choice.warning)
+        return Result(file: file, fileName: name.fileName, place: choice)
     }
 }
 

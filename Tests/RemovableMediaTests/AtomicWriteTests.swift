@@ -1,4 +1,4 @@
-@testable import CertificateKit
+@testable import RemovableMedia
 import Foundation
 import Glibc
 import Localization
