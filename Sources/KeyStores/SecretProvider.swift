@@ -66,11 +66,6 @@ public struct SecretProvider: Sendable {
         self.body = body
     }
 
-    /// Asks the person through Lifecycle's `Prompt` (no echo, never logged).
-    public static func prompt(_ prompt: any Prompt) -> SecretProvider {
-        SecretProvider { request in try await prompt.secret(request.question) }
-    }
-
     /// Always the same secret (a `--pin-file`, an environment variable, tests).
     public static func constant(_ secret: Secret) -> SecretProvider {
         SecretProvider { _ in secret }

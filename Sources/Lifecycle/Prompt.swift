@@ -68,8 +68,9 @@ public enum ProgressStep: String, Sendable, Hashable, Codable, CaseIterable {
     }
 }
 
-/// The structured questions of the certificate journey. A terminal answers them through the plain
-/// questions above (the defaults below); the web UI implements them as its screens.
+/// The structured questions of the certificate journey: each front end (terminal, web page, demo)
+/// asks them its own way; choosing the account and channel and asking a PIN have defaults over the
+/// plain questions above.
 public protocol JourneyPrompt: Prompt {
     /// The agreement: shown whole; true when the person agrees.
     func agreement(_ agreement: RA.Agreement) async throws -> Bool
@@ -86,18 +87,6 @@ public protocol JourneyPrompt: Prompt {
 }
 
 extension JourneyPrompt {
-    public func agreement(_ agreement: RA.Agreement) async throws -> Bool {
-        await show(agreement.text.localized)
-        return try await confirm(LocalizedText(en: "Do you agree to the terms above (version \(agreement.version))?",
-                                               zhTW: "您是否同意以上約定條款（版本 \(agreement.version)）？"))
-    }
-
-    public func birthDate(corporate: Bool) async throws -> String {
-        try await text(corporate
-            ? LocalizedText(en: "Company registration date (ROC yyy/mm/dd or yyyy-mm-dd)", zhTW: "公司設立登記日期（民國 yyy/mm/dd 或西元 yyyy-mm-dd）")
-            : LocalizedText(en: "Birth date (ROC yyy/mm/dd or yyyy-mm-dd)", zhTW: "出生日期（民國 yyy/mm/dd 或西元 yyyy-mm-dd）"))
-    }
-
     public func codeDestination(accounts: [String], mobile: String?, email: String?) async throws -> (account: String, channel: RA.Channel) {
         let account: String
         if accounts.count == 1 {
@@ -116,23 +105,9 @@ extension JourneyPrompt {
         return (account, RA.Channel(rawValue: channel) ?? .sms)
     }
 
-    public func oneTimeCode(_ sent: RA.CodeSent, now: Date) async throws -> CodeAnswer {
-        let seconds = max(0, Int(sent.expiresAt.timeIntervalSince(now)))
-        let answer = try await text(LocalizedText(
-            en: "One-time code sent to \(sent.destination) — identifier \(sent.identifier), valid \(seconds) s. Type the 6 digits, or R to resend",
-            zhTW: "一次性密碼已傳送至 \(sent.destination)，識別碼 \(sent.identifier)，有效 \(seconds) 秒。請輸入 6 位數字，或輸入 R 重新傳送"))
-        let trimmed = answer.trimmingCharacters(in: .whitespaces)
-        return trimmed.lowercased() == "r" ? .resend : .code(trimmed)
-    }
-
     public func pin(for location: KeyLocation, triesLeft: Int?) async throws -> Secret {
         let tries = triesLeft.map { LocalizedText(en: " (\($0) tries left)", zhTW: "（剩餘 \($0) 次）") } ?? LocalizedText(en: "", zhTW: "")
         return try await secret(LocalizedText(en: "PIN for \(location.text.english)\(tries.english)",
                                               zhTW: "\(location.text.traditionalChinese) 的 PIN 碼\(tries.traditionalChinese)"))
-    }
-
-    public func progress(_ step: ProgressStep, fraction: Double?) async {
-        let percent = fraction.map { String(format: " %3.0f%%", $0 * 100) } ?? ""
-        await show(LocalizedText(en: "… " + step.label.english + percent, zhTW: "… " + step.label.traditionalChinese + percent))
     }
 }

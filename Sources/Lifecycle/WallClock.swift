@@ -12,11 +12,3 @@ public struct SystemWallClock: WallClock {
     public init() {}
     public func now() -> Date { Date() }
 }
-
-/// A clock fixed at one moment (tests, demos).
-public struct FixedWallClock: WallClock {
-    /// The moment `now()` returns.
-    public var date: Date
-    public init(_ date: Date) { self.date = date }
-    public func now() -> Date { date }
-}

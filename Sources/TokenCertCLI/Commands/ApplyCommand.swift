@@ -57,7 +57,7 @@ struct ApplyCommand: AsyncParsableCommand {
                 run.say("The key will be made in this computer's TPM 2.0; it cannot be copied off this computer or backed up. Name it with --tpm in other commands, or nothing at all.",
                         "金鑰將產生於此電腦的 TPM 2.0，無法複製出這台電腦，也無法備份。其他指令可加 --tpm，或不指定存放位置。")
             }
-            let keyStore = try await store.open(language: lang, prompt: run.prompt, needsKeys: true, choice: choice)
+            let keyStore = try await store.open(language: lang, needsKeys: true, choice: choice)
             let (session, id) = try await customer.login(run.ra, language: lang)
             let installed = try await run.lifecycle.apply(store: keyStore, session: session, customerID: id)
             try InstalledOutput.print(installed, run: run, verb: (en: "Certificate installed", zh: "憑證已安裝"))

@@ -46,7 +46,7 @@ struct BackupCommand: AsyncParsableCommand {
             // A token or card key cannot be copied out: say so before asking for any password.
             let choice = try await store.resolve()
             guard case .software = choice else { throw LifecycleError.tokenKeyNotExportable }
-            let keyStore = try await store.open(language: lang, prompt: run.prompt, needsKeys: true, choice: choice)
+            let keyStore = try await store.open(language: lang, needsKeys: true, choice: choice)
             let pkcs12Profile: PKCS12Profile
             switch profile.lowercased() {
             case "modern": pkcs12Profile = .modern

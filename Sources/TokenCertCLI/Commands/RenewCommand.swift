@@ -36,7 +36,7 @@ struct RenewCommand: AsyncParsableCommand {
         let lang = global.language
         do {
             let run = try CustomerRun(global: global, ra: raOptions, journey: journey, keyType: keyType)
-            let keyStore = try await store.open(language: lang, prompt: run.prompt, needsKeys: true)
+            let keyStore = try await store.open(language: lang, needsKeys: true)
             let (session, id) = try await customer.login(run.ra, language: lang)
             let installed = try await run.lifecycle.renew(store: keyStore, session: session, customerID: id)
             try InstalledOutput.print(installed, run: run, verb: (en: "Certificate renewed", zh: "憑證已展期"))

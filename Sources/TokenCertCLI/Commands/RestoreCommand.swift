@@ -39,7 +39,7 @@ struct RestoreCommand: AsyncParsableCommand {
         let lang = global.language
         do {
             let run = try CustomerRun(global: global, ra: raOptions)
-            let keyStore = try await store.open(language: lang, prompt: run.prompt, needsKeys: true)
+            let keyStore = try await store.open(language: lang, needsKeys: true)
             let password = try SecretSource(file: passwordFile, environmentVariable: "TOKENCERT_BACKUP_PASSWORD",
                                             prompt: LocalizedText(en: "Backup password", zhTW: "備份密碼"),
                                             fileOption: "--backup-password-file").readText(language: lang)

@@ -61,7 +61,7 @@ struct RevokeCommand: AsyncParsableCommand {
             if let chosen = self.reason { reason = chosen } else if journey.yes { reason = .cessationOfOperation } else {
                 reason = try await Self.askReason(run.prompt)
             }
-            let keyStore = try await store.open(language: lang, prompt: run.prompt, needsKeys: serial == nil)
+            let keyStore = try await store.open(language: lang, needsKeys: serial == nil)
             let (session, id) = try await customer.login(run.ra, language: lang)
             let done = try await run.lifecycle.revoke(store: keyStore, session: session, customerID: id, serial: serial, reason: reason)
             let r = done.revocation

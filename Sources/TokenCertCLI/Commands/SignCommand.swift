@@ -37,8 +37,7 @@ struct SignCommand: AsyncParsableCommand {
             if !force, FileManager.default.fileExists(atPath: output) {
                 throw CLIError(.badInput, en: "\(output) exists; give --force to overwrite it.", zhTW: "\(output) 已存在；如要覆寫請加 --force。")
             }
-            let prompt = TerminalPrompt(language: lang, assumeYes: false, account: nil, channel: nil, quiet: true)
-            let keyStore = try await store.open(language: lang, prompt: prompt, needsKeys: true)
+            let keyStore = try await store.open(language: lang, needsKeys: true)
             guard let current = try await keyStore.currentKey(), let der = current.certificateDER else { throw LifecycleError.noCertificate }
             let signature = try await OrderSigner.sign(Array(content), key: try TokenPrivateKey(current.signer),
                                                        certificate: try CertificateSummary.parse(der), detached: detached)

@@ -31,7 +31,7 @@ struct SignTestCommand: AsyncParsableCommand {
         let lang = global.language
         do {
             let run = try CustomerRun(global: global, ra: raOptions)
-            let keyStore = try await store.open(language: lang, prompt: run.prompt, needsKeys: true)
+            let keyStore = try await store.open(language: lang, needsKeys: true)
             let session = offline ? nil : try await customer.login(run.ra, language: lang).0
             let r = try await run.lifecycle.signTest(store: keyStore, session: session)
             if global.format == .json {

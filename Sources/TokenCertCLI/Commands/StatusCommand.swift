@@ -37,7 +37,7 @@ struct StatusCommand: AsyncParsableCommand {
         let lang = global.language
         do {
             let run = try CustomerRun(global: global, ra: raOptions)
-            let keyStore = try await store.open(language: lang, prompt: run.prompt, needsKeys: false)
+            let keyStore = try await store.open(language: lang, needsKeys: false)
             var session: RA.Session?
             if !offline { session = try await customer.login(run.ra, language: lang).0 }
             let report = await run.lifecycle.status(store: keyStore, session: session)

@@ -33,7 +33,7 @@ struct OfficerTokenOptions: ParsableArguments, Sendable {
         }
         let source = SecretSource(file: pinFile, environmentVariable: "TOKENCERT_OFFICER_PIN",
                                   prompt: LocalizedText(en: "Officer token PIN", zhTW: "經辦人員載具 PIN 碼"), fileOption: "--officer-pin-file")
-        return try PKCS11KeyStore(module: module ?? (uri.modulePath == nil && uri.moduleName == nil ? "/usr/lib/x86_64-linux-gnu/p11-kit-proxy.so" : nil),
+        return try PKCS11KeyStore(module: module ?? (uri.modulePath == nil && uri.moduleName == nil ? P11KitRegistry.proxyModulePath : nil),
                                   token: uri, pin: StoreOptions.provider(source, language: language, ask: true))
     }
 }
@@ -61,7 +61,9 @@ struct CounterSessionFile: Codable {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .iso8601
         let temporary = url.appendingPathExtension("tmp")
-        FileManager.default.createFile(atPath: temporary.path, contents: try encoder.encode(self), attributes: [.posixPermissions: 0o600])
+        guard FileManager.default.createFile(atPath: temporary.path, contents: try encoder.encode(self), attributes: [.posixPermissions: 0o600]) else {
+            throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: temporary.path])
+        }
         guard rename(temporary.path, url.path) == 0 else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.path]) }
     }
 

@@ -99,7 +99,7 @@ extension StoreOptions {
     /// Opens the chosen store. PINs and the store password come from their file, their environment
     /// variable, or a no-echo prompt — asked only when the store needs one.
     /// - Parameter needsKeys: false for `status`, which shows a needed PIN as a state instead of asking.
-    func open(language: Language, prompt: TerminalPrompt, needsKeys: Bool, choice: Choice? = nil) async throws -> any KeyStore {
+    func open(language: Language, needsKeys: Bool, choice: Choice? = nil) async throws -> any KeyStore {
         let pin = Self.provider(pinSource, language: language, ask: needsKeys)
         let soPIN = Self.provider(soPINSource, language: language, ask: needsKeys)
         let resolved: Choice
@@ -140,7 +140,7 @@ extension StoreOptions {
                                remedyEN: "List tokens with their URIs: tokencert tokens.", remedyZH: "可用 tokencert tokens 列出載具及其 URI。")
             }
             let moduleName = module ?? ProcessInfo.processInfo.environment["TOKENCERT_MODULE"] ?? (uri.modulePath == nil && uri.moduleName == nil
-                ? "/usr/lib/x86_64-linux-gnu/p11-kit-proxy.so" : nil)
+                ? P11KitRegistry.proxyModulePath : nil)
             return try PKCS11KeyStore(module: moduleName, token: uri, pin: pin, soPIN: soPIN)
         }
         if let name = reader ?? (!software ? readerFromEnvironment : nil) {

@@ -256,7 +256,9 @@ final class UIServer: Sendable {
                 try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
                 defer { try? FileManager.default.removeItem(at: folder) }
                 let file = folder.appendingPathComponent("backup.pfx")
-                FileManager.default.createFile(atPath: file.path, contents: bytes, attributes: [.posixPermissions: 0o600])
+                guard FileManager.default.createFile(atPath: file.path, contents: bytes, attributes: [.posixPermissions: 0o600]) else {
+                    throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: file.path])
+                }
                 let summary = try await lifecycle.restore(file: file, password: password, into: store, session: session)
                 return ["serial": summary.serialNumber, "notAfter": CertificateSummary.taipeiString(summary.notAfter)]
             }

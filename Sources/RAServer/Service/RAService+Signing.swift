@@ -1,0 +1,63 @@
+import CertificateKit
+import Foundation
+import X509
+
+/// How the RA turns a CSR into a customer certificate, shared by issue, renewal and the counter:
+/// the CSR's self-signature and key policy, the subject from the customer record (never from the
+/// CSR), a random serial, the validity by policy, and the record that goes into the store.
+extension RAService {
+    /// The record of a certificate just signed.
+    static func record(of certificate: Certificate, customerID: String, requestID: String, csrHash: String, status: CertificateState,
+                       issuedAt: Date, replacing: String? = nil) -> CertificateRecord {
+        CertificateRecord(serial: hexString(certificate.serialNumberBytes), customerID: customerID, requestID: requestID,
+                          csrSHA256: csrHash, status: status, notBefore: certificate.notValidBefore, notAfter: certificate.notValidAfter,
+                          issuedAt: issuedAt, der: certificate.derBytes, replacesSerial: replacing)
+    }
+
+    /// Parses a CSR, checks its self-signature and the key policy.
+    func checkedCSR(_ csrBytes: [UInt8]) throws -> CertificateSigningRequest {
+        let csr: CertificateSigningRequest
+        do {
+            csr = try CertificateRequests.parseAndVerify(csrBytes)
+        } catch let error as CertificateKitError {
+            if let rsa = CSRKeyProbe.rsaDescription(csrBytes), rsa.bits < policy.minimumRSABits { throw RAError.keyNotAllowed(rsa.description) }
+            throw RAError.badCSR(error)
+        }
+        let key: KeyDescription
+        do { key = try KeyDescription(subjectPublicKeyInfo: csr.publicKey.derSubjectPublicKeyInfo) } catch { throw RAError.keyNotAllowed("unknown") }
+        let isEC: Bool = if case .rsa = key.kind { false } else { true }
+        guard key.isAllowed(minimumRSABits: policy.minimumRSABits), policy.allowECDSA || !isEC else {
+            throw RAError.keyNotAllowed(key.description)
+        }
+        return csr
+    }
+
+    /// Signs a customer certificate for the CSR's key with the subject from the customer record.
+    func sign(_ csr: CertificateSigningRequest, customerID: String, now: Date) async throws -> Certificate {
+        guard let customer = try await repository.customer(id: customerID) else { throw RAError.notLoggedIn }
+        return try await sign(csr, customer: customer, now: now)
+    }
+
+    /// Signs a customer certificate for the CSR's key with the subject from `customer` (a record the
+    /// caller has just read from the store).
+    func sign(_ csr: CertificateSigningRequest, customer: CustomerRecord, now: Date) async throws -> Certificate {
+        try await authority.issuer.issue(
+            publicKey: csr.publicKey, subject: try subject(customer), serialNumber: CertificateIssuer.randomSerialNumber(),
+            notBefore: now, notAfter: CertificateIssuer.validityEnd(from: now, years: policy.validityYears),
+            profile: .init(crlDistributionPoint: authority.crlURL))
+    }
+
+    /// `sign(_:customer:now:)` without suspending, for a CA key in memory (inside a transaction).
+    func signSynchronously(_ csr: CertificateSigningRequest, customer: CustomerRecord, now: Date) throws -> Certificate {
+        try authority.issuer.issueSynchronously(
+            publicKey: csr.publicKey, subject: try subject(customer), serialNumber: CertificateIssuer.randomSerialNumber(),
+            notBefore: now, notAfter: CertificateIssuer.validityEnd(from: now, years: policy.validityYears),
+            profile: .init(crlDistributionPoint: authority.crlURL))
+    }
+
+    /// The subject of a customer's certificate: from the customer record, never from the CSR.
+    func subject(_ customer: CustomerRecord) throws -> DistinguishedName {
+        try SubscriberSubject(commonName: customer.name, serialNumber: customer.id.value,
+                              organization: authority.organization).distinguishedName()
+    }
+}
