@@ -7,6 +7,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "tokencert", targets: ["tokencert"]),
+        .executable(name: "tokencert-demo", targets: ["tokencert-demo"]),
         .executable(name: "tokencert-bench", targets: ["tokencert-bench"]),
         .executable(name: "virtual-piv-card", targets: ["virtual-piv-card"]),
         .executable(name: "tokencert-ra", targets: ["tokencert-ra"]),
@@ -96,15 +97,29 @@ let package = Package(
         .target(
             name: "TokenCertCLI",
             dependencies: [
-                "PKCS11", "PCSC", "PIV", "SmartCard", "Localization", "CertificateKit", "RemovableMedia", "Domain", "VirtualCard",
-                // The customer commands run Lifecycle; the demo runs the RA in-process.
-                "Lifecycle", "KeyStores", "RAServer",
+                "PKCS11", "PCSC", "PIV", "SmartCard", "Localization", "CertificateKit", "RemovableMedia", "Domain",
+                // The customer commands run Lifecycle; no server and no card emulator (the demo is
+                // tokencert-demo, which `tokencert demo` runs).
+                "Lifecycle", "KeyStores",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "X509", package: "swift-certificates"),
             ]),
         .executableTarget(name: "tokencert", dependencies: ["TokenCertCLI"]),
+        // The demo: the RA in-process, SoftHSM, the software store and the virtual PIV card.
+        .target(
+            name: "TokenCertDemo",
+            dependencies: [
+                "TokenCertCLI", "RAServer", "VirtualCard", "KeyStores", "Lifecycle", "CertificateKit", "RemovableMedia",
+                "PKCS11", "PIV", "Domain", "Localization",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Logging", package: "swift-log"),
+            ]),
+        .executableTarget(name: "tokencert-demo", dependencies: ["TokenCertDemo"]),
 
         // The registration authority: customers, consent, identity steps, issue/revoke, CRL, host
         // status — a Hummingbird 2 application over a repository protocol (SQLite through GRDB).

@@ -90,7 +90,7 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
 }
 
 /// Prints a user-facing error on stderr in the chosen language and returns the exit code to throw.
-func report(_ error: Error, language: Language) -> ExitCode {
+public func report(_ error: Error, language: Language) -> ExitCode {
     var stderr = StandardError()
     if let code = error as? ExitCode { return code }
     guard let e = error as? any UserFacingError else {

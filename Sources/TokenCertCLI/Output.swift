@@ -32,7 +32,7 @@ enum FileHandleStderr {
 }
 
 /// Pretty, key-sorted JSON so scripts and diffs see a stable document.
-func printJSON<T: Encodable>(_ value: T) throws {
+public func printJSON<T: Encodable>(_ value: T) throws {
     let encoder = JSONEncoder()
     encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
     encoder.dateEncodingStrategy = .iso8601

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 
 /// The dependency rule of DESIGN.md, checked on the sources: hardware (PKCS#11, PIV, PC/SC, smart-card
@@ -56,5 +57,43 @@ final class ArchitectureTests: XCTestCase {
         let keyStores = try imports(of: "KeyStores")
         XCTAssertNotNil(keyStores["PKCS11"])
         XCTAssertNotNil(keyStores["PIV"])
+    }
+
+    /// The `tokencert` product's target closure, from the manifest (`swift package dump-package`,
+    /// with its own scratch folder so it never waits for the running build): no RA server, no
+    /// card emulator, no GRDB — the demo that needs them is `tokencert-demo`.
+    func testTheTokencertProductLinksNoServerAndNoCardEmulator() throws {
+        let scratch = NSTemporaryDirectory() + "dump-package-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: scratch) }
+        let swift = ["/opt/swift/usr/bin/swift", "/usr/bin/swift"].first { FileManager.default.isExecutableFile(atPath: $0) } ?? "swift"
+        let r = try runTool(swift, ["package", "--package-path", Self.root.path, "--scratch-path", scratch, "dump-package"])
+        XCTAssertEqual(r.status, 0, r.err)
+        let manifest = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as? [String: Any])
+        let targets = try XCTUnwrap(manifest["targets"] as? [[String: Any]])
+        var localDependencies: [String: [String]] = [:]
+        var productDependencies: [String: [String]] = [:]
+        for t in targets {
+            let name = try XCTUnwrap(t["name"] as? String)
+            for d in t["dependencies"] as? [[String: Any]] ?? [] {
+                if let byName = d["byName"] as? [Any], let n = byName.first as? String { localDependencies[name, default: []].append(n) }
+                if let target = d["target"] as? [Any], let n = target.first as? String { localDependencies[name, default: []].append(n) }
+                if let product = d["product"] as? [Any], let n = product.first as? String { productDependencies[name, default: []].append(n) }
+            }
+        }
+        func closure(_ start: String) -> Set<String> {
+            var seen: Set<String> = [], stack = [start]
+            while let next = stack.popLast() {
+                if seen.insert(next).inserted { stack += localDependencies[next] ?? [] }
+            }
+            return seen
+        }
+        let tokencert = closure("tokencert")
+        XCTAssertTrue(tokencert.contains("TokenCertCLI") && tokencert.contains("KeyStores"), "\(tokencert.sorted())")
+        for forbidden in ["RAServer", "VirtualCard", "TokenCertDemo"] {
+            XCTAssertFalse(tokencert.contains(forbidden), "tokencert links \(forbidden): \(tokencert.sorted())")
+        }
+        let products = Set(tokencert.flatMap { productDependencies[$0] ?? [] })
+        XCTAssertFalse(products.contains("GRDB"), "tokencert links GRDB: \(products.sorted())")
+        XCTAssertTrue(closure("tokencert-demo").contains("RAServer"), "the check sees what the demo links")
     }
 }

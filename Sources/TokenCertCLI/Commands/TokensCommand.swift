@@ -147,3 +147,8 @@ struct TokensCommand: AsyncParsableCommand {
         }
     }
 }
+
+extension TokenInventory {
+    /// The table `tokencert tokens` prints, in `language`.
+    public func text(_ language: Language) -> String { TokensCommand().render(self, language) }
+}

@@ -7,14 +7,15 @@ import Lifecycle
 import Localization
 import PIV
 import RAServer
+import TokenCertCLI
 import PKCS11
 
-/// `tokencert demo`: the main job on embedded defaults. The RA in-process on loopback (temporary
+/// `tokencert-demo` (also run as `tokencert demo`): the main job on embedded defaults. The RA in-process on loopback (temporary
 /// SQLite file and outbox), demo customers, a throwaway SoftHSM token, the software store in two
 /// "computers", and the virtual PIV card when a vpcd reader is given; the customer journey on each.
-struct DemoCommand: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(
-        commandName: "demo",
+public struct DemoCommand: AsyncParsableCommand {
+    public static let configuration = CommandConfiguration(
+        commandName: "tokencert-demo",
         abstract: "Run the whole journey on embedded defaults: an in-process RA, a fresh SoftHSM token, software backup/restore (and the virtual PIV card).",
         discussion: """
         Everything lives in a private work directory (nothing outside it is touched). A fresh SoftHSM2
@@ -52,13 +53,15 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("The pcscd reader name of that vpcd port, e.g. \"Virtual PCD 00 00\".", valueName: "name"))
     var pivReader: String?
 
-    func validate() throws {
+    public init() {}
+
+    public func validate() throws {
         if (pivPort == nil) != (pivReader == nil) {
             throw ValidationError("--piv-port and --piv-reader go together")
         }
     }
 
-    func run() async throws {
+    public func run() async throws {
         let lang = global.language
         let en = lang == .english
         func step(_ enText: String, _ zhText: String) {
@@ -140,7 +143,7 @@ struct DemoCommand: AsyncParsableCommand {
             if global.format == .json {
                 try printJSON(DemoReport(ok: ok, steps: results, journey: journeySteps, inventory: inventory))
             } else {
-                print(TokensCommand().render(inventory, lang))
+                print(inventory.text(lang))
                 print(ok ? (en ? "Demo finished: every step passed." : "示範完成：每個步驟皆成功。")
                          : (en ? "Demo FAILED: a step did not pass." : "示範失敗：有步驟未通過。"))
             }

@@ -1,6 +1,7 @@
 import Foundation
 import Localization
 import PCSC
+import TokenCertCLI
 import VirtualCard
 
 /// The demo's virtual PIV card: plugged into a vpcd reader for the duration of `body`, then pulled.

@@ -9,6 +9,7 @@ import Logging
 import PKCS11
 import RAServer
 import RemovableMedia
+import TokenCertCLI
 import X509
 
 /// The demo's registration authority: the real `RAService` over a temporary SQLite file and an outbox
