@@ -31,8 +31,9 @@ extension CertificateLifecycle {
         if let active = host.certificates.first(where: { $0.state == .active || $0.state == .pending }) {
             throw LifecycleError.hostHasActive(active.serial)
         }
-        try await cleanUp(store: store, host: host)
+        // Consent and identity first: the store's PIN is asked only after the agreement was accepted.
         try await identity(session: session, host: host, customerID: customerID)
+        try await cleanUp(store: store, host: host)
 
         let (signer, journaled) = try await generateJournaledKey(store: store, customerID: customerID) { signer, requestID, csrPEM in
             JournalEntry(operation: .apply, requestID: requestID, csrPEM: csrPEM, subjectPublicKeyInfo: signer.subjectPublicKeyInfo,

@@ -175,6 +175,23 @@ final class JourneyCLITests: XCTestCase, JourneyTest, @unchecked Sendable {
 
     // MARK: - Failure paths
 
+    /// The token's PIN is asked only after the agreement was accepted (and the identity steps done):
+    /// with no PIN source and no terminal, apply shows the agreement first and only then says it
+    /// needs the PIN (exit 5), with nothing made on the token.
+    func testThePINIsNotAskedBeforeTheAgreement() throws {
+        let ra = try RAProcess(self)
+        let dir = try work()
+        let token = try softHSM(dir)
+        var env = try ra.environment(RAProcess.alice).merging(token.env) { $1 }
+        env["TOKENCERT_PIN"] = nil
+        let r = try interactive(["apply", "--yes", "--lang", "en", "--token", token.uri, "--module", Self.softhsm], env: env, ra: ra)
+        XCTAssertEqual(r.status, 5, r.out + r.err)
+        let agreement = try XCTUnwrap(r.err.range(of: "I agree to the terms above"), r.err)
+        let pin = try XCTUnwrap(r.err.range(of: "no terminal to ask on"), r.err)
+        XCTAssertLessThan(agreement.lowerBound, pin.lowerBound, "the agreement comes before any PIN question")
+        XCTAssertEqual(try objects(token).privateKeys, 0)
+    }
+
     func testThreeWrongBirthDatesLockAndSayHowToUnlock() throws {
         let ra = try RAProcess(self)
         let dir = try work()
