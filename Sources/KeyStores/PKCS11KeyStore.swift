@@ -297,6 +297,7 @@ public actor PKCS11KeyStore: KeyStore {
             result = try await body(s)
         } catch {
             try? await s.logout()
+            _ = try? await loggedInSession()  // the signers handed out keep working for the clean-up
             throw error
         }
         try await s.logout()
