@@ -84,7 +84,7 @@ struct PIVSignBench: AsyncParsableCommand {
             if round % 2 == 0 { ours.append(try await a()); theirs.append(try await b()) } else { theirs.append(try await b()); ours.append(try await a()) }
         }
         try await session.logout()
-        let result = PKCS11SignBench.Result(algorithm: "PIV ECDSA P-256", opsPerMeasurement: ops, rounds: rounds,
+        let result = Result(algorithm: "PIV ECDSA P-256", opsPerMeasurement: ops, rounds: rounds,
                                             tokencertOpsPerSec: median(ours), referenceOpsPerSec: median(theirs),
                                             tokencertAll: ours, referenceAll: theirs)
         if json {
@@ -96,6 +96,31 @@ struct PIVSignBench: AsyncParsableCommand {
             print(String(format: "  TokenCert PIV client %7.0f ops/s   OpenSC PKCS#11 %7.0f ops/s   ratio %.2f  (target ≥ 1.5)",
                          result.tokencertOpsPerSec, result.referenceOpsPerSec, result.ratio))
             print("  APDUs per signature: TokenCert \(oursAPDUs), OpenSC \(theirAPDUs)")
+        }
+    }
+
+    struct Result: Encodable {
+        var algorithm: String
+        var opsPerMeasurement: Int
+        var rounds: Int
+        var tokencertOpsPerSec: Double
+        var referenceOpsPerSec: Double
+        var tokencertAll: [Double]
+        var referenceAll: [Double]
+        var ratio: Double { tokencertOpsPerSec / referenceOpsPerSec }
+        enum CodingKeys: String, CodingKey {
+            case algorithm, opsPerMeasurement, rounds, tokencertOpsPerSec, referenceOpsPerSec, tokencertAll, referenceAll, ratio
+        }
+        func encode(to encoder: Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(algorithm, forKey: .algorithm)
+            try c.encode(opsPerMeasurement, forKey: .opsPerMeasurement)
+            try c.encode(rounds, forKey: .rounds)
+            try c.encode(tokencertOpsPerSec, forKey: .tokencertOpsPerSec)
+            try c.encode(referenceOpsPerSec, forKey: .referenceOpsPerSec)
+            try c.encode(tokencertAll, forKey: .tokencertAll)
+            try c.encode(referenceAll, forKey: .referenceAll)
+            try c.encode(ratio, forKey: .ratio)
         }
     }
 
