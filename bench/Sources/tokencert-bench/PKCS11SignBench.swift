@@ -43,6 +43,9 @@ struct PKCS11SignBench: AsyncParsableCommand {
     @Option(help: "Measurements per side and algorithm (rounds alternate the order).")
     var rounds = 5
 
+    @Option(help: "Key kinds to measure, of rsa2048 and p256 (those the token cannot generate are listed as not measured).")
+    var keys = "rsa2048,p256"
+
     @Option(help: "Name of this row in the matrix table (default: the token's profile and label).")
     var name: String?
 
@@ -63,6 +66,7 @@ struct PKCS11SignBench: AsyncParsableCommand {
         if let ops, ops < 1 { throw ValidationError("--ops must be at least 1") }
         if let seconds, !(seconds > 0) { throw ValidationError("--seconds must be positive") }
         if rounds < 1 { throw ValidationError("--rounds must be at least 1") }
+        if try requestedSpecs().isEmpty { throw ValidationError("--keys names no key kind") }
     }
 
     func run() async throws {
@@ -115,7 +119,7 @@ struct PKCS11SignBench: AsyncParsableCommand {
         }
         var specs: [KeySpec] = []
         var skipped: [Skipped] = []
-        for spec in [KeySpec.rsa2048, .p256] {
+        for spec in try requestedSpecs() {
             if capabilities.canGenerate(spec) { specs.append(spec) } else {
                 skipped.append(Skipped(algorithm: Self.algorithmName(spec),
                                        reason: "the token cannot generate \(spec) keys (TokenCapabilities.generates: \(capabilities.generates.map(\.description).joined(separator: ", ")))"))
@@ -215,6 +219,16 @@ struct PKCS11SignBench: AsyncParsableCommand {
             print(String(decoding: document, as: UTF8.self))
         } else {
             print(row.text)
+        }
+    }
+
+    func requestedSpecs() throws -> [KeySpec] {
+        try keys.split(separator: ",").map { name -> KeySpec in
+            switch name.trimmingCharacters(in: .whitespaces).lowercased() {
+            case "rsa2048", "rsa-2048": return .rsa2048
+            case "p256", "p-256": return .p256
+            default: throw ValidationError("--keys: unknown key kind \(name) (known: rsa2048, p256)")
+            }
         }
     }
 
