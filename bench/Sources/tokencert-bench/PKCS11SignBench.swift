@@ -280,10 +280,12 @@ struct PKCS11SignBench: AsyncParsableCommand {
         var tokencertCPUPerOp: Double { median(tokencert.map(\.cpuPerOp)) }
         var referenceCPUPerOp: Double { median(reference.map(\.cpuPerOp)) }
         var ratio: Double { tokencertOpsPerSec / referenceOpsPerSec }
+        /// Ours ÷ the reference's within each round (the two measurements next to each other in time).
+        var roundRatios: [Double] { zip(tokencert, reference).map { $0.opsPerSec / $1.opsPerSec } }
 
         enum CodingKeys: String, CodingKey {
             case algorithm, mechanism, hashedBy, keygenSeconds, opsPerMeasurement, rounds, tokencert, reference
-            case tokencertOpsPerSec, referenceOpsPerSec, tokencertCPUPerOp, referenceCPUPerOp, ratio
+            case tokencertOpsPerSec, referenceOpsPerSec, tokencertCPUPerOp, referenceCPUPerOp, ratio, roundRatios
         }
         init(algorithm: String, mechanism: String, hashedBy: String, keygenSeconds: Double, opsPerMeasurement: Int,
              rounds: Int, tokencert: [Sample], reference: [Sample]) {
@@ -318,6 +320,7 @@ struct PKCS11SignBench: AsyncParsableCommand {
             try c.encode(tokencertCPUPerOp, forKey: .tokencertCPUPerOp)
             try c.encode(referenceCPUPerOp, forKey: .referenceCPUPerOp)
             try c.encode(ratio, forKey: .ratio)
+            try c.encode(roundRatios, forKey: .roundRatios)
         }
     }
 
@@ -358,19 +361,19 @@ struct PKCS11SignTable: ParsableCommand {
     var files: [String]
 
     func run() throws {
-        print("| module | token | algorithm | mechanism | sigs × rounds | TokenCert sig/s | C reference sig/s | ratio (target ≥ 0.97) | in-process CPU µs/sig, ours / C |")
-        print("|---|---|---|---|---|---|---|---|---|")
+        print("| module | token | algorithm | mechanism | sigs × rounds | TokenCert sig/s | C reference sig/s | ratio (target ≥ 0.97) | per-round ratios min–max | in-process CPU µs/sig, ours / C |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
         for file in files {
             let row = try JSONDecoder().decode(PKCS11SignBench.Row.self, from: Data(contentsOf: URL(fileURLWithPath: file)))
             for r in row.results {
-                print(String(format: "| %@ | %@ | %@ | %@ | %d × %d | %.1f | %.1f | %.3f | %.1f / %.1f |",
+                print(String(format: "| %@ | %@ | %@ | %@ | %d × %d | %.1f | %.1f | %.3f | %.3f–%.3f | %.1f / %.1f |",
                              row.name as NSString, row.token as NSString, r.algorithm as NSString,
                              "`\(r.mechanism)`" + (r.hashedBy == "host" ? " (host hash)" : "") as NSString,
                              r.opsPerMeasurement, r.rounds, r.tokencertOpsPerSec, r.referenceOpsPerSec, r.ratio,
-                             r.tokencertCPUPerOp * 1e6, r.referenceCPUPerOp * 1e6))
+                             r.roundRatios.min() ?? 0, r.roundRatios.max() ?? 0, r.tokencertCPUPerOp * 1e6, r.referenceCPUPerOp * 1e6))
             }
             for s in row.skipped {
-                print("| \(row.name) | \(row.token) | \(s.algorithm) | not measured: \(s.reason) | | | | | |")
+                print("| \(row.name) | \(row.token) | \(s.algorithm) | not measured: \(s.reason) | | | | | | |")
             }
         }
     }
