@@ -175,12 +175,20 @@ struct PKCS11SignBench: AsyncParsableCommand {
                         try runReference(reference, [modulePath, label, idHex, cAlgorithm, String(n), String(referenceWarmup)],
                                          environment: referenceEnvironment)
                     }
+                    let measureCBusy = { () async throws -> Sample in
+                        let (sample, busy) = try await ProcessCPU.machineBusy { try measureC() }
+                        return sample.with(machineBusy: busy)
+                    }
+                    let measureOursBusy = { () async throws -> Sample in
+                        let (sample, busy) = try await ProcessCPU.machineBusy { try await measureOurs() }
+                        return sample.with(machineBusy: busy)
+                    }
                     if round % 2 == 0 {
-                        ours.append(try await measureOurs())
-                        theirs.append(try measureC())
+                        ours.append(try await measureOursBusy())
+                        theirs.append(try await measureCBusy())
                     } else {
-                        theirs.append(try measureC())
-                        ours.append(try await measureOurs())
+                        theirs.append(try await measureCBusy())
+                        ours.append(try await measureOursBusy())
                     }
                 }
                 results.append(Result(algorithm: Self.algorithmName(spec), mechanism: plan.mechanism.description,
@@ -258,6 +266,16 @@ struct PKCS11SignBench: AsyncParsableCommand {
     struct Sample: Codable {
         var opsPerSec: Double
         var cpuPerOp: Double
+        /// How busy the whole machine was during the measurement, 0…1 of all CPUs (/proc/stat): with the
+        /// module's daemons, if any, but also anything else running — a figure well above the
+        /// row's usual one says the measurement shared the machine.
+        var machineBusy: Double?
+
+        func with(machineBusy: Double?) -> Sample {
+            var s = self
+            s.machineBusy = machineBusy
+            return s
+        }
     }
 
     struct Skipped: Codable {
@@ -282,6 +300,8 @@ struct PKCS11SignBench: AsyncParsableCommand {
         var ratio: Double { tokencertOpsPerSec / referenceOpsPerSec }
         /// Ours ÷ the reference's within each round (the two measurements next to each other in time).
         var roundRatios: [Double] { zip(tokencert, reference).map { $0.opsPerSec / $1.opsPerSec } }
+        /// The highest machine-busy figure of any measurement of this key.
+        var maxMachineBusy: Double? { (tokencert + reference).compactMap(\.machineBusy).max() }
 
         enum CodingKeys: String, CodingKey {
             case algorithm, mechanism, hashedBy, keygenSeconds, opsPerMeasurement, rounds, tokencert, reference
@@ -342,9 +362,10 @@ struct PKCS11SignBench: AsyncParsableCommand {
             var lines = ["PKCS#11 signing, \(name): token \(token) (\(tokenModel)), \(library) \(libraryVersion) (\(module)), \(rounds) rounds, medians:"]
             for r in results {
                 let what = "\(r.algorithm), \(r.mechanism) (\(r.hashedBy) hashes)"
-                lines.append("  " + what.padding(toLength: max(44, what.count), withPad: " ", startingAt: 0) + String(format: " %6d sigs  TokenCert %8.1f ops/s  C reference %8.1f ops/s  ratio %.3f (target ≥ 0.97)  in-process CPU/sig %.1f µs vs %.1f µs",
+                lines.append("  " + what.padding(toLength: max(44, what.count), withPad: " ", startingAt: 0) + String(format: " %6d sigs  TokenCert %8.1f ops/s  C reference %8.1f ops/s  ratio %.3f (target ≥ 0.97)  in-process CPU/sig %.1f µs vs %.1f µs  machine busy ≤ %.0f %%",
                                     r.opsPerMeasurement,
-                                    r.tokencertOpsPerSec, r.referenceOpsPerSec, r.ratio, r.tokencertCPUPerOp * 1e6, r.referenceCPUPerOp * 1e6))
+                                    r.tokencertOpsPerSec, r.referenceOpsPerSec, r.ratio, r.tokencertCPUPerOp * 1e6, r.referenceCPUPerOp * 1e6,
+                                    (r.maxMachineBusy ?? .nan) * 100))
             }
             for s in skipped { lines.append("  \(s.algorithm): not measured, \(s.reason)") }
             return lines.joined(separator: "\n")
@@ -361,19 +382,20 @@ struct PKCS11SignTable: ParsableCommand {
     var files: [String]
 
     func run() throws {
-        print("| module | token | algorithm | mechanism | sigs × rounds | TokenCert sig/s | C reference sig/s | ratio (target ≥ 0.97) | per-round ratios min–max | in-process CPU µs/sig, ours / C |")
-        print("|---|---|---|---|---|---|---|---|---|---|")
+        print("| module | token | algorithm | mechanism | sigs × rounds | TokenCert sig/s | C reference sig/s | ratio (target ≥ 0.97) | per-round ratios min–max | in-process CPU µs/sig, ours / C | machine busy, max |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|")
         for file in files {
             let row = try JSONDecoder().decode(PKCS11SignBench.Row.self, from: Data(contentsOf: URL(fileURLWithPath: file)))
             for r in row.results {
-                print(String(format: "| %@ | %@ | %@ | %@ | %d × %d | %.1f | %.1f | %.3f | %.3f–%.3f | %.1f / %.1f |",
+                print(String(format: "| %@ | %@ | %@ | %@ | %d × %d | %.1f | %.1f | %.3f | %.3f–%.3f | %.1f / %.1f | %@ |",
                              row.name as NSString, row.token as NSString, r.algorithm as NSString,
                              "`\(r.mechanism)`" + (r.hashedBy == "host" ? " (host hash)" : "") as NSString,
                              r.opsPerMeasurement, r.rounds, r.tokencertOpsPerSec, r.referenceOpsPerSec, r.ratio,
-                             r.roundRatios.min() ?? 0, r.roundRatios.max() ?? 0, r.tokencertCPUPerOp * 1e6, r.referenceCPUPerOp * 1e6))
+                             r.roundRatios.min() ?? 0, r.roundRatios.max() ?? 0, r.tokencertCPUPerOp * 1e6, r.referenceCPUPerOp * 1e6,
+                             (r.maxMachineBusy.map { String(format: "%.0f %%", $0 * 100) } ?? "?") as NSString))
             }
             for s in row.skipped {
-                print("| \(row.name) | \(row.token) | \(s.algorithm) | not measured: \(s.reason) | | | | | | |")
+                print("| \(row.name) | \(row.token) | \(s.algorithm) | not measured: \(s.reason) | | | | | | | |")
             }
         }
     }

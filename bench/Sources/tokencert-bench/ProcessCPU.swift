@@ -29,4 +29,24 @@ enum ProcessCPU {
         func s(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
         return s(usage.ru_utime) + s(usage.ru_stime)
     }
+
+    /// The machine's busy and total CPU time so far (the `cpu` line of /proc/stat, in clock ticks;
+    /// busy is all but idle and iowait), or nil when /proc cannot be read.
+    static func machine() -> (busy: UInt64, total: UInt64)? {
+        guard let data = FileManager.default.contents(atPath: "/proc/stat"),
+              let line = String(decoding: data, as: UTF8.self).split(separator: "\n").first, line.hasPrefix("cpu ")
+        else { return nil }
+        let values = line.split(separator: " ").dropFirst().compactMap { UInt64($0) }
+        guard values.count >= 5 else { return nil }
+        let total = values.prefix(8).reduce(0, +)
+        return (total - values[3] - values[4], total)
+    }
+
+    /// How busy the whole machine was while `body` ran, 0…1 of all its CPUs (nil without /proc/stat).
+    static func machineBusy<R>(_ body: () async throws -> R) async rethrows -> (R, Double?) {
+        let before = machine()
+        let result = try await body()
+        guard let before, let after = machine(), after.total > before.total else { return (result, nil) }
+        return (result, Double(after.busy - before.busy) / Double(after.total - before.total))
+    }
 }
