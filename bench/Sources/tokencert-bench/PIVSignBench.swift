@@ -102,10 +102,13 @@ struct PIVSignBench: AsyncParsableCommand {
             apdus.append(await card.apduCount - before)
         }
         var measured = [[Double]](repeating: [], count: sides)
+        var others = [Double](repeating: 0, count: sides)
         for round in 0..<rounds {
             for k in 0..<sides {
                 let side = (round + k) % sides
-                measured[side].append(try await rate { try await signOnce(side) })
+                let (r, load) = try await ProcessCPU.load { try await rate { try await signOnce(side) } }
+                measured[side].append(r)
+                others[side] = max(others[side], load?.others ?? 0)
             }
         }
         for r in references { try await r.session.logout() }
@@ -114,12 +117,13 @@ struct PIVSignBench: AsyncParsableCommand {
         let result = Result(
             reader: reader, opsPerMeasurement: ops, rounds: rounds,
             tokencert: Side(name: "TokenCert PIV client", module: nil, libraryVersion: nil, mechanism: "GENERAL AUTHENTICATE",
-                            apdusPerSignature: apdus[0], all: measured[0], opsPerSec: ours, ratio: nil),
+                            apdusPerSignature: apdus[0], all: measured[0], opsPerSec: ours, ratio: nil, maxOthersBusy: others[0]),
             references: references.enumerated().map { i, r in
                 let m = median(measured[i + 1])
                 return Side(name: r.name, module: r.module.path,
                             libraryVersion: "\(r.module.info.libraryDescription) \(r.module.info.libraryVersion)",
-                            mechanism: r.mechanism, apdusPerSignature: apdus[i + 1], all: measured[i + 1], opsPerSec: m, ratio: ours / m)
+                            mechanism: r.mechanism, apdusPerSignature: apdus[i + 1], all: measured[i + 1], opsPerSec: m, ratio: ours / m,
+                            maxOthersBusy: others[i + 1])
             })
         if json {
             let encoder = JSONEncoder()
@@ -127,11 +131,11 @@ struct PIVSignBench: AsyncParsableCommand {
             print(String(decoding: try encoder.encode(result), as: UTF8.self))
         } else {
             print("PIV signing (ECDSA P-256, slot 9A) on a virtual card in \(reader), \(ops) signatures × \(rounds) rounds, medians:")
-            print(String(format: "  TokenCert PIV client   %7.0f sig/s   %d APDU(s) per signature", ours, apdus[0]))
+            print(String(format: "  TokenCert PIV client   %7.0f sig/s   %d APDU(s) per signature   others' CPU ≤ %.0f %%", ours, apdus[0], others[0] * 100))
             for r in result.references {
-                print(String(format: "  %@ %7.0f sig/s   %d APDU(s) per signature   ratio ours/theirs %.2f  (target ≥ 1.5)",
+                print(String(format: "  %@ %7.0f sig/s   %d APDU(s) per signature   others' CPU ≤ %.0f %%   ratio ours/theirs %.2f  (target ≥ 1.5)",
                              r.name.padding(toLength: 22, withPad: " ", startingAt: 0) as NSString,
-                             r.opsPerSec, r.apdusPerSignature, r.ratio ?? 0))
+                             r.opsPerSec, r.apdusPerSignature, r.maxOthersBusy * 100, r.ratio ?? 0))
                 print("    \(r.libraryVersion ?? ""), C_Sign with \(r.mechanism)")
             }
         }
@@ -155,6 +159,9 @@ struct PIVSignBench: AsyncParsableCommand {
         var opsPerSec: Double
         /// Ours ÷ this reference's (references only).
         var ratio: Double?
+        /// The highest share of the machine's CPUs that work outside the bench's process group (the
+        /// bench with its virtual card, and the pcscd bench/run started) took during a measurement.
+        var maxOthersBusy: Double
     }
 
     struct Result: Encodable {

@@ -176,12 +176,12 @@ struct PKCS11SignBench: AsyncParsableCommand {
                                          environment: referenceEnvironment)
                     }
                     let measureCBusy = { () async throws -> Sample in
-                        let (sample, busy) = try await ProcessCPU.machineBusy { try measureC() }
-                        return sample.with(machineBusy: busy)
+                        let (sample, load) = try await ProcessCPU.load { try measureC() }
+                        return sample.with(load)
                     }
                     let measureOursBusy = { () async throws -> Sample in
-                        let (sample, busy) = try await ProcessCPU.machineBusy { try await measureOurs() }
-                        return sample.with(machineBusy: busy)
+                        let (sample, load) = try await ProcessCPU.load { try await measureOurs() }
+                        return sample.with(load)
                     }
                     if round % 2 == 0 {
                         ours.append(try await measureOursBusy())
@@ -266,14 +266,17 @@ struct PKCS11SignBench: AsyncParsableCommand {
     struct Sample: Codable {
         var opsPerSec: Double
         var cpuPerOp: Double
-        /// How busy the whole machine was during the measurement, 0…1 of all CPUs (/proc/stat): with the
-        /// module's daemons, if any, but also anything else running — a figure well above the
-        /// row's usual one says the measurement shared the machine.
+        /// How busy the whole machine was during the measurement, 0…1 of all CPUs (/proc/stat), the
+        /// module's daemons included.
         var machineBusy: Double?
+        /// The part of that outside the bench's process group (the bench, its C reference and the
+        /// daemons bench/run started): other work that shared the machine with the measurement.
+        var othersBusy: Double?
 
-        func with(machineBusy: Double?) -> Sample {
+        func with(_ load: ProcessCPU.Load?) -> Sample {
             var s = self
-            s.machineBusy = machineBusy
+            s.machineBusy = load?.machineBusy
+            s.othersBusy = load?.others
             return s
         }
     }
@@ -300,8 +303,8 @@ struct PKCS11SignBench: AsyncParsableCommand {
         var ratio: Double { tokencertOpsPerSec / referenceOpsPerSec }
         /// Ours ÷ the reference's within each round (the two measurements next to each other in time).
         var roundRatios: [Double] { zip(tokencert, reference).map { $0.opsPerSec / $1.opsPerSec } }
-        /// The highest machine-busy figure of any measurement of this key.
-        var maxMachineBusy: Double? { (tokencert + reference).compactMap(\.machineBusy).max() }
+        /// The highest share of the machine other work took during any measurement of this key.
+        var maxOthersBusy: Double? { (tokencert + reference).compactMap(\.othersBusy).max() }
 
         enum CodingKeys: String, CodingKey {
             case algorithm, mechanism, hashedBy, keygenSeconds, opsPerMeasurement, rounds, tokencert, reference
@@ -362,10 +365,10 @@ struct PKCS11SignBench: AsyncParsableCommand {
             var lines = ["PKCS#11 signing, \(name): token \(token) (\(tokenModel)), \(library) \(libraryVersion) (\(module)), \(rounds) rounds, medians:"]
             for r in results {
                 let what = "\(r.algorithm), \(r.mechanism) (\(r.hashedBy) hashes)"
-                lines.append("  " + what.padding(toLength: max(44, what.count), withPad: " ", startingAt: 0) + String(format: " %6d sigs  TokenCert %8.1f ops/s  C reference %8.1f ops/s  ratio %.3f (target ≥ 0.97)  in-process CPU/sig %.1f µs vs %.1f µs  machine busy ≤ %.0f %%",
+                lines.append("  " + what.padding(toLength: max(44, what.count), withPad: " ", startingAt: 0) + String(format: " %6d sigs  TokenCert %8.1f ops/s  C reference %8.1f ops/s  ratio %.3f (target ≥ 0.97)  in-process CPU/sig %.1f µs vs %.1f µs  others' CPU ≤ %.0f %%",
                                     r.opsPerMeasurement,
                                     r.tokencertOpsPerSec, r.referenceOpsPerSec, r.ratio, r.tokencertCPUPerOp * 1e6, r.referenceCPUPerOp * 1e6,
-                                    (r.maxMachineBusy ?? .nan) * 100))
+                                    (r.maxOthersBusy ?? .nan) * 100))
             }
             for s in skipped { lines.append("  \(s.algorithm): not measured, \(s.reason)") }
             return lines.joined(separator: "\n")
@@ -382,7 +385,7 @@ struct PKCS11SignTable: ParsableCommand {
     var files: [String]
 
     func run() throws {
-        print("| module | token | algorithm | mechanism | sigs × rounds | TokenCert sig/s | C reference sig/s | ratio (target ≥ 0.97) | per-round ratios min–max | in-process CPU µs/sig, ours / C | machine busy, max |")
+        print("| module | token | algorithm | mechanism | sigs × rounds | TokenCert sig/s | C reference sig/s | ratio (target ≥ 0.97) | per-round ratios min–max | in-process CPU µs/sig, ours / C | others' CPU share, max |")
         print("|---|---|---|---|---|---|---|---|---|---|---|")
         for file in files {
             let row = try JSONDecoder().decode(PKCS11SignBench.Row.self, from: Data(contentsOf: URL(fileURLWithPath: file)))
@@ -392,7 +395,7 @@ struct PKCS11SignTable: ParsableCommand {
                              "`\(r.mechanism)`" + (r.hashedBy == "host" ? " (host hash)" : "") as NSString,
                              r.opsPerMeasurement, r.rounds, r.tokencertOpsPerSec, r.referenceOpsPerSec, r.ratio,
                              r.roundRatios.min() ?? 0, r.roundRatios.max() ?? 0, r.tokencertCPUPerOp * 1e6, r.referenceCPUPerOp * 1e6,
-                             (r.maxMachineBusy.map { String(format: "%.0f %%", $0 * 100) } ?? "?") as NSString))
+                             (r.maxOthersBusy.map { String(format: "%.0f %%", $0 * 100) } ?? "?") as NSString))
             }
             for s in row.skipped {
                 print("| \(row.name) | \(row.token) | \(s.algorithm) | not measured: \(s.reason) | | | | | | | |")

@@ -42,11 +42,44 @@ enum ProcessCPU {
         return (total - values[3] - values[4], total)
     }
 
-    /// How busy the whole machine was while `body` ran, 0…1 of all its CPUs (nil without /proc/stat).
-    static func machineBusy<R>(_ body: () async throws -> R) async rethrows -> (R, Double?) {
-        let before = machine()
+    /// CPU ticks used so far by the processes of one process group — the bench, the C reference it
+    /// waits for, and the daemons `bench/run` started — their live processes' utime + stime plus the
+    /// cutime + cstime of children they reaped (/proc/PID/stat, clock ticks as in /proc/stat).
+    static func groupTicks(_ group: pid_t) -> UInt64 {
+        guard let entries = try? FileManager.default.contentsOfDirectory(atPath: "/proc") else { return 0 }
+        var total: UInt64 = 0
+        for entry in entries where entry.first?.isNumber == true {
+            guard let data = FileManager.default.contents(atPath: "/proc/\(entry)/stat") else { continue }
+            let text = String(decoding: data, as: UTF8.self)
+            // Fields after the command name (which may hold spaces) in parentheses: state ppid pgrp
+            // session tty tpgid flags minflt cminflt majflt cmajflt utime stime cutime cstime …
+            guard let close = text.lastIndex(of: ")") else { continue }
+            let fields = text[text.index(after: close)...].split(separator: " ")
+            guard fields.count > 14, Int32(fields[2]) == group else { continue }
+            for i in 11...14 { total += UInt64(fields[i]) ?? 0 }
+        }
+        return total
+    }
+
+    /// While `body` ran: how busy the whole machine was, and how much of it was neither this
+    /// process group nor idle — other work sharing the machine — each 0…1 of all its CPUs (nil
+    /// without /proc/stat).
+    static func load<R>(_ body: () async throws -> R) async rethrows -> (R, Load?) {
+        let group = getpgrp()
+        let before = machine(), groupBefore = groupTicks(group)
         let result = try await body()
         guard let before, let after = machine(), after.total > before.total else { return (result, nil) }
-        return (result, Double(after.busy - before.busy) / Double(after.total - before.total))
+        let groupAfter = groupTicks(group)
+        let total = Double(after.total - before.total)
+        let busy = Double(after.busy - before.busy)
+        let ours = Double(groupAfter >= groupBefore ? groupAfter - groupBefore : 0)
+        return (result, Load(machineBusy: busy / total, others: max(0, busy - ours) / total))
+    }
+
+    struct Load: Codable {
+        /// Busy share of all CPUs.
+        var machineBusy: Double
+        /// Busy share of all CPUs outside this process group.
+        var others: Double
     }
 }
