@@ -32,6 +32,9 @@ struct PIVSignBench: AsyncParsableCommand {
     @Option(help: "Yubico's PKCS#11 module (ykcs11; CKA_ID 1 is slot 9A).")
     var ykcs11 = "/usr/lib/x86_64-linux-gnu/libykcs11.so"
 
+    @Option(help: "References to measure, of opensc and ykcs11, in this order.")
+    var references = "opensc,ykcs11"
+
     @Option(help: "Signatures per measurement.")
     var ops = 300
 
@@ -61,7 +64,15 @@ struct PIVSignBench: AsyncParsableCommand {
         // The references: each module through our PKCS11 layer, on the slot of the same reader, logged
         // in once, the key with CKA_ID 1 (slot 9A for both), checked to be the card's key.
         var references: [Reference] = []
-        for (name, path) in [("OpenSC", module), ("ykcs11", ykcs11)] {
+        var chosen: [(String, String)] = []
+        for name in self.references.split(separator: ",") {
+            switch name.trimmingCharacters(in: .whitespaces).lowercased() {
+            case "opensc": chosen.append(("OpenSC", module))
+            case "ykcs11": chosen.append(("ykcs11", ykcs11))
+            default: throw ValidationError("--references: unknown reference \(name) (known: opensc, ykcs11)")
+            }
+        }
+        for (name, path) in chosen {
             let loaded = try PKCS11Module.load(path: path)
             guard let token = try loaded.tokens().first(where: { $0.slot.slotDescription.contains(reader) }) else {
                 throw ValidationError("\(name) (\(path)) shows no token in \(reader)")
