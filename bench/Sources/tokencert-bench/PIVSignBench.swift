@@ -36,10 +36,10 @@ struct PIVSignBench: AsyncParsableCommand {
     var references = "opensc,ykcs11"
 
     @Option(help: "Signatures per measurement.")
-    var ops = 300
+    var ops = 2000
 
     @Option(help: "Measurements per side (rounds rotate the order).")
-    var rounds = 5
+    var rounds = 9
 
     @Flag(help: "Print one JSON document instead of text.")
     var json = false
