@@ -22,6 +22,9 @@
  *
  * The message is a fixed 64-byte buffer holding the bytes 0..63.
  * The user PIN is read from the environment variable P11SIGN_PIN only.
+ * With P11SIGN_HOLD=1 in the environment, after printing its result p11sign reads its standard input
+ * to end-of-file before logging out and finalising: the caller can look at the processes of the run
+ * (the module's daemons, a p11-kit server's child serving this connection) while they are still there.
  *
  * Output on success (stdout, exactly one line):
  *   ops=N seconds=S ops_per_sec=R sig_len=L cpu_seconds=C
@@ -399,6 +402,15 @@ int main(int argc, char **argv)
     printf("ops=%lu seconds=%.6f ops_per_sec=%.6f sig_len=%lu cpu_seconds=%.6f\n",
            n, seconds, ops_per_sec, (unsigned long)sig_len, cpu_seconds);
     fflush(stdout);
+
+    {
+        const char *hold = getenv("P11SIGN_HOLD");
+        if (hold != NULL && strcmp(hold, "1") == 0) {
+            char buf[64];
+            while (fread(buf, 1, sizeof(buf), stdin) > 0)
+                ;
+        }
+    }
 
     rv = g_p11->C_Logout(g_session);
     g_logged_in = 0;

@@ -171,12 +171,12 @@ struct PKCS11SignBench: AsyncParsableCommand {
                         let elapsed = Self.seconds(start.duration(to: .now))
                         return Sample(opsPerSec: Double(n) / elapsed, cpuPerOp: (ProcessCPU.own() - cpu0) / Double(n))
                     }
-                    let measureC = { () throws -> Sample in
-                        try runReference(reference, [modulePath, label, idHex, cAlgorithm, String(n), String(referenceWarmup)],
-                                         environment: referenceEnvironment)
-                    }
-                    let measureCBusy = { () async throws -> Sample in
-                        let (sample, load) = try await ProcessCPU.load { try measureC() }
+                    let measureCBusy = { () throws -> Sample in
+                        // The load is read when the loop has printed its result, before it disconnects.
+                        let meter = ProcessCPU.LoadMeter()
+                        var load: ProcessCPU.Load?
+                        let sample = try runReference(reference, [modulePath, label, idHex, cAlgorithm, String(n), String(referenceWarmup)],
+                                                      environment: referenceEnvironment, afterResult: { load = meter.read(alsoOurs: [$0]) })
                         return sample.with(load)
                     }
                     let measureOursBusy = { () async throws -> Sample in
@@ -185,9 +185,9 @@ struct PKCS11SignBench: AsyncParsableCommand {
                     }
                     if round % 2 == 0 {
                         ours.append(try await measureOursBusy())
-                        theirs.append(try await measureCBusy())
+                        theirs.append(try measureCBusy())
                     } else {
-                        theirs.append(try await measureCBusy())
+                        theirs.append(try measureCBusy())
                         ours.append(try await measureOursBusy())
                     }
                 }
@@ -405,15 +405,31 @@ struct PKCS11SignTable: ParsableCommand {
 }
 
 /// Runs the C loop; the PIN goes through the environment (P11SIGN_PIN in `environment`), never argv.
-func runReference(_ path: String, _ args: [String], environment extra: [String: String]) throws -> PKCS11SignBench.Sample {
+/// `afterResult` gets the loop's PID once it has printed its result and before it logs out and exits
+/// (P11SIGN_HOLD: it waits for its standard input to close), while every process serving its
+/// connection is still there.
+func runReference(_ path: String, _ args: [String], environment extra: [String: String],
+                  afterResult: (pid_t) -> Void = { _ in }) throws -> PKCS11SignBench.Sample {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: path)
     p.arguments = args
-    p.environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
-    let out = Pipe()
+    var environment = ProcessInfo.processInfo.environment.merging(extra) { $1 }
+    environment["P11SIGN_HOLD"] = "1"
+    p.environment = environment
+    let out = Pipe(), hold = Pipe()
     p.standardOutput = out
+    p.standardInput = hold
     try p.run()
-    let data = out.fileHandleForReading.readDataToEndOfFile()
+    // The result is one line; read up to it, then let the loop finish.
+    var data = Data()
+    while !data.contains(UInt8(ascii: "\n")) {
+        let chunk = out.fileHandleForReading.availableData
+        if chunk.isEmpty { break }
+        data.append(chunk)
+    }
+    afterResult(p.processIdentifier)
+    try? hold.fileHandleForWriting.close()
+    data.append(out.fileHandleForReading.readDataToEndOfFile())
     p.waitUntilExit()
     let text = String(decoding: data, as: UTF8.self)
     var fields: [String: Double] = [:]
