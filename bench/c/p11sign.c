@@ -7,18 +7,29 @@
  * Usage:
  *   P11SIGN_PIN=... p11sign MODULE_PATH TOKEN_LABEL KEY_ID_HEX ALG N [WARMUP]
  *
- *   ALG     rsa   -> C_SignInit(CKM_SHA256_RSA_PKCS) + C_Sign over the message
- *                    (the token hashes)
- *           ecdsa -> SHA256() in OpenSSL, then C_SignInit(CKM_ECDSA) + C_Sign
- *                    over the 32-byte digest (hashing is inside the timed loop)
+ *   ALG     rsa          -> C_SignInit(CKM_SHA256_RSA_PKCS) + C_Sign over the message
+ *                           (the token hashes)
+ *           rsa-pkcs     -> SHA256() in OpenSSL, then C_SignInit(CKM_RSA_PKCS) + C_Sign
+ *                           over the 51-byte DigestInfo (hashing is inside the timed loop)
+ *           ecdsa        -> SHA256() in OpenSSL, then C_SignInit(CKM_ECDSA) + C_Sign
+ *                           over the 32-byte digest (hashing is inside the timed loop)
+ *           ecdsa-sha256 -> C_SignInit(CKM_ECDSA_SHA256) + C_Sign over the message
+ *                           (the token hashes)
+ *           These are the four plans TokenCert's signingPlan(for:algorithm:) chooses from for
+ *           RSA PKCS#1 v1.5 SHA-256 and ECDSA SHA-256; the benchmark passes the one it chose.
  *   N       number of timed signatures (> 0)
  *   WARMUP  untimed signatures performed before the timed loop (default 50)
  *
  * The message is a fixed 64-byte buffer holding the bytes 0..63.
  * The user PIN is read from the environment variable P11SIGN_PIN only.
+ * With P11SIGN_HOLD=1 in the environment, after printing its result p11sign reads its standard input
+ * to end-of-file before logging out and finalising: the caller can look at the processes of the run
+ * (the module's daemons, a p11-kit server's child serving this connection) while they are still there.
  *
  * Output on success (stdout, exactly one line):
- *   ops=N seconds=S ops_per_sec=R sig_len=L
+ *   ops=N seconds=S ops_per_sec=R sig_len=L cpu_seconds=C
+ *   (C: this process's CPU time, user + system, over the timed loop; a module that works in another
+ *   process — a daemon, a remote server — spends CPU there that C does not count)
  *
  * Exit status: 0 on success, 1 on usage errors, 2 on any runtime failure
  * (a CK_RV other than CKR_OK is reported as "p11sign: C_xxx failed: 0x...").
@@ -43,7 +54,13 @@
 #define MAX_ID_LEN 256
 #define DEFAULT_WARMUP 50UL
 
-enum alg { ALG_RSA, ALG_ECDSA };
+enum alg { ALG_RSA, ALG_RSA_PKCS, ALG_ECDSA, ALG_ECDSA_SHA256 };
+
+/* DER DigestInfo prefix for SHA-256 (RFC 8017, section 9.2, note 1). */
+static const unsigned char SHA256_DIGEST_INFO_PREFIX[19] = {
+    0x30, 0x31, 0x30, 0x0d, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01,
+    0x65, 0x03, 0x04, 0x02, 0x01, 0x05, 0x00, 0x04, 0x20
+};
 
 /* State used for best-effort cleanup when a call fails. */
 static void *g_dl;
@@ -92,7 +109,7 @@ static void usage(const char *prog)
 {
     fprintf(stderr,
             "usage: %s MODULE_PATH TOKEN_LABEL KEY_ID_HEX ALG N [WARMUP]\n"
-            "  ALG is 'rsa' or 'ecdsa'; N > 0; WARMUP >= 0 (default %lu)\n"
+            "  ALG is 'rsa', 'rsa-pkcs', 'ecdsa' or 'ecdsa-sha256'; N > 0; WARMUP >= 0 (default %lu)\n"
             "  the user PIN is read from the environment variable P11SIGN_PIN\n",
             prog, DEFAULT_WARMUP);
     exit(1);
@@ -231,27 +248,40 @@ static CK_ULONG sign_once(enum alg alg, CK_OBJECT_HANDLE key,
     CK_MECHANISM mech;
     CK_ULONG sig_len = SIG_BUF_LEN;
     CK_RV rv;
+    unsigned char input[sizeof(SHA256_DIGEST_INFO_PREFIX) + SHA256_DIGEST_LENGTH];
+    const unsigned char *data = msg;
+    CK_ULONG data_len = MSG_LEN;
 
     mech.pParameter = NULL;
     mech.ulParameterLen = 0;
 
-    if (alg == ALG_RSA) {
+    switch (alg) {
+    case ALG_RSA:
         mech.mechanism = CKM_SHA256_RSA_PKCS;
-        rv = g_p11->C_SignInit(g_session, &mech, key);
-        check("C_SignInit", rv);
-        rv = g_p11->C_Sign(g_session, (CK_BYTE_PTR)msg, MSG_LEN, sig, &sig_len);
-        check("C_Sign", rv);
-    } else {
-        unsigned char digest[SHA256_DIGEST_LENGTH];
-
-        if (SHA256(msg, MSG_LEN, digest) == NULL)
+        break;
+    case ALG_ECDSA_SHA256:
+        mech.mechanism = CKM_ECDSA_SHA256;
+        break;
+    case ALG_RSA_PKCS:
+        memcpy(input, SHA256_DIGEST_INFO_PREFIX, sizeof(SHA256_DIGEST_INFO_PREFIX));
+        if (SHA256(msg, MSG_LEN, input + sizeof(SHA256_DIGEST_INFO_PREFIX)) == NULL)
+            die("SHA256 failed");
+        mech.mechanism = CKM_RSA_PKCS;
+        data = input;
+        data_len = sizeof(input);
+        break;
+    case ALG_ECDSA:
+        if (SHA256(msg, MSG_LEN, input) == NULL)
             die("SHA256 failed");
         mech.mechanism = CKM_ECDSA;
-        rv = g_p11->C_SignInit(g_session, &mech, key);
-        check("C_SignInit", rv);
-        rv = g_p11->C_Sign(g_session, digest, sizeof(digest), sig, &sig_len);
-        check("C_Sign", rv);
+        data = input;
+        data_len = SHA256_DIGEST_LENGTH;
+        break;
     }
+    rv = g_p11->C_SignInit(g_session, &mech, key);
+    check("C_SignInit", rv);
+    rv = g_p11->C_Sign(g_session, (CK_BYTE_PTR)data, data_len, sig, &sig_len);
+    check("C_Sign", rv);
     return sig_len;
 }
 
@@ -270,8 +300,8 @@ int main(int argc, char **argv)
     unsigned char msg[MSG_LEN];
     unsigned char sig[SIG_BUF_LEN];
     CK_ULONG sig_len = 0;
-    struct timespec t0, t1;
-    double seconds, ops_per_sec;
+    struct timespec t0, t1, c0, c1;
+    double seconds, ops_per_sec, cpu_seconds;
 
     if (argc != 6 && argc != 7)
         usage(argv[0]);
@@ -291,10 +321,14 @@ int main(int argc, char **argv)
     }
     if (strcmp(alg_name, "rsa") == 0) {
         alg = ALG_RSA;
+    } else if (strcmp(alg_name, "rsa-pkcs") == 0) {
+        alg = ALG_RSA_PKCS;
     } else if (strcmp(alg_name, "ecdsa") == 0) {
         alg = ALG_ECDSA;
+    } else if (strcmp(alg_name, "ecdsa-sha256") == 0) {
+        alg = ALG_ECDSA_SHA256;
     } else {
-        fprintf(stderr, "p11sign: ALG must be 'rsa' or 'ecdsa'\n");
+        fprintf(stderr, "p11sign: ALG must be 'rsa', 'rsa-pkcs', 'ecdsa' or 'ecdsa-sha256'\n");
         usage(argv[0]);
     }
     if (parse_count(argv[5], &n) != 0 || n == 0) {
@@ -354,19 +388,29 @@ int main(int argc, char **argv)
     for (i = 0; i < warmup; i++)
         (void)sign_once(alg, key, msg, sig);
 
-    if (clock_gettime(CLOCK_MONOTONIC, &t0) != 0)
+    if (clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0) != 0 || clock_gettime(CLOCK_MONOTONIC, &t0) != 0)
         die("clock_gettime failed");
     for (i = 0; i < n; i++)
         sig_len = sign_once(alg, key, msg, sig);
-    if (clock_gettime(CLOCK_MONOTONIC, &t1) != 0)
+    if (clock_gettime(CLOCK_MONOTONIC, &t1) != 0 || clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1) != 0)
         die("clock_gettime failed");
 
     seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
     ops_per_sec = seconds > 0.0 ? (double)n / seconds : 0.0;
+    cpu_seconds = (double)(c1.tv_sec - c0.tv_sec) + (double)(c1.tv_nsec - c0.tv_nsec) / 1e9;
 
-    printf("ops=%lu seconds=%.6f ops_per_sec=%.6f sig_len=%lu\n",
-           n, seconds, ops_per_sec, (unsigned long)sig_len);
+    printf("ops=%lu seconds=%.6f ops_per_sec=%.6f sig_len=%lu cpu_seconds=%.6f\n",
+           n, seconds, ops_per_sec, (unsigned long)sig_len, cpu_seconds);
     fflush(stdout);
+
+    {
+        const char *hold = getenv("P11SIGN_HOLD");
+        if (hold != NULL && strcmp(hold, "1") == 0) {
+            char buf[64];
+            while (fread(buf, 1, sizeof(buf), stdin) > 0)
+                ;
+        }
+    }
 
     rv = g_p11->C_Logout(g_session);
     g_logged_in = 0;
