@@ -344,9 +344,10 @@ public actor PKCS11KeyStore: KeyStore {
             return try await newID(s)
         case .pivSlots(let order):
             var used = Set<[UInt8]>()
-            for o in try await s.findObjects([]) {
-                let info = try await s.objectInfo(o)
-                if info.objectClass == .privateKey || info.objectClass == .certificate, let id = info.id { used.insert(id) }
+            for objectClass in [ObjectClass.privateKey, .certificate] {
+                for o in try await s.findObjects([.objectClass(objectClass)]) {
+                    if let id = try await s.attributes([.id], of: o).bytes(.id) { used.insert(id) }
+                }
             }
             guard let free = order.first(where: { !used.contains([$0]) }) else {
                 throw PKCS11KeyStoreError(.noFreeSlot, detail: p.name)

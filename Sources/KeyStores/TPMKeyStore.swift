@@ -1,5 +1,6 @@
 import Foundation
 import Lifecycle
+import Localization
 import PKCS11
 
 /// The computer's own TPM 2.0 as a key store, for customers without a USB token or card: a token of
@@ -13,6 +14,9 @@ public enum TPMKeyStore {
     /// Debian's tpm2-pkcs11 module.
     public static let modulePath = "/usr/lib/x86_64-linux-gnu/pkcs11/libtpm2_pkcs11.so"
 
+    /// The one-time set-up of a TPM token, as the customer types it.
+    public static let setupCommands = "sudo apt-get install libtpm2-pkcs11-1 libtpm2-pkcs11-tools tpm2-abrmd; tpm2_ptool init; tpm2_ptool addtoken --pid=1 --label=tokencert --userpin=PIN --sopin=SOPIN"
+
     /// What this computer offers.
     public enum Availability: Sendable, Equatable {
         /// No TPM device (`/dev/tpmrm0`, `/dev/tpm0`) and no TPM reached through `TPM2_PKCS11_TCTI`.
@@ -23,6 +27,26 @@ public enum TPMKeyStore {
         case noToken(device: String, problem: String?)
         /// A token ready to hold keys; `holdsKeys` when it already has a key or certificate.
         case ready(device: String, label: String, uri: String, holdsKeys: Bool)
+    }
+
+    /// Why a TPM cannot hold the key yet (nil when it can): the same words in `doctor` and `--tpm`.
+    public static func unavailableReason(_ availability: Availability) -> (summary: LocalizedText, remedy: LocalizedText)? {
+        let setUp = LocalizedText(en: "Set it up once: \(setupCommands)", zhTW: "請先設定一次：\(setupCommands)")
+        switch availability {
+        case .noTPM:
+            return (LocalizedText(en: "This computer has no TPM 2.0 that TokenCert can reach.", zhTW: "此電腦沒有 TokenCert 可使用的 TPM 2.0。"),
+                    LocalizedText(en: "Use a USB token (--token), a card (--reader) or a software certificate (--software).",
+                                  zhTW: "請改用 USB 載具（--token）、晶片卡（--reader）或軟體憑證（--software）。"))
+        case .moduleMissing(let device):
+            return (LocalizedText(en: "This computer has a TPM 2.0 (\(device)), but tpm2-pkcs11 is not installed.",
+                                  zhTW: "此電腦具備 TPM 2.0（\(device)），但未安裝 tpm2-pkcs11。"), setUp)
+        case .noToken(let device, let problem):
+            return (LocalizedText(en: "This computer has a TPM 2.0 (\(device)) and tpm2-pkcs11, but no TPM token is set up" + (problem.map { " (\($0))" } ?? "") + ".",
+                                  zhTW: "此電腦具備 TPM 2.0（\(device)）與 tpm2-pkcs11，但尚未建立 TPM 載具" + (problem.map { "（\($0)）" } ?? "") + "。"),
+                    setUp)
+        case .ready:
+            return nil
+        }
     }
 
     /// Looks for a TPM and a tpm2-pkcs11 token: the device nodes under `devRoot`, else a TCTI named in

@@ -192,6 +192,8 @@ public struct ObjectInfo: Hashable, Sendable, Codable {
     public var local: Bool?
     public var neverExtractable: Bool?
     public var canSign: Bool?
+    /// For private keys: `CKA_ALWAYS_AUTHENTICATE` (a `CKU_CONTEXT_SPECIFIC` login before each signature).
+    public var alwaysAuthenticate: Bool?
     /// For certificates: the DER value.
     public var certificateDER: [UInt8]?
 

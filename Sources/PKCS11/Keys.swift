@@ -257,9 +257,8 @@ extension PKCS11Session {
             curve = params.flatMap { EllipticCurve(ecParameters: $0) }
             if curve == nil, let bits = info.keySizeInBits { curve = bits == 384 ? .p384 : .p256 }
         }
-        let alwaysAuthenticate = try attributes([.alwaysAuthenticate], of: handle).bool(.alwaysAuthenticate) ?? false
         return PrivateKey(handle: handle, keyType: keyType, sizeInBits: info.keySizeInBits ?? curve?.bits ?? 0,
-                          curve: curve, id: info.id ?? [], label: info.label, alwaysAuthenticate: alwaysAuthenticate)
+                          curve: curve, id: info.id ?? [], label: info.label, alwaysAuthenticate: info.alwaysAuthenticate ?? false)
     }
 
     /// The public key object paired with `key` by `CKA_ID`, if the token has one.

@@ -159,7 +159,7 @@ public actor PKCS11Session {
 
     static let summaryAttributes: [AttributeType] = [
         .class, .label, .id, .keyType, .modulusBits, .ecParams, .sensitive, .extractable, .private,
-        .local, .neverExtractable, .sign, .certificateType,
+        .local, .neverExtractable, .sign, .certificateType, .alwaysAuthenticate,
     ]
 
     /// Reads the attributes `tokencert tokens` shows (class, label, id, key type and size, key flags);
@@ -188,6 +188,7 @@ public actor PKCS11Session {
             info.local = a.bool(.local)
             info.neverExtractable = a.bool(.neverExtractable)
             info.canSign = a.bool(.sign)
+            info.alwaysAuthenticate = a.bool(.alwaysAuthenticate)
         }
         if objectClass == .certificate && includeCertificateValue {
             info.certificateDER = try attributes([.value], of: object).bytes(.value)

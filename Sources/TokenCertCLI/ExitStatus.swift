@@ -131,6 +131,12 @@ struct CLIError: UserFacingError {
     var remedy: LocalizedText?
     var status: ExitStatus
 
+    init(_ status: ExitStatus, summary: LocalizedText, remedy: LocalizedText?) {
+        self.status = status
+        self.summary = summary
+        self.remedy = remedy
+    }
+
     init(_ status: ExitStatus, en: String, zhTW: String, remedyEN: String? = nil, remedyZH: String? = nil) {
         self.status = status
         summary = LocalizedText(en: en, zhTW: zhTW)

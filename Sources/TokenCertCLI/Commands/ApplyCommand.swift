@@ -52,7 +52,7 @@ struct ApplyCommand: AsyncParsableCommand {
         do {
             let run = try CustomerRun(global: global, ra: raOptions, journey: journey, keyType: keyType)
             // Nothing named: a ready TPM is offered before the software store.
-            let choice = try await store.resolve(offer: run.prompt)
+            let choice = try await store.resolve(offer: { try await run.prompt.confirm($0) })
             if case .tpm = choice, global.format == .text {
                 run.say("The key will be made in this computer's TPM 2.0; it cannot be copied off this computer or backed up. Name it with --tpm in other commands, or nothing at all.",
                         "金鑰將產生於此電腦的 TPM 2.0，無法複製出這台電腦，也無法備份。其他指令可加 --tpm，或不指定存放位置。")

@@ -55,7 +55,9 @@ extension StoreOptions {
     /// asks and the person agrees — a ready but empty TPM token; else the software store.
     enum Choice { case named, software, tpm(TPMKeyStore.Availability) }
 
-    func resolve(offer: (any Prompt)? = nil) async throws -> Choice {
+    /// - Parameter offer: answers the offer of a ready, empty TPM token (the terminal asks the person;
+    ///   the web page, which shows the store it uses, accepts); nil leaves the software store.
+    func resolve(offer: (@Sendable (LocalizedText) async throws -> Bool)? = nil) async throws -> Choice {
         if tpm || ProcessInfo.processInfo.environment["TOKENCERT_TPM"] == "1" {
             let availability = await TPMKeyStore.probe()
             guard case .ready = availability else { throw Self.tpmUnavailable(availability) }
@@ -66,7 +68,7 @@ extension StoreOptions {
         let availability = await TPMKeyStore.probe()
         guard case .ready(_, let label, _, let holdsKeys) = availability else { return .software }
         if holdsKeys { return .tpm(availability) }
-        if let offer, try await offer.confirm(LocalizedText(
+        if let offer, try await offer(LocalizedText(
             en: "This computer has a TPM 2.0 (token \"\(label)\"). Keep the key in it? It cannot be copied off this computer — not by malware either — and for the same reason it cannot be backed up: a new computer needs a new certificate. (No: a software certificate with a .pfx backup.)",
             zhTW: "此電腦具備 TPM 2.0（載具「\(label)」）。要將金鑰存放於 TPM 嗎？金鑰無法被複製出這台電腦（惡意程式亦然），也因此無法備份：換電腦時需重新申請憑證。（否：改用可備份為 .pfx 的軟體憑證。）")) {
             return .tpm(availability)
@@ -74,25 +76,13 @@ extension StoreOptions {
         return .software
     }
 
-    /// Why `--tpm` cannot be used here, and what to do.
+    /// Why `--tpm` cannot be used here, and what to do (exit 4: the TPM store is missing).
     static func tpmUnavailable(_ availability: TPMKeyStore.Availability) -> CLIError {
-        let setup = "sudo apt-get install libtpm2-pkcs11-1 libtpm2-pkcs11-tools tpm2-abrmd; tpm2_ptool init; tpm2_ptool addtoken --pid=1 --label=tokencert --userpin=PIN --sopin=SOPIN"
-        switch availability {
-        case .noTPM:
-            return CLIError(.tokenMissing, en: "This computer has no TPM 2.0 that TokenCert can reach.", zhTW: "此電腦沒有 TokenCert 可使用的 TPM 2.0。",
-                            remedyEN: "Use a USB token (--token), a card (--reader) or a software certificate (--software).",
-                            remedyZH: "請改用 USB 載具（--token）、晶片卡（--reader）或軟體憑證（--software）。")
-        case .moduleMissing:
-            return CLIError(.tokenMissing, en: "This computer has a TPM 2.0, but tpm2-pkcs11 is not installed.", zhTW: "此電腦具備 TPM 2.0，但未安裝 tpm2-pkcs11。",
-                            remedyEN: "Set it up once: \(setup)", remedyZH: "請先設定一次：\(setup)")
-        case .noToken(_, let problem):
-            return CLIError(.tokenMissing, en: "This computer has a TPM 2.0 and tpm2-pkcs11, but no TPM token is set up" + (problem.map { " (\($0))" } ?? "") + ".",
-                            zhTW: "此電腦具備 TPM 2.0 與 tpm2-pkcs11，但尚未建立 TPM 載具" + (problem.map { "（\($0)）" } ?? "") + "。",
-                            remedyEN: "Set one up once: \(setup)", remedyZH: "請先建立一次：\(setup)")
-        case .ready:
-            return CLIError(.failure, en: "The TPM is ready.", zhTW: "TPM 已可使用。")
-        }
+        let reason = TPMKeyStore.unavailableReason(availability)
+        return CLIError(.tokenMissing, summary: reason?.summary ?? LocalizedText(en: "The TPM is not ready.", zhTW: "TPM 尚未就緒。"),
+                        remedy: reason?.remedy)
     }
+
     var tokenFromEnvironment: String? { ProcessInfo.processInfo.environment["TOKENCERT_TOKEN"].flatMap { $0.isEmpty ? nil : $0 } }
     var readerFromEnvironment: String? { ProcessInfo.processInfo.environment["TOKENCERT_READER"].flatMap { $0.isEmpty ? nil : $0 } }
 

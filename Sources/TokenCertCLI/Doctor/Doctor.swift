@@ -367,30 +367,25 @@ public struct Doctor: Sendable {
                            details: details)
     }
 
-    /// The computer's TPM 2.0 as a store for customers without a token (see `TPMKeyStore`).
+    /// The computer's TPM 2.0 as a store for customers without a token (see `TPMKeyStore`): skipped
+    /// without one, a warning with the set-up when tpm2-pkcs11 or its token is missing.
     func checkTPM(_ availability: TPMKeyStore.Availability) -> DoctorCheck {
-        let setup = "sudo apt-get install libtpm2-pkcs11-1 libtpm2-pkcs11-tools tpm2-abrmd; tpm2_ptool init; tpm2_ptool addtoken --pid=1 --label=tokencert --userpin=PIN --sopin=SOPIN"
-        switch availability {
-        case .noTPM:
-            return DoctorCheck(id: "tpm", status: .skip,
-                               summary: LocalizedText(en: "No TPM 2.0 on this computer: customers without a token use a software certificate.",
-                                                      zhTW: "此電腦沒有 TPM 2.0：沒有載具的客戶請使用軟體憑證。"))
-        case .moduleMissing(let device):
-            return DoctorCheck(id: "tpm", status: .warn,
-                               summary: LocalizedText(en: "This computer has a TPM 2.0 (\(device)) that could hold the key of a customer without a token, but tpm2-pkcs11 is not installed.",
-                                                      zhTW: "此電腦具備 TPM 2.0（\(device)），可替沒有載具的客戶保存金鑰，但未安裝 tpm2-pkcs11。"),
-                               remedy: LocalizedText(en: "To use it: \(setup)", zhTW: "如要使用：\(setup)"), details: [device])
-        case .noToken(let device, let problem):
-            return DoctorCheck(id: "tpm", status: .warn,
-                               summary: LocalizedText(en: "This computer has a TPM 2.0 (\(device)) and tpm2-pkcs11, but no TPM token is set up.",
-                                                      zhTW: "此電腦具備 TPM 2.0（\(device)）與 tpm2-pkcs11，但尚未建立 TPM 載具。"),
-                               remedy: LocalizedText(en: "To use it: \(setup)", zhTW: "如要使用：\(setup)"),
-                               details: [device] + (problem.map { [$0] } ?? []))
-        case .ready(let device, let label, let uri, let holdsKeys):
+        if case .ready(let device, let label, let uri, let holdsKeys) = availability {
             return DoctorCheck(id: "tpm", status: .pass,
                                summary: LocalizedText(en: "TPM 2.0 token \"\(label)\" is ready: `tokencert apply --tpm` keeps the key in this computer's TPM (it cannot be copied off this computer, so it cannot be backed up).",
                                                       zhTW: "TPM 2.0 載具「\(label)」可使用：`tokencert apply --tpm` 會將金鑰存放於此電腦的 TPM（無法複製出這台電腦，因此無法備份）。"),
                                details: [device, uri, holdsKeys ? "holds a key" : "empty"])
+        }
+        // Every state but `.ready` has a reason.
+        let reason = TPMKeyStore.unavailableReason(availability)!
+        switch availability {
+        case .moduleMissing(let device):
+            return DoctorCheck(id: "tpm", status: .warn, summary: reason.summary, remedy: reason.remedy, details: [device])
+        case .noToken(let device, let problem):
+            return DoctorCheck(id: "tpm", status: .warn, summary: reason.summary, remedy: reason.remedy,
+                               details: [device] + (problem.map { [$0] } ?? []))
+        default:
+            return DoctorCheck(id: "tpm", status: .skip, summary: reason.summary)
         }
     }
 

@@ -53,13 +53,7 @@ struct UICommand: AsyncParsableCommand {
             // Nothing named: the TPM when its token holds the key or, ready and empty, is the offer the
             // page makes before the software store (the page says it cannot be backed up).
             var tpmAvailability: TPMKeyStore.Availability?
-            switch try await store.resolve() {
-            case .tpm(let a): tpmAvailability = a
-            case .software where !store.software:
-                let a = await TPMKeyStore.probe()
-                if case .ready = a { tpmAvailability = a }
-            default: break
-            }
+            if case .tpm(let a) = try await store.resolve(offer: { _ in true }) { tpmAvailability = a }
             let keyStore: any KeyStore = if let tpmAvailability { try TPMKeyStore.open(tpmAvailability, pin: pin) }
                 else { try store.open(pin: pin, storePassword: password) }
             let drives = systemRoot.map { RemovableDrives(root: SystemRoot(sysfs: $0 + "/sys", proc: $0 + "/proc", udevData: $0 + "/run/udev/data")) }
