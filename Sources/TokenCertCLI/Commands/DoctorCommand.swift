@@ -14,7 +14,10 @@ struct DoctorCommand: AsyncParsableCommand {
         discussion: """
         Checks, in order: pcscd answers; polkit lets this user use it; readers and cards (identified by
         the devices table); known USB tokens or readers that are plugged in but not visible, with the
-        likely cause; PKCS#11 modules load; each token's PIN state; TokenCert's udev rules and module
+        likely cause; PKCS#11 modules load; each token's PIN state; what TokenCert can do with each token
+        (key kinds it can generate non-extractable, signatures; a token it cannot put a key on warns with
+        the reason); this computer's TPM 2.0 for customers without a token (skipped without one; warns
+        with the set-up commands when tpm2-pkcs11 or its token is missing); TokenCert's udev rules and module
         files are installed and current; OpenSSL and its legacy provider; removable drives for backups;
         with --ra, that the RA answers and that this computer's clock agrees with it; certificates on the
         tokens (expired, or in the 30-day renewal window); backups of software certificates (a .pfx named

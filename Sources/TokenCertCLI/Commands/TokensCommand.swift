@@ -12,6 +12,10 @@ struct TokensCommand: AsyncParsableCommand {
         Without --module, every module registered with p11-kit is listed (e.g. softhsm2, opensc-pkcs11).
         Public objects are listed without a PIN; add --login to see private keys (the PIN is read from
         --pin-file, the TOKENCERT_PIN environment variable, or asked for without echo — never from argv).
+        For each token, "TokenCert can" says which key kinds it can generate there (each new key is read
+        back and kept only if non-extractable), which signatures it makes on the token or with the hash
+        on the host, the module profile in use (SoftHSM2, TPM 2.0, openCryptoki, ykcs11, OpenSC PIV…) and
+        what the token cannot do and why; in JSON under "capabilities".
 
         Examples:
           tokencert tokens
