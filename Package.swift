@@ -49,11 +49,14 @@ let package = Package(
 
         // zh-TW / English texts shared by every layer's errors.
         .target(name: "Localization"),
+        // One type for every secret (PIN, PUK, password, passphrase, management key): a zeroing
+        // buffer that never prints itself, and the one file → environment → prompt reader.
+        .target(name: "Secrets", dependencies: ["Localization"]),
 
         .target(
             name: "PKCS11",
             dependencies: [
-                "CPKCS11", "Localization",
+                "CPKCS11", "Localization", "Secrets",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
         .target(name: "SmartCard", dependencies: ["Localization"]),
@@ -61,19 +64,19 @@ let package = Package(
         .target(
             name: "PIV",
             dependencies: [
-                "SmartCard", "Localization",
+                "SmartCard", "Localization", "Secrets",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]),
         // Taiwan domain types: ROC dates, national ID / unified business number, masking, securities
         // accounts, the backup password and file-name rules. Pure Swift.
-        .target(name: "Domain", dependencies: ["Localization"]),
+        .target(name: "Domain", dependencies: ["Localization", "Secrets"]),
         // X.509/CSR via swift-certificates with any TokenSigner as CustomPrivateKey, PKCS#12 and CMS
         // via OpenSSL 3. No hardware: token signers live in KeyStores.
         .target(
             name: "CertificateKit",
             dependencies: [
-                "COpenSSL", "Domain", "Localization",
+                "COpenSSL", "Domain", "Localization", "Secrets",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -81,15 +84,15 @@ let package = Package(
             ]),
         // The lifecycle core: apply, renew, revoke, status over protocols (KeyStore, RAClient, Clock,
         // Prompt) — no hardware module and no server here; KeyStores adapt the hardware.
-        .target(name: "Lifecycle", dependencies: ["CertificateKit", "Domain", "Localization"]),
+        .target(name: "Lifecycle", dependencies: ["CertificateKit", "Domain", "Localization", "Secrets"]),
         // Removable drives (sysfs, mountinfo, udev) and atomic backup writes: Lifecycle's BackupMedium
         // on this computer's drives.
-        .target(name: "RemovableMedia", dependencies: ["Lifecycle", "Localization"]),
+        .target(name: "RemovableMedia", dependencies: ["Lifecycle", "Localization", "Secrets"]),
         // The adapters where hardware meets Lifecycle: PKCS11KeyStore, PIVKeyStore, SoftwareKeyStore.
         .target(
             name: "KeyStores",
             dependencies: [
-                "Lifecycle", "CertificateKit", "RemovableMedia", "PKCS11", "PIV", "PCSC", "SmartCard", "Domain", "Localization",
+                "Lifecycle", "CertificateKit", "RemovableMedia", "PKCS11", "PIV", "PCSC", "SmartCard", "Domain", "Localization", "Secrets",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -97,7 +100,7 @@ let package = Package(
         .target(
             name: "TokenCertCLI",
             dependencies: [
-                "PKCS11", "PCSC", "PIV", "SmartCard", "Localization", "CertificateKit", "RemovableMedia", "Domain",
+                "PKCS11", "PCSC", "PIV", "SmartCard", "Localization", "Secrets", "CertificateKit", "RemovableMedia", "Domain",
                 // The customer commands run Lifecycle; no server and no card emulator (the demo is
                 // tokencert-demo, which `tokencert demo` runs).
                 "Lifecycle", "KeyStores",
@@ -112,7 +115,7 @@ let package = Package(
             name: "TokenCertDemo",
             dependencies: [
                 "TokenCertCLI", "RAServer", "VirtualCard", "KeyStores", "Lifecycle", "CertificateKit", "RemovableMedia",
-                "PKCS11", "PIV", "Domain", "Localization",
+                "PKCS11", "PIV", "Domain", "Localization", "Secrets",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -141,7 +144,7 @@ let package = Package(
             name: "tokencert-ra",
             dependencies: [
                 // The composition root: the CA key on a token is built here (KeyStores.PKCS11CAKey).
-                "RAServer", "Localization", "PKCS11", "KeyStores", "CertificateKit",
+                "RAServer", "Localization", "Secrets", "PKCS11", "KeyStores", "CertificateKit",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
@@ -158,7 +161,7 @@ let package = Package(
         .executableTarget(
             name: "tokencert-bench",
             dependencies: [
-                "PKCS11", "PCSC", "PIV", "VirtualCard", "CertificateKit", "RAServer",
+                "PKCS11", "PCSC", "PIV", "VirtualCard", "CertificateKit", "RAServer", "Secrets",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
@@ -166,33 +169,34 @@ let package = Package(
 
         .testTarget(
             name: "PKCS11Tests",
-            dependencies: ["PKCS11", "Localization", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
+            dependencies: ["PKCS11", "Localization", "Secrets", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "SmartCardTests", dependencies: ["SmartCard"]),
         .testTarget(name: "PCSCTests", dependencies: ["PCSC", "SmartCard", "VirtualCard", "TestSupport"]),
-        .testTarget(name: "PIVTests", dependencies: ["PIV", "PCSC", "SmartCard", "VirtualCard", "TestSupport"]),
+        .testTarget(name: "PIVTests", dependencies: ["PIV", "PCSC", "SmartCard", "VirtualCard", "Secrets", "TestSupport"]),
+        .testTarget(name: "SecretsTests", dependencies: ["Secrets", "Localization"]),
         .testTarget(name: "VirtualCardTests", dependencies: ["VirtualCard"]),
-        .testTarget(name: "DomainTests", dependencies: ["Domain"]),
+        .testTarget(name: "DomainTests", dependencies: ["Domain", "Secrets"]),
         .testTarget(
             name: "CertificateKitTests",
             dependencies: [
                 // KeyStores for its PKCS11Signer and PIVSigner: CSRs and certificates signed on real tokens.
-                "CertificateKit", "KeyStores", "Domain", "PKCS11", "PIV", "PCSC", "VirtualCard", "TestSupport",
+                "CertificateKit", "KeyStores", "Domain", "PKCS11", "PIV", "PCSC", "VirtualCard", "Secrets", "TestSupport",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
         .testTarget(
             name: "RemovableMediaTests",
-            dependencies: ["RemovableMedia", "Lifecycle", "CertificateKit", "Domain", "Localization", "TestSupport",
+            dependencies: ["RemovableMedia", "Lifecycle", "CertificateKit", "Domain", "Localization", "Secrets", "TestSupport",
                            .product(name: "X509", package: "swift-certificates")]),
         .testTarget(
             name: "TokenCertCLITests",
-            dependencies: ["TokenCertCLI", "PKCS11", "PCSC", "VirtualCard", "TestSupport", "CertificateKit", "RAServer",
+            dependencies: ["TokenCertCLI", "PKCS11", "PCSC", "VirtualCard", "TestSupport", "CertificateKit", "RAServer", "Secrets", "Localization",
                            .product(name: "X509", package: "swift-certificates")]),
         .testTarget(
             name: "RAServerTests",
             dependencies: [
-                "RAServer", "CertificateKit", "KeyStores", "Domain", "PKCS11", "TestSupport",
+                "RAServer", "CertificateKit", "KeyStores", "Domain", "PKCS11", "Secrets", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -202,7 +206,7 @@ let package = Package(
         .testTarget(
             name: "LifecycleTests",
             dependencies: [
-                "Lifecycle", "CertificateKit", "Domain", "Localization", "RAServer",
+                "Lifecycle", "CertificateKit", "Domain", "Localization", "Secrets", "RAServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -211,12 +215,12 @@ let package = Package(
         .testTarget(
             name: "KeyStoresTests",
             dependencies: [
-                "KeyStores", "Lifecycle", "CertificateKit", "PKCS11", "PIV", "PCSC", "VirtualCard", "Localization", "TestSupport",
+                "KeyStores", "Lifecycle", "CertificateKit", "PKCS11", "PIV", "PCSC", "VirtualCard", "Localization", "Secrets", "TestSupport",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
         // Shared by the test targets: running tools, the test pcscd's virtual readers.
-        .target(name: "TestSupport", dependencies: ["PCSC", "PKCS11", "VirtualCard", "CertificateKit",
+        .target(name: "TestSupport", dependencies: ["PCSC", "PKCS11", "VirtualCard", "CertificateKit", "Secrets",
                                                   .product(name: "X509", package: "swift-certificates")], path: "Tests/TestSupport"),
     ],
     swiftLanguageModes: [.v6]

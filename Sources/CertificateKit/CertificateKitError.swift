@@ -17,6 +17,9 @@ public struct CertificateKitError: Error, Hashable, Sendable, UserFacingError, C
 
     public var description: String { summary.english }
 
+    /// No better class.
+    public var category: ErrorCategory { .failure }
+
     public var summary: LocalizedText {
         switch reason {
         case .malformed(let what):

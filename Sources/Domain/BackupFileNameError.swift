@@ -28,6 +28,9 @@ public enum BackupFileNameError: Error, Hashable, Sendable, CustomStringConverti
     }
 
     /// What went wrong, in Traditional Chinese and English.
+    /// A value that breaks the rule: bad input.
+    public var category: ErrorCategory { .badInput }
+
     public var summary: LocalizedText {
         switch self {
         case .notPFX:

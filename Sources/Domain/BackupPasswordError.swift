@@ -1,7 +1,7 @@
 import Localization
 
 /// A rule of the `.pfx` backup password that a candidate breaks. Thrown by
-/// ``BackupPassword/init(_:customerID:birthDate:)``; ``BackupPassword/problems(with:customerID:birthDate:)``
+/// ``BackupPassword/checked(_:customerID:birthDate:)``; ``BackupPassword/problems(with:customerID:birthDate:)``
 /// lists all of them.
 ///
 /// The cases never carry the password, nor which birth-date form matched.
@@ -30,6 +30,9 @@ public enum BackupPasswordError: Error, Hashable, Sendable, CustomStringConverti
     }
 
     /// What went wrong, in Traditional Chinese and English.
+    /// A value that breaks the rule: bad input.
+    public var category: ErrorCategory { .badInput }
+
     public var summary: LocalizedText {
         switch self {
         case .tooShort:

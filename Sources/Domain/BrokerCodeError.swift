@@ -19,6 +19,9 @@ public enum BrokerCodeError: Error, Hashable, Sendable, CustomStringConvertible,
     }
 
     /// What went wrong, in Traditional Chinese and English.
+    /// A value that breaks the rule: bad input.
+    public var category: ErrorCategory { .badInput }
+
     public var summary: LocalizedText {
         switch self {
         case .empty: LocalizedText(en: "No broker code is set.", zhTW: "未設定券商代碼。")

@@ -24,6 +24,9 @@ public enum CustomerIDError: Error, Hashable, Sendable, CustomStringConvertible,
     }
 
     /// What went wrong, in Traditional Chinese and English.
+    /// A value that breaks the rule: bad input.
+    public var category: ErrorCategory { .badInput }
+
     public var summary: LocalizedText {
         switch self {
         case .empty:

@@ -41,6 +41,9 @@ public enum ROCDateError: Error, Hashable, Sendable, CustomStringConvertible, Us
     }
 
     /// What went wrong, in Traditional Chinese and English.
+    /// A value that breaks the rule: bad input.
+    public var category: ErrorCategory { .badInput }
+
     public var summary: LocalizedText {
         switch self {
         case .empty:

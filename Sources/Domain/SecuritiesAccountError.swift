@@ -22,6 +22,9 @@ public enum SecuritiesAccountError: Error, Hashable, Sendable, CustomStringConve
     }
 
     /// What went wrong, in Traditional Chinese and English.
+    /// A value that breaks the rule: bad input.
+    public var category: ErrorCategory { .badInput }
+
     public var summary: LocalizedText {
         switch self {
         case .empty:

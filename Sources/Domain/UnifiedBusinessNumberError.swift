@@ -22,6 +22,9 @@ public enum UnifiedBusinessNumberError: Error, Hashable, Sendable, CustomStringC
     }
 
     /// What went wrong, in Traditional Chinese and English.
+    /// A value that breaks the rule: bad input.
+    public var category: ErrorCategory { .badInput }
+
     public var summary: LocalizedText {
         switch self {
         case .empty:

@@ -1,6 +1,7 @@
 import CertificateKit
 import Foundation
 import Lifecycle
+import Secrets
 import PCSC
 import PIV
 import PKCS11
@@ -32,7 +33,7 @@ public enum CardPersonalisation {
     public static func pivIsBlank(reader: String) async throws -> Bool {
         try await withPIV(reader) { s in
             do {
-                try await s.authenticate(managementKey: PIV.defaultManagementKey, algorithm: .tripleDES)
+                try await s.authenticate(managementKey: Secret(bytes: PIV.defaultManagementKey), algorithm: .tripleDES)
                 return true
             } catch PIVError.managementKeyRejected {
                 return false
@@ -48,16 +49,16 @@ public enum CardPersonalisation {
     ///   the default, `.managementKeyRejected`); `PCSCError`.
     public static func personalisePIV(reader: String, secrets: Secrets) async throws {
         try await withPIV(reader) { s in
-            try await s.verifyPIN(CardSecret(PIV.defaultPIN))
-            try await s.authenticate(managementKey: PIV.defaultManagementKey, algorithm: .tripleDES)
+            try await s.verifyPIN(Secret(PIV.defaultPIN))
+            try await s.authenticate(managementKey: Secret(bytes: PIV.defaultManagementKey), algorithm: .tripleDES)
             try await s.writeCHUIDAndCCC()
             var rng = SystemRandomNumberGenerator()
-            let key = (0..<24).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            let key = Secret(bytes: (0..<24).map { _ in UInt8.random(in: 0...255, using: &rng) })
             try await s.setManagementKey(key, algorithm: .tripleDES)
             try await s.authenticate(managementKey: key, algorithm: .tripleDES)
             try await s.storeProtectedManagementKey(key)
-            try await s.changePUK(old: CardSecret(PIV.defaultPUK), new: CardSecret(secrets.unblockCode.value))
-            try await s.changePIN(old: CardSecret(PIV.defaultPIN), new: CardSecret(secrets.pin.value))
+            try await s.changePUK(old: Secret(PIV.defaultPUK), new: secrets.unblockCode)
+            try await s.changePIN(old: Secret(PIV.defaultPIN), new: secrets.pin)
         }
     }
 
@@ -98,14 +99,14 @@ public enum CardPersonalisation {
     /// - Returns: the token's URI (by serial and label) for `PKCS11KeyStore`.
     /// - Throws: `PKCS11Error`.
     public static func initialiseToken(_ module: PKCS11Module, slot: SlotID, label: String, secrets: Secrets) async throws -> PKCS11URI {
-        try module.initToken(slot, soPIN: PIN(secrets.unblockCode.value), label: label)
+        try module.initToken(slot, soPIN: secrets.unblockCode, label: label)
         // SoftHSM moves an initialised token to a new slot: find it again by label.
         guard let token = try module.tokens().first(where: { $0.info.label == label }) else {
             throw PKCS11Error(.tokenNotPresent, function: "C_GetTokenInfo", detail: "no token labelled \(label) after C_InitToken")
         }
         let session = try module.openSession(token.slot.id, readWrite: true)
-        try await session.login(.securityOfficer, pin: PIN(secrets.unblockCode.value))
-        try await session.initPIN(PIN(secrets.pin.value))
+        try await session.login(.securityOfficer, pin: secrets.unblockCode)
+        try await session.initPIN(secrets.pin)
         try? await session.logout()
         try? await session.close()
         return token.uri

@@ -1,6 +1,7 @@
 import CertificateKit
 import Foundation
 import Lifecycle
+import Secrets
 import Localization
 
 /// What `installIntoNSS` / `removeFromNSS` did.
@@ -53,14 +54,14 @@ extension SoftwareKeyStore {
         }
         let entry = try Self.decode(try file(of: chosen))
         guard entry.certificate != nil else { throw SoftwareKeyStoreError(.noCertificate) }
-        let password = try await unlockedSecret()
+        let password = try await unlock()
 
         return try Self.withPrivateFolder { folder in
             try Self.ensureDatabase(database, certutil: certutil)
             let p12 = folder.appendingPathComponent("key.p12")
             let pw = folder.appendingPathComponent("password")
             try Self.writePrivate(Array(entry.pkcs12), to: p12)
-            try Self.writePrivate(Array(password.utf8), to: pw)
+            try Self.writePrivate(password.revealedBytes(), to: pw)
             let r = try Self.run(pk12util, ["-i", p12.path, "-d", database, "-w", pw.path])
             guard r.status == 0 else { throw SoftwareKeyStoreError(.nssToolFailed, detail: "pk12util: " + r.message) }
             return .done(nickname: entry.label, database: database)
@@ -84,11 +85,6 @@ extension SoftwareKeyStore {
     }
 
     // MARK: Helpers
-
-    /// The store passphrase as text, for the NSS password file.
-    private func unlockedSecret() async throws -> String {
-        try await passphraseText()
-    }
 
     /// The tool's path: in `directories` when given, else in `PATH` and /usr/bin, /bin, /usr/local/bin.
     static func tool(_ name: String, in directories: [String]? = nil) -> String? {

@@ -1,26 +1,26 @@
 import CertificateKit
 import Foundation
 import Lifecycle
+import Secrets
 import PCSC
 import PIV
 
-/// A PIV card management key (slot 9B). Never prints itself.
-public struct PIVManagementKey: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+/// A PIV card management key (slot 9B): the key, a ``Secret``, with its algorithm. Prints only the
+/// algorithm.
+public struct PIVManagementKey: Sendable, CustomStringConvertible {
     public var algorithm: PIV.ManagementKeyAlgorithm
-    let bytes: [UInt8]
+    public var key: Secret
 
-    public init(_ bytes: [UInt8], algorithm: PIV.ManagementKeyAlgorithm = .tripleDES) {
-        self.bytes = bytes
+    public init(_ key: Secret, algorithm: PIV.ManagementKeyAlgorithm = .tripleDES) {
+        self.key = key
         self.algorithm = algorithm
     }
 
     /// The factory default of YubiKeys and many PIV cards (and TokenCert's virtual card): 3DES
     /// `010203040506070801020304050607080102030405060708`, as `yubico-piv-tool` assumes.
-    public static let factoryDefault = PIVManagementKey(PIV.defaultManagementKey, algorithm: .tripleDES)
+    public static let factoryDefault = PIVManagementKey(Secret(bytes: PIV.defaultManagementKey), algorithm: .tripleDES)
 
-    public var description: String { "PIVManagementKey(\(algorithm.displayName), ***)" }
-    public var debugDescription: String { description }
-    public var customMirror: Mirror { Mirror(self, children: [:]) }
+    public var description: String { "PIVManagementKey(\(algorithm.displayName), \(key))" }
 }
 
 /// Keys on a PIV card (NIST SP 800-73-4) in a named PC/SC reader.
@@ -272,7 +272,7 @@ public actor PIVKeyStore: KeyStore {
         if left == 0 { throw KeyStoreUnavailable.pinLocked }
         let secret = try await pin.require(SecretRequest(kind: .pin, location: location, triesLeft: left))
         do {
-            try await s.verifyPIN(CardSecret(secret.value))
+            try await s.verifyPIN(secret)
         } catch PIVError.badSecretFormat {
             throw KeyStoreUnavailable.pinNeeded(triesLeft: left)  // not sent to the card: no try used
         }
@@ -284,7 +284,7 @@ public actor PIVKeyStore: KeyStore {
     /// `5FC109` → `88{89 key}`, as YubiKey tools keep it). Customers never need to know that key.
     private func authenticateManagement(_ s: PIVSession) async throws {
         do {
-            try await s.authenticate(managementKey: managementKey.bytes, algorithm: managementKey.algorithm)
+            try await s.authenticate(managementKey: managementKey.key, algorithm: managementKey.algorithm)
         } catch PIVError.managementKeyRejected {
             _ = try await verifiedSession()
             guard let key = try await s.protectedManagementKey() else { throw PIVError.managementKeyRejected }

@@ -1,4 +1,5 @@
 import Localization
+import Secrets
 
 /// What can go wrong in `PIVKeyStore` beyond the card's own `PIVError`s, `PCSCError`s and the states
 /// of `KeyStoreUnavailable`. Codes are static constants, so new ones never break a caller's `switch`.
@@ -29,6 +30,15 @@ public struct PIVKeyStoreError: Error, Hashable, Sendable, UserFacingError, Cust
     }
 
     public var description: String { "\(code)" + (detail.map { ": \($0)" } ?? "") }
+
+    /// A full card or a key kind the card cannot hold is not eligible; an unreadable key is bad input.
+    public var category: ErrorCategory {
+        switch code {
+        case .noFreeSlot, .unsupportedKeyKind: .notEligible
+        case .unreadablePrivateKey: .badInput
+        default: .failure
+        }
+    }
 
     public var summary: LocalizedText {
         switch code {

@@ -1,5 +1,6 @@
 import CertificateKit
 import PKCS11
+import Secrets
 
 /// The RA's CA key on a PKCS#11 token (an HSM in production), found by an RFC 7512 URI with `object=`
 /// (and optionally `id=`) through the module at `modulePath`, logged in as user with `pin`. Built by
@@ -8,9 +9,9 @@ import PKCS11
 public struct PKCS11CAKey: NamedTokenKey {
     public let uri: PKCS11URI
     public let modulePath: String
-    let pin: PIN
+    let pin: Secret
 
-    public init(uri: PKCS11URI, modulePath: String, pin: PIN) {
+    public init(uri: PKCS11URI, modulePath: String, pin: Secret) {
         self.uri = uri
         self.modulePath = modulePath
         self.pin = pin

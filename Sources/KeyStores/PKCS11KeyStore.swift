@@ -1,6 +1,7 @@
 import CertificateKit
 import Foundation
 import Lifecycle
+import Secrets
 import PIV
 import PKCS11
 
@@ -328,7 +329,7 @@ public actor PKCS11KeyStore: KeyStore {
     /// `C_Login(CKU_SO)`; false when the token refuses the PIN itself (incorrect, invalid, wrong length).
     private static func soLogin(_ s: PKCS11Session, _ secret: Secret) async throws -> Bool {
         let failure: (any Error)? = await {
-            do { try await s.login(.securityOfficer, pin: PIN(secret.value)); return nil } catch { return error }
+            do { try await s.login(.securityOfficer, pin: secret); return nil } catch { return error }
         }()
         guard let failure else { return true }
         if let e = failure as? PKCS11Error, [.pinIncorrect, .pinInvalid, .pinLenRange].contains(e.returnValue) { return false }
@@ -387,7 +388,7 @@ public actor PKCS11KeyStore: KeyStore {
                 secret = try await pin.require(SecretRequest(kind: .pin, location: location, triesLeft: status.triesLeft))
             }
             do {
-                try await s.login(pin: PIN(secret.value))
+                try await s.login(pin: secret)
             } catch {
                 userPIN = nil
                 throw error
@@ -466,7 +467,7 @@ public actor PKCS11KeyStore: KeyStore {
         uri.type = .privateKey
         return try PKCS11Signer(session: s, key: key, subjectPublicKeyInfo: spki,
                                 tokenLabel: token?.info.label ?? tokenURI.token ?? "", uri: uri.description,
-                                contextPIN: key.alwaysAuthenticate ? userPIN.map { PIN($0.value) } : nil)
+                                contextPIN: key.alwaysAuthenticate ? userPIN : nil)
     }
 
     private struct Entry {

@@ -1,4 +1,5 @@
 import Localization
+import Secrets
 
 /// What can go wrong in `PKCS11KeyStore` beyond the token's own `PKCS11Error`s and the states of
 /// `KeyStoreUnavailable`. Codes are static constants, so new ones never break a caller's `switch`.
@@ -36,6 +37,17 @@ public struct PKCS11KeyStoreError: Error, Hashable, Sendable, UserFacingError, C
     }
 
     public var description: String { "\(code)" + (detail.map { ": \($0)" } ?? "") }
+
+    /// A full or administrator-only token is not eligible for this step; a missing administrator PIN
+    /// is a PIN matter; a URI without module or object is bad input; the rest are failures.
+    public var category: ErrorCategory {
+        switch code {
+        case .noFreeSlot, .keyExists: .notEligible
+        case .administratorPINNeeded: .pin
+        case .noModule, .uriNeedsObject, .unreadablePrivateKey: .badInput
+        default: .failure
+        }
+    }
 
     public var summary: LocalizedText {
         switch code {

@@ -1,5 +1,6 @@
 import CertificateKit
 import PKCS11
+import Secrets
 
 /// A key on a PKCS#11 token, signing through TokenCert's `PKCS11Session` (an actor): `C_SignInit` +
 /// `C_Sign` with `CKM_SHA256_RSA_PKCS` (or `CKM_RSA_PKCS` over a DigestInfo when the token has only
@@ -13,7 +14,7 @@ public struct PKCS11Signer: TokenSigner {
     public let supportedAlgorithms: [SigningAlgorithm]
     /// The user PIN for keys with `CKA_ALWAYS_AUTHENTICATE` (given again with each signature as
     /// `C_Login(CKU_CONTEXT_SPECIFIC)`); nil for ordinary keys.
-    let contextPIN: PIN?
+    let contextPIN: Secret?
 
     /// - Parameters:
     ///   - subjectPublicKeyInfo: the key pair's public half (from `generateKeyPair`, the public key
@@ -22,7 +23,7 @@ public struct PKCS11Signer: TokenSigner {
     /// - Throws: `SigningError(.unsupportedKey)` when the public key is not RSA/P-256/P-384.
     ///   - contextPIN: the user PIN, needed only for a key with `CKA_ALWAYS_AUTHENTICATE`.
     public init(session: PKCS11Session, key: PrivateKey, subjectPublicKeyInfo: [UInt8], tokenLabel: String, uri: String,
-                contextPIN: PIN? = nil) throws {
+                contextPIN: Secret? = nil) throws {
         self.session = session
         self.contextPIN = contextPIN
         self.key = key

@@ -1,5 +1,6 @@
 import CertificateKit
 import Lifecycle
+import Secrets
 import Localization
 
 /// What a key store asks for when it needs a secret, so a prompt can say which one and how many

@@ -1,6 +1,7 @@
 import CertificateKit
 import Foundation
 import Lifecycle
+import Secrets
 import Localization
 import RemovableMedia
 import X509
@@ -40,9 +41,7 @@ public actor SoftwareKeyStore: KeyStore {
     /// The `.pfx` protection of each key.
     public nonisolated let profile: PKCS12Profile
     private let passphraseProvider: SecretProvider
-    private var passphrase: PFXPassword?
-    /// The same passphrase as typed, for the NSS tools' password file.
-    private var passphraseSecret: Secret?
+    private var passphrase: Secret?
     private var signers: [String: SoftwareSigner] = [:]
 
     static let fileExtension = ".tckey"
@@ -179,37 +178,28 @@ public actor SoftwareKeyStore: KeyStore {
 
     // MARK: Passphrase and decryption
 
-    func unlock() async throws -> PFXPassword {
+    func unlock() async throws -> Secret {
         if let passphrase { return passphrase }
         let existing = try entries()
         let secret = try await passphraseProvider.require(
             SecretRequest(kind: existing.isEmpty ? .newStorePassphrase : .storePassphrase, location: location))
-        let candidate = PFXPassword(secret.value)
+        let candidate = secret
         if let first = existing.first {
             let key = try decrypt(first, password: candidate)  // throws .pinNeeded when wrong
             _ = try? cachedSigner(id: first.id, pkcs8: key)
         }
         passphrase = candidate
-        passphraseSecret = secret
         return candidate
     }
 
     /// `PKCS12Bundle.read` of the entry's container; a MAC failure becomes `.pinNeeded`.
-    private func decrypt(_ entry: Entry, password: PFXPassword) throws -> PrivateKeyDER {
+    private func decrypt(_ entry: Entry, password: Secret) throws -> PrivateKeyDER {
         do {
             return try PKCS12Bundle.read(Array(entry.pkcs12), password: password).privateKey
-        } catch let error as OpenSSLError where error.category == .wrongPassword {
+        } catch let error as OpenSSLError where error.reason == .wrongPassword {
             passphrase = nil
-            passphraseSecret = nil
             throw KeyStoreUnavailable.pinNeeded(triesLeft: nil)
         }
-    }
-
-    /// The unlocked passphrase as typed (the store is unlocked first).
-    func passphraseText() async throws -> String {
-        _ = try await unlock()
-        guard let passphraseSecret else { throw KeyStoreUnavailable.pinNeeded(triesLeft: nil) }
-        return passphraseSecret.value
     }
 
     private func cachedSigner(id: String, pkcs8: PrivateKeyDER) throws -> SoftwareSigner {
@@ -296,7 +286,7 @@ public actor SoftwareKeyStore: KeyStore {
     /// Builds the PKCS#12 container and the JSON, and writes the file atomically (see the type's comment).
     @discardableResult
     private func write(id: String, label: String, created: Double, privateKey: PrivateKeyDER, spki: [UInt8],
-                       certificate: [UInt8]?, placeholder: [UInt8]?, chain: [[UInt8]], password: PFXPassword,
+                       certificate: [UInt8]?, placeholder: [UInt8]?, chain: [[UInt8]], password: Secret,
                        replacing: Bool) throws -> Entry {
         guard let containerCertificate = certificate ?? placeholder else {
             throw SoftwareKeyStoreError(.damagedEntry, detail: "no certificate for the container")

@@ -1,4 +1,5 @@
 import Localization
+import Secrets
 
 /// What can go wrong in `SoftwareKeyStore` beyond `KeyStoreUnavailable` (a wrong or missing
 /// passphrase is `.pinNeeded`), the `.pfx` layer's `OpenSSLError`/`PKCS12Error` and the atomic
@@ -32,6 +33,9 @@ public struct SoftwareKeyStoreError: Error, Hashable, Sendable, UserFacingError,
     }
 
     public var description: String { "\(code)" + (detail.map { ": \($0)" } ?? "") }
+
+    /// A folder that cannot be used is bad input; the rest are failures.
+    public var category: ErrorCategory { code == .folderUnusable ? .badInput : .failure }
 
     public var summary: LocalizedText {
         switch code {

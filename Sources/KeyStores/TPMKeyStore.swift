@@ -1,5 +1,6 @@
 import Foundation
 import Lifecycle
+import Secrets
 import Localization
 import PKCS11
 

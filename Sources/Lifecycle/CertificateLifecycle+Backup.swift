@@ -2,6 +2,7 @@ import CertificateKit
 import Domain
 import Foundation
 import Localization
+import Secrets
 import X509
 
 extension CertificateLifecycle {
@@ -10,7 +11,7 @@ extension CertificateLifecycle {
     /// a token or card, which cannot leave it.
     /// - Throws: `LifecycleError` (`.notEligible` for a token key, `.missing`), `BackupPasswordError`,
     ///   the medium's errors (`DriveError`, `BackupWriteError`), `BackupVerificationError`, PKCS#12 errors.
-    public func backup(store: any KeyStore, password: String, birthDate: ROCDate?, target: String?, force: Bool,
+    public func backup(store: any KeyStore, password: Secret, birthDate: ROCDate?, target: String?, force: Bool,
                        ifExists: SoftwareBackup.IfExists = .refuse, profile: PKCS12Profile = .modern,
                        medium: any BackupMedium) async throws -> SoftwareBackup.Result {
         guard let current = try await store.currentKey(), let der = current.certificateDER else { throw LifecycleError.noCertificate }
@@ -20,7 +21,7 @@ extension CertificateLifecycle {
             throw LifecycleError(.badInput, code: "no-customer-id",
                                  summary: LocalizedText(en: "The certificate does not name a national ID or business number.", zhTW: "憑證未載明身分證字號或統一編號。"))
         }
-        let checked = try BackupPassword(password, customerID: customerID, birthDate: birthDate)
+        let checked = try BackupPassword.checked(password, customerID: customerID, birthDate: birthDate)
         await prompt.progress(.writingBackup, fraction: nil)
         let ca = try? CertificateSummary.parse(Array(try await ra.caCertificatePEM().utf8)).derBytes
         let result = try SoftwareBackup.export(privateKey: PrivateKeyDER(software.pkcs8DER), certificateDER: der, chainDER: ca.map { [$0] } ?? [],
@@ -34,7 +35,7 @@ extension CertificateLifecycle {
     /// certificate into `store`. Refuses a certificate that has expired or that the host says is not
     /// active (when a session is given).
     /// - Throws: `PKCS12Error`/`OpenSSLError` (wrong password, not a .pfx), `LifecycleError`, the store's errors.
-    public func restore(file: URL, password: String, into store: any KeyStore, session: RA.Session?) async throws -> CertificateSummary {
+    public func restore(file: URL, password: Secret, into store: any KeyStore, session: RA.Session?) async throws -> CertificateSummary {
         await prompt.progress(.readingBackup, fraction: nil)
         let bytes: [UInt8]
         do { bytes = Array(try Data(contentsOf: file)) } catch {
@@ -42,7 +43,7 @@ extension CertificateLifecycle {
                                  summary: LocalizedText(en: "Cannot read \(file.path).", zhTW: "無法讀取 \(file.path)。"),
                                  remedy: LocalizedText(en: "Check the path and that the drive is mounted.", zhTW: "請確認路徑及隨身碟已掛載。"))
         }
-        let contents = try PKCS12Bundle.read(bytes, password: PFXPassword(password))
+        let contents = try PKCS12Bundle.read(bytes, password: password)
         let summary = try CertificateSummary(contents.certificateDER)
         guard summary.isValid(at: clock.now()) else {
             throw LifecycleError(.notEligible, code: "backup-expired",

@@ -115,6 +115,9 @@ public enum KeyStoreUnsupported: Error, Sendable, Hashable, UserFacingError {
     /// The store cannot take an existing private key (e.g. a PIV card without the import command).
     case importKey
 
+    /// The store cannot do this: not eligible with this device.
+    public var category: ErrorCategory { .notEligible }
+
     public var summary: LocalizedText {
         switch self {
         case .importKey:
@@ -133,6 +136,9 @@ public enum KeyStoreUnsupported: Error, Sendable, Hashable, UserFacingError {
 }
 
 extension KeyStoreUnavailable: UserFacingError {
+    /// Token missing, or a PIN matter.
+    public var category: ErrorCategory { self == .tokenMissing ? .tokenMissing : .pin }
+
     public var summary: LocalizedText {
         switch self {
         case .tokenMissing: LocalizedText(en: "The token or card that holds the key is not there.", zhTW: "找不到存放金鑰的載具或晶片卡。")

@@ -22,6 +22,18 @@ public struct LifecycleError: Error, Sendable, Hashable, UserFacingError, Custom
     public var kind: Kind
     /// Machine-readable reason, e.g. `active-certificate-exists`.
     public var code: String
+    /// The category of `kind` (an interrupted step takes the category of what interrupted it).
+    public var category: ErrorCategory {
+        switch kind {
+        case .notEligible, .missing: .notEligible
+        case .verificationFailed: .verification
+        case .badInput: .badInput
+        case .cancelled: .failure
+        case .interrupted:
+            code == "interrupted-token-missing" ? .tokenMissing : code == "interrupted-pin" ? .pin : .failure
+        }
+    }
+
     public var summary: LocalizedText
     public var remedy: LocalizedText?
 

@@ -2,15 +2,7 @@ import Foundation
 import CertificateKit
 import Domain
 import Localization
-
-/// A secret typed by a person (PIN, password, one-time code). Its description never shows it.
-public struct Secret: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible {
-    /// The secret itself; pass it on, never print it.
-    public let value: String
-    public init(_ value: String) { self.value = value }
-    public var description: String { "<secret>" }
-    public var debugDescription: String { "<secret>" }
-}
+import Secrets
 
 /// One choice offered to a person.
 public struct PromptChoice: Sendable, Hashable {

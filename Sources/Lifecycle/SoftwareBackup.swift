@@ -2,6 +2,7 @@ import CertificateKit
 import Domain
 import Foundation
 import Localization
+import Secrets
 
 /// A software certificate's `.pfx` backup on a removable drive, end to end: the password rule, the
 /// file name rule, the drive choice, the PKCS#12 file, the atomic write, and the read-back check.
@@ -29,7 +30,7 @@ public enum SoftwareBackup {
     /// Writes the backup and reads it back with the password, comparing key and certificate.
     /// - Parameters:
     ///   - privateKey: PKCS#8 DER of the software key.
-    ///   - password: already checked against the rule (`BackupPassword(_:customerID:birthDate:)`).
+    ///   - password: already checked against the rule (`BackupPassword.checked(_:customerID:birthDate:)`).
     ///   - medium: where the file goes (`RemovableMedia.RemovableDriveMedium` for real drives).
     ///   - target: a folder on the drive, or nil to take the only removable drive there is.
     ///   - force: allow a fixed disk (the result carries a warning).
@@ -37,7 +38,7 @@ public enum SoftwareBackup {
     ///   `BackupWriteError`: exists, no space, removed…), `OpenSSLError`/`PKCS12Error` (writing), and
     ///   `BackupVerificationError` when the file read back differs — the file is then removed.
     public static func export(privateKey: PrivateKeyDER, certificateDER: [UInt8], chainDER: [[UInt8]] = [],
-                              password: BackupPassword, customerID: CustomerID, broker: BrokerCode,
+                              password: Secret, customerID: CustomerID, broker: BrokerCode,
                               medium: any BackupMedium, target: String? = nil, force: Bool = false,
                               ifExists: IfExists = .refuse, profile: PKCS12Profile = .modern, now: Date = Date()) throws -> Result {
         let choice = try medium.choose(target: target, force: force)
@@ -46,12 +47,11 @@ public enum SoftwareBackup {
             let existing = (try? FileManager.default.contentsOfDirectory(atPath: choice.directory.path)) ?? []
             name = name.avoiding(Set(existing))
         }
-        let pfxPassword = password.withBytes { PFXPassword(bytes: $0) }
         let bytes = try PKCS12Bundle.write(privateKey: privateKey, certificateDER: certificateDER, chainDER: chainDER,
                                            friendlyName: name.fileName.replacingOccurrences(of: ".pfx", with: ""),
-                                           password: pfxPassword, profile: profile)
+                                           password: password, profile: profile)
         let file = try medium.write(bytes, in: choice, fileName: name.fileName, overwrite: ifExists == .replace) { url in
-            let back = try PKCS12Bundle.read(Array(try Data(contentsOf: url)), password: pfxPassword)
+            let back = try PKCS12Bundle.read(Array(try Data(contentsOf: url)), password: password)
             guard back.certificateDER == certificateDER else { throw BackupVerificationError.certificateDiffers }
             // The same PKCS#8 bytes, or (should OpenSSL re-encode it) the private half of the same key pair.
             guard back.privateKey == privateKey
@@ -68,6 +68,9 @@ public enum BackupVerificationError: Error, Hashable, Sendable, UserFacingError,
     case certificateDiffers
 
     public var description: String { summary.english }
+
+    /// The backup did not verify.
+    public var category: ErrorCategory { .verification }
 
     public var summary: LocalizedText {
         switch self {

@@ -46,8 +46,29 @@ public struct LocalizedText: Sendable, Hashable, Codable {
     }
 }
 
+/// What kind of stop an error is, for every front end alike: the CLI's exit code, the web page's
+/// banner and a script's branch come from this and nothing else.
+public enum ErrorCategory: String, Sendable, Hashable, Codable, CaseIterable {
+    /// The rules or the device say no (not eligible now, a module that cannot do this): not a bug.
+    case notEligible = "not-eligible"
+    /// The token, card, reader or PC/SC service is not there.
+    case tokenMissing = "token-missing"
+    /// A PIN or passphrase is wrong, blocked or missing.
+    case pin
+    /// The RA (or another service) could not be reached.
+    case unreachable
+    /// Options, files or values that cannot be used.
+    case badInput = "bad-input"
+    /// A signature, certificate or backup did not verify.
+    case verification
+    /// Anything else: a failure with no better class.
+    case failure
+}
+
 /// An error that can explain itself to a person: what happened and what to do next, in both languages.
 public protocol UserFacingError: Error {
+    /// What kind of stop this is (decides the exit code).
+    var category: ErrorCategory { get }
     /// One sentence: what went wrong.
     var summary: LocalizedText { get }
     /// What the person can do about it; nil when there is nothing useful to suggest.

@@ -26,6 +26,18 @@ public struct PCSCError: Error, Hashable, Sendable, CustomStringConvertible, Use
         "\(function) failed: \(code.name) (0x\(String(code.rawValue, radix: 16)))" + (reader.map { " on reader \"\($0)\"" } ?? "")
     }
 
+    /// No service, no reader, no card or a card pulled → token missing; a wrong PIN verified by the
+    /// reader → PIN; others → failure.
+    public var category: ErrorCategory {
+        switch code {
+        case .noService, .serviceStopped, .noReadersAvailable, .unknownReader, .readerUnavailable,
+             .noSmartcard, .warningRemovedCard, .warningUnpoweredCard, .warningUnresponsiveCard:
+            .tokenMissing
+        case .invalidChv, .warningWrongChv, .warningChvBlocked: .pin
+        default: .failure
+        }
+    }
+
     public var summary: LocalizedText {
         let base = code.explanation.summary
         let where_ = reader.map { (" (reader \"\($0)\")", "（讀卡機「\($0)」）") } ?? ("", "")

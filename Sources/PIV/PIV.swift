@@ -1,3 +1,4 @@
+import Secrets
 import Localization
 import SmartCard
 
@@ -81,17 +82,12 @@ public enum PIV {
     public static let defaultManagementKey: [UInt8] = [1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7, 8, 1, 2, 3, 4, 5, 6, 7, 8]
 }
 
-/// A PIN or PUK for a card. Never prints itself.
-public struct CardSecret: Sendable, Hashable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
-    let bytes: [UInt8]
-    public init(_ string: String) { bytes = Array(string.utf8) }
-    public var description: String { "CardSecret(***)" }
-    public var debugDescription: String { "CardSecret(***)" }
-    public var customMirror: Mirror { Mirror(self, children: [:]) }
-
-    /// The 8-byte PIV form: the secret padded with 0xFF. Nil when longer than 8 bytes.
-    var padded: [UInt8]? {
-        bytes.count <= 8 ? bytes + [UInt8](repeating: 0xFF, count: 8 - bytes.count) : nil
+extension PIV {
+    /// The 8-byte PIV form of a PIN or PUK: the secret padded with 0xFF (SP 800-73-4 §3.2.1); nil when
+    /// longer than 8 bytes. The array goes into an APDU and is not wiped.
+    static func paddedReference(_ secret: Secret) -> [UInt8]? {
+        let bytes = secret.revealedBytes()
+        return bytes.count <= 8 ? bytes + [UInt8](repeating: 0xFF, count: 8 - bytes.count) : nil
     }
 }
 
@@ -131,6 +127,15 @@ public enum PIVError: Error, Hashable, Sendable, CustomStringConvertible, UserFa
         case .notPIVCard(let sw): "not a PIV card (SELECT answered \(sw))"
         case .malformedResponse(let s): "malformed card response: \(s)"
         case .status(let sw, let ins): String(format: "INS %02X answered %04X", ins, sw.rawValue)
+        }
+    }
+
+    /// PIN wrong or blocked → PIN; not a PIV card or nothing in the slot → token missing.
+    public var category: ErrorCategory {
+        switch self {
+        case .invalidPIN, .blocked, .securityStatusNotSatisfied, .badSecretFormat: .pin
+        case .notPIVCard, .notFound: .tokenMissing
+        default: .failure
         }
     }
 

@@ -1,3 +1,4 @@
+import Secrets
 import Crypto
 import Foundation
 import SmartCard
@@ -44,8 +45,8 @@ public actor PIVSession {
 
     /// `00 20 00 80 <PIN padded with FF>`: VERIFY.
     /// - Throws: `PIVError.invalidPIN(triesLeft:)` (63CX), `.blocked` (6983), `.badSecretFormat`.
-    public func verifyPIN(_ pin: CardSecret) async throws {
-        guard let padded = pin.padded, pin.bytes.count >= 6 else { throw PIVError.badSecretFormat }
+    public func verifyPIN(_ pin: Secret) async throws {
+        guard let padded = PIV.paddedReference(pin), pin.count >= 6 else { throw PIVError.badSecretFormat }
         try check(try await channel.send(CommandAPDU(ins: 0x20, p1: 0x00, p2: 0x80, data: padded)), 0x20)
     }
 
@@ -65,24 +66,24 @@ public actor PIVSession {
     }
 
     /// `00 24 00 80 <old‖new>`: CHANGE REFERENCE DATA for the PIN.
-    public func changePIN(old: CardSecret, new: CardSecret) async throws {
+    public func changePIN(old: Secret, new: Secret) async throws {
         try await changeReference(0x80, old: old, new: new)
     }
 
     /// `00 24 00 81 <old‖new>`: CHANGE REFERENCE DATA for the PUK.
-    public func changePUK(old: CardSecret, new: CardSecret) async throws {
+    public func changePUK(old: Secret, new: Secret) async throws {
         try await changeReference(0x81, old: old, new: new)
     }
 
     /// `00 2C 00 80 <PUK‖new PIN>`: RESET RETRY COUNTER — unblocks the PIN with the PUK.
     /// - Throws: `PIVError.invalidPIN(triesLeft:)` for a wrong PUK (tries are the PUK's), `.blocked`.
-    public func unblockPIN(puk: CardSecret, newPIN: CardSecret) async throws {
-        guard let p = puk.padded, let n = newPIN.padded, newPIN.bytes.count >= 6 else { throw PIVError.badSecretFormat }
+    public func unblockPIN(puk: Secret, newPIN: Secret) async throws {
+        guard let p = PIV.paddedReference(puk), let n = PIV.paddedReference(newPIN), newPIN.count >= 6 else { throw PIVError.badSecretFormat }
         try check(try await channel.send(CommandAPDU(ins: 0x2C, p1: 0x00, p2: 0x80, data: p + n)), 0x2C)
     }
 
-    private func changeReference(_ reference: UInt8, old: CardSecret, new: CardSecret) async throws {
-        guard let o = old.padded, let n = new.padded, new.bytes.count >= 6 else { throw PIVError.badSecretFormat }
+    private func changeReference(_ reference: UInt8, old: Secret, new: Secret) async throws {
+        guard let o = PIV.paddedReference(old), let n = PIV.paddedReference(new), new.count >= 6 else { throw PIVError.badSecretFormat }
         try check(try await channel.send(CommandAPDU(ins: 0x24, p1: 0x00, p2: reference, data: o + n)), 0x24)
     }
 
@@ -92,9 +93,9 @@ public actor PIVSession {
     /// AUTHENTICATE exchanges: `00 87 <alg> 9B 7C{80 00}` → witness; `7C{80 decrypted witness, 81 challenge}`
     /// → `7C{82 encrypted challenge}`, which is checked so the card proves it holds the key too.
     /// - Throws: `PIVError.managementKeyRejected` when the card refuses the key (or answers wrongly).
-    public func authenticate(managementKey key: [UInt8], algorithm: PIV.ManagementKeyAlgorithm = .tripleDES) async throws {
+    public func authenticate(managementKey key: Secret, algorithm: PIV.ManagementKeyAlgorithm = .tripleDES) async throws {
         guard key.count == algorithm.keyLength else { throw PIVError.managementKeyRejected }
-        let cipher = try BlockCipher(algorithm: algorithm, key: key)
+        let cipher = try BlockCipher(algorithm: algorithm, key: key.revealedBytes())
         let first = try await channel.send(CommandAPDU(ins: 0x87, p1: algorithm.rawValue, p2: 0x9B,
                                                        data: TLV.encode(0x7C, TLV.encode(0x80, [])), le: 256))
         guard first.status.isSuccess, let template = TLV.find(0x7C, in: first.data),
@@ -115,9 +116,9 @@ public actor PIVSession {
     }
 
     /// Yubico extension `00 FF FF FF 03|<alg>|9B|<len>|<key>`: SET MANAGEMENT KEY (after `authenticate`).
-    public func setManagementKey(_ key: [UInt8], algorithm: PIV.ManagementKeyAlgorithm = .tripleDES, requireTouch: Bool = false) async throws {
+    public func setManagementKey(_ key: Secret, algorithm: PIV.ManagementKeyAlgorithm = .tripleDES, requireTouch: Bool = false) async throws {
         guard key.count == algorithm.keyLength else { throw PIVError.managementKeyRejected }
-        let data = [algorithm.rawValue, 0x9B, UInt8(key.count)] + key
+        let data = [algorithm.rawValue, 0x9B, UInt8(key.count)] + key.revealedBytes()
         try check(try await channel.send(CommandAPDU(ins: 0xFF, p1: 0xFF, p2: requireTouch ? 0xFE : 0xFF, data: data)), 0xFF)
     }
 
@@ -236,18 +237,18 @@ public actor PIVSession {
     /// in the Printed Information object (GET DATA `5FC109`, readable only after VERIFY) as
     /// `88{89 <key>}`. Nil when the object is absent or holds no such key.
     /// - Throws: `.securityStatusNotSatisfied` when the PIN is not verified, other card answers.
-    public func protectedManagementKey() async throws -> [UInt8]? {
+    public func protectedManagementKey() async throws -> Secret? {
         guard let content = try await readObject(.printedInformation), let inner = TLV.find(0x88, in: content),
               let key = TLV.find(0x89, in: inner), !key.isEmpty else { return nil }
-        return key
+        return Secret(bytes: key)
     }
 
     /// Stores `key` as the PIN-protected management key (after `authenticate` with it): PUT DATA
     /// `5FC109` = `88{89 <key>}`, then ADMIN DATA `5FFF00` = `80{81 <flags 02>}` (bit 0x02: the
     /// management key is PIN-protected), the layout YubiKey tools read. The key itself must already
     /// be set (`setManagementKey`).
-    public func storeProtectedManagementKey(_ key: [UInt8]) async throws {
-        try await writeObject(.printedInformation, content: TLV.encode(0x88, TLV.encode(0x89, key)))
+    public func storeProtectedManagementKey(_ key: Secret) async throws {
+        try await writeObject(.printedInformation, content: TLV.encode(0x88, TLV.encode(0x89, key.revealedBytes())))
         try await writeObject(.adminData, content: TLV.encode(0x80, TLV.encode(0x81, [0x02])))
     }
 

@@ -1,4 +1,5 @@
 internal import CPKCS11
+import Secrets
 import Foundation
 import Synchronization
 
@@ -174,19 +175,14 @@ public final class PKCS11Module: Sendable, CustomStringConvertible {
     /// `C_InitToken`: erases the token in `slot` and sets its SO PIN and label (at most 32 bytes of UTF-8).
     /// Branch counters use this to personalise a blank token. Modules that cannot do it return
     /// `CKR_FUNCTION_NOT_SUPPORTED`.
-    public func initToken(_ slot: SlotID, soPIN: PIN, label: String) throws(PKCS11Error) {
+    public func initToken(_ slot: SlotID, soPIN: Secret, label: String) throws(PKCS11Error) {
         var padded = Array(label.utf8.prefix(32))
         guard padded.count == label.utf8.count else {
             throw PKCS11Error(.argumentsBad, function: "C_InitToken", detail: "label longer than 32 bytes")
         }
         padded += [UInt8](repeating: 0x20, count: 32 - padded.count)
-        let rv = soPIN.withBytes { pin in
-            var pin = pin
-            return pin.withUnsafeMutableBufferPointer { p in
-                padded.withUnsafeMutableBufferPointer { l in
-                    raw.f.C_InitToken(CK_SLOT_ID(slot.rawValue), p.baseAddress, CK_ULONG(p.count), l.baseAddress)
-                }
-            }
+        let rv = soPIN.withPKCS11Bytes { pin, count in
+            padded.withUnsafeMutableBufferPointer { l in raw.f.C_InitToken(CK_SLOT_ID(slot.rawValue), pin, count, l.baseAddress) }
         }
         try check(rv, "C_InitToken")
     }

@@ -84,6 +84,22 @@ public struct PKCS11Error: Error, Hashable, Sendable, CustomStringConvertible, U
         }
     }
 
+    /// A module's legitimate refusal (cannot generate here, read-only, administrator only) → not
+    /// eligible, never a failure of the program; PIN codes → PIN; no token → token missing.
+    public var category: ErrorCategory {
+        if refusal != nil && returnValue != .userNotLoggedIn { return .notEligible }
+        return switch returnValue {
+        case .pinIncorrect, .pinLocked, .pinExpired, .pinInvalid, .pinLenRange, .userNotLoggedIn,
+             .userPinNotInitialized:
+            .pin
+        case .tokenNotPresent, .deviceRemoved, .slotIdInvalid, .tokenNotRecognized, .libraryLoadFailed:
+            .tokenMissing
+        case .argumentsBad: .badInput
+        case .signatureInvalid: .verification
+        default: .failure
+        }
+    }
+
     public var summary: LocalizedText {
         if let refusal {
             return LocalizedText(en: "\(refusal.summary.english) (\(returnValue.name) in \(function))",

@@ -1,3 +1,4 @@
+import Secrets
 extension PKCS11Module {
     /// Personalises a blank token: `C_InitToken` on the first slot whose token is not initialised
     /// (or on `slot`), then `C_Login` as SO, `C_InitPIN` for the user PIN, `C_Logout`.
@@ -5,7 +6,7 @@ extension PKCS11Module {
     /// token to a new slot ID).
     /// - Throws: `CKR_TOKEN_NOT_PRESENT` (function `find blank token`) when no blank token is there;
     ///   `CKR_ARGUMENTS_BAD` when a token with this label already exists; errors of the C calls.
-    public func initializeToken(label: String, soPIN: PIN, userPIN: PIN, slot: SlotID? = nil) async throws(PKCS11Error) -> Token {
+    public func initializeToken(label: String, soPIN: Secret, userPIN: Secret, slot: SlotID? = nil) async throws(PKCS11Error) -> Token {
         let all = try tokens()
         if all.contains(where: { $0.info.label == label && $0.info.isInitialized }) {
             throw PKCS11Error(.argumentsBad, function: "C_InitToken", detail: "a token labelled \(label) already exists")

@@ -1,4 +1,5 @@
 internal import CPKCS11
+import Secrets
 import Crypto
 import Foundation
 
@@ -43,13 +44,8 @@ public actor PKCS11Session {
     /// `C_Login` as `user` (default: the normal user). `CKR_USER_ALREADY_LOGGED_IN` counts as success.
     /// - Throws: `PKCS11Error` with `CKR_PIN_INCORRECT` / `CKR_PIN_LOCKED` and `pinState` read from the
     ///   token flags right after the failure (count low, final try, locked).
-    public func login(_ user: UserType = .user, pin: PIN) throws(PKCS11Error) {
-        let rv = pin.withBytes { bytes in
-            var bytes = bytes
-            return bytes.withUnsafeMutableBufferPointer {
-                f.C_Login(h, CK_USER_TYPE(user.rawValue), $0.baseAddress, CK_ULONG($0.count))
-            }
-        }
+    public func login(_ user: UserType = .user, pin: Secret) throws(PKCS11Error) {
+        let rv = pin.withPKCS11Bytes { f.C_Login(h, CK_USER_TYPE(user.rawValue), $0, $1) }
         let code = ReturnValue(rawValue: UInt(rv))
         if code == .ok || code == .userAlreadyLoggedIn { return }
         throw withPINState(PKCS11Error(code, function: "C_Login"), user: user)
@@ -71,26 +67,16 @@ public actor PKCS11Session {
     }
 
     /// `C_InitPIN`: sets (or resets, unblocking it) the user PIN. The session must be logged in as SO.
-    public func initPIN(_ pin: PIN) throws(PKCS11Error) {
-        let rv = pin.withBytes { bytes in
-            var bytes = bytes
-            return bytes.withUnsafeMutableBufferPointer { f.C_InitPIN(h, $0.baseAddress, CK_ULONG($0.count)) }
-        }
+    public func initPIN(_ pin: Secret) throws(PKCS11Error) {
+        let rv = pin.withPKCS11Bytes { f.C_InitPIN(h, $0, $1) }
         try check(rv, "C_InitPIN")
     }
 
     /// `C_SetPIN`: changes the PIN of whoever is logged in (user, or SO when logged in as SO;
     /// user when not logged in).
-    public func setPIN(old: PIN, new: PIN, user: UserType = .user) throws(PKCS11Error) {
-        let rv = old.withBytes { o in
-            new.withBytes { n in
-                var o = o, n = n
-                return o.withUnsafeMutableBufferPointer { op in
-                    n.withUnsafeMutableBufferPointer { np in
-                        f.C_SetPIN(h, op.baseAddress, CK_ULONG(op.count), np.baseAddress, CK_ULONG(np.count))
-                    }
-                }
-            }
+    public func setPIN(old: Secret, new: Secret, user: UserType = .user) throws(PKCS11Error) {
+        let rv = old.withPKCS11Bytes { o, oCount in
+            new.withPKCS11Bytes { n, nCount in f.C_SetPIN(h, o, oCount, n, nCount) }
         }
         let code = ReturnValue(rawValue: UInt(rv))
         if code != .ok { throw withPINState(PKCS11Error(code, function: "C_SetPIN"), user: user) }
@@ -257,7 +243,7 @@ public actor PKCS11Session {
     /// signature size), so one `C_Sign` call suffices; a module that still answers
     /// `CKR_BUFFER_TOO_SMALL` gets the size-query protocol.
     func rawSign(_ data: [UInt8], mechanism: MechanismType, parameter: [UInt8]?, key: ObjectHandle,
-                 maxLength: Int, contextPIN: PIN? = nil) throws(PKCS11Error) -> [UInt8] {
+                 maxLength: Int, contextPIN: Secret? = nil) throws(PKCS11Error) -> [UInt8] {
         try signInit(mechanism: mechanism, parameter: parameter, key: key)
         if let contextPIN { try login(.contextSpecific, pin: contextPIN) }
         // Cryptoki's C_Sign takes a non-const input pointer but only reads it: no copy of the input.

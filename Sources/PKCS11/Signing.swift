@@ -1,3 +1,4 @@
+import Secrets
 import Crypto
 
 /// Hash functions for signatures.
@@ -125,7 +126,7 @@ extension PKCS11Session {
     /// A key with `CKA_ALWAYS_AUTHENTICATE` needs `contextPIN`: it is given with
     /// `C_Login(CKU_CONTEXT_SPECIFIC)` between `C_SignInit` and `C_Sign`, in the same isolated step.
     public func sign(_ message: [UInt8], with key: PrivateKey, algorithm: SignatureAlgorithm? = nil,
-                     contextPIN: PIN? = nil) throws(PKCS11Error) -> [UInt8] {
+                     contextPIN: Secret? = nil) throws(PKCS11Error) -> [UInt8] {
         let plan = try signingPlan(for: key, algorithm: algorithm ?? .default(for: key))
         return try sign(message, with: key, plan: plan, contextPIN: contextPIN)
     }
@@ -133,7 +134,7 @@ extension PKCS11Session {
     /// Signs with a plan chosen earlier by `signingPlan(for:algorithm:)` (saves the lookup in tight loops).
     /// - Throws: as `sign(_:with:algorithm:contextPIN:)`; `CKR_USER_NOT_LOGGED_IN` from `C_Sign` for a key
     ///   with `CKA_ALWAYS_AUTHENTICATE` signed without `contextPIN`.
-    public func sign(_ message: [UInt8], with key: PrivateKey, plan: SigningPlan, contextPIN: PIN? = nil) throws(PKCS11Error) -> [UInt8] {
+    public func sign(_ message: [UInt8], with key: PrivateKey, plan: SigningPlan, contextPIN: Secret? = nil) throws(PKCS11Error) -> [UInt8] {
         let raw = try rawSign(plan.mechanismInput(for: message), mechanism: plan.mechanism, parameter: plan.parameter, key: key.handle,
                               maxLength: key.signatureLength, contextPIN: key.alwaysAuthenticate ? contextPIN : nil)
         if case .ecdsa = plan.algorithm { return ECDSASignature.der(fromRaw: raw) }

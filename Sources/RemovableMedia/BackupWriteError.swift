@@ -52,6 +52,9 @@ public enum BackupWriteError: Error, Hashable, Sendable, CustomStringConvertible
         }
     }
 
+    /// Writing failed.
+    public var category: ErrorCategory { .failure }
+
     public var summary: LocalizedText {
         switch self {
         case .invalidFileName(let name):

@@ -27,6 +27,9 @@ public enum DriveError: Error, Hashable, Sendable, CustomStringConvertible, User
         }
     }
 
+    /// The drive cannot take the backup now: not eligible.
+    public var category: ErrorCategory { .notEligible }
+
     public var summary: LocalizedText {
         switch self {
         case .systemInfoUnreadable(let path, _):

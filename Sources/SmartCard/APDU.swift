@@ -140,6 +140,9 @@ public enum SmartCardError: Error, Hashable, Sendable, CustomStringConvertible, 
         }
     }
 
+    /// A transport or framing failure: no better class.
+    public var category: ErrorCategory { .failure }
+
     public var summary: LocalizedText {
         switch self {
         case .status(let sw, _): sw.meaning

@@ -1,12 +1,5 @@
 import ArgumentParser
-import CertificateKit
-import Domain
-import Lifecycle
 import Localization
-import PCSC
-import PIV
-import PKCS11
-import RemovableMedia
 
 /// The documented exit codes of `tokencert` (README, "Exit codes"). Scripts rely on these numbers.
 public enum ExitStatus: Int32, CaseIterable, Sendable {
@@ -28,63 +21,29 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
 
     public var exitCode: ExitCode { ExitCode(rawValue) }
 
-    /// The class of a PKCS#11 error.
-    public static func of(_ error: PKCS11Error) -> ExitStatus {
-        // A module's legitimate refusal (cannot generate here, read-only, administrator only): the
-        // token is not eligible for this step — not a failure of the program.
-        if error.refusal != nil && error.returnValue != .userNotLoggedIn { return .notEligible }
-        return switch error.returnValue {
-        case .pinIncorrect, .pinLocked, .pinExpired, .pinInvalid, .pinLenRange, .userNotLoggedIn,
-             .userPinNotInitialized:
-            .pinProblem
-        case .tokenNotPresent, .deviceRemoved, .slotIdInvalid, .tokenNotRecognized, .libraryLoadFailed:
-            .tokenMissing
-        case .argumentsBad: .badInput
-        case .signatureInvalid: .verificationFailed
-        default: .failure
-        }
-    }
-
-    /// The class of a PC/SC error: no service, no reader, no card or a card pulled → 4.
-    public static func of(_ error: PCSCError) -> ExitStatus {
-        switch error.code {
-        case .noService, .serviceStopped, .noReadersAvailable, .unknownReader, .readerUnavailable,
-             .noSmartcard, .warningRemovedCard, .warningUnpoweredCard, .warningUnresponsiveCard:
-            .tokenMissing
-        case .invalidChv, .warningWrongChv, .warningChvBlocked: .pinProblem
-        default: .failure
-        }
-    }
-
-    /// The class of a lifecycle stop.
-    public static func of(_ error: LifecycleError) -> ExitStatus {
-        switch error.kind {
-        case .notEligible, .missing: .notEligible
-        case .verificationFailed: .verificationFailed
-        case .badInput: .badInput
-        case .cancelled: .failure
-        case .interrupted:
-            // Stopped midway by the device: the same codes as when it is missing from the start.
-            error.code == "interrupted-token-missing" ? .tokenMissing : error.code == "interrupted-pin" ? .pinProblem : .failure
-        }
-    }
-
-    /// The class of an RA failure: no answer → 6, a refusal → 3 (the rules say no), a garbled answer → 1.
-    public static func of(_ error: RAClientError) -> ExitStatus {
-        switch error.kind {
+    /// The exit status of an error category — the whole table; no layer's error type is named here.
+    public init(_ category: ErrorCategory) {
+        self = switch category {
+        case .notEligible: .notEligible
+        case .tokenMissing: .tokenMissing
+        case .pin: .pinProblem
         case .unreachable: .raUnreachable
-        case .refused(let code, _):
-            code.hasPrefix("invalid-") || code == "bad-request" || code == "bad-csr" ? .badInput : .notEligible
-        case .badResponse: .failure
+        case .badInput: .badInput
+        case .verification: .verificationFailed
+        case .failure: .failure
         }
     }
 
-    /// The class of a PIV error: PIN wrong or blocked → 5, not a PIV card or nothing in the slot → 4.
-    public static func of(_ error: PIVError) -> ExitStatus {
-        switch error {
-        case .invalidPIN, .blocked, .securityStatusNotSatisfied, .badSecretFormat: .pinProblem
-        case .notPIVCard, .notFound: .tokenMissing
-        default: .failure
+    /// The category this status stands for (`.ok` → `.failure`, never used for an error).
+    var category: ErrorCategory {
+        switch self {
+        case .ok, .failure: .failure
+        case .verificationFailed: .verification
+        case .notEligible: .notEligible
+        case .tokenMissing: .tokenMissing
+        case .pinProblem: .pin
+        case .raUnreachable: .unreachable
+        case .badInput: .badInput
         }
     }
 }
@@ -102,31 +61,13 @@ public func report(_ error: Error, language: Language) -> ExitCode {
 }
 
 extension ExitStatus {
-    /// The exit status of any error a person sees: each layer's error by its class, others 1.
-    static func of(_ error: any UserFacingError) -> ExitStatus {
-        switch error {
-        case let e as PKCS11Error: of(e)
-        case let e as PCSCError: of(e)
-        case let e as PIVError: of(e)
-        case let e as LifecycleError: of(e)
-        case let e as RAClientError: of(e)
-        case let e as CLIError: e.status
-        case let e as DriversError:
-            switch e {
-            case .tableInvalid, .tableUnreadable, .driversFolderNotFound: .badInput
-            default: .failure
-            }
-        case let e as KeyStoreUnavailable: e == .tokenMissing ? .tokenMissing : .pinProblem
-        case is BackupPasswordError, is PKCS12Error: .badInput
-        case is DriveError: .notEligible
-        case is OrderSignatureError: .verificationFailed
-        default: .failure
-        }
-    }
+    /// The exit status of any error a person sees: its category.
+    static func of(_ error: any UserFacingError) -> ExitStatus { ExitStatus(error.category) }
 }
 
 /// An error of the command layer itself (bad input, missing secret…), with both languages and an exit status.
 struct CLIError: UserFacingError {
+    var category: ErrorCategory { status.category }
     var summary: LocalizedText
     var remedy: LocalizedText?
     var status: ExitStatus

@@ -1,5 +1,6 @@
 import Foundation
 import Localization
+import Secrets
 import ArgumentParser
 
 /// `--format text|json`.

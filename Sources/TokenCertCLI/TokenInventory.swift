@@ -2,6 +2,7 @@ import CertificateKit
 import Foundation
 import Localization
 import PKCS11
+import Secrets
 
 /// What `tokencert tokens` reports: modules, their tokens with PIN state, and key/certificate objects.
 /// The JSON form of this structure is the command's stable output.
@@ -98,7 +99,7 @@ public struct TokenInventory: Codable, Sendable {
     /// Loads each module and reads its tokens and (public, or with `pin` also private) objects.
     /// A module that cannot be loaded or listed is reported in its entry; a failed login (wrong or
     /// locked PIN) is thrown, because the person asked to log in.
-    public static func collect(modules: [(name: String?, path: String)], tokenFilter: PKCS11URI?, pin: PIN?,
+    public static func collect(modules: [(name: String?, path: String)], tokenFilter: PKCS11URI?, pin: Secret?,
                                includeMechanisms: Bool) async throws(PKCS11Error) -> TokenInventory {
         var inventory = TokenInventory()
         for (name, path) in modules {
@@ -125,7 +126,7 @@ public struct TokenInventory: Codable, Sendable {
         return inventory
     }
 
-    static func describe(module: PKCS11Module, token: PKCS11Module.Token, pin: PIN?,
+    static func describe(module: PKCS11Module, token: PKCS11Module.Token, pin: Secret?,
                          includeMechanisms: Bool) async throws -> Token {
         let info = token.info
         var t = Token(uri: token.uri.description, label: info.label, manufacturer: info.manufacturer, model: info.model,

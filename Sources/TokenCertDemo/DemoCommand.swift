@@ -5,6 +5,7 @@ import Foundation
 import KeyStores
 import Lifecycle
 import Localization
+import Secrets
 import PIV
 import RAServer
 import TokenCertCLI
@@ -81,7 +82,7 @@ public struct DemoCommand: AsyncParsableCommand {
 
             let label = "TokenCert demo \(UUID().uuidString.prefix(6))"
             let userPINText = SoftHSMSetup.randomDigits(6)
-            let soPIN = PIN(SoftHSMSetup.randomDigits(8)), userPIN = PIN(userPINText)
+            let soPIN = Secret(SoftHSMSetup.randomDigits(8)), userPIN = Secret(userPINText)
             let token = try await module.initializeToken(label: label, soPIN: soPIN, userPIN: userPIN)
             step("Personalised token \"\(label)\" (serial \(token.info.serialNumber)); PINs are random and not shown",
                  "已初始化載具「\(label)」（序號 \(token.info.serialNumber)），PIN 碼為隨機產生、不顯示")

@@ -5,6 +5,7 @@ import Hummingbird
 import KeyStores
 import Lifecycle
 import Localization
+import Secrets
 import Logging
 import PKCS11
 import RAServer
@@ -80,6 +81,8 @@ struct DemoRA {
 struct DemoFailure: Error, UserFacingError {
     var step: String
     var detail: String
+    var category: ErrorCategory { .failure }
+
     var summary: LocalizedText { LocalizedText(en: "Demo step \(step) failed: \(detail)", zhTW: "示範步驟 \(step) 失敗：\(detail)") }
     var remedy: LocalizedText? { nil }
 }
@@ -203,7 +206,7 @@ struct DemoJourney {
         heading(customer, "back up to a drive", "備份至隨身碟")
         let usb = directory + "/usb"
         try FileManager.default.createDirectory(atPath: usb, withIntermediateDirectories: true)
-        let password = "Demo" + SoftHSMSetup.randomDigits(4)
+        let password = Secret("Demo" + SoftHSMSetup.randomDigits(4))
         let backup = try await flow.backup(store: first, password: password, birthDate: try ROCDate.parseBirthDate(DemoRA.customers[customer].birth),
                                            target: usb, force: true, medium: RemovableDriveMedium())
         record("backup", true, backup.fileName)

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import KeyStores
 import Localization
+import Secrets
 import Logging
 import PKCS11
 import RAServer
@@ -50,18 +51,15 @@ struct CAKeyOptions: ParsableArguments {
         let uri: PKCS11URI
         do { uri = try PKCS11URI(parsing: keyURI ?? "") } catch { throw ValidationError("--ca-key-uri: \(error)") }
         return .token(PKCS11CAKey(uri: uri, modulePath: module,
-                                  pin: PIN(try secret(file: pinFile, environment: "TOKENCERT_RA_CA_PIN", what: "CA token PIN"))))
+                                  pin: try secret(file: pinFile, environment: "TOKENCERT_RA_CA_PIN", what: "CA token PIN", fileOption: "--ca-pin-file")))
     }
 }
 
-/// A secret from a file's first line or an environment variable.
-func secret(file: String?, environment: String, what: String) throws -> String {
-    if let file {
-        guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("Cannot read \(file).") }
-        return String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).first.map(String.init) ?? ""
-    }
-    if let value = ProcessInfo.processInfo.environment[environment], !value.isEmpty { return value }
-    throw ValidationError("The \(what) is needed: give it in a file (see --help) or in $\(environment); never on the command line.")
+/// A secret from a file's first line or an environment variable — the reader `tokencert` uses, with
+/// prompting off (a server has no terminal to ask on).
+func secret(file: String?, environment: String, what: String, fileOption: String) throws -> Secret {
+    try SecretReader(file: file, environmentVariable: environment, prompt: LocalizedText(en: what, zhTW: what), fileOption: fileOption)
+        .read(language: Language.fromEnvironment(), ask: false)
 }
 
 /// Prints a failure in the user's language (summary and remedy when the error has them) and exits 1.
@@ -212,12 +210,12 @@ struct Serve: AsyncParsableCommand {
             configuration.smsWebhookURL = url
             let tokenFile = smsWebhookTokenFile ?? file.smsWebhookTokenFile
             if tokenFile != nil || ProcessInfo.processInfo.environment["TOKENCERT_RA_SMS_TOKEN"] != nil {
-                configuration.smsWebhookToken = try secret(file: tokenFile, environment: "TOKENCERT_RA_SMS_TOKEN", what: "SMS gateway token")
+                configuration.smsWebhookToken = try secret(file: tokenFile, environment: "TOKENCERT_RA_SMS_TOKEN", what: "SMS gateway token", fileOption: "--sms-webhook-token-file").revealedString()
             }
         }
         let gatewayFile = orderGatewayTokenFile ?? file.orderGatewayTokenFile
         if gatewayFile != nil || ProcessInfo.processInfo.environment["TOKENCERT_RA_GATEWAY_TOKEN"] != nil {
-            configuration.orderGatewayToken = try secret(file: gatewayFile, environment: "TOKENCERT_RA_GATEWAY_TOKEN", what: "order gateway token")
+            configuration.orderGatewayToken = try secret(file: gatewayFile, environment: "TOKENCERT_RA_GATEWAY_TOKEN", what: "order gateway token", fileOption: "--order-gateway-token-file").revealedString()
         }
         if let noticesFile = notices ?? file.notices { configuration.notices = try Notices.load(path: noticesFile) }
         let host = configuration.host, tls = configuration.tlsCertificatePath != nil
@@ -258,7 +256,7 @@ struct Customer: AsyncParsableCommand {
         var replace = false
 
         func run() async throws {
-            let password = try secret(file: passwordFile, environment: "TOKENCERT_RA_CUSTOMER_PASSWORD", what: "e-trading password")
+            let password = try secret(file: passwordFile, environment: "TOKENCERT_RA_CUSTOMER_PASSWORD", what: "e-trading password", fileOption: "--password-file").revealedString()
             let input = CustomerInput(id: id, name: name, birthDate: birthDate, mobile: mobile, email: email, accounts: accounts, password: password)
             do {
                 let repository = try SQLiteRepository(path: database)

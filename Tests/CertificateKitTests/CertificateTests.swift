@@ -9,6 +9,7 @@ import TestSupport
 import VirtualCard
 import X509
 import XCTest
+import Secrets
 
 /// CSRs signed on SoftHSM and on the virtual PIV card, certificates we issue — each checked by OpenSSL.
 final class CertificateTests: XCTestCase {
@@ -108,12 +109,12 @@ final class CertificateTests: XCTestCase {
         addTeardownBlock { await card.stop() }
         let connection = try PCSCContext().connect(reader: reader)
         let piv = try await PIVSession(transport: connection)
-        try await piv.authenticate(managementKey: PIV.defaultManagementKey)
+        try await piv.authenticate(managementKey: Secret(bytes: PIV.defaultManagementKey))
         for (slot, algorithm) in [(PIV.Slot.signature, PIV.KeyAlgorithm.rsa2048), (.authentication, .eccP256)] {
             let publicKey = try await piv.generateKey(slot: slot, algorithm: algorithm)
             let signer = try PIVSigner(session: piv, reader: reader, slot: slot, algorithm: algorithm,
                                        subjectPublicKeyInfo: try publicKey.subjectPublicKeyInfo())
-            try await piv.verifyPIN(CardSecret(PIV.defaultPIN))
+            try await piv.verifyPIN(Secret(PIV.defaultPIN))
             let csr = try await CertificateRequests.make(subject: subject, key: try TokenPrivateKey(signer))
             try write(try CertificateRequests.pem(csr), dir + "/piv.pem")
             let verify = try runTool("openssl", ["req", "-in", dir + "/piv.pem", "-verify", "-noout"])

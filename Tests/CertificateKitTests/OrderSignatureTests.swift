@@ -8,6 +8,7 @@ import TestSupport
 import VirtualCard
 import X509
 import XCTest
+import Secrets
 
 /// CMS order signatures and CRLs: ours checked by `openssl cms -verify` / `openssl crl`, OpenSSL's
 /// checked by us, and every kind of failure with its own reason.
@@ -67,12 +68,12 @@ final class OrderSignatureTests: XCTestCase {
         let (card, reader) = try await VirtualReaders.insertCard(port: try VirtualReaders.ports()[1])
         addTeardownBlock { await card.stop() }
         let piv = try await PIVSession(transport: try PCSCContext().connect(reader: reader))
-        try await piv.authenticate(managementKey: PIV.defaultManagementKey)
+        try await piv.authenticate(managementKey: Secret(bytes: PIV.defaultManagementKey))
         let publicKey = try await piv.generateKey(slot: .signature, algorithm: .eccP256)
         let signer = try PIVSigner(session: piv, reader: reader, slot: .signature, algorithm: .eccP256,
                                    subjectPublicKeyInfo: try publicKey.subjectPublicKeyInfo())
         let cert = try await certificate(for: signer, ca: ca)
-        try await piv.verifyPIN(CardSecret(PIV.defaultPIN))  // 9C: right before the signature
+        try await piv.verifyPIN(Secret(PIV.defaultPIN))  // 9C: right before the signature
         let signature = try await OrderSigner.sign(order, key: try TokenPrivateKey(signer), certificate: cert)
         try write(signature, dir + "/piv.p7s")
         let v = try runTool("openssl", ["cms", "-verify", "-binary", "-inform", "DER", "-in", dir + "/piv.p7s",

@@ -2,6 +2,7 @@ import CertificateKit
 import Foundation
 import TestSupport
 import XCTest
+import Secrets
 
 /// Our `.pfx` files read by importers other than OpenSSL — NSS's `pk12util` (Firefox/Chromium's
 /// store) and GnuTLS's `certtool` — and by `openssl pkcs12` with and without `-legacy`.
@@ -12,7 +13,7 @@ final class PKCS12PeerReaderTests: XCTestCase {
         var files: [(String, String)] = []
         for (name, profile) in [("modern", PKCS12Profile.modern), ("compat", PKCS12Profile.compat)] {
             let pfx = try PKCS12Bundle.write(privateKeyDER: chain.leafKeyDER, certificateDER: chain.leafDER, chainDER: chain.chainDER,
-                                             friendlyName: "TokenCert \(name)", password: PFXPassword(passwordText), profile: profile)
+                                             friendlyName: "TokenCert \(name)", password: Secret(passwordText), profile: profile)
             try fixture.write("\(name).pfx", pfx)
             files.append((name, fixture.path("\(name).pfx")))
         }

@@ -5,12 +5,13 @@ import Foundation
 import Localization
 import TestSupport
 import XCTest
+import Secrets
 
 /// `.pfx` writing and reading, checked against the `openssl` command (OpenSSL 3.0) as the independent
 /// tool: it reads what we write, and we read what it writes (AES default, 3DES/SHA-1, RC2-40 legacy).
 final class PKCS12Tests: XCTestCase {
     private let passwordText = "Tc2024pfx"
-    private var password: PFXPassword { PFXPassword(passwordText) }
+    private var password: Secret { Secret(passwordText) }
 
     // MARK: writing, checked by openssl
 
@@ -215,9 +216,9 @@ final class PKCS12Tests: XCTestCase {
 
         for (label, pfx) in files.sorted(by: { $0.key < $1.key }) {
             for wrong in ["Tc2024pfy", "", "tc2024PFX", passwordText + " "] {
-                XCTAssertThrowsError(try PKCS12Bundle.read(pfx, password: PFXPassword(wrong)), label) { error in
+                XCTAssertThrowsError(try PKCS12Bundle.read(pfx, password: Secret(wrong)), label) { error in
                     guard let error = error as? OpenSSLError else { return XCTFail("\(label): \(error)") }
-                    XCTAssertEqual(error.category, .wrongPassword, "\(label): \(error)")
+                    XCTAssertEqual(error.reason, .wrongPassword, "\(label): \(error)")
                     for language in Language.allCases {
                         XCTAssertFalse(error.summary.text(language).isEmpty)
                         XCTAssertFalse(error.remedy?.text(language).isEmpty ?? true)
@@ -257,7 +258,7 @@ final class PKCS12Tests: XCTestCase {
         for (label, bytes) in inputs {
             XCTAssertThrowsError(try PKCS12Bundle.read(bytes, password: password), label) { error in
                 guard let error = error as? OpenSSLError else { return XCTFail("\(label): \(error)") }
-                XCTAssertEqual(error.category, .malformed, "\(label): \(error)")
+                XCTAssertEqual(error.reason, .malformed, "\(label): \(error)")
                 for language in Language.allCases {
                     XCTAssertFalse(error.summary.text(language).isEmpty)
                     XCTAssertFalse(error.remedy?.text(language).isEmpty ?? true)
@@ -289,16 +290,16 @@ final class PKCS12Tests: XCTestCase {
         leaveNoise()
         XCTAssertThrowsError(try PKCS12Bundle.read([0x30, 0x03, 0x02, 0x01], password: password)) { error in
             guard let error = error as? OpenSSLError else { return XCTFail("\(error)") }
-            XCTAssertEqual(error.category, .malformed)
+            XCTAssertEqual(error.reason, .malformed)
             assertNoNoise(error, "garbage")
         }
         XCTAssertEqual(ERR_peek_error(), 0, "a failed read leaves the queue empty")
 
         // Wrong password after noise: only the MAC failure.
         leaveNoise()
-        XCTAssertThrowsError(try PKCS12Bundle.read(pfx, password: PFXPassword("nope1234"))) { error in
+        XCTAssertThrowsError(try PKCS12Bundle.read(pfx, password: Secret("nope1234"))) { error in
             guard let error = error as? OpenSSLError else { return XCTFail("\(error)") }
-            XCTAssertEqual(error.category, .wrongPassword)
+            XCTAssertEqual(error.reason, .wrongPassword)
             assertNoNoise(error, "wrong password")
             XCTAssertFalse(error.entries.contains { $0.library == Int(ERR_LIB_ASN1) }, "\(error)")
         }
@@ -309,10 +310,10 @@ final class PKCS12Tests: XCTestCase {
         leaveNoise()
         XCTAssertEqual(try PKCS12Bundle.read(pfx, password: password).certificateDER, chain.leafDER)
         XCTAssertEqual(ERR_peek_error(), 0, "a successful read leaves the queue empty")
-        XCTAssertThrowsError(try PKCS12Bundle.read(pfx, password: PFXPassword("nope1234"))) { error in
+        XCTAssertThrowsError(try PKCS12Bundle.read(pfx, password: Secret("nope1234"))) { error in
             guard let error = error as? OpenSSLError, let first else { return XCTFail("\(error)") }
-            XCTAssertEqual(first.category, .malformed)
-            XCTAssertEqual(error.category, .wrongPassword)
+            XCTAssertEqual(first.reason, .malformed)
+            XCTAssertEqual(error.reason, .wrongPassword)
             XCTAssertTrue(Set(error.entries).isDisjoint(with: Set(first.entries)), "\(error) vs \(first)")
         }
 
@@ -321,7 +322,7 @@ final class PKCS12Tests: XCTestCase {
         XCTAssertThrowsError(try PKCS12Bundle.write(privateKeyDER: [0x30, 0x00], certificateDER: chain.leafDER,
                                                     friendlyName: "x", password: password)) { error in
             guard let error = error as? OpenSSLError else { return XCTFail("\(error)") }
-            XCTAssertEqual(error.category, .malformed)
+            XCTAssertEqual(error.reason, .malformed)
             assertNoNoise(error, "write")
         }
     }
@@ -334,7 +335,7 @@ final class PKCS12Tests: XCTestCase {
             XCTAssertEqual((error as? PKCS12Error)?.code, .keyCertificateMismatch, "\(error)")
         }
         XCTAssertThrowsError(try PKCS12Bundle.write(privateKeyDER: chain.leafKeyDER, certificateDER: chain.leafDER,
-                                                    friendlyName: "x", password: PFXPassword("a\u{0}b"))) { error in
+                                                    friendlyName: "x", password: Secret("a\u{0}b"))) { error in
             XCTAssertEqual((error as? PKCS12Error)?.code, .unusablePassword, "\(error)")
         }
         XCTAssertThrowsError(try PKCS12Bundle.write(privateKeyDER: chain.leafKeyDER, certificateDER: chain.leafDER,
@@ -347,7 +348,7 @@ final class PKCS12Tests: XCTestCase {
         }
         XCTAssertThrowsError(try PKCS12Bundle.write(privateKeyDER: chain.leafKeyDER, certificateDER: Array(chain.leafDER.dropLast(3)),
                                                     friendlyName: "x", password: password)) { error in
-            XCTAssertEqual((error as? OpenSSLError)?.category, .malformed, "\(error)")
+            XCTAssertEqual((error as? OpenSSLError)?.reason, .malformed, "\(error)")
         }
     }
 
@@ -373,13 +374,13 @@ final class PKCS12Tests: XCTestCase {
 
     func testSecretsNeverPrint() throws {
         let secret = "S3cretPw"
-        let password = PFXPassword(secret)
+        let password = Secret(secret)
         var dumped = ""
         dump(password, to: &dumped)
         for text in ["\(password)", String(reflecting: password), dumped, "\(Mirror(reflecting: password).children.map { "\($0)" })"] {
             XCTAssertFalse(text.contains(secret), text)
         }
-        XCTAssertEqual(password.byteCount, secret.utf8.count)
+        XCTAssertEqual(password.count, secret.utf8.count)
 
         let keyBytes: [UInt8] = Array("0123456789ABCDEF-private-key-bytes".utf8)
         let key = PrivateKeyDER(keyBytes)

@@ -1,14 +1,15 @@
 import Domain
 import Foundation
 import XCTest
+import Secrets
 
 final class BackupPasswordTests: XCTestCase {
     private let person = try! CustomerID(IDGenerator.id("P", "10025412"))  // P100254127
     private let company = try! CustomerID("22099131")
     private let birth = try! ROCDate.parse("民國44年2月1日")
 
-    private func make(_ text: String, _ customer: CustomerID? = nil, birthDate: ROCDate? = nil) throws -> BackupPassword {
-        try BackupPassword(text, customerID: customer ?? person, birthDate: birthDate ?? birth)
+    private func make(_ text: String, _ customer: CustomerID? = nil, birthDate: ROCDate? = nil) throws -> Secret {
+        try BackupPassword.checked(Secret(text), customerID: customer ?? person, birthDate: birthDate ?? birth)
     }
 
     func testAcceptable() throws {
@@ -49,7 +50,7 @@ final class BackupPasswordTests: XCTestCase {
             assertThrows(try make(text), BackupPasswordError.containsBirthDate)
         }
         XCTAssertNoThrow(try make("ab440201", birthDate: try! ROCDate.parse("60/7/15")))
-        XCTAssertNoThrow(try BackupPassword("ab440201", customerID: person, birthDate: nil))
+        XCTAssertNoThrow(try BackupPassword.checked(Secret("ab440201"), customerID: person, birthDate: nil))
         // A company's registration date counts like a birth date.
         assertThrows(try make("reg0910", company, birthDate: try! ROCDate.parse("88/9/10")), BackupPasswordError.containsBirthDate)
     }
@@ -64,13 +65,13 @@ final class BackupPasswordTests: XCTestCase {
     func testNeverRevealsItself() throws {
         let secret = "Zq7Wv3Kx"
         let password = try make(secret)
-        XCTAssertEqual(String(describing: password), "BackupPassword(****)")
-        XCTAssertEqual(String(reflecting: password), "BackupPassword(****)")
-        XCTAssertEqual("\(password)", "BackupPassword(****)")
-        XCTAssertEqual(password.description, BackupPassword.redacted)
+        XCTAssertEqual(String(describing: password), "Secret(redacted)")
+        XCTAssertEqual(String(reflecting: password), "Secret(redacted)")
+        XCTAssertEqual("\(password)", "Secret(redacted)")
+        XCTAssertEqual(password.description, "Secret(redacted)")
         XCTAssertEqual(Mirror(reflecting: password).children.count, 0)
 
-        struct Settings: Encodable { var path = "/media/usb/x.pfx"; var password: BackupPassword }
+        struct Settings: Encodable { var path = "/media/usb/x.pfx"; var password: Secret }
         let settings = Settings(password: password)
         var dumped = ""
         dump(settings, to: &dumped)
@@ -85,35 +86,35 @@ final class BackupPasswordTests: XCTestCase {
             XCTAssertFalse(output.lowercased().contains(secret.lowercased()), output)
             XCTAssertFalse(output.contains("Zq7"), output)
         }
-        XCTAssertTrue(dumped.contains("BackupPassword(****)"))
+        XCTAssertTrue(dumped.contains("Secret(redacted)"))
         XCTAssertTrue(json.contains(#""password":"****""#))
         XCTAssertFalse(plist.contains(Array(secret.utf8)))
     }
 
     func testIsNeverDecoded() {
-        struct Settings: Decodable { var password: BackupPassword }
+        struct Settings: Decodable { var password: Secret }
         XCTAssertThrowsError(try JSONDecoder().decode(Settings.self, from: Data(#"{"password":"Secret42"}"#.utf8)))
         XCTAssertThrowsError(try JSONDecoder().decode(Settings.self, from: Data(#"{"password":"****"}"#.utf8)))
     }
 
     func testBytesForThePKCS12Writer() throws {
         let password = try make("Secret42")
-        XCTAssertEqual(password.utf8, Array("Secret42".utf8))
-        password.withBytes { bytes in
+        XCTAssertEqual(password.revealedBytes(), Array("Secret42".utf8))
+        password.withUnsafeBytes { bytes in
             XCTAssertEqual(Array(bytes), Array("Secret42".utf8))
         }
-        let count = password.withBytes { $0.count }
+        let count = password.withUnsafeBytes { $0.count }
         XCTAssertEqual(count, 8)
         struct Stop: Error {}
-        XCTAssertThrowsError(try password.withBytes { (_) throws(Stop) -> Int in throw Stop() })
-        let opened = BackupPassword(opening: "ünïcode & symbols!")
-        XCTAssertEqual(opened.utf8, Array("ünïcode & symbols!".utf8))
-        XCTAssertEqual(BackupPassword(opening: "").utf8, [])
+        XCTAssertThrowsError(try password.withUnsafeBytes { (_) throws(Stop) -> Int in throw Stop() })
+        let opened = Secret("ünïcode & symbols!")
+        XCTAssertEqual(opened.revealedBytes(), Array("ünïcode & symbols!".utf8))
+        XCTAssertEqual(Secret("").revealedBytes(), [])
     }
 
     func testEquality() throws {
         XCTAssertEqual(try make("Secret42"), try make("Secret42"))
-        XCTAssertEqual(try make("Secret42"), BackupPassword(opening: "Secret42"))
+        XCTAssertEqual(try make("Secret42"), Secret("Secret42"))
         XCTAssertNotEqual(try make("Secret42"), try make("Secret43"))
         XCTAssertNotEqual(try make("Secret42"), try make("secret42"))
         XCTAssertNotEqual(try make("Secret42"), try make("Secret421"))
@@ -121,7 +122,7 @@ final class BackupPasswordTests: XCTestCase {
 
     func testIsSendableAcrossTasks() async throws {
         let password = try make("Secret42")
-        let bytes = await Task.detached { password.utf8 }.value
+        let bytes = await Task.detached { password.revealedBytes() }.value
         XCTAssertEqual(bytes, Array("Secret42".utf8))
     }
 

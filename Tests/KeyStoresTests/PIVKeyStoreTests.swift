@@ -7,6 +7,7 @@ import PIV
 import TestSupport
 import VirtualCard
 import XCTest
+import Secrets
 
 /// PIVKeyStore against the virtual PIV card behind the test pcscd (scripts/test starts it);
 /// yubico-piv-tool, OpenSC's pkcs15-tool and OpenSSL check what the store wrote.
@@ -156,7 +157,7 @@ final class PIVKeyStoreTests: XCTestCase {
         let store = PIVKeyStore(reader: reader, pin: .constant(Secret(PIV.defaultPIN)))
         for algorithm in [["ec", "-pkeyopt", "ec_paramgen_curve:P-256"], ["rsa:2048"]] {
             let pfx = try openSSLPFX(dir: dir, keyAlgorithm: algorithm, password: "backup123")
-            let contents = try PKCS12Bundle.read(Array(try Data(contentsOf: URL(fileURLWithPath: pfx))), password: PFXPassword("backup123"))
+            let contents = try PKCS12Bundle.read(Array(try Data(contentsOf: URL(fileURLWithPath: pfx))), password: Secret("backup123"))
             let stored = try await store.importKey(privateKey: contents.privateKey, certificateDER: contents.certificateDER,
                                                    chainDER: [], label: "restored")
             try await assertOpenSSLVerifies(stored.signer, certificateDER: contents.certificateDER, dir: dir)

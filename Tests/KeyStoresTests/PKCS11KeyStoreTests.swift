@@ -5,6 +5,7 @@ import Lifecycle
 import PKCS11
 import TestSupport
 import XCTest
+import Secrets
 
 /// PKCS11KeyStore on a fresh SoftHSM2 token per test; OpenSC's pkcs11-tool and OpenSSL check the results.
 final class PKCS11KeyStoreTests: XCTestCase {
@@ -178,7 +179,7 @@ final class PKCS11KeyStoreTests: XCTestCase {
         let store = try store(t)
         for algorithm in [["rsa:2048"], ["ec", "-pkeyopt", "ec_paramgen_curve:P-256"]] {
             let pfx = try openSSLPFX(dir: dir, keyAlgorithm: algorithm, password: "backup123")
-            let contents = try PKCS12Bundle.read(Array(try Data(contentsOf: URL(fileURLWithPath: pfx))), password: PFXPassword("backup123"))
+            let contents = try PKCS12Bundle.read(Array(try Data(contentsOf: URL(fileURLWithPath: pfx))), password: Secret("backup123"))
             let stored = try await store.importKey(privateKey: contents.privateKey, certificateDER: contents.certificateDER,
                                                    chainDER: contents.chainDER, label: "restored")
             XCTAssertEqual(stored.certificateDER, contents.certificateDER)
@@ -194,8 +195,8 @@ final class PKCS11KeyStoreTests: XCTestCase {
         // A key with someone else's certificate is refused before anything is written.
         let a = try openSSLPFX(dir: dir, keyAlgorithm: ["ec", "-pkeyopt", "ec_paramgen_curve:P-256"], password: "pw1234")
         let b = try openSSLPFX(dir: dir, keyAlgorithm: ["ec", "-pkeyopt", "ec_paramgen_curve:P-256"], password: "pw1234")
-        let ca = try PKCS12Bundle.read(Array(try Data(contentsOf: URL(fileURLWithPath: a))), password: PFXPassword("pw1234"))
-        let cb = try PKCS12Bundle.read(Array(try Data(contentsOf: URL(fileURLWithPath: b))), password: PFXPassword("pw1234"))
+        let ca = try PKCS12Bundle.read(Array(try Data(contentsOf: URL(fileURLWithPath: a))), password: Secret("pw1234"))
+        let cb = try PKCS12Bundle.read(Array(try Data(contentsOf: URL(fileURLWithPath: b))), password: Secret("pw1234"))
         do {
             _ = try await store.importKey(privateKey: ca.privateKey, certificateDER: cb.certificateDER, chainDER: [], label: "bad")
             XCTFail("mismatched key and certificate imported")

@@ -4,6 +4,7 @@ import KeyStores
 import Lifecycle
 import TestSupport
 import XCTest
+import Secrets
 
 /// SoftwareKeyStore in temporary folders (two folders play two computers); OpenSSL and NSS's tools
 /// check the files and certificates.
@@ -130,16 +131,16 @@ final class SoftwareKeyStoreTests: XCTestCase {
         let currentA = try await a.currentKey()
         let software = try XCTUnwrap(currentA?.signer as? SoftwareSigner)
         let backup = try PKCS12Bundle.write(privateKeyDER: software.pkcs8DER, certificateDER: cert, chainDER: [ca.der],
-                                            friendlyName: "A123456789", password: PFXPassword("bk1234"))
+                                            friendlyName: "A123456789", password: Secret("bk1234"))
 
         // Computer B: restores it, and a .pfx made by `openssl pkcs12 -export`.
         let b = try SoftwareKeyStore(directory: URL(fileURLWithPath: dir + "/b"), passphrase: .constant(Secret("bbbb2222")), profile: Self.fast)
-        let contents = try PKCS12Bundle.read(backup, password: PFXPassword("bk1234"))
+        let contents = try PKCS12Bundle.read(backup, password: Secret("bk1234"))
         let restored = try await b.importKey(privateKey: contents.privateKey, certificateDER: contents.certificateDER,
                                              chainDER: contents.chainDER, label: "restored")
         XCTAssertEqual(restored.signer.subjectPublicKeyInfo, key.subjectPublicKeyInfo)
         let pfx = try openSSLPFX(dir: dir, keyAlgorithm: ["rsa:2048"], password: "ossl9876", subject: "/CN=B987654321")
-        let fromOpenSSL = try PKCS12Bundle.read(Array(try Data(contentsOf: URL(fileURLWithPath: pfx))), password: PFXPassword("ossl9876"))
+        let fromOpenSSL = try PKCS12Bundle.read(Array(try Data(contentsOf: URL(fileURLWithPath: pfx))), password: Secret("ossl9876"))
         let imported = try await b.importKey(privateKey: fromOpenSSL.privateKey, certificateDER: fromOpenSSL.certificateDER,
                                              chainDER: [], label: "from openssl")
         try await assertOpenSSLVerifies(imported.signer, certificateDER: fromOpenSSL.certificateDER, dir: dir)

@@ -2,6 +2,7 @@ import CertificateKit
 import Domain
 import Foundation
 import Lifecycle
+import Secrets
 import Localization
 import RAServer
 import X509

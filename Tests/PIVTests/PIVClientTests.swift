@@ -6,6 +6,7 @@ import SmartCard
 import VirtualCard
 import TestSupport
 import XCTest
+import Secrets
 
 /// Our PIV client against the virtual card through real pcscd and vpcd.
 final class PIVClientTests: XCTestCase {
@@ -26,12 +27,12 @@ final class PIVClientTests: XCTestCase {
         XCTAssertEqual(stillLeft, 3)
         var errors: [PIVError] = []
         for _ in 0..<3 {
-            do { try await piv.verifyPIN(CardSecret("000000")) } catch let e as PIVError { errors.append(e) }
+            do { try await piv.verifyPIN(Secret("000000")) } catch let e as PIVError { errors.append(e) }
         }
         XCTAssertEqual(errors, [.invalidPIN(triesLeft: 2), .invalidPIN(triesLeft: 1), .blocked])
         XCTAssertEqual(errors[1].summary.english, "Wrong PIN. One more wrong PIN blocks the card.")
         do {
-            try await piv.verifyPIN(CardSecret(PIV.defaultPIN))
+            try await piv.verifyPIN(Secret(PIV.defaultPIN))
             XCTFail("a blocked PIN refuses even the right PIN")
         } catch let e as PIVError {
             XCTAssertEqual(e, .blocked)
@@ -41,18 +42,18 @@ final class PIVClientTests: XCTestCase {
         XCTAssertEqual(blockedLeft, 0)
 
         // A wrong PUK counts down too; the right one unblocks and sets a new PIN.
-        do { try await piv.unblockPIN(puk: CardSecret("87654321"), newPIN: CardSecret("246810")) } catch let e as PIVError {
+        do { try await piv.unblockPIN(puk: Secret("87654321"), newPIN: Secret("246810")) } catch let e as PIVError {
             XCTAssertEqual(e, .invalidPIN(triesLeft: 2))
         }
-        try await piv.unblockPIN(puk: CardSecret(PIV.defaultPUK), newPIN: CardSecret("246810"))
-        try await piv.verifyPIN(CardSecret("246810"))
+        try await piv.unblockPIN(puk: Secret(PIV.defaultPUK), newPIN: Secret("246810"))
+        try await piv.verifyPIN(Secret("246810"))
         let afterVerify = try await piv.pinTriesLeft()
         XCTAssertNil(afterVerify, "verified in this session")
-        try await piv.changePIN(old: CardSecret("246810"), new: CardSecret("135790"))
-        try await piv.changePUK(old: CardSecret(PIV.defaultPUK), new: CardSecret("11223344"))
+        try await piv.changePIN(old: Secret("246810"), new: Secret("135790"))
+        try await piv.changePUK(old: Secret(PIV.defaultPUK), new: Secret("11223344"))
         try await piv.resetPINStatus()
-        try await piv.verifyPIN(CardSecret("135790"))
-        await XCTAssertThrowsPIV(.badSecretFormat) { try await piv.verifyPIN(CardSecret("123456789")) }
+        try await piv.verifyPIN(Secret("135790"))
+        await XCTAssertThrowsPIV(.badSecretFormat) { try await piv.verifyPIN(Secret("123456789")) }
     }
 
     func testManagementKeyGenerateSignAndCertificates() async throws {
@@ -64,9 +65,9 @@ final class PIVClientTests: XCTestCase {
         // Without the management key, generation is refused; a wrong key is refused.
         await XCTAssertThrowsPIV(.securityStatusNotSatisfied) { _ = try await piv.generateKey(slot: .authentication, algorithm: .eccP256) }
         await XCTAssertThrowsPIV(.managementKeyRejected) {
-            try await piv.authenticate(managementKey: [UInt8](repeating: 0x55, count: 24))
+            try await piv.authenticate(managementKey: Secret(bytes: [UInt8](repeating: 0x55, count: 24)))
         }
-        try await piv.authenticate(managementKey: PIV.defaultManagementKey)
+        try await piv.authenticate(managementKey: Secret(bytes: PIV.defaultManagementKey))
 
         let message = Array("委託單 2330 買進 1 張".utf8)
         for (slot, algorithm) in [(PIV.Slot.authentication, PIV.KeyAlgorithm.rsa2048), (.signature, .eccP256), (.keyManagement, .eccP384)] {
@@ -76,7 +77,7 @@ final class PIVClientTests: XCTestCase {
                 // 9A before any VERIFY; 9C although the PIN was verified for 9A (PIN-always).
                 await XCTAssertThrowsPIV(.securityStatusNotSatisfied) { _ = try await piv.sign(message, slot: slot, algorithm: algorithm) }
             }
-            try await piv.verifyPIN(CardSecret(PIV.defaultPIN))
+            try await piv.verifyPIN(Secret(PIV.defaultPIN))
             let digest: PIVDigest = algorithm == .eccP384 ? .sha384 : .sha256
             let signature = try await piv.sign(message, slot: slot, algorithm: algorithm, digest: digest)
             // OpenSSL checks the signature against the public key the card returned.
@@ -104,18 +105,18 @@ final class PIVClientTests: XCTestCase {
         XCTAssertNotNil(discovery.flatMap { TLV.find(0x7E, in: $0) ?? $0 })
 
         // Change the management key to AES-128 and authenticate with it.
-        let aesKey = (0..<16).map { UInt8($0 * 3) }
+        let aesKey = Secret(bytes: (0..<16).map { UInt8($0 * 3) })
         try await piv.setManagementKey(aesKey, algorithm: .aes128)
         try await piv.authenticate(managementKey: aesKey, algorithm: .aes128)
         await XCTAssertThrowsPIV(.managementKeyAlgorithmMismatch(offered: .tripleDES)) {
-            try await piv.authenticate(managementKey: PIV.defaultManagementKey)
+            try await piv.authenticate(managementKey: Secret(bytes: PIV.defaultManagementKey))
         }
-        await XCTAssertThrowsPIV(.managementKeyRejected) { try await piv.authenticate(managementKey: aesKey.reversed(), algorithm: .aes128) }
+        await XCTAssertThrowsPIV(.managementKeyRejected) { try await piv.authenticate(managementKey: Secret(bytes: aesKey.revealedBytes().reversed()), algorithm: .aes128) }
         // A failed authentication drops the one before it: changing the key now is refused.
         await XCTAssertThrowsPIV(.securityStatusNotSatisfied) { try await piv.setManagementKey(aesKey, algorithm: .aes128) }
         try await piv.authenticate(managementKey: aesKey, algorithm: .aes128)
         for algorithm in [PIV.ManagementKeyAlgorithm.aes192, .aes256, .tripleDES] {
-            let key = (0..<algorithm.keyLength).map { UInt8(($0 * 7 + 1) & 0xFF) }
+            let key = Secret(bytes: (0..<algorithm.keyLength).map { UInt8(($0 * 7 + 1) & 0xFF) })
             try await piv.setManagementKey(key, algorithm: algorithm)
             try await piv.authenticate(managementKey: key, algorithm: algorithm)
         }
@@ -126,14 +127,14 @@ final class PIVClientTests: XCTestCase {
         let (card, reader) = try await VirtualReaders.insertCard(port: port)
         addTeardownBlock { await card.stop() }
         let (piv, _) = try await session(reader)
-        try await piv.authenticate(managementKey: PIV.defaultManagementKey)
+        try await piv.authenticate(managementKey: Secret(bytes: PIV.defaultManagementKey))
         _ = try await piv.generateKey(slot: .authentication, algorithm: .eccP256)
         await XCTAssertThrowsPIV(.status(.conditionsOfUseNotSatisfied, instruction: 0xFB)) { try await piv.reset() }
-        for _ in 0..<3 { _ = try? await piv.verifyPIN(CardSecret("000000")) }
-        for _ in 0..<3 { _ = try? await piv.unblockPIN(puk: CardSecret("00000000"), newPIN: CardSecret("000000")) }
+        for _ in 0..<3 { _ = try? await piv.verifyPIN(Secret("000000")) }
+        for _ in 0..<3 { _ = try? await piv.unblockPIN(puk: Secret("00000000"), newPIN: Secret("000000")) }
         try await piv.reset()
-        try await piv.verifyPIN(CardSecret(PIV.defaultPIN))
-        try await piv.authenticate(managementKey: PIV.defaultManagementKey)
+        try await piv.verifyPIN(Secret(PIV.defaultPIN))
+        try await piv.authenticate(managementKey: Secret(bytes: PIV.defaultManagementKey))
         await XCTAssertThrowsPIV(.notFound) { _ = try await piv.sign([1], slot: .authentication, algorithm: .eccP256) }
     }
 
@@ -145,9 +146,9 @@ final class PIVClientTests: XCTestCase {
         }
         addTeardownBlock { await card.stop() }
         let (piv, _) = try await session(reader)
-        try await piv.authenticate(managementKey: PIV.defaultManagementKey)
+        try await piv.authenticate(managementKey: Secret(bytes: PIV.defaultManagementKey))
         _ = try await piv.generateKey(slot: .authentication, algorithm: .eccP256)
-        try await piv.verifyPIN(CardSecret(PIV.defaultPIN))
+        try await piv.verifyPIN(Secret(PIV.defaultPIN))
         let started = ContinuousClock.now
         do {
             _ = try await piv.sign([1, 2, 3], slot: .authentication, algorithm: .eccP256)

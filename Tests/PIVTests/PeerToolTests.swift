@@ -4,6 +4,7 @@ import PIV
 import VirtualCard
 import TestSupport
 import XCTest
+import Secrets
 
 /// Independent peers against our virtual card: OpenSC (opensc-tool, pkcs15-tool, pkcs11-tool with
 /// opensc-pkcs11.so) and yubico-piv-tool, through the same pcscd.
@@ -46,7 +47,7 @@ final class PeerToolTests: XCTestCase {
         // Personalise with our PIV client: key in 9A, a certificate for it, CHUID and CCC.
         let connection = try PCSCContext().connect(reader: reader)
         let piv = try await PIVSession(transport: connection)
-        try await piv.authenticate(managementKey: PIV.defaultManagementKey)
+        try await piv.authenticate(managementKey: Secret(bytes: PIV.defaultManagementKey))
         let publicKey = try await piv.generateKey(slot: .authentication, algorithm: .eccP256)
         let cert = try certificate(for: try publicKey.subjectPublicKeyInfo(), subject: "/CN=A123456789", dir: dir)
         try await piv.writeCertificate(Array(try Data(contentsOf: URL(fileURLWithPath: cert.der))), slot: .authentication)

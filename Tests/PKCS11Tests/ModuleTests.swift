@@ -2,6 +2,7 @@ import TestSupport
 import Foundation
 @testable import PKCS11
 import XCTest
+import Secrets
 
 final class ModuleTests: XCTestCase {
     func testOneInstancePerLibraryAndRegistry() throws {
@@ -70,7 +71,7 @@ final class ModuleTests: XCTestCase {
         let t = try await SoftHSM.makeToken()
         let session = try t.session()
         do {
-            try await session.login(pin: PIN("000000"))
+            try await session.login(pin: Secret("000000"))
             XCTFail("a wrong PIN must not log in")
         } catch {
             XCTAssertEqual(error.returnValue, .pinIncorrect)
@@ -89,23 +90,23 @@ final class ModuleTests: XCTestCase {
         let t = try await SoftHSM.makeToken()
         let s = try t.session()
         try await s.login(pin: t.userPIN)
-        try await s.setPIN(old: t.userPIN, new: PIN("246810"))
+        try await s.setPIN(old: t.userPIN, new: Secret("246810"))
         try await s.logout()
         await XCTAssertThrowsPKCS11(.pinIncorrect) { try await s.login(pin: t.userPIN) }
-        try await s.login(pin: PIN("246810"))
+        try await s.login(pin: Secret("246810"))
         try await s.logout()
 
         // The SO sets a new user PIN (what a branch counter does for a customer who forgot theirs).
         try await s.login(.securityOfficer, pin: t.soPIN)
-        try await s.initPIN(PIN("135790"))
+        try await s.initPIN(Secret("135790"))
         try await s.logout()
-        try await s.login(pin: PIN("135790"))
+        try await s.login(pin: Secret("135790"))
         try await s.logout()
-        await XCTAssertThrowsPKCS11(.pinIncorrect) { try await s.login(.securityOfficer, pin: PIN("bad-so-pin")) }
+        await XCTAssertThrowsPKCS11(.pinIncorrect) { try await s.login(.securityOfficer, pin: Secret("bad-so-pin")) }
     }
 
     func testPINDescriptionNeverShowsTheSecret() {
-        let pin = PIN("123456")
+        let pin = Secret("123456")
         XCTAssertFalse("\(pin)".contains("123456"))
         XCTAssertFalse(String(reflecting: pin).contains("123456"))
         var dumped = ""
@@ -128,7 +129,7 @@ final class ModuleTests: XCTestCase {
             return nil
         }
         try await Task.sleep(for: .milliseconds(200))  // let the stream take its first snapshot
-        _ = try await module.initializeToken(label: label, soPIN: PIN("12345678"), userPIN: PIN("123456"))
+        _ = try await module.initializeToken(label: label, soPIN: Secret("12345678"), userPIN: Secret("123456"))
         let timeout = Task { try await Task.sleep(for: .seconds(10)); watcher.cancel() }
         let event = await watcher.value
         timeout.cancel()

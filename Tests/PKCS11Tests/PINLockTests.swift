@@ -2,6 +2,7 @@ import Foundation
 @testable import PKCS11
 import TestSupport
 import XCTest
+import Secrets
 
 /// A locked user PIN, as a real token reports it. SoftHSM 2.6 never locks (it only sets "count low"),
 /// so this test loads Tests/Fixtures/pinlock-module.c — a PKCS#11 module that forwards to SoftHSM and
@@ -19,7 +20,7 @@ final class PINLockTests: XCTestCase {
         var states: [PINState?] = []
         var codes: [ReturnValue] = []
         for _ in 0..<3 {
-            do { try await s.login(pin: PIN("000000")) } catch {
+            do { try await s.login(pin: Secret("000000")) } catch {
                 codes.append(error.returnValue)
                 states.append(error.pinState)
             }
@@ -42,10 +43,10 @@ final class PINLockTests: XCTestCase {
 
         // The security officer resets the user PIN: the token is usable again.
         try await s.login(.securityOfficer, pin: t.soPIN)
-        try await s.initPIN(PIN("777777"))
+        try await s.initPIN(Secret("777777"))
         try await s.logout()
         XCTAssertEqual(try shim.tokenInfo(token.slot.id).userPINState, .ok)
-        try await s.login(pin: PIN("777777"))
+        try await s.login(pin: Secret("777777"))
         try await s.logout()
     }
 }

@@ -7,6 +7,7 @@ import Glibc
 import TestSupport
 import X509
 import XCTest
+import Secrets
 
 /// The whole backup: rule-checked password, file name, drive choice, `.pfx`, atomic write, read-back —
 /// on a made-up machine whose USB stick and data disk are real folders.
@@ -48,7 +49,7 @@ final class SoftwareBackupTests: XCTestCase {
 
     func testBackupGoesToTheUSBStickVerifiedAndReadableByOpenSSL() async throws {
         let m = try await material()
-        let password = try BackupPassword("tc2026ok", customerID: customer, birthDate: try ROCDate.parse("44/2/1"))
+        let password = try BackupPassword.checked(Secret("tc2026ok"), customerID: customer, birthDate: try ROCDate.parse("44/2/1"))
         let now = ISO8601DateFormatter().date(from: "2026-05-04T23:30:00Z")!  // 2026-05-05 in Taipei
         let result = try SoftwareBackup.export(privateKey: m.key, certificateDER: m.certificate, chainDER: m.chain, password: password,
                                                customerID: customer, broker: broker, medium: RemovableDriveMedium(drives: RemovableDrives(root: fake.root)), now: now)
@@ -79,7 +80,7 @@ final class SoftwareBackupTests: XCTestCase {
 
     func testFixedDiskIsRefusedUnlessForced() async throws {
         let m = try await material()
-        let password = try BackupPassword("tc2026ok", customerID: customer, birthDate: nil)
+        let password = try BackupPassword.checked(Secret("tc2026ok"), customerID: customer, birthDate: nil)
         XCTAssertThrowsError(try SoftwareBackup.export(privateKey: m.key, certificateDER: m.certificate, password: password, customerID: customer,
                                                        broker: broker, medium: RemovableDriveMedium(drives: RemovableDrives(root: fake.root)), target: data.path)) {
             guard case .fixedDisk? = $0 as? DriveError else { return XCTFail("\($0)") }
@@ -93,7 +94,7 @@ final class SoftwareBackupTests: XCTestCase {
 
     func testAFailureMidWriteLeavesNoPartialFile() async throws {
         let m = try await material()
-        let password = try BackupPassword("tc2026ok", customerID: customer, birthDate: nil)
+        let password = try BackupPassword.checked(Secret("tc2026ok"), customerID: customer, birthDate: nil)
         // The stick fills up after 200 bytes.
         var calls = DrivesRaw.liveSyscalls
         let written = Counter()
@@ -110,9 +111,9 @@ final class SoftwareBackupTests: XCTestCase {
     }
 
     func testThePasswordRuleComesFirst() {
-        XCTAssertThrowsError(try BackupPassword("a123456789", customerID: customer, birthDate: nil), "the ID number is refused")
-        XCTAssertThrowsError(try BackupPassword("x440201", customerID: customer, birthDate: try ROCDate.parse("44/2/1")), "birth date digits")
-        XCTAssertThrowsError(try BackupPassword("ab!", customerID: customer, birthDate: nil))
+        XCTAssertThrowsError(try BackupPassword.checked(Secret("a123456789"), customerID: customer, birthDate: nil), "the ID number is refused")
+        XCTAssertThrowsError(try BackupPassword.checked(Secret("x440201"), customerID: customer, birthDate: try ROCDate.parse("44/2/1")), "birth date digits")
+        XCTAssertThrowsError(try BackupPassword.checked(Secret("ab!"), customerID: customer, birthDate: nil))
     }
 }
 

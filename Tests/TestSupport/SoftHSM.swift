@@ -1,5 +1,6 @@
 import Foundation
 import PKCS11
+import Secrets
 import XCTest
 
 /// One SoftHSM2 token directory per test run (a fresh temporary folder), one module instance per
@@ -36,8 +37,8 @@ public enum SoftHSM {
         public var module: PKCS11Module
         public var token: PKCS11Module.Token
         public var label: String
-        public var soPIN: PIN
-        public var userPIN: PIN
+        public var soPIN: Secret
+        public var userPIN: Secret
         public var soPINText: String
         public var userPINText: String
 
@@ -54,8 +55,8 @@ public enum SoftHSM {
         let module = try module ?? self.module()
         let label = String("\(name.prefix(14))-\(UUID().uuidString.prefix(8))".filter { $0 != "(" && $0 != ")" }.prefix(32))
         let so = "so-\(Int.random(in: 10000...99999))", user = "\(Int.random(in: 100000...999999))"
-        let token = try await module.initializeToken(label: label, soPIN: PIN(so), userPIN: PIN(user))
-        return TestToken(module: module, token: token, label: label, soPIN: PIN(so), userPIN: PIN(user),
+        let token = try await module.initializeToken(label: label, soPIN: Secret(so), userPIN: Secret(user))
+        return TestToken(module: module, token: token, label: label, soPIN: Secret(so), userPIN: Secret(user),
                          soPINText: so, userPINText: user)
     }
 }

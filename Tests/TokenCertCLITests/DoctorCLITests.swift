@@ -210,7 +210,7 @@ final class DoctorCLITests: XCTestCase {
 
         let withNode = setup.dir + "/dev-tpm"
         try FileManager.default.createDirectory(atPath: withNode, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: withNode + "/tpmrm0", contents: nil)
+        _ = FileManager.default.createFile(atPath: withNode + "/tpmrm0", contents: nil)
         let (_, missing) = try doctor(setup, extraArgs: ["--dev-root", withNode, "--tpm-module", setup.dir + "/no-tpm2-pkcs11.so"],
                                       unset: ["TPM2_PKCS11_TCTI"])
         let check = try XCTUnwrap(missing?.check("tpm"))

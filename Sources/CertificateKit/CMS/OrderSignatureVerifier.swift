@@ -44,6 +44,9 @@ public struct OrderSignatureError: Error, Hashable, Sendable, UserFacingError, C
 
     public var description: String { summary.english }
 
+    /// The signature did not verify.
+    public var category: ErrorCategory { .verification }
+
     public var summary: LocalizedText {
         switch reason {
         case .malformed(let why):

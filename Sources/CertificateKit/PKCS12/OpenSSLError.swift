@@ -7,12 +7,12 @@ import Localization
 /// The certificate kit clears the calling thread's queue (`ERR_clear_error`) before each operation,
 /// so the entries belong to the failed operation and never to earlier, unrelated calls; OpenSSL 3 still
 /// records several entries per failure (and some noise of its own), which is why every entry is kept
-/// and the ``category`` is decided from all of them.
+/// and the ``reason`` is decided from all of them.
 ///
-/// Categories are open (a struct with constants), so a new category never breaks a caller's `switch`.
+/// Reasons are open (a struct with constants), so a new reason never breaks a caller's `switch`.
 public struct OpenSSLError: Error, Hashable, Sendable, CustomStringConvertible, UserFacingError {
     /// What the failure means for the person using TokenCert.
-    public struct Category: Hashable, Sendable, CustomStringConvertible {
+    public struct Reason: Hashable, Sendable, CustomStringConvertible {
         public let rawValue: String
         public init(_ rawValue: String) { self.rawValue = rawValue }
         public var description: String { rawValue }
@@ -22,15 +22,15 @@ public struct OpenSSLError: Error, Hashable, Sendable, CustomStringConvertible, 
         /// decryption failed the way a wrong password makes it fail (`EVP_R_BAD_DECRYPT` /
         /// `PROV_R_BAD_DECRYPT`, `PKCS12_R_PKCS12_CIPHERFINAL_ERROR`; in a file without MAC also a
         /// decrypted part that does not decode).
-        public static let wrongPassword = Category("wrong-password")
+        public static let wrongPassword = Reason("wrong-password")
         /// An algorithm the loaded providers do not offer (an `unsupported` or unknown-cipher reason):
         /// RC2-40 and other legacy ciphers need OpenSSL's `legacy` provider.
-        public static let unsupportedAlgorithm = Category("unsupported-algorithm")
+        public static let unsupportedAlgorithm = Reason("unsupported-algorithm")
         /// The bytes are not the DER structure expected (ASN.1 decoding errors, PKCS#12 decode errors,
         /// no decoder for the key data).
-        public static let malformed = Category("malformed")
+        public static let malformed = Reason("malformed")
         /// Anything else (out of memory, an internal OpenSSL failure, …).
-        public static let other = Category("other")
+        public static let other = Reason("other")
     }
 
     /// One entry of OpenSSL's error queue.
@@ -77,21 +77,24 @@ public struct OpenSSLError: Error, Hashable, Sendable, CustomStringConvertible, 
     /// The whole queue, oldest entry first; empty when OpenSSL recorded nothing.
     public var entries: [Entry]
     /// What the entries mean, decided from all of them.
-    public var category: Category
+    public var reason: Reason
 
-    public init(function: String, entries: [Entry], category: Category) {
+    public init(function: String, entries: [Entry], reason: Reason) {
         self.function = function
         self.entries = entries
-        self.category = category
+        self.reason = reason
     }
 
     public var description: String {
         let queue = entries.isEmpty ? "no OpenSSL error recorded" : entries.map(\.description).joined(separator: "; ")
-        return "\(function) failed (\(category)): \(queue)"
+        return "\(function) failed (\(reason)): \(queue)"
     }
 
+    /// OpenSSL failed: no better class.
+    public var category: ErrorCategory { .failure }
+
     public var summary: LocalizedText {
-        switch category {
+        switch reason {
         case .wrongPassword:
             LocalizedText(en: "The password does not open this certificate backup (.pfx).",
                           zhTW: "密碼錯誤，無法開啟此憑證備份檔（.pfx）。")
@@ -114,7 +117,7 @@ public struct OpenSSLError: Error, Hashable, Sendable, CustomStringConvertible, 
     }
 
     public var remedy: LocalizedText? {
-        switch category {
+        switch reason {
         case .wrongPassword:
             LocalizedText(en: "Type the password chosen when the backup was made (letters are case-sensitive). It cannot be recovered: if it is lost, revoke the certificate and apply for a new one.",
                           zhTW: "請輸入製作備份時設定的密碼（英文字母大小寫有別）。密碼無法找回；若已遺失，請註銷憑證後重新申請。")
@@ -130,7 +133,7 @@ public struct OpenSSLError: Error, Hashable, Sendable, CustomStringConvertible, 
         }
     }
 
-    /// The first entry's reason, for the one-line summary of the `other` category.
+    /// The first entry's reason, for the one-line summary of the `other` reason.
     private var firstReason: String {
         entries.first.map { $0.reasonText ?? $0.text } ?? "no details"
     }

@@ -1,3 +1,4 @@
+import Secrets
 /// PKCS#12 (`.pfx`, RFC 7292) files: the backup of a software certificate — its private key, the
 /// certificate and the issuing chain — under a password.
 ///
@@ -35,12 +36,12 @@ public enum PKCS12Bundle {
     ///   - password: the file's password.
     ///   - profile: `modern` (default) or `compat`, with iteration counts.
     /// - Returns: the DER of the `.pfx`.
-    /// - Throws: ``OpenSSLError`` (category `malformed` for a key or certificate OpenSSL cannot parse,
+    /// - Throws: ``OpenSSLError`` (reason `malformed` for a key or certificate OpenSSL cannot parse,
     ///   `other` for internal failures); ``PKCS12Error`` with `keyCertificateMismatch`,
     ///   `unusablePassword` (a NUL byte) or `invalidArgument` (iteration count below 1, empty
     ///   `localKeyID`).
     public static func write(privateKeyDER: [UInt8], certificateDER: [UInt8], chainDER: [[UInt8]] = [],
-                             friendlyName: String, localKeyID: [UInt8]? = nil, password: PFXPassword,
+                             friendlyName: String, localKeyID: [UInt8]? = nil, password: Secret,
                              profile: PKCS12Profile = .modern) throws -> [UInt8] {
         try write(privateKey: PrivateKeyDER(privateKeyDER), certificateDER: certificateDER, chainDER: chainDER,
                   friendlyName: friendlyName, localKeyID: localKeyID, password: password, profile: profile)
@@ -49,10 +50,10 @@ public enum PKCS12Bundle {
     /// ``write(privateKeyDER:certificateDER:chainDER:friendlyName:localKeyID:password:profile:)``
     /// with the key kept in wiped memory.
     public static func write(privateKey: PrivateKeyDER, certificateDER: [UInt8], chainDER: [[UInt8]] = [],
-                             friendlyName: String, localKeyID: [UInt8]? = nil, password: PFXPassword,
+                             friendlyName: String, localKeyID: [UInt8]? = nil, password: Secret,
                              profile: PKCS12Profile = .modern) throws -> [UInt8] {
         try PKCS12Raw.write(key: privateKey.secret, certificate: certificateDER, chain: chainDER,
-                            friendlyName: friendlyName, localKeyID: localKeyID, password: password.secret,
+                            friendlyName: friendlyName, localKeyID: localKeyID, password: password,
                             profile: profile)
     }
 
@@ -75,11 +76,11 @@ public enum PKCS12Bundle {
     /// wherever the file puts it; among several such certificates, the one whose `localKeyID` is the
     /// key's. With several keys, the first is taken.
     ///
-    /// - Throws: ``OpenSSLError`` with category `wrongPassword` (MAC failure; or a decryption failure
+    /// - Throws: ``OpenSSLError`` with reason `wrongPassword` (MAC failure; or a decryption failure
     ///   in a file without MAC), `malformed` (truncated or not a `.pfx`, trailing bytes),
     ///   `unsupportedAlgorithm` (even the legacy provider lacks it, or it cannot be loaded) or `other`;
     ///   ``PKCS12Error`` with `noPrivateKey`, `noMatchingCertificate` or `unusablePassword`.
-    public static func read(_ der: [UInt8], password: PFXPassword) throws -> PKCS12Contents {
-        try PKCS12Raw.read(der, password: password.secret)
+    public static func read(_ der: [UInt8], password: Secret) throws -> PKCS12Contents {
+        try PKCS12Raw.read(der, password: password)
     }
 }

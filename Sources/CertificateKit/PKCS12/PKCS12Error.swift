@@ -36,6 +36,9 @@ public struct PKCS12Error: Error, Hashable, Sendable, CustomStringConvertible, U
         detail.map { "\(code): \($0)" } ?? code.rawValue
     }
 
+    /// A file or password that cannot be used: bad input.
+    public var category: ErrorCategory { .badInput }
+
     public var summary: LocalizedText {
         switch code {
         case .noPrivateKey:

@@ -1,7 +1,8 @@
+import Secrets
 /// A private key as PKCS#8 `PrivateKeyInfo` DER (RFC 5208 / RFC 5958 `OneAsymmetricKey`), held the
-/// way a secret should be: in memory of its own, wiped with `OPENSSL_cleanse` when the last copy
-/// goes, never printed (`description`, `debugDescription` and `customMirror` are redacted), compared
-/// in constant time (`CRYPTO_memcmp`).
+/// way a secret should be: in memory of its own, zeroed when the last copy goes
+/// (a ``Secret``), never printed (`description`, `debugDescription` and `customMirror` are redacted), compared
+/// in constant time.
 ///
 /// ```
 /// PrivateKeyInfo ::= SEQUENCE {
@@ -11,14 +12,14 @@
 ///   attributes           [0]  IMPLICIT Attributes OPTIONAL }
 /// ```
 public struct PrivateKeyDER: Sendable, Equatable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
-    let secret: SecretBytes
+    let secret: Secret
 
     /// Copies `der` (the caller's array stays the caller's to wipe).
     public init(_ der: some Collection<UInt8>) {
-        secret = SecretBytes(der)
+        secret = Secret(bytes: der)
     }
 
-    init(secret: SecretBytes) {
+    init(secret: Secret) {
         self.secret = secret
     }
 
@@ -31,10 +32,10 @@ public struct PrivateKeyDER: Sendable, Equatable, CustomStringConvertible, Custo
 
     /// A copy of the DER in an ordinary array. Arrays are copied freely and cannot be wiped: prefer
     /// ``withUnsafeBytes(_:)`` and keep such copies short-lived.
-    public var bytes: [UInt8] { secret.array }
+    public var bytes: [UInt8] { secret.revealedBytes() }
 
     public static func == (lhs: PrivateKeyDER, rhs: PrivateKeyDER) -> Bool {
-        lhs.secret.constantTimeEquals(rhs.secret)
+        lhs.secret == rhs.secret
     }
 
     public var description: String { "PrivateKeyDER(\(count) bytes, redacted)" }

@@ -44,17 +44,17 @@ enum OpenSSLErrorQueue {
     /// The error for a failed `function`: drains the queue and classifies it. `fallback` is the
     /// category when the entries say nothing more specific (a failed `d2i_…` is malformed input
     /// whatever OpenSSL recorded).
-    static func error(_ function: String, fallback: OpenSSLError.Category = .other) -> OpenSSLError {
+    static func error(_ function: String, fallback: OpenSSLError.Reason = .other) -> OpenSSLError {
         let entries = drain()
-        let category = classify(entries)
-        return OpenSSLError(function: function, entries: entries, category: category == .other ? fallback : category)
+        let reason = classify(entries)
+        return OpenSSLError(function: function, entries: entries, reason: reason == .other ? fallback : reason)
     }
 
     /// Decides what a queue means, looking at every entry. Order matters: a MAC failure is a wrong
     /// password even if decoding noise follows it; an unfetchable algorithm explains a decryption
     /// failure that comes with it; a bad decrypt with no other cause is what a wrong password gives
     /// when the file has no MAC.
-    static func classify(_ entries: [OpenSSLError.Entry]) -> OpenSSLError.Category {
+    static func classify(_ entries: [OpenSSLError.Entry]) -> OpenSSLError.Reason {
         func has(_ library: Int32, _ reasons: Int32...) -> Bool {
             entries.contains { $0.library == Int(library) && reasons.map(Int.init).contains($0.reason) }
         }

@@ -1,4 +1,5 @@
 internal import COpenSSL
+import Secrets
 
 /// A private key parsed from PKCS#8 DER: the `PKCS8_PRIV_KEY_INFO` (kept, so a writer stores the
 /// caller's exact structure) and the `EVP_PKEY` made from it. Both freed (the PKCS#8 one cleansed) on deinit.
@@ -15,7 +16,7 @@ final class OpenSSLPrivateKey {
         }
         guard let base = bytes.baseAddress, let cursor, cursor - base == bytes.count else {
             PKCS8_PRIV_KEY_INFO_free(info)
-            throw OpenSSLError(function: "d2i_PKCS8_PRIV_KEY_INFO (trailing bytes)", entries: OpenSSLErrorQueue.drain(), category: .malformed)
+            throw OpenSSLError(function: "d2i_PKCS8_PRIV_KEY_INFO (trailing bytes)", entries: OpenSSLErrorQueue.drain(), reason: .malformed)
         }
         guard let pkey = EVP_PKCS82PKEY(info) else {
             PKCS8_PRIV_KEY_INFO_free(info)
@@ -52,7 +53,7 @@ final class OpenSSLCertificate {
         guard let x509 = parsed.0 else { throw OpenSSLErrorQueue.error("d2i_X509", fallback: .malformed) }
         guard parsed.1 == der.count else {
             X509_free(x509)
-            throw OpenSSLError(function: "d2i_X509 (trailing bytes)", entries: OpenSSLErrorQueue.drain(), category: .malformed)
+            throw OpenSSLError(function: "d2i_X509 (trailing bytes)", entries: OpenSSLErrorQueue.drain(), reason: .malformed)
         }
         self.x509 = x509
         self.der = der
@@ -73,7 +74,7 @@ final class OpenSSLCertificate {
 enum OpenSSLKeyMatch {
     /// Indices of the certificates whose public key is the private key's (`EVP_PKEY_eq`), in order.
     /// Clears the error queue before and after.
-    static func matchingIndices(privateKey: SecretBytes, certificates: [[UInt8]]) throws(OpenSSLError) -> [Int] {
+    static func matchingIndices(privateKey: Secret, certificates: [[UInt8]]) throws(OpenSSLError) -> [Int] {
         OpenSSLErrorQueue.clear()
         defer { OpenSSLErrorQueue.clear() }
         let key = try privateKey.withUnsafeBytes { (der) throws(OpenSSLError) in try OpenSSLPrivateKey(pkcs8: der) }

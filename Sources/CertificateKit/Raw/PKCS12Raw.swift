@@ -1,4 +1,5 @@
 internal import COpenSSL
+import Secrets
 
 /// The `.pfx` writer and reader on OpenSSL 3's PKCS#12 functions. Every entry point clears the
 /// thread's error queue first (old noise never ends up in a new error) and again on the way out.
@@ -9,8 +10,8 @@ enum PKCS12Raw {
     /// (leaf first, then the chain), a plain-data safe with the shrouded key bag, then the MAC — from
     /// the same building blocks, because `PKCS12_create_ex` takes neither a chosen `localKeyID` nor
     /// the caller's PKCS#8 structure as it is.
-    static func write(key: SecretBytes, certificate: [UInt8], chain: [[UInt8]], friendlyName: String,
-                      localKeyID: [UInt8]?, password: SecretBytes, profile: PKCS12Profile) throws -> [UInt8] {
+    static func write(key: Secret, certificate: [UInt8], chain: [[UInt8]], friendlyName: String,
+                      localKeyID: [UInt8]?, password: Secret, profile: PKCS12Profile) throws -> [UInt8] {
         OpenSSLErrorQueue.clear()
         defer { OpenSSLErrorQueue.clear() }
         guard profile.iterations >= 1, profile.macIterations >= 1,
@@ -48,7 +49,8 @@ enum PKCS12Raw {
         }
         let iterations = Int32(profile.iterations)
 
-        return try password.withCString { (pass, passLength) throws -> [UInt8] in
+        return try password.withCString { (pass, passCount) throws -> [UInt8] in
+            let passLength = Int32(passCount)
             let safes = try OwnedStack { PKCS7_free($0.assumingMemoryBound(to: PKCS7.self)) }
 
             // Certificates: leaf (with friendlyName and localKeyID), then the chain, encrypted.
@@ -123,18 +125,18 @@ enum PKCS12Raw {
 
     /// Reads a `.pfx`; on an `unsupported` algorithm loads the `legacy` provider (once per process)
     /// and tries again.
-    static func read(_ der: [UInt8], password: SecretBytes) throws -> PKCS12Contents {
+    static func read(_ der: [UInt8], password: Secret) throws -> PKCS12Contents {
         guard !password.containsNUL else { throw PKCS12Error(.unusablePassword, detail: "NUL byte") }
         do {
             return try readOnce(der, password: password)
-        } catch let error as OpenSSLError where error.category == .unsupportedAlgorithm {
+        } catch let error as OpenSSLError where error.reason == .unsupportedAlgorithm {
             guard OpenSSLProviders.loadLegacy() else { throw error }
             return try readOnce(der, password: password)
         }
     }
 
     private struct FoundKey {
-        var der: SecretBytes
+        var der: Secret
         var friendlyName: String?
         var localKeyID: [UInt8]?
     }
@@ -153,7 +155,7 @@ enum PKCS12Raw {
         var certificateEncryption: PKCS12Algorithms.Encryption?
     }
 
-    private static func readOnce(_ der: [UInt8], password: SecretBytes) throws -> PKCS12Contents {
+    private static func readOnce(_ der: [UInt8], password: Secret) throws -> PKCS12Contents {
         OpenSSLErrorQueue.clear()
         defer { OpenSSLErrorQueue.clear() }
 
@@ -166,12 +168,13 @@ enum PKCS12Raw {
         guard let p12 = parsed.0 else { throw OpenSSLErrorQueue.error("d2i_PKCS12", fallback: .malformed) }
         defer { PKCS12_free(p12) }
         guard parsed.1 == der.count else {
-            throw OpenSSLError(function: "d2i_PKCS12 (trailing bytes)", entries: OpenSSLErrorQueue.drain(), category: .malformed)
+            throw OpenSSLError(function: "d2i_PKCS12 (trailing bytes)", entries: OpenSSLErrorQueue.drain(), reason: .malformed)
         }
 
         var gathered = Gathered()
         let mac = macInfo(p12)
-        try password.withCString { (pass, passLength) throws in
+        try password.withCString { (pass, passCount) throws in
+            let passLength = Int32(passCount)
             // Which password opens the MAC: the one given, or, for an empty one, also "no password"
             // (the two differ in PKCS#12; PKCS12_parse tries both the same way).
             var usePass: UnsafePointer<CChar>? = pass
@@ -185,7 +188,7 @@ enum PKCS12Raw {
                         // not be computed at all (e.g. an unknown digest).
                         let entries = OpenSSLErrorQueue.drain()
                         throw OpenSSLError(function: "PKCS12_verify_mac", entries: entries,
-                                           category: entries.isEmpty ? .wrongPassword : OpenSSLErrorQueue.classify(entries))
+                                           reason: entries.isEmpty ? .wrongPassword : OpenSSLErrorQueue.classify(entries))
                     }
                     OpenSSLErrorQueue.clear()
                     usePass = nil
@@ -296,17 +299,17 @@ enum PKCS12Raw {
     /// the garbage then fails to decode. Both are reported as a wrong password, the likelier cause.
     private static func decryptionError(_ function: String, hasMAC: Bool) -> OpenSSLError {
         var error = OpenSSLErrorQueue.error(function, fallback: .malformed)
-        if !hasMAC && error.category == .malformed { error.category = .wrongPassword }
+        if !hasMAC && error.reason == .malformed { error.reason = .wrongPassword }
         return error
     }
 
     /// `i2d_PKCS8_PRIV_KEY_INFO` into wiped memory; OpenSSL's buffer is cleansed and freed.
-    private static func encode(_ info: OpaquePointer) throws(OpenSSLError) -> SecretBytes {
+    private static func encode(_ info: OpaquePointer) throws(OpenSSLError) -> Secret {
         var out: UnsafeMutablePointer<UInt8>?
         let length = i2d_PKCS8_PRIV_KEY_INFO(info, &out)
         guard length > 0, let out else { throw OpenSSLErrorQueue.error("i2d_PKCS8_PRIV_KEY_INFO") }
         defer { CRYPTO_clear_free(out, Int(length), #fileID, #line) }
-        return SecretBytes(copying: out, count: Int(length))
+        return Secret(copying: out, count: Int(length))
     }
 
     /// `PKCS12_get_friendlyname`: the BMPString as UTF-8 (`OPENSSL_uni2utf8`).

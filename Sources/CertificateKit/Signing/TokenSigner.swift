@@ -115,6 +115,9 @@ public struct SigningError: Error, Hashable, Sendable, UserFacingError, CustomSt
 
     public var description: String { summary.english }
 
+    /// The signer failed: no better class.
+    public var category: ErrorCategory { .failure }
+
     public var summary: LocalizedText {
         switch reason {
         case .unsupportedAlgorithm(let a):

@@ -16,6 +16,17 @@ public struct RAClientError: Error, Sendable, Hashable, UserFacingError, CustomS
 
     /// Unreachable, refused or not understood.
     public var kind: Kind
+    /// No answer → unreachable; a refusal → not eligible (the rules say no) or bad input (the request
+    /// itself was wrong); a garbled answer → failure.
+    public var category: ErrorCategory {
+        switch kind {
+        case .unreachable: .unreachable
+        case .refused(let code, _):
+            code.hasPrefix("invalid-") || code == "bad-request" || code == "bad-csr" ? .badInput : .notEligible
+        case .badResponse: .failure
+        }
+    }
+
     /// What happened — the server's message when it refused.
     public var summary: LocalizedText
     /// What to do — the server's remedy when it refused.

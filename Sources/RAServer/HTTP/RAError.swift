@@ -14,6 +14,13 @@ public struct RAError: Error, Sendable, HTTPResponseError, UserFacingError, Cust
     public var code: String
     /// The HTTP status the refusal is sent with.
     public var status: HTTPResponse.Status
+    /// 4xx refusals of the request itself (`invalid-…`, `bad-request`, `bad-csr`) are bad input, other
+    /// 4xx are the rules saying no, 5xx failures.
+    public var category: ErrorCategory {
+        if status.code >= 500 { return .failure }
+        return code.hasPrefix("invalid-") || code == "bad-request" || code == "bad-csr" ? .badInput : .notEligible
+    }
+
     /// What happened.
     public var summary: LocalizedText
     /// What the customer can do.

@@ -51,6 +51,8 @@ extension RAService {
     }
 
     struct NotAccountHolder: UserFacingError {
+        var category: ErrorCategory { .verification }
+
         var summary: LocalizedText {
             LocalizedText(en: "The signer is not the holder of this securities account.", zhTW: "簽章者並非此證券帳號的所有人。")
         }

@@ -82,6 +82,9 @@ public struct CustomerImportError: Error, Sendable, Hashable, UserFacingError, C
         self.message = message
     }
 
+    /// A row that breaks a rule: bad input.
+    public var category: ErrorCategory { .badInput }
+
     public var summary: LocalizedText {
         guard let line else { return LocalizedText(en: "\(field): \(message.english)", zhTW: "\(field)：\(message.traditionalChinese)") }
         return LocalizedText(en: "Record \(line), \(field): \(message.english)", zhTW: "第 \(line) 筆，\(field)：\(message.traditionalChinese)")

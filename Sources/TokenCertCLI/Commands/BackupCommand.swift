@@ -4,6 +4,7 @@ import Domain
 import Foundation
 import Lifecycle
 import Localization
+import Secrets
 import RemovableMedia
 
 /// `tokencert backup`.
@@ -79,15 +80,15 @@ struct BackupCommand: AsyncParsableCommand {
     }
 
     /// The backup password from a file, the environment, or typed twice without echo.
-    static func newPassword(file: String?, language: Language) throws -> String {
-        let source = SecretSource(file: file, environmentVariable: "TOKENCERT_BACKUP_PASSWORD",
+    static func newPassword(file: String?, language: Language) throws -> Secret {
+        let source = SecretReader(file: file, environmentVariable: "TOKENCERT_BACKUP_PASSWORD",
                                   prompt: LocalizedText(en: "Backup password (4–12 letters/digits)", zhTW: "備份密碼（4–12 位英數字）"),
                                   fileOption: "--backup-password-file")
-        let first = try source.readText(language: language)
+        let first = try source.read(language: language)
         if file == nil, ProcessInfo.processInfo.environment["TOKENCERT_BACKUP_PASSWORD"]?.isEmpty ?? true {
-            let again = try SecretSource(file: nil, environmentVariable: "TOKENCERT_BACKUP_PASSWORD_UNSET_",
+            let again = try SecretReader(file: nil, environmentVariable: "TOKENCERT_BACKUP_PASSWORD_UNSET_",
                                          prompt: LocalizedText(en: "Type it again", zhTW: "請再輸入一次"), fileOption: "--backup-password-file")
-                .readText(language: language)
+                .read(language: language)
             guard again == first else {
                 throw CLIError(.badInput, en: "The two passwords differ.", zhTW: "兩次輸入的密碼不一致。", remedyEN: "Run the command again.", remedyZH: "請重新執行。")
             }

@@ -3,6 +3,7 @@ import CertificateKit
 import Foundation
 import Lifecycle
 import Localization
+import Secrets
 
 /// `tokencert restore FILE`.
 struct RestoreCommand: AsyncParsableCommand {
@@ -40,9 +41,9 @@ struct RestoreCommand: AsyncParsableCommand {
         do {
             let run = try CustomerRun(global: global, ra: raOptions)
             let keyStore = try await store.open(language: lang, needsKeys: true)
-            let password = try SecretSource(file: passwordFile, environmentVariable: "TOKENCERT_BACKUP_PASSWORD",
+            let password = try SecretReader(file: passwordFile, environmentVariable: "TOKENCERT_BACKUP_PASSWORD",
                                             prompt: LocalizedText(en: "Backup password", zhTW: "備份密碼"),
-                                            fileOption: "--backup-password-file").readText(language: lang)
+                                            fileOption: "--backup-password-file").read(language: lang)
             let session = offline ? nil : try await customer.login(run.ra, language: lang).0
             let summary = try await run.lifecycle.restore(file: URL(fileURLWithPath: file), password: password, into: keyStore, session: session)
             try await nss.installIfAsked(keyStore, language: lang)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Localization
+import Secrets
 import PKCS11
 
 /// `tokencert tokens`: modules, tokens, PIN state, keys and certificates.
@@ -58,8 +59,8 @@ struct TokensCommand: AsyncParsableCommand {
                     if let entry = P11KitRegistry.modules().first(where: { $0.name == m }) { return (entry.name, entry.modulePath) }
                     return (nil, P11KitRegistry.resolveModulePath(m))
                 }
-            let pin = login ? try SecretSource(file: pinFile, environmentVariable: "TOKENCERT_PIN",
-                                                prompt: LocalizedText(en: "User PIN: ", zhTW: "使用者 PIN 碼：")).read(language: language) : nil
+            let pin: Secret? = login ? try SecretReader(file: pinFile, environmentVariable: "TOKENCERT_PIN",
+                                                         prompt: LocalizedText(en: "User PIN: ", zhTW: "使用者 PIN 碼：")).read(language: language) : nil
             let inventory = try await TokenInventory.collect(modules: modules, tokenFilter: token.flatMap(PKCS11URI.init),
                                                          pin: pin, includeMechanisms: mechanisms)
             if global.format == .json {

@@ -5,6 +5,7 @@ import Foundation
 import KeyStores
 import Lifecycle
 import Localization
+import Secrets
 import PCSC
 import X509
 
@@ -183,21 +184,21 @@ struct CounterCommand: AsyncParsableCommand {
 
         /// The customer's new PIN: the file, the variable, or typed twice (no echo) — 6 to 8 digits.
         func newPIN(language: Language) throws -> Secret {
-            let source = SecretSource(file: newPINFile, environmentVariable: "TOKENCERT_NEW_PIN",
+            let source = SecretReader(file: newPINFile, environmentVariable: "TOKENCERT_NEW_PIN",
                                       prompt: LocalizedText(en: "Customer: choose your PIN (6–8 digits)", zhTW: "請客戶設定 PIN 碼（6 至 8 位數字）"),
                                       fileOption: "--new-pin-file")
-            let first = try source.readText(language: language)
+            let first = try source.read(language: language)
             if newPINFile == nil, ProcessInfo.processInfo.environment["TOKENCERT_NEW_PIN"] == nil {
                 var again = source
                 again.prompt = LocalizedText(en: "Type the PIN again", zhTW: "請再輸入一次 PIN 碼")
-                guard try again.readText(language: language) == first else {
+                guard try again.read(language: language) == first else {
                     throw CLIError(.badInput, en: "The two PINs differ.", zhTW: "兩次輸入的 PIN 碼不同。")
                 }
             }
-            guard (6...8).contains(first.count), first.allSatisfy(\.isASCII), first.allSatisfy(\.isNumber) else {
+            guard (6...8).contains(first.count), first.withUnsafeBytes({ $0.allSatisfy { (0x30...0x39).contains($0) } }) else {
                 throw CLIError(.badInput, en: "A PIN is 6 to 8 digits.", zhTW: "PIN 碼須為 6 至 8 位數字。")
             }
-            return Secret(first)
+            return first
         }
     }
 

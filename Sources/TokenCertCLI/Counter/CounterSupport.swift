@@ -5,6 +5,7 @@ import Foundation
 import KeyStores
 import Lifecycle
 import Localization
+import Secrets
 import PCSC
 import PIV
 import PKCS11
@@ -31,7 +32,7 @@ struct OfficerTokenOptions: ParsableArguments, Sendable {
         do { uri = try PKCS11URI(parsing: text) } catch {
             throw CLIError(.badInput, en: "--officer-token is not a pkcs11: URI (RFC 7512): \(text)", zhTW: "--officer-token 不是 pkcs11: URI（RFC 7512）：\(text)")
         }
-        let source = SecretSource(file: pinFile, environmentVariable: "TOKENCERT_OFFICER_PIN",
+        let source = SecretReader(file: pinFile, environmentVariable: "TOKENCERT_OFFICER_PIN",
                                   prompt: LocalizedText(en: "Officer token PIN", zhTW: "經辦人員載具 PIN 碼"), fileOption: "--officer-pin-file")
         return try PKCS11KeyStore(module: module ?? (uri.modulePath == nil && uri.moduleName == nil ? P11KitRegistry.proxyModulePath : nil),
                                   token: uri, pin: StoreOptions.provider(source, language: language, ask: true))
@@ -264,8 +265,8 @@ struct CounterDesk {
         case .pkcs11: unblockName = "SO PIN"
         }
         var text = "TokenCert PIN mailer / 密碼函\nCustomer 客戶: \(customerID.masked)\nCertificate 憑證序號: \(serial.uppercased())\n"
-        if let pin { text += "PIN: \(pin.value)\n" }
-        text += "\(unblockName): \(unblock.value)\n"
+        if let pin { text += "PIN: \(pin.revealedString())\n" }
+        text += "\(unblockName): \(unblock.revealedString())\n"
         guard FileManager.default.createFile(atPath: url.path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
             throw CLIError(.failure, en: "Cannot write the PIN mailer \(url.path).", zhTW: "無法寫入密碼函 \(url.path)。")
         }

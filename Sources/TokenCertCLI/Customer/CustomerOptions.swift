@@ -4,6 +4,7 @@ import Domain
 import Foundation
 import Lifecycle
 import Localization
+import Secrets
 
 /// `--ra URL`: the registration authority (else `$TOKENCERT_RA`, else http://127.0.0.1:8080).
 struct RAOptions: ParsableArguments, Sendable {
@@ -50,10 +51,10 @@ struct CustomerOptions: ParsableArguments, Sendable {
     /// Logs in; the password never leaves this function except in the login request body.
     func login(_ ra: any RAClient, language: Language) async throws -> (RA.Session, CustomerID) {
         let id = try customerID(language: language)
-        let password = try SecretSource(file: passwordFile, environmentVariable: "TOKENCERT_PASSWORD",
+        let password = try SecretReader(file: passwordFile, environmentVariable: "TOKENCERT_PASSWORD",
                                         prompt: LocalizedText(en: "E-trading password for \(id.masked)", zhTW: "\(id.masked) 的電子交易密碼"),
-                                        fileOption: "--password-file").readText(language: language)
-        return (try await ra.login(RA.LoginRequest(id: id.value, password: password)), id)
+                                        fileOption: "--password-file").read(language: language)
+        return (try await ra.login(RA.LoginRequest(id: id.value, password: password.revealedString())), id)
     }
 }
 

@@ -4,6 +4,7 @@ import Foundation
 import Lifecycle
 import KeyStores
 import Localization
+import Secrets
 import PKCS11
 
 /// Where the customer's key lives: `--token 'pkcs11:…'` (with `--module`), `--reader NAME` for a
@@ -102,20 +103,20 @@ extension StoreOptions {
 
     /// The token administrator's PIN (SO PIN; the PIV management key for ykcs11): `--so-pin-file`,
     /// `$TOKENCERT_SO_PIN`, or asked — only on tokens whose profile says the administrator writes.
-    var soPINSource: SecretSource {
-        SecretSource(file: soPINFile, environmentVariable: "TOKENCERT_SO_PIN",
+    var soPINSource: SecretReader {
+        SecretReader(file: soPINFile, environmentVariable: "TOKENCERT_SO_PIN",
                      prompt: LocalizedText(en: "Administrator PIN (SO PIN / PIV management key)", zhTW: "管理者 PIN 碼（SO PIN／PIV 管理金鑰）"),
                      fileOption: "--so-pin-file")
     }
 
     /// The token or card PIN: `--pin-file`, `$TOKENCERT_PIN`, or asked.
-    var pinSource: SecretSource {
-        SecretSource(file: pinFile, environmentVariable: "TOKENCERT_PIN", prompt: LocalizedText(en: "PIN", zhTW: "PIN 碼"), fileOption: "--pin-file")
+    var pinSource: SecretReader {
+        SecretReader(file: pinFile, environmentVariable: "TOKENCERT_PIN", prompt: LocalizedText(en: "PIN", zhTW: "PIN 碼"), fileOption: "--pin-file")
     }
 
     /// The software store's password: `--store-password-file`, `$TOKENCERT_STORE_PASSWORD`, or asked.
-    var storePasswordSource: SecretSource {
-        SecretSource(file: storePasswordFile, environmentVariable: "TOKENCERT_STORE_PASSWORD",
+    var storePasswordSource: SecretReader {
+        SecretReader(file: storePasswordFile, environmentVariable: "TOKENCERT_STORE_PASSWORD",
                      prompt: LocalizedText(en: "Password of the software certificate store", zhTW: "軟體憑證存放區密碼"),
                      fileOption: "--store-password-file")
     }
@@ -140,15 +141,15 @@ extension StoreOptions {
         return try SoftwareKeyStore(directory: directory, passphrase: storePassword)
     }
 
-    /// A store's secret provider over a `SecretSource`: the file or variable when given, else the
+    /// A store's secret provider over a `SecretReader`: the file or variable when given, else the
     /// terminal when `ask`, else none (the store then reports "PIN needed").
-    static func provider(_ source: SecretSource, language: Language, ask: Bool) -> SecretProvider {
+    static func provider(_ source: SecretReader, language: Language, ask: Bool) -> SecretProvider {
         SecretProvider { request in
-            if let given = try source.givenText() { return Secret(given) }
+            if let given = try source.given() { return given }
             guard ask else { return nil }
             var asking = source
             asking.prompt = request.question
-            return Secret(try asking.readText(language: language))
+            return try asking.read(language: language)
         }
     }
 }

@@ -3,6 +3,7 @@ import Domain
 import Foundation
 import Lifecycle
 import Localization
+import Secrets
 
 /// `JourneyPrompt` on a terminal or a pipe: questions and progress go to stderr (stdout stays the
 /// command's result, e.g. its JSON), answers are read line by line from stdin; secrets only from
@@ -47,12 +48,12 @@ final class TerminalPrompt: JourneyPrompt, @unchecked Sendable {
     }
 
     func secret(_ question: LocalizedText) async throws -> Secret {
-        guard let value = SecretSource.promptNoEcho(question.text(language) + ": ") else {
+        guard let value = SecretReader.promptNoEcho(question.text(language) + ": ") else {
             throw CLIError(.pinProblem, en: "A secret is needed but there is no terminal to ask on.", zhTW: "需要輸入密碼，但沒有終端機可供輸入。",
                            remedyEN: "Give it in its file option or environment variable (see --help).",
                            remedyZH: "請以對應的檔案選項或環境變數提供（見 --help）。")
         }
-        return Secret(value)
+        return value
     }
 
     func text(_ question: LocalizedText) async throws -> String { try line(question.text(language)) }

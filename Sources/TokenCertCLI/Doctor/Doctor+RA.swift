@@ -6,6 +6,7 @@ import KeyStores
 import FoundationNetworking
 #endif
 import Localization
+import Secrets
 import RemovableMedia
 import PKCS11
 

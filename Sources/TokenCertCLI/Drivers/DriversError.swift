@@ -15,6 +15,14 @@ public enum DriversError: Error, Sendable, Equatable, UserFacingError {
     /// Installed files that were changed locally (or are not ours), left as they are.
     case locallyModified([String])
 
+    /// A table or folder that cannot be used is bad input; the rest are failures.
+    public var category: ErrorCategory {
+        switch self {
+        case .tableInvalid, .tableUnreadable, .driversFolderNotFound: .badInput
+        default: .failure
+        }
+    }
+
     public var summary: LocalizedText {
         switch self {
         case .tableUnreadable(let p):

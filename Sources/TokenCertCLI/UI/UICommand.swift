@@ -5,6 +5,7 @@ import Hummingbird
 import KeyStores
 import Lifecycle
 import Localization
+import Secrets
 import Logging
 import RemovableMedia
 import Synchronization
@@ -82,9 +83,9 @@ struct UICommand: AsyncParsableCommand {
         }
     }
 
-    static func provider(_ source: SecretSource, board: UIJobBoard, prompt: WebPrompt) -> SecretProvider {
+    static func provider(_ source: SecretReader, board: UIJobBoard, prompt: WebPrompt) -> SecretProvider {
         SecretProvider { request in
-            if let given = try source.givenText() { return Secret(given) }
+            if let given = try source.given() { return given }
             guard await board.isRunning else { return nil }
             if request.kind == .pin { return try await prompt.pin(for: request.location, triesLeft: request.triesLeft) }
             return try await prompt.secret(request.question)

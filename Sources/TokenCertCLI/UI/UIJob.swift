@@ -3,6 +3,7 @@ import Domain
 import Foundation
 import Lifecycle
 import Localization
+import Secrets
 
 /// Text in both languages as the page receives it.
 struct UIText: Codable, Sendable, Hashable {

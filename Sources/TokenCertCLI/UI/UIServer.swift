@@ -6,6 +6,7 @@ import Hummingbird
 import KeyStores
 import Lifecycle
 import Localization
+import Secrets
 import NIOCore
 import RemovableMedia
 
@@ -230,7 +231,7 @@ final class UIServer: Sendable {
                 return UISignTest.fields(result)
             }
         case "backup":
-            let password = body.password ?? ""
+            let password = Secret(body.password ?? "")
             let target = body.target
             let board = self.board
             return try await board.start(kind: "backup") {
@@ -249,7 +250,7 @@ final class UIServer: Sendable {
             guard let base64 = body.file, let bytes = Data(base64Encoded: base64), !bytes.isEmpty else {
                 throw LifecycleError(.badInput, code: "no-file", summary: Self.text("Choose the backup file (.pfx).", "請選擇備份檔（.pfx）。"))
             }
-            let password = body.password ?? ""
+            let password = Secret(body.password ?? "")
             return try await board.start(kind: "restore") {
                 // The upload goes to a private 0600 file for the time of the import, then away.
                 let folder = FileManager.default.temporaryDirectory.appendingPathComponent("tokencert-ui-\(UUID().uuidString)")

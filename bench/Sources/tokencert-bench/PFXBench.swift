@@ -1,6 +1,7 @@
 import ArgumentParser
 import CertificateKit
 import Foundation
+import Secrets
 
 /// `.pfx` export and import: TokenCert's `PKCS12Bundle` vs the `openssl pkcs12` command, at equal
 /// iteration counts, interleaved in one run. Times are wall-clock per file, the command's process
@@ -66,7 +67,7 @@ struct PFXBench: AsyncParsableCommand {
              ["-keypbe", "PBE-SHA1-3DES", "-certpbe", "PBE-SHA1-3DES", "-macalg", "sha1", "-iter", "\(compatIterations)"]),
         ] {
             var ours = Side(), theirs = Side()
-            let pfxPassword = PFXPassword(password)
+            let pfxPassword = Secret(password)
             let ourFile = try PKCS12Bundle.write(privateKeyDER: key, certificateDER: leaf, chainDER: [ca, ca], friendlyName: "bench",
                                                  password: pfxPassword, profile: profile)
             try openssl(["pkcs12", "-export", "-inkey", path("leaf.key"), "-in", path("leaf.pem"), "-certfile", path("chain.pem"),

@@ -4,6 +4,7 @@ import PCSC
 import PIV
 import PKCS11
 import VirtualCard
+import Secrets
 
 /// PIV signatures per second on one virtual card: TokenCert's PIV client vs two PKCS#11 modules on the
 /// same card and key — OpenSC's (opensc-pkcs11.so) and Yubico's (libykcs11.so) — each driven through
@@ -53,12 +54,12 @@ struct PIVSignBench: AsyncParsableCommand {
         // Personalise: key in 9A, a certificate for it (made by OpenSSL), CHUID/CCC.
         let connection = try PCSCContext().connect(reader: reader)
         let piv = try await PIVSession(transport: connection)
-        try await piv.authenticate(managementKey: PIV.defaultManagementKey)
+        try await piv.authenticate(managementKey: Secret(bytes: PIV.defaultManagementKey))
         let publicKey = try await piv.generateKey(slot: .authentication, algorithm: .eccP256)
         let spki = try publicKey.subjectPublicKeyInfo()
         try await piv.writeCertificate(try certificate(for: spki), slot: .authentication)
         try await piv.writeCHUIDAndCCC()
-        try await piv.verifyPIN(CardSecret(PIV.defaultPIN))
+        try await piv.verifyPIN(Secret(PIV.defaultPIN))
         let message = Array(UInt8(0)..<UInt8(64))
 
         // The references: each module through our PKCS11 layer, on the slot of the same reader, logged
@@ -78,7 +79,7 @@ struct PIVSignBench: AsyncParsableCommand {
                 throw ValidationError("\(name) (\(path)) shows no token in \(reader)")
             }
             let session = try loaded.openSession(token.slot.id, readWrite: false)
-            try await session.login(pin: PKCS11.PIN(PIV.defaultPIN))
+            try await session.login(pin: Secret(PIV.defaultPIN))
             let key = try await session.privateKey(id: [0x01])
             guard let publicHandle = try await session.publicKey(for: key),
                   try await session.subjectPublicKeyInfo(of: publicHandle) == spki else {

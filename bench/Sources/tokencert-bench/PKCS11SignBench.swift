@@ -5,6 +5,7 @@ import PKCS11
 import Synchronization
 #if canImport(Glibc)
 import Glibc
+import Secrets
 #endif
 
 /// Signatures per second on one token: TokenCert's PKCS#11 layer vs a C loop over the same module,
@@ -102,7 +103,7 @@ struct PKCS11SignBench: AsyncParsableCommand {
             label = "bench"
             pinText = "\(Int.random(in: 100000...999999))"
             loaded = try PKCS11Module.load(path: modulePath)
-            _ = try await loaded.initializeToken(label: label, soPIN: PIN("so-\(pinText)"), userPIN: PIN(pinText))
+            _ = try await loaded.initializeToken(label: label, soPIN: Secret("so-\(pinText)"), userPIN: Secret(pinText))
         }
         referenceEnvironment["P11SIGN_PIN"] = pinText
 
@@ -128,7 +129,7 @@ struct PKCS11SignBench: AsyncParsableCommand {
         guard !specs.isEmpty else { throw BenchFailure("the token can generate neither RSA-2048 nor P-256 keys") }
 
         let session = try loaded.openSession(found.slot.id)
-        try await session.login(pin: PIN(pinText))
+        try await session.login(pin: Secret(pinText))
         let message = Array(UInt8(0)..<UInt8(64))
         var madeIDs: [[UInt8]] = []
         var results: [Result] = []
