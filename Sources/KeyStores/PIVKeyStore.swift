@@ -241,6 +241,11 @@ public actor PIVKeyStore: KeyStore {
         }
     }
 
+    /// The newest certificate in the rotation slots (GET DATA: no PIN).
+    public func currentCertificate() async throws -> [UInt8]? {
+        Self.newestCertificate(Array(try await certificates().values))
+    }
+
     /// `SCardDisconnect` (the card is reset, which forgets the verified PIN).
     public func close() async {
         try? await connection?.disconnect(.reset)

@@ -263,6 +263,11 @@ public actor PKCS11KeyStore: KeyStore {
         try await unavailableMapped { try await openSession().certificates().map(\.der) }
     }
 
+    /// The newest certificate on the token (public objects: no login, no PIN).
+    public func currentCertificate() async throws -> [UInt8]? {
+        Self.newestCertificate(try await certificates())
+    }
+
     /// `C_Logout` and `C_CloseSession`; the next call opens a new session (and asks for the PIN again).
     public func close() async {
         if let session {

@@ -166,6 +166,11 @@ public actor SoftwareKeyStore: KeyStore {
         try entries().compactMap { e in e.certificate.map { (Array($0), e.chain.map { Array($0) }) } }
     }
 
+    /// The newest certificate in the store, read without the passphrase.
+    public func currentCertificate() async throws -> [UInt8]? {
+        Self.newestCertificate(try certificates().map(\.certificateDER))
+    }
+
     /// Files in the folder named like key files that cannot be read as one.
     public func damagedFiles() throws -> [URL] {
         try keyFiles().filter { (try? Self.decode($0)) == nil }

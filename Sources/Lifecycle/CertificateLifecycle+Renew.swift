@@ -13,8 +13,10 @@ extension CertificateLifecycle {
     ///   certificate, `.interrupted`), `RAClientError`, `KeyStoreUnavailable`, the store's errors.
     public func renew(store: any KeyStore, session: RA.Session, customerID: CustomerID?) async throws -> Installed {
         if let resumed = try await resume(store: store, session: session, operation: .renew) { return resumed }
-        guard let current = try await store.currentKey(), let der = current.certificateDER else { throw LifecycleError.noCertificate }
-        let summary = try CertificateSummary(der, keyLocation: current.location)
+        // Eligibility from the certificate alone (public: no PIN), then consent and identity; the
+        // key itself (and with it the PIN) only after the agreement was accepted.
+        guard let der = try await store.currentCertificate() else { throw LifecycleError.noCertificate }
+        let summary = try CertificateSummary(der)
         let host = try await ra.hostStatus(session: session)
         let now = clock.now()
         guard let entry = host.certificates.first(where: { Self.sameSerial($0.serial, summary.serialNumber) }) else {
@@ -23,8 +25,12 @@ extension CertificateLifecycle {
         guard entry.state == .active, summary.isValid(at: now) else { throw LifecycleError.notRenewable(entry.state.rawValue) }
         guard now >= entry.renewalOpensAt else { throw LifecycleError.renewalNotOpen(entry.renewalOpensAt) }
         try await store.checkCanGenerate(configuration.keyKind)
-        try await cleanUp(store: store, host: host)
         try await identity(session: session, host: host, customerID: customerID)
+        guard let current = try await store.currentKey(), let currentDER = current.certificateDER,
+              try Self.sameSerial(CertificateSummary(currentDER).serialNumber, summary.serialNumber) else {
+            throw LifecycleError.noCertificate
+        }
+        try await cleanUp(store: store, host: host)
 
         // The request is signed with the old key (proof of possession) before it is journaled.
         var proof = ""

@@ -73,6 +73,10 @@ public protocol KeyStore: Sendable {
     /// accepts every kind.
     /// - Throws: the adapter's error that says why (e.g. `PKCS11Error` for `C_GenerateKeyPair`).
     func checkCanGenerate(_ kind: KeyDescription.Kind) async throws
+    /// The certificate of the current key (the newest by notBefore), read without a PIN or
+    /// passphrase where the device keeps certificates public — so a flow can check eligibility
+    /// before it asks anything. The default is `currentKey()?.certificateDER` (which may ask).
+    func currentCertificate() async throws -> [UInt8]?
 }
 
 extension KeyStore {
@@ -87,6 +91,14 @@ extension KeyStore {
     }
 
     public func pinStatus() async throws -> KeyStorePINStatus? { nil }
+
+    public func currentCertificate() async throws -> [UInt8]? { try await currentKey()?.certificateDER }
+
+    /// The newest of `certificates` by notBefore (the rule of `currentKey()`); unreadable ones are skipped.
+    public static func newestCertificate(_ certificates: [[UInt8]]) -> [UInt8]? {
+        certificates.compactMap { der in (try? CertificateSummary(der)).map { (der, $0.notBefore) } }
+            .max { $0.1 < $1.1 }?.0
+    }
 
     public func key(matching subjectPublicKeyInfo: [UInt8]) async throws -> StoredKey? {
         try await allKeys().first { $0.signer.subjectPublicKeyInfo == subjectPublicKeyInfo }

@@ -159,6 +159,16 @@ final class JourneyCLITests: XCTestCase, JourneyTest, @unchecked Sendable {
         XCTAssertEqual(backup.status, 3, backup.err)
         XCTAssertTrue(backup.err.contains("cannot be copied out"), backup.err)
 
+        // Renew without a PIN source and no terminal: eligibility is read from the public certificate,
+        // the agreement is shown, and only then the PIN is found missing (exit 5) — nothing changed.
+        let noPIN = ["--token", token.uri, "--module", Self.softhsm]
+        let early = try interactive(["renew", "--yes", "--lang", "en"] + noPIN, env: env, ra: ra)
+        XCTAssertEqual(early.status, 5, early.out + early.err)
+        let agreed = try XCTUnwrap(early.err.range(of: "I agree to the terms above"), early.err)
+        let asked = try XCTUnwrap(early.err.range(of: "no terminal to ask on"), early.err)
+        XCTAssertLessThan(agreed.lowerBound, asked.lowerBound, "the agreement comes before any PIN question")
+        XCTAssertEqual(try objects(token).privateKeys, 1)
+
         // Renew: a new key beside the old one, then the old removed — one key, one certificate left.
         let renewed = try interactive(["renew", "--yes", "--format", "json"] + store, env: env, ra: ra)
         XCTAssertEqual(renewed.status, 0, renewed.out + renewed.err)
