@@ -322,7 +322,7 @@ public actor PKCS11KeyStore: KeyStore {
             adminPIN = candidate
             return
         }
-        guard let given = try await soPIN.body(SecretRequest(kind: .soPIN, location: location)) else {
+        guard let given = try await soPIN.secret(for: SecretRequest(kind: .soPIN, location: location)) else {
             throw PKCS11KeyStoreError(.administratorPINNeeded, detail: p.name)
         }
         guard try await Self.soLogin(s, given) else {

@@ -13,10 +13,9 @@ public struct PromptChoice: Sendable, Hashable {
     public init(id: String, label: LocalizedText) { (self.id, self.label) = (id, label) }
 }
 
-/// How Lifecycle asks a person: a terminal, a file or environment variable, a test script.
+/// How Lifecycle asks a person plain questions: a terminal, the web page, a test script. Secrets
+/// (PINs, passphrases) are asked through `SecretProvider`, never here.
 public protocol Prompt: Sendable {
-    /// Asks for a secret. An implementation never echoes it and never logs it.
-    func secret(_ question: LocalizedText) async throws -> Secret
     /// Asks for plain text (a birth date, an account), which may be echoed.
     func text(_ question: LocalizedText) async throws -> String
     /// Asks to pick one of `choices`; returns the chosen id.
@@ -61,8 +60,8 @@ public enum ProgressStep: String, Sendable, Hashable, Codable, CaseIterable {
 }
 
 /// The structured questions of the certificate journey: each front end (terminal, web page, demo)
-/// asks them its own way; choosing the account and channel and asking a PIN have defaults over the
-/// plain questions above.
+/// asks them its own way; choosing the account and channel has a default over the plain questions
+/// above.
 public protocol JourneyPrompt: Prompt {
     /// The agreement: shown whole; true when the person agrees.
     func agreement(_ agreement: RA.Agreement) async throws -> Bool
@@ -72,8 +71,6 @@ public protocol JourneyPrompt: Prompt {
     func codeDestination(accounts: [String], mobile: String?, email: String?) async throws -> (account: String, channel: RA.Channel)
     /// Identity step 2: the code for `sent` (its identifier shown, with the time left), or a resend.
     func oneTimeCode(_ sent: RA.CodeSent, now: Date) async throws -> CodeAnswer
-    /// A PIN for the token or card at `location`.
-    func pin(for location: KeyLocation, triesLeft: Int?) async throws -> Secret
     /// Progress of a long step: `fraction` in 0…1 when known.
     func progress(_ step: ProgressStep, fraction: Double?) async
 }
@@ -95,11 +92,5 @@ extension JourneyPrompt {
         let channel = channels.count == 1 ? channels[0].id
             : try await choose(LocalizedText(en: "Send the one-time code by", zhTW: "一次性密碼傳送方式"), channels)
         return (account, RA.Channel(rawValue: channel) ?? .sms)
-    }
-
-    public func pin(for location: KeyLocation, triesLeft: Int?) async throws -> Secret {
-        let tries = triesLeft.map { LocalizedText(en: " (\($0) tries left)", zhTW: "（剩餘 \($0) 次）") } ?? LocalizedText(en: "", zhTW: "")
-        return try await secret(LocalizedText(en: "PIN for \(location.text.english)\(tries.english)",
-                                              zhTW: "\(location.text.traditionalChinese) 的 PIN 碼\(tries.traditionalChinese)"))
     }
 }

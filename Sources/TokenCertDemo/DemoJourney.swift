@@ -98,7 +98,6 @@ final class DemoPrompt: JourneyPrompt, @unchecked Sendable {
         (self.birth, self.outbox, self.say) = (birth, outbox, say)
     }
 
-    func secret(_ question: LocalizedText) async throws -> Secret { throw LifecycleError.cancelled }
     func text(_ question: LocalizedText) async throws -> String { throw LifecycleError.cancelled }
     func choose(_ question: LocalizedText, _ choices: [PromptChoice]) async throws -> String { choices[0].id }
     func confirm(_ question: LocalizedText) async throws -> Bool { true }

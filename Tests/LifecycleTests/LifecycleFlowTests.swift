@@ -60,7 +60,6 @@ final class ScriptedPrompt: JourneyPrompt, @unchecked Sendable {
         self.birthDates = birthDates
         self.codeFor = codeFor
     }
-    func secret(_ question: LocalizedText) async throws -> Secret { Secret("123456") }
     func text(_ question: LocalizedText) async throws -> String { "" }
     func choose(_ question: LocalizedText, _ choices: [PromptChoice]) async throws -> String { choices[0].id }
     func confirm(_ question: LocalizedText) async throws -> Bool { confirmAnswer }

@@ -47,15 +47,6 @@ final class TerminalPrompt: JourneyPrompt, @unchecked Sendable {
         return answer.trimmingCharacters(in: .whitespaces)
     }
 
-    func secret(_ question: LocalizedText) async throws -> Secret {
-        guard let value = SecretReader.promptNoEcho(question.text(language) + ": ") else {
-            throw CLIError(.pinProblem, en: "A secret is needed but there is no terminal to ask on.", zhTW: "需要輸入密碼，但沒有終端機可供輸入。",
-                           remedyEN: "Give it in its file option or environment variable (see --help).",
-                           remedyZH: "請以對應的檔案選項或環境變數提供（見 --help）。")
-        }
-        return value
-    }
-
     func text(_ question: LocalizedText) async throws -> String { try line(question.text(language)) }
 
     func choose(_ question: LocalizedText, _ choices: [PromptChoice]) async throws -> String {
@@ -131,11 +122,6 @@ final class TerminalPrompt: JourneyPrompt, @unchecked Sendable {
         let answer = try line(language == .english ? "Code for identifier \(sent.identifier) (6 digits, or R to resend)"
                                                    : "識別碼 \(sent.identifier) 的一次性密碼（6 位數字，或輸入 R 重新傳送）")
         return answer.lowercased() == "r" ? .resend : .code(answer)
-    }
-
-    func pin(for location: KeyLocation, triesLeft: Int?) async throws -> Secret {
-        let tries = triesLeft.map { language == .english ? " (\($0) tries left)" : "（剩餘 \($0) 次）" } ?? ""
-        return try await secret(LocalizedText(en: "PIN for \(location.text.english)\(tries)", zhTW: "\(location.text.traditionalChinese) 的 PIN 碼\(tries)"))
     }
 
     func progress(_ step: ProgressStep, fraction: Double?) async {

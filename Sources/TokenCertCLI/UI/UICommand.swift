@@ -87,8 +87,7 @@ struct UICommand: AsyncParsableCommand {
         SecretProvider { request in
             if let given = try source.given() { return given }
             guard await board.isRunning else { return nil }
-            if request.kind == .pin { return try await prompt.pin(for: request.location, triesLeft: request.triesLeft) }
-            return try await prompt.secret(request.question)
+            return try await prompt.secret(for: request)
         }
     }
 

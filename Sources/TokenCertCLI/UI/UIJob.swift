@@ -187,12 +187,6 @@ struct WebPrompt: JourneyPrompt {
         return try await board.ask(q)
     }
 
-    func secret(_ question: LocalizedText) async throws -> Secret {
-        let a = try await ask(.secret) { $0.question = UIText(question) }
-        guard let s = a.secret, !s.isEmpty else { throw LifecycleError.cancelled }
-        return Secret(s)
-    }
-
     func text(_ question: LocalizedText) async throws -> String {
         try await ask(.text) { $0.question = UIText(question) }.value ?? ""
     }
@@ -249,10 +243,16 @@ struct WebPrompt: JourneyPrompt {
         return .code((a.code ?? "").trimmingCharacters(in: .whitespaces))
     }
 
-    func pin(for location: KeyLocation, triesLeft: Int?) async throws -> Secret {
-        let a = try await ask(.pin) { q in
-            q.question = UIText(en: "PIN for \(location.text.english)", zhTW: "\(location.text.traditionalChinese) 的 PIN 碼")
-            q.triesLeft = triesLeft
+    /// A PIN (with the tries left shown by the page) or a passphrase, asked in the page.
+    func secret(for request: SecretRequest) async throws -> Secret {
+        let a: UIAnswer
+        if request.kind == .pin {
+            a = try await ask(.pin) { q in
+                q.question = UIText(en: "PIN for \(request.location.text.english)", zhTW: "\(request.location.text.traditionalChinese) 的 PIN 碼")
+                q.triesLeft = request.triesLeft
+            }
+        } else {
+            a = try await ask(.secret) { $0.question = UIText(request.question) }
         }
         guard let s = a.secret, !s.isEmpty else { throw LifecycleError.cancelled }
         return Secret(s)

@@ -1,7 +1,6 @@
 import CertificateKit
-import Lifecycle
-import Secrets
 import Localization
+import Secrets
 
 /// What a key store asks for when it needs a secret, so a prompt can say which one and how many
 /// tries are left. It never carries a secret.
@@ -53,6 +52,10 @@ public struct SecretRequest: Sendable, Hashable {
     }
 }
 
+/// How Lifecycle's stores ask for a secret — the one asking interface for PINs and passphrases.
+/// The terminal (file → environment → no-echo prompt), the web page and scripted sources
+/// (`constant`, tests) each make one; journey questions go through `JourneyPrompt`.
+///
 /// Where a key store gets a PIN or passphrase — asked only when the store needs one (a token that
 /// is already logged in, or a PIV card whose PIN is verified, is not asked again).
 ///
@@ -75,8 +78,11 @@ public struct SecretProvider: Sendable {
     /// No secret available: a store that needs one throws `.pinNeeded`.
     public static let unavailable = SecretProvider { _ in nil }
 
+    /// The secret, or nil when the provider has none (nothing on file, the person cancelled).
+    public func secret(for request: SecretRequest) async throws -> Secret? { try await body(request) }
+
     /// The secret, or `KeyStoreUnavailable.pinNeeded(triesLeft:)` when the provider has none.
-    func require(_ request: SecretRequest) async throws -> Secret {
+    public func require(_ request: SecretRequest) async throws -> Secret {
         guard let secret = try await body(request) else {
             throw KeyStoreUnavailable.pinNeeded(triesLeft: request.triesLeft)
         }
@@ -84,27 +90,3 @@ public struct SecretProvider: Sendable {
     }
 }
 
-/// Picks the current key by the rule of `KeyStore.currentKey()`: the newest key that has a
-/// certificate (newest by the certificate's notBefore, then by when the key was made), else the
-/// newest key.
-enum CurrentKey {
-    struct Candidate {
-        var key: StoredKey
-        /// When the key was made, where the store knows (software store, TokenCert's CKA_ID).
-        var created: Double?
-    }
-
-    static func pick(_ candidates: [Candidate]) -> StoredKey? {
-        func notBefore(_ c: Candidate) -> Double? {
-            guard let der = c.key.certificateDER, let cert = try? CertificateSummary(der) else { return nil }
-            return cert.notBefore.timeIntervalSince1970
-        }
-        let certified = candidates.filter { $0.key.certificateDER != nil }
-        if !certified.isEmpty {
-            return certified.max { a, b in
-                (notBefore(a) ?? 0, a.created ?? 0) < (notBefore(b) ?? 0, b.created ?? 0)
-            }?.key
-        }
-        return candidates.max { ($0.created ?? 0) < ($1.created ?? 0) }?.key
-    }
-}
