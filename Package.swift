@@ -56,15 +56,17 @@ let package = Package(
         .target(
             name: "PKCS11",
             dependencies: [
-                "CPKCS11", "Localization", "Secrets",
+                "CPKCS11", "Secrets",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
-        .target(name: "SmartCard", dependencies: ["Localization"]),
-        .target(name: "PCSC", dependencies: ["CPCSC", "SmartCard", "Localization"]),
+        // The device wrappers (PKCS11, SmartCard, PCSC, PIV) are pure data: errors name the C function
+        // or APDU and carry no customer text — KeyStores turns them into words (DeviceFailure).
+        .target(name: "SmartCard"),
+        .target(name: "PCSC", dependencies: ["CPCSC", "SmartCard"]),
         .target(
             name: "PIV",
             dependencies: [
-                "SmartCard", "Localization", "Secrets",
+                "SmartCard", "Secrets",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]),
@@ -169,10 +171,10 @@ let package = Package(
 
         .testTarget(
             name: "PKCS11Tests",
-            dependencies: ["PKCS11", "Localization", "Secrets", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
+            dependencies: ["PKCS11", "KeyStores", "Localization", "Secrets", "TestSupport", .product(name: "Crypto", package: "swift-crypto")]),
         .testTarget(name: "SmartCardTests", dependencies: ["SmartCard"]),
-        .testTarget(name: "PCSCTests", dependencies: ["PCSC", "SmartCard", "VirtualCard", "TestSupport"]),
-        .testTarget(name: "PIVTests", dependencies: ["PIV", "PCSC", "SmartCard", "VirtualCard", "Secrets", "TestSupport"]),
+        .testTarget(name: "PCSCTests", dependencies: ["PCSC", "SmartCard", "KeyStores", "VirtualCard", "TestSupport"]),
+        .testTarget(name: "PIVTests", dependencies: ["PIV", "PCSC", "SmartCard", "KeyStores", "VirtualCard", "Secrets", "TestSupport"]),
         .testTarget(name: "SecretsTests", dependencies: ["Secrets", "Localization"]),
         .testTarget(name: "VirtualCardTests", dependencies: ["VirtualCard"]),
         .testTarget(name: "DomainTests", dependencies: ["Domain", "Secrets"]),
@@ -215,7 +217,7 @@ let package = Package(
         .testTarget(
             name: "KeyStoresTests",
             dependencies: [
-                "KeyStores", "Lifecycle", "CertificateKit", "PKCS11", "PIV", "PCSC", "VirtualCard", "Localization", "Secrets", "TestSupport",
+                "KeyStores", "Lifecycle", "CertificateKit", "PKCS11", "PIV", "PCSC", "SmartCard", "VirtualCard", "Localization", "Secrets", "TestSupport",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),

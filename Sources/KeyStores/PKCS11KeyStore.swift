@@ -425,7 +425,7 @@ public actor PKCS11KeyStore: KeyStore {
         case .sessionHandleInvalid, .sessionClosed:
             session = nil
             loggedIn = false
-            return (try? module.token(matching: tokenURI)) == nil ? KeyStoreUnavailable.tokenMissing : error
+            return (try? module.token(matching: tokenURI)) == nil ? KeyStoreUnavailable.tokenMissing : DeviceFailure.translated(error)
         case .pinLocked:
             loggedIn = false
             return KeyStoreUnavailable.pinLocked
@@ -440,7 +440,7 @@ public actor PKCS11KeyStore: KeyStore {
             loggedIn = false
             return KeyStoreUnavailable.pinNeeded(triesLeft: nil)
         default:
-            return error
+            return DeviceFailure.translated(error)
         }
     }
 

@@ -40,6 +40,14 @@ public struct PKCS11KeyStoreError: Error, Hashable, Sendable, UserFacingError, C
 
     /// A full or administrator-only token is not eligible for this step; a missing administrator PIN
     /// is a PIN matter; a URI without module or object is bad input; the rest are failures.
+    public var hint: RemedyHint? {
+        switch code {
+        case .administratorPINNeeded: .giveAdministratorPIN
+        case .noModule: .giveModule
+        default: nil
+        }
+    }
+
     public var category: ErrorCategory {
         switch code {
         case .noFreeSlot, .keyExists: .notEligible
@@ -88,11 +96,11 @@ public struct PKCS11KeyStoreError: Error, Hashable, Sendable, UserFacingError, C
             LocalizedText(en: "Revoke a certificate you no longer need (`tokencert revoke`), or use another card.",
                           zhTW: "請廢止不再需要的憑證（`tokencert revoke`），或改用其他卡片。")
         case .administratorPINNeeded:
-            LocalizedText(en: "Give it with --so-pin-file or TOKENCERT_SO_PIN (a PIV management key as 48 hex digits), or have the branch counter issue the card (`tokencert counter issue`).",
-                          zhTW: "請以 --so-pin-file 或 TOKENCERT_SO_PIN 提供（PIV 管理金鑰為 48 位十六進位字元），或至分公司臨櫃發卡（`tokencert counter issue`）。")
+            LocalizedText(en: "Give the administrator PIN (a PIV management key as 48 hex digits), or have the branch counter issue the card.",
+                          zhTW: "請提供管理者 PIN（PIV 管理金鑰為 48 位十六進位字元），或至分公司臨櫃發卡。")
         case .noModule:
-            LocalizedText(en: "Give the module with --module, or in the URI as module-path= or module-name=; `tokencert tokens` lists them.",
-                          zhTW: "請以 --module 或在 URI 中以 module-path= / module-name= 指定模組；`tokencert tokens` 會列出可用模組。")
+            LocalizedText(en: "Name the token's PKCS#11 module, or give it in the URI as module-path= or module-name=.",
+                          zhTW: "請指定載具的 PKCS#11 模組，或在 URI 中以 module-path= / module-name= 指定。")
         default: nil
         }
     }

@@ -32,8 +32,8 @@ public struct PKCS11Signer: TokenSigner {
         supportedAlgorithms = try SigningAlgorithm.defaults(forSPKI: subjectPublicKeyInfo)
     }
 
-    /// - Throws: `PKCS11Error` from `C_SignInit`/`C_Sign` (e.g. `CKR_USER_NOT_LOGGED_IN`,
-    ///   `CKR_DEVICE_REMOVED`), `SigningError` for a scheme the key cannot do.
+    /// - Throws: `DeviceFailure` over the `PKCS11Error` of `C_SignInit`/`C_Sign` (e.g.
+    ///   `CKR_USER_NOT_LOGGED_IN`, `CKR_DEVICE_REMOVED`), `SigningError` for a scheme the key cannot do.
     public func sign(_ message: [UInt8], algorithm: SigningAlgorithm) async throws -> [UInt8] {
         let scheme: SignatureAlgorithm
         switch (algorithm, key.keyType) {
@@ -43,6 +43,7 @@ public struct PKCS11Signer: TokenSigner {
         case (.ecdsaSHA384, .ec): scheme = .ecdsa(.sha384)
         default: throw SigningError(.unsupportedAlgorithm(algorithm.rawValue))
         }
-        return try await session.sign(message, with: key, algorithm: scheme, contextPIN: contextPIN)
+        let (session, key, contextPIN) = (session, key, contextPIN)
+        return try await translatingDeviceErrors { try await session.sign(message, with: key, algorithm: scheme, contextPIN: contextPIN) }
     }
 }

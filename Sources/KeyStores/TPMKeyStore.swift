@@ -36,8 +36,8 @@ public enum TPMKeyStore {
         switch availability {
         case .noTPM:
             return (LocalizedText(en: "This computer has no TPM 2.0 that TokenCert can reach.", zhTW: "此電腦沒有 TokenCert 可使用的 TPM 2.0。"),
-                    LocalizedText(en: "Use a USB token (--token), a card (--reader) or a software certificate (--software).",
-                                  zhTW: "請改用 USB 載具（--token）、晶片卡（--reader）或軟體憑證（--software）。"))
+                    LocalizedText(en: "Keep the certificate on a USB token, a smart card or in software instead.",
+                                  zhTW: "請改將憑證存放於 USB 載具、晶片卡或軟體憑證。"))
         case .moduleMissing(let device):
             return (LocalizedText(en: "This computer has a TPM 2.0 (\(device)), but tpm2-pkcs11 is not installed.",
                                   zhTW: "此電腦具備 TPM 2.0（\(device)），但未安裝 tpm2-pkcs11。"), setUp)

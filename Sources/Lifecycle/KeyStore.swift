@@ -161,14 +161,21 @@ extension KeyStoreUnavailable: UserFacingError {
         }
     }
 
+    public var hint: RemedyHint? {
+        switch self {
+        case .tokenMissing: .insertToken
+        case .pinNeeded: .givePIN
+        case .pinLocked: nil
+        }
+    }
+
     public var remedy: LocalizedText? {
         switch self {
         case .tokenMissing:
-            LocalizedText(en: "Insert the token or card (check with tokencert tokens / tokencert readers), then run the command again.",
-                          zhTW: "請插入載具或晶片卡（可用 tokencert tokens／tokencert readers 確認）後再執行。")
+            LocalizedText(en: "Insert the token or card, then try again.", zhTW: "請插入載具或晶片卡後再試一次。")
         case .pinNeeded:
-            LocalizedText(en: "Give it with --pin-file / --store-password-file or $TOKENCERT_PIN / $TOKENCERT_STORE_PASSWORD, or type it when asked; mind the tries left.",
-                          zhTW: "請以 --pin-file／--store-password-file 或環境變數 TOKENCERT_PIN／TOKENCERT_STORE_PASSWORD 提供，或於詢問時輸入；請留意剩餘次數。")
+            LocalizedText(en: "Enter the PIN (or the store password) when asked; mind the tries left.",
+                          zhTW: "請於詢問時輸入 PIN 碼（或存放區密碼）；請留意剩餘次數。")
         case .pinLocked:
             LocalizedText(en: "Unblock it with the PUK (or SO PIN), or bring the token to a branch counter.",
                           zhTW: "請以 PUK（或 SO PIN）解鎖，或攜載具至分公司臨櫃處理。")

@@ -36,9 +36,11 @@ public struct LifecycleError: Error, Sendable, Hashable, UserFacingError, Custom
 
     public var summary: LocalizedText
     public var remedy: LocalizedText?
+    /// How the remedy is done in each front end, when that differs.
+    public var hint: RemedyHint?
 
-    public init(_ kind: Kind, code: String, summary: LocalizedText, remedy: LocalizedText? = nil) {
-        (self.kind, self.code, self.summary, self.remedy) = (kind, code, summary, remedy)
+    public init(_ kind: Kind, code: String, summary: LocalizedText, remedy: LocalizedText? = nil, hint: RemedyHint? = nil) {
+        (self.kind, self.code, self.summary, self.remedy, self.hint) = (kind, code, summary, remedy, hint)
     }
 
     public var description: String { "\(code): \(summary.english)" }
@@ -59,8 +61,9 @@ public struct LifecycleError: Error, Sendable, Hashable, UserFacingError, Custom
             .notEligible, code: "active-certificate-exists",
             summary: text("The host already has an active certificate (serial \(serial.uppercased())); a second one cannot be applied for.",
                           "主機端已有有效憑證（序號 \(serial.uppercased())），不可重複申請。"),
-            remedy: text("If that certificate is on this computer or token, use it (or renew it in its last 30 days). If it is lost, revoke it first: tokencert revoke --serial \(serial), then apply.",
-                         "若該憑證在本機或載具中，請直接使用（到期前 30 天內可展期）；若已遺失，請先廢止：tokencert revoke --serial \(serial)，再重新申請。"))
+            remedy: text("If that certificate is on this computer or token, use it (or renew it in its last 30 days). If it is lost, revoke it first (serial \(serial.uppercased())), then apply.",
+                         "若該憑證在本機或載具中，請直接使用（到期前 30 天內可展期）；若已遺失，請先廢止該憑證（序號 \(serial.uppercased())），再重新申請。"),
+            hint: .revokeLostCertificate)
     }
 
     static func renewalNotOpen(_ opens: Date) -> LifecycleError {

@@ -65,8 +65,33 @@ public enum ErrorCategory: String, Sendable, Hashable, Codable, CaseIterable {
     case failure
 }
 
+/// What a person can do next when the way to do it differs by front end: the terminal names an
+/// option or command (`--pin-file`, `--ra`), the web page names its own fields and screens. An
+/// error that has one keeps a front-end-neutral `remedy`; each front end words the hint from its own
+/// catalogue (the CLI's `CLIRemedies`, the web page's `UIRemedies`).
+public enum RemedyHint: String, Sendable, Hashable, Codable, CaseIterable {
+    /// Give the PIN (or the store passphrase).
+    case givePIN = "give-pin"
+    /// Give the token's administrator PIN (SO PIN, or the PIV management key).
+    case giveAdministratorPIN = "give-administrator-pin"
+    /// Insert the token or card that holds the key.
+    case insertToken = "insert-token"
+    /// Keep the key somewhere else: a USB token, a card or the software store.
+    case chooseAnotherStore = "choose-another-store"
+    /// Name the PKCS#11 module of the token.
+    case giveModule = "give-module"
+    /// Check the address of the certificate service.
+    case checkRAAddress = "check-ra-address"
+    /// Confirm writing a backup to a fixed disk.
+    case confirmFixedDisk = "confirm-fixed-disk"
+    /// Revoke the lost certificate first, then apply.
+    case revokeLostCertificate = "revoke-lost-certificate"
+}
+
 /// An error that can explain itself to a person: what happened and what to do next, in both languages.
 public protocol UserFacingError: Error {
+    /// How the remedy is done in a particular front end, when that differs (see `RemedyHint`).
+    var hint: RemedyHint? { get }
     /// What kind of stop this is (decides the exit code).
     var category: ErrorCategory { get }
     /// One sentence: what went wrong.
@@ -76,10 +101,14 @@ public protocol UserFacingError: Error {
 }
 
 extension UserFacingError {
-    /// Summary and remedy on two lines, in the chosen language.
-    public func userMessage(_ language: Language) -> String {
+    /// No front-end-specific remedy.
+    public var hint: RemedyHint? { nil }
+
+    /// Summary and remedy on two lines, in the chosen language; `remedies` words the hint for the
+    /// front end (its remedy replaces the neutral one).
+    public func userMessage(_ language: Language, remedies: (RemedyHint) -> LocalizedText? = { _ in nil }) -> String {
         let head = summary.text(language)
-        guard let remedy else { return head }
+        guard let remedy = hint.flatMap({ remedies($0) }) ?? remedy else { return head }
         let label = language == .english ? "What to do: " : "處理方式："
         return head + "\n" + label + remedy.text(language)
     }

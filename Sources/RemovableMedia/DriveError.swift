@@ -54,6 +54,12 @@ public enum DriveError: Error, Hashable, Sendable, CustomStringConvertible, User
         }
     }
 
+    /// Writing to a fixed disk anyway is confirmed differently per front end.
+    public var hint: RemedyHint? {
+        if case .fixedDisk = self { return .confirmFixedDisk }
+        return nil
+    }
+
     public var remedy: LocalizedText? {
         switch self {
         case .systemInfoUnreadable:
@@ -69,8 +75,8 @@ public enum DriveError: Error, Hashable, Sendable, CustomStringConvertible, User
                           zhTW: "請選擇隨身碟或記憶卡上的資料夾。")
         case .fixedDisk:
             LocalizedText(
-                en: "Back up to a USB stick or memory card and keep it safe. To write to this disk anyway, confirm with --force.",
-                zhTW: "請備份至隨身碟或記憶卡並妥善保管。若仍要寫入此磁碟，請加上 --force 確認。")
+                en: "Back up to a USB stick or memory card and keep it safe. To write to this disk anyway, confirm that you want it.",
+                zhTW: "請備份至隨身碟或記憶卡並妥善保管。若仍要寫入此磁碟，請確認後再執行。")
         case .readOnly:
             LocalizedText(en: "Turn off the write-protect switch of the card or stick, reconnect it, or choose another drive.",
                           zhTW: "請關閉記憶卡或隨身碟的防寫開關後重新插入，或選擇其他磁碟。")

@@ -1,4 +1,5 @@
 import ArgumentParser
+import KeyStores
 import Localization
 
 /// The documented exit codes of `tokencert` (README, "Exit codes"). Scripts rely on these numbers.
@@ -52,11 +53,11 @@ public enum ExitStatus: Int32, CaseIterable, Sendable {
 public func report(_ error: Error, language: Language) -> ExitCode {
     var stderr = StandardError()
     if let code = error as? ExitCode { return code }
-    guard let e = error as? any UserFacingError else {
+    guard let e = DeviceFailure.translated(error) as? any UserFacingError else {
         print(language == .english ? "Error: \(error)" : "錯誤：\(error)", to: &stderr)
         return ExitStatus.failure.exitCode
     }
-    print(e.userMessage(language), to: &stderr)
+    print(e.userMessage(language, remedies: CLIRemedies.text), to: &stderr)
     return ExitStatus.of(e).exitCode
 }
 
@@ -68,6 +69,7 @@ extension ExitStatus {
 /// An error of the command layer itself (bad input, missing secret…), with both languages and an exit status.
 struct CLIError: UserFacingError {
     var category: ErrorCategory { status.category }
+    var hint: RemedyHint?
     var summary: LocalizedText
     var remedy: LocalizedText?
     var status: ExitStatus

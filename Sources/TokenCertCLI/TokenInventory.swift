@@ -1,5 +1,6 @@
 import CertificateKit
 import Foundation
+import KeyStores
 import Localization
 import PKCS11
 import Secrets
@@ -118,8 +119,9 @@ public struct TokenInventory: Codable, Sendable {
                 throw error
             } catch {
                 entry.error = "\(error)"
-                entry.problem = (error as? UserFacingError)?.summary
-                entry.remedy = (error as? UserFacingError)?.remedy
+                let words = DeviceFailure.translated(error) as? any UserFacingError
+                entry.problem = words?.summary
+                entry.remedy = words?.remedy
             }
             inventory.modules.append(entry)
         }

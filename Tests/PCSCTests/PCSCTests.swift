@@ -1,3 +1,4 @@
+import KeyStores
 import Foundation
 import PCSC
 import TestSupport

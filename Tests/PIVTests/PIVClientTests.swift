@@ -1,3 +1,4 @@
+import KeyStores
 import Crypto
 import Foundation
 import PCSC

@@ -1,3 +1,4 @@
+import KeyStores
 import TestSupport
 import Foundation
 @testable import PKCS11

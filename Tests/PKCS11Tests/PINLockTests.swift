@@ -1,3 +1,4 @@
+import KeyStores
 import Foundation
 @testable import PKCS11
 import TestSupport

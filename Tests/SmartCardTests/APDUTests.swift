@@ -32,9 +32,6 @@ final class APDUTests: XCTestCase {
         XCTAssertEqual(StatusWord(rawValue: 0x6110).bytesRemaining, 16)
         XCTAssertEqual(StatusWord(rawValue: 0x6100).bytesRemaining, 256)
         XCTAssertEqual(StatusWord(rawValue: 0x6C20).correctLength, 32)
-        XCTAssertTrue(StatusWord.authenticationMethodBlocked.meaning.english.contains("Blocked"))
-        XCTAssertTrue(StatusWord.securityStatusNotSatisfied.meaning.traditionalChinese.contains("PIN"))
-        XCTAssertTrue(StatusWord(rawValue: 0x63C1).meaning.english.contains("1 tries left"))
     }
 
     func testChainingGetResponseAndWrongLe() async throws {

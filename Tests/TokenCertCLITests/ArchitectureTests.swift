@@ -8,7 +8,9 @@ import XCTest
 final class ArchitectureTests: XCTestCase {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let hardware: Set<String> = ["PKCS11", "PIV", "PCSC", "SmartCard", "CPKCS11", "CPCSC", "KeyStores", "VirtualCard"]
-    static let hardwareFree = ["Localization", "Domain", "CertificateKit", "Lifecycle", "RAServer", "RemovableMedia"]
+    static let hardwareFree = ["Localization", "Secrets", "Domain", "CertificateKit", "Lifecycle", "RAServer", "RemovableMedia"]
+    /// The device wrappers: pure data, no customer text (KeyStores words their errors).
+    static let wrappers = ["PKCS11", "PCSC", "SmartCard", "PIV"]
 
     /// The modules a target's Swift files import (`import X`, `internal import X`, `@_exported import X`…).
     func imports(of target: String) throws -> [String: [String]] {
@@ -41,6 +43,26 @@ final class ArchitectureTests: XCTestCase {
             }
         }
         XCTAssertGreaterThan(seen, 10, "the scan read the targets' imports")
+    }
+
+    /// The wrappers' errors name the C function or APDU and carry no words for a person: no
+    /// `Localization` import and no `LocalizedText` in their sources; `DeviceFailure` in KeyStores
+    /// is the one place that words them.
+    func testTheDeviceWrappersCarryNoCustomerText() throws {
+        for target in Self.wrappers {
+            if let files = try imports(of: target)["Localization"] {
+                XCTFail("\(target) imports Localization in \(files.joined(separator: ", ")): customer text belongs in KeyStores")
+            }
+            let folder = Self.root.appendingPathComponent("Sources/\(target)")
+            for case let url as URL in FileManager.default.enumerator(at: folder, includingPropertiesForKeys: nil)!
+            where url.pathExtension == "swift" {
+                let text = try String(contentsOf: url, encoding: .utf8)
+                XCTAssertFalse(text.contains("LocalizedText") || text.contains("UserFacingError"),
+                               "\(target)/\(url.lastPathComponent) words an error for a person: move it to KeyStores/DeviceMessages")
+            }
+        }
+        let keyStores = try imports(of: "KeyStores")
+        XCTAssertNotNil(keyStores["Localization"], "the scan sees where the words are")
     }
 
     /// Lifecycle reaches drives only through its `BackupMedium` protocol; CertificateKit not at all.

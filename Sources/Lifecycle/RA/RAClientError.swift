@@ -16,6 +16,15 @@ public struct RAClientError: Error, Sendable, Hashable, UserFacingError, CustomS
 
     /// Unreachable, refused or not understood.
     public var kind: Kind
+    /// The service's address is set per front end (`--ra`, the page's settings) when it could not be
+    /// reached or did not answer as the RA.
+    public var hint: RemedyHint? {
+        switch kind {
+        case .unreachable, .badResponse: .checkRAAddress
+        case .refused: nil
+        }
+    }
+
     /// No answer → unreachable; a refusal → not eligible (the rules say no) or bad input (the request
     /// itself was wrong); a garbled answer → failure.
     public var category: ErrorCategory {
@@ -68,8 +77,8 @@ public struct RAClientError: Error, Sendable, Hashable, UserFacingError, CustomS
             kind: .unreachable,
             summary: LocalizedText(en: "The certificate service at \(url.absoluteString) cannot be reached.",
                                    zhTW: "無法連線至憑證服務（\(url.absoluteString)）。"),
-            remedy: LocalizedText(en: "Check the network connection and the --ra address, then try again; nothing was changed.",
-                                  zhTW: "請檢查網路連線及 --ra 位址後再試；本機資料未有任何變更。"),
+            remedy: LocalizedText(en: "Check the network connection and the service's address, then try again; nothing was changed.",
+                                  zhTW: "請檢查網路連線及憑證服務位址後再試；本機資料未有任何變更。"),
             underlying: underlying)
     }
 
@@ -79,7 +88,7 @@ public struct RAClientError: Error, Sendable, Hashable, UserFacingError, CustomS
             kind: .badResponse(status: status),
             summary: LocalizedText(en: "The certificate service gave an answer TokenCert does not understand (HTTP \(status): \(what)).",
                                    zhTW: "憑證服務回傳無法辨識的內容（HTTP \(status)：\(what)）。"),
-            remedy: LocalizedText(en: "Check that --ra points at the broker's certificate service.",
-                                  zhTW: "請確認 --ra 指向券商的憑證服務。"))
+            remedy: LocalizedText(en: "Check that the address points at the broker's certificate service.",
+                                  zhTW: "請確認位址指向券商的憑證服務。"))
     }
 }

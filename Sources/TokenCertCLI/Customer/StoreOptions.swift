@@ -80,8 +80,10 @@ extension StoreOptions {
     /// Why `--tpm` cannot be used here, and what to do (exit 4: the TPM store is missing).
     static func tpmUnavailable(_ availability: TPMKeyStore.Availability) -> CLIError {
         let reason = TPMKeyStore.unavailableReason(availability)
-        return CLIError(.tokenMissing, summary: reason?.summary ?? LocalizedText(en: "The TPM is not ready.", zhTW: "TPM 尚未就緒。"),
-                        remedy: reason?.remedy)
+        var error = CLIError(.tokenMissing, summary: reason?.summary ?? LocalizedText(en: "The TPM is not ready.", zhTW: "TPM 尚未就緒。"),
+                             remedy: reason?.remedy)
+        if availability == .noTPM { error.hint = .chooseAnotherStore }
+        return error
     }
 
     var tokenFromEnvironment: String? { ProcessInfo.processInfo.environment["TOKENCERT_TOKEN"].flatMap { $0.isEmpty ? nil : $0 } }

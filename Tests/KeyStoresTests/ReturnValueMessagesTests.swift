@@ -1,4 +1,5 @@
 import Localization
+@testable import KeyStores
 @testable import PKCS11
 import XCTest
 

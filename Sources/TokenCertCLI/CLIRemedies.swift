@@ -1,0 +1,35 @@
+import Localization
+
+/// The terminal's words for the remedies that depend on the front end (`RemedyHint`): they name
+/// `tokencert`'s options, environment variables and commands. The web page has its own catalogue
+/// (`UIRemedies`), which never names an option.
+enum CLIRemedies {
+    static func text(_ hint: RemedyHint) -> LocalizedText? {
+        switch hint {
+        case .givePIN:
+            LocalizedText(en: "Give it with --pin-file / --store-password-file or $TOKENCERT_PIN / $TOKENCERT_STORE_PASSWORD, or type it when asked; mind the tries left.",
+                          zhTW: "請以 --pin-file／--store-password-file 或環境變數 TOKENCERT_PIN／TOKENCERT_STORE_PASSWORD 提供，或於詢問時輸入；請留意剩餘次數。")
+        case .giveAdministratorPIN:
+            LocalizedText(en: "Give it with --so-pin-file or TOKENCERT_SO_PIN (a PIV management key as 48 hex digits), or have the branch counter issue the card (`tokencert counter issue`).",
+                          zhTW: "請以 --so-pin-file 或 TOKENCERT_SO_PIN 提供（PIV 管理金鑰為 48 位十六進位字元），或至分公司臨櫃發卡（`tokencert counter issue`）。")
+        case .insertToken:
+            LocalizedText(en: "Insert the token or card (check with tokencert tokens / tokencert readers), then run the command again.",
+                          zhTW: "請插入載具或晶片卡（可用 tokencert tokens／tokencert readers 確認）後再執行。")
+        case .chooseAnotherStore:
+            LocalizedText(en: "Use a USB token (--token), a card (--reader) or a software certificate (--software).",
+                          zhTW: "請改用 USB 載具（--token）、晶片卡（--reader）或軟體憑證（--software）。")
+        case .giveModule:
+            LocalizedText(en: "Give the module with --module, or in the URI as module-path= or module-name=; `tokencert tokens` lists them.",
+                          zhTW: "請以 --module 或在 URI 中以 module-path= / module-name= 指定模組；`tokencert tokens` 會列出可用模組。")
+        case .checkRAAddress:
+            LocalizedText(en: "Check the network connection and the --ra address (or $TOKENCERT_RA), then try again; nothing was changed.",
+                          zhTW: "請檢查網路連線及 --ra 位址（或環境變數 TOKENCERT_RA）後再試；本機資料未有任何變更。")
+        case .confirmFixedDisk:
+            LocalizedText(en: "Back up to a USB stick or memory card and keep it safe. To write to this disk anyway, confirm with --force.",
+                          zhTW: "請備份至隨身碟或記憶卡並妥善保管。若仍要寫入此磁碟，請加上 --force 確認。")
+        case .revokeLostCertificate:
+            LocalizedText(en: "If that certificate is on this computer or token, use it (or renew it in its last 30 days). If it is lost, revoke it first with tokencert revoke --serial SERIAL (the serial above), then apply.",
+                          zhTW: "若該憑證在本機或載具中，請直接使用（到期前 30 天內可展期）；若已遺失，請先以 tokencert revoke --serial 序號（上列序號）廢止，再重新申請。")
+        }
+    }
+}

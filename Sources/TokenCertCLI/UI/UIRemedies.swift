@@ -1,0 +1,34 @@
+import Localization
+
+/// The web page's words for the remedies that depend on the front end (`RemedyHint`): they name the
+/// page's screens and fields, never a command-line option (the terminal's are `CLIRemedies`).
+enum UIRemedies {
+    static func text(_ hint: RemedyHint) -> LocalizedText? {
+        switch hint {
+        case .givePIN:
+            LocalizedText(en: "Type the PIN (or the store password) when the page asks for it; mind the tries left.",
+                          zhTW: "請於頁面詢問時輸入 PIN 碼（或存放區密碼）；請留意剩餘次數。")
+        case .giveAdministratorPIN:
+            LocalizedText(en: "This token needs its administrator PIN to store a certificate: have the branch counter issue it.",
+                          zhTW: "此載具須以管理者 PIN 才能存放憑證，請至分公司臨櫃發卡。")
+        case .insertToken:
+            LocalizedText(en: "Insert the token or card, then try again; the environment check (menu 5) shows what this computer sees.",
+                          zhTW: "請插入載具或晶片卡後再試一次；「環境檢測」（選單 5）會列出本機偵測到的裝置。")
+        case .chooseAnotherStore:
+            LocalizedText(en: "Close this page and start it again with a USB token, a card or a software certificate.",
+                          zhTW: "請關閉此頁面，改以 USB 載具、晶片卡或軟體憑證重新開啟。")
+        case .giveModule:
+            LocalizedText(en: "The token's software (PKCS#11 module) is not set: run the environment check (menu 5) and ask the broker's help desk.",
+                          zhTW: "尚未設定載具的軟體（PKCS#11 模組）：請執行「環境檢測」（選單 5），並洽券商客服。")
+        case .checkRAAddress:
+            LocalizedText(en: "Check the network connection, then try again; if it keeps failing, ask the broker's help desk for the service address. Nothing was changed.",
+                          zhTW: "請檢查網路連線後再試；若持續失敗，請向券商客服確認服務位址。本機資料未有任何變更。")
+        case .confirmFixedDisk:
+            LocalizedText(en: "Back up to a USB stick or memory card and keep it safe.",
+                          zhTW: "請備份至隨身碟或記憶卡並妥善保管。")
+        case .revokeLostCertificate:
+            LocalizedText(en: "If that certificate is on this computer or token, use it. If it is lost, revoke it first (menu 4, 憑證廢止), then apply.",
+                          zhTW: "若該憑證在本機或載具中，請直接使用；若已遺失，請先至「憑證廢止」（選單 4）廢止，再重新申請。")
+        }
+    }
+}
