@@ -3,6 +3,7 @@ import Domain
 import Foundation
 import Lifecycle
 import Localization
+import RAContract
 import Secrets
 
 /// Text in both languages as the page receives it.
@@ -167,7 +168,7 @@ actor UIJobBoard {
 
     static func describe(_ error: any Error) -> UIError {
         if let e = error as? LifecycleError { return UIError(code: e.code, summary: UIText(e.summary), remedy: e.remedy.map(UIText.init)) }
-        if let e = error as? RAClientError { return UIError(code: e.code, summary: UIText(e.summary), remedy: e.remedy.map(UIText.init)) }
+        if let e = error as? RAClientError { return UIError(code: e.code?.rawValue, summary: UIText(e.summary), remedy: e.remedy.map(UIText.init)) }
         if let e = error as? any UserFacingError { return UIError(code: nil, summary: UIText(e.summary), remedy: e.remedy.map(UIText.init)) }
         return UIError(code: nil, summary: UIText(en: "Unexpected error: \(error)", zhTW: "未預期的錯誤：\(error)"), remedy: nil)
     }
