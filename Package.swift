@@ -22,6 +22,8 @@ let package = Package(
         .library(name: "CertificateKit", targets: ["CertificateKit"]),
         .library(name: "Lifecycle", targets: ["Lifecycle"]),
         .library(name: "KeyStores", targets: ["KeyStores"]),
+        .library(name: "RAContract", targets: ["RAContract"]),
+        .library(name: "RAHTTPClient", targets: ["RAHTTPClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -84,9 +86,15 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]),
+        // The RA's wire contract: the Codable requests and responses of its HTTP API and its error
+        // codes, one type per JSON document, shared by the server (RAServer) and the client (Lifecycle,
+        // RAHTTPClient). Pure Swift.
+        .target(name: "RAContract", dependencies: ["Localization"]),
         // The lifecycle core: apply, renew, revoke, status over protocols (KeyStore, RAClient, Clock,
         // Prompt) — no hardware module and no server here; KeyStores adapt the hardware.
-        .target(name: "Lifecycle", dependencies: ["CertificateKit", "Domain", "Localization", "Secrets"]),
+        .target(name: "Lifecycle", dependencies: ["CertificateKit", "RAContract", "Domain", "Localization", "Secrets"]),
+        // Lifecycle's RAClient over HTTP(S) with URLSession.
+        .target(name: "RAHTTPClient", dependencies: ["Lifecycle", "RAContract", "Localization"]),
         // Removable drives (sysfs, mountinfo, udev) and atomic backup writes: Lifecycle's BackupMedium
         // on this computer's drives.
         .target(name: "RemovableMedia", dependencies: ["Lifecycle", "Localization", "Secrets"]),
@@ -105,7 +113,7 @@ let package = Package(
                 "PKCS11", "PCSC", "PIV", "SmartCard", "Localization", "Secrets", "CertificateKit", "RemovableMedia", "Domain",
                 // The customer commands run Lifecycle; no server and no card emulator (the demo is
                 // tokencert-demo, which `tokencert demo` runs).
-                "Lifecycle", "KeyStores",
+                "Lifecycle", "KeyStores", "RAContract", "RAHTTPClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -117,7 +125,7 @@ let package = Package(
             name: "TokenCertDemo",
             dependencies: [
                 "TokenCertCLI", "RAServer", "VirtualCard", "KeyStores", "Lifecycle", "CertificateKit", "RemovableMedia",
-                "PKCS11", "PIV", "Domain", "Localization", "Secrets",
+                "RAContract", "RAHTTPClient", "PKCS11", "PIV", "Domain", "Localization", "Secrets",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -131,7 +139,7 @@ let package = Package(
         .target(
             name: "RAServer",
             dependencies: [
-                "CertificateKit", "Domain", "Localization",
+                "CertificateKit", "RAContract", "Domain", "Localization",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
@@ -198,7 +206,7 @@ let package = Package(
         .testTarget(
             name: "RAServerTests",
             dependencies: [
-                "RAServer", "CertificateKit", "KeyStores", "Domain", "PKCS11", "Secrets", "TestSupport",
+                "RAServer", "RAContract", "CertificateKit", "KeyStores", "Domain", "PKCS11", "Secrets", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -208,7 +216,7 @@ let package = Package(
         .testTarget(
             name: "LifecycleTests",
             dependencies: [
-                "Lifecycle", "CertificateKit", "Domain", "Localization", "Secrets", "RAServer",
+                "Lifecycle", "RAContract", "RAHTTPClient", "CertificateKit", "Domain", "Localization", "Secrets", "RAServer",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "X509", package: "swift-certificates"),

@@ -2,6 +2,7 @@ import CertificateKit
 import Domain
 import Foundation
 import Localization
+import RAContract
 import X509
 
 extension CertificateLifecycle {
@@ -41,7 +42,7 @@ extension CertificateLifecycle {
         }
         return try await finishIssue(store: store, signer: signer, requestID: journaled.requestID, csrPEM: journaled.csrPEM, session: session,
                                      resumed: false) {
-            try await ra.issue(RA.IssueRequest(requestId: journaled.requestID, csr: journaled.csrPEM), session: session)
+            try await ra.issue(RA.IssueRequest(requestId: journaled.requestID, csrDER: try journaled.csrDER()), session: session)
         }
     }
 
@@ -139,13 +140,13 @@ extension CertificateLifecycle {
             guard let session else { return nil }
             return try await finishIssue(store: store, signer: key.signer, requestID: entry.requestID, csrPEM: entry.csrPEM,
                                          session: session, resumed: true) {
-                try await ra.issue(RA.IssueRequest(requestId: entry.requestID, csr: entry.csrPEM), session: session)
+                try await ra.issue(RA.IssueRequest(requestId: entry.requestID, csrDER: try entry.csrDER()), session: session)
             }
         case .counter:
             guard let officer, let customer = entry.customerID else { return nil }
             return try await finishIssue(store: store, signer: key.signer, requestID: entry.requestID, csrPEM: entry.csrPEM,
                                          session: nil, resumed: true) {
-                try await ra.officerIssue(customerID: customer, RA.OfficerIssueRequest(requestId: entry.requestID, csr: entry.csrPEM,
+                try await ra.officerIssue(customerID: customer, RA.OfficerIssueRequest(requestId: entry.requestID, csrDER: try entry.csrDER(),
                                                                                        consentOnPaper: true), session: officer)
             }
         case .renew:
@@ -156,7 +157,7 @@ extension CertificateLifecycle {
             }
             return try await finishIssue(store: store, signer: key.signer, requestID: entry.requestID, csrPEM: entry.csrPEM,
                                          session: session, resumed: true, replaced: old) {
-                try await ra.renew(serial: old, RA.RenewRequest(requestId: entry.requestID, csr: entry.csrPEM, proof: proof), session: session)
+                try await ra.renew(serial: old, RA.RenewRequest(requestId: entry.requestID, csrDER: try entry.csrDER(), proof: proof), session: session)
             }
         }
     }

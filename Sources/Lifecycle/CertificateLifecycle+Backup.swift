@@ -2,6 +2,7 @@ import CertificateKit
 import Domain
 import Foundation
 import Localization
+import RAContract
 import Secrets
 import X509
 

@@ -2,6 +2,7 @@ import CertificateKit
 import Domain
 import Foundation
 import Localization
+import RAContract
 import X509
 
 /// The branch counter: an officer, logged in with the key on their own token, issues a certificate
@@ -66,7 +67,7 @@ extension CertificateLifecycle {
         return try await finishIssue(store: store, signer: signer, requestID: journaled.requestID, csrPEM: journaled.csrPEM, session: nil,
                                      resumed: false) {
             try await ra.officerIssue(customerID: customerID.value,
-                                      RA.OfficerIssueRequest(requestId: journaled.requestID, csr: journaled.csrPEM, consentOnPaper: true),
+                                      RA.OfficerIssueRequest(requestId: journaled.requestID, csrDER: try journaled.csrDER(), consentOnPaper: true),
                                       session: officer)
         }
     }
@@ -79,7 +80,7 @@ extension CertificateLifecycle {
         let host = try await ra.officerCustomerStatus(customerID: customerID.value, session: officer)
         if let active = host.certificates.first(where: { $0.state == .active || $0.state == .pending }) {
             throw LifecycleError(
-                .notEligible, code: "active-certificate-exists",
+                .notEligible, code: RAErrorCode.activeCertificateExists.rawValue,
                 summary: LifecycleError.text("\(customerID.masked) already has an active certificate (serial \(active.serial.uppercased())).",
                                     "\(customerID.masked) 已有有效憑證（序號 \(active.serial.uppercased())）。"),
                 remedy: LifecycleError.text("If the customer keeps it, nothing is to be issued. If the card is lost or replaced, run again with --replace (it is revoked as superseded), or revoke it first: tokencert counter revoke.",

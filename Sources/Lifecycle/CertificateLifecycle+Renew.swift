@@ -2,6 +2,7 @@ import CertificateKit
 import Domain
 import Foundation
 import Localization
+import RAContract
 import X509
 
 extension CertificateLifecycle {
@@ -44,7 +45,7 @@ extension CertificateLifecycle {
         }
         return try await finishIssue(store: store, signer: signer, requestID: journaled.requestID, csrPEM: journaled.csrPEM, session: session,
                                      resumed: false, replaced: entry.serial) {
-            try await ra.renew(serial: entry.serial, RA.RenewRequest(requestId: journaled.requestID, csr: journaled.csrPEM, proof: proof),
+            try await ra.renew(serial: entry.serial, RA.RenewRequest(requestId: journaled.requestID, csrDER: try journaled.csrDER(), proof: proof),
                                session: session)
         }
     }
@@ -57,9 +58,9 @@ extension CertificateLifecycle {
         let confirmation: RA.Confirmation
         do {
             confirmation = try await ra.confirm(serial: serial, RA.ConfirmRequest(proof: Data(proof).base64EncodedString()), session: session)
-        } catch let e as RAClientError where e.code == "not-confirmable" {
+        } catch let e as RAClientError where e.code == .notConfirmable {
             // Confirmed by an earlier run whose answer was lost.
-            confirmation = RA.Confirmation(serial: serial, status: .active, superseded: nil, crlNumber: nil)
+            confirmation = RA.Confirmation(serial: serial, status: .active, superseded: nil)
             _ = e
         }
         await prompt.progress(.removingOldKey, fraction: nil)

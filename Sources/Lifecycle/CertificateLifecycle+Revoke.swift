@@ -2,6 +2,7 @@ import CertificateKit
 import Domain
 import Foundation
 import Localization
+import RAContract
 import X509
 
 extension CertificateLifecycle {
@@ -34,7 +35,7 @@ extension CertificateLifecycle {
         }
         guard let entry = host.certificates.first(where: { Self.sameSerial($0.serial, serial) }),
               entry.state == .active || entry.state == .pending else {
-            throw LifecycleError(.notEligible, code: "not-revocable",
+            throw LifecycleError(.notEligible, code: RAErrorCode.notRevocable.rawValue,
                                  summary: LocalizedText(en: "Certificate \(serial.uppercased()) is not active on the host, so there is nothing to revoke.",
                                                         zhTW: "憑證 \(serial.uppercased()) 在主機端並非有效狀態，無須廢止。"),
                                  remedy: LocalizedText(en: "Check tokencert status.", zhTW: "請以 tokencert status 查看。"))

@@ -2,6 +2,7 @@ import CertificateKit
 import Domain
 import Foundation
 import Localization
+import RAContract
 import X509
 
 extension CertificateLifecycle {
@@ -60,13 +61,13 @@ extension CertificateLifecycle {
         if host != nil {
             do {
                 let verdict = try await ra.verifyOrder(RA.OrderVerificationRequest(account: account, signature: Data(signature).base64EncodedString()))
-                hostCode = verdict.code
+                hostCode = verdict.code.rawValue
                 hostText = verdict.valid ? LocalizedText(en: "Signature verified", zhTW: "驗章成功") : verdict.message.localized
             } catch let e as RAClientError {
                 hostError = e.summary
             }
         }
-        let passed = localCode == "ok" && (hostCode == nil || hostCode == "ok") && hostError == nil
+        let passed = localCode == "ok" && (hostCode == nil || hostCode == RAErrorCode.ok.rawValue) && hostError == nil
         return SignTestReport(serial: summary.serialNumber, passed: passed, localCode: localCode, local: local, hostCode: hostCode,
                               host: hostText, hostError: hostError, signature: signature)
     }

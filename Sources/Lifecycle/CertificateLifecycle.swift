@@ -2,6 +2,7 @@ import CertificateKit
 import Domain
 import Foundation
 import Localization
+import RAContract
 import X509
 
 /// The customer's certificate journey as one service: status, apply, renew, revoke, sign-and-verify
@@ -110,7 +111,7 @@ public struct CertificateLifecycle: Sendable {
             do {
                 _ = try await ra.verifyBirthDate(RA.BirthDateRequest(birthDate: answer), session: session)
                 break
-            } catch let e as RAClientError where e.code == "birth-date-wrong" || e.code == "invalid-birthDate" {
+            } catch let e as RAClientError where e.code == .birthDateWrong || e.code == .invalidBirthDate {
                 attempts += 1
                 await prompt.show(LocalizedText(en: e.userMessage(.english), zhTW: e.userMessage(.traditionalChinese)))
                 if attempts >= configuration.retries { throw e }
@@ -130,15 +131,14 @@ public struct CertificateLifecycle: Sendable {
             switch try await prompt.oneTimeCode(sent, now: clock.now()) {
             case .resend:
                 do { sent = try await ra.sendCode(RA.CodeRequest(account: account, channel: channel), session: session) } catch let e as RAClientError
-                    where e.code == "resend-too-soon" || e.code == "send-limit" {
+                    where e.code == .resendTooSoon || e.code == .sendLimit {
                     await prompt.show(LocalizedText(en: e.userMessage(.english), zhTW: e.userMessage(.traditionalChinese)))
                 }
             case .code(let code):
                 do {
                     _ = try await ra.verifyCode(RA.CodeVerification(identifier: sent.identifier, code: code), session: session)
                     return
-                } catch let e as RAClientError where ["code-wrong", "code-expired", "code-replaced", "no-active-code",
-                                                      "code-too-many-tries"].contains(e.code ?? "") {
+                } catch let e as RAClientError where [.codeWrong, .codeExpired, .codeReplaced, .noActiveCode, .codeTooManyTries].contains(e.code) {
                     // Expired or dead codes are shown too: the person can ask for a new one (resend).
                     wrong += 1
                     await prompt.show(LocalizedText(en: e.userMessage(.english), zhTW: e.userMessage(.traditionalChinese)))

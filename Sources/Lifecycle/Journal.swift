@@ -1,4 +1,6 @@
+import CertificateKit
 import Foundation
+import X509
 
 /// An apply or renewal that reached the RA: what the next run needs to finish it with the same
 /// request id (the RA answers a repeated request id with the certificate it already issued).
@@ -7,7 +9,7 @@ public struct JournalEntry: Codable, Sendable, Hashable {
     public enum Operation: String, Codable, Sendable { case apply, renew, counter }
     public var operation: Operation
     public var requestID: String
-    /// PEM of the CSR sent (the RA matches a repeat by the CSR's hash).
+    /// PEM of the CSR sent (the RA matches a repeat by the CSR's hash); `csrDER()` is what is sent.
     public var csrPEM: String
     /// Base64 of the new key's SubjectPublicKeyInfo, to find the key again.
     public var subjectPublicKeyInfo: String
@@ -105,5 +107,12 @@ extension String {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         for byte in utf8 { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
         return hash
+    }
+}
+
+extension JournalEntry {
+    /// The journaled CSR as DER, the form the RA takes.
+    public func csrDER() throws -> [UInt8] {
+        try CertificateRequests.der(try CertificateSigningRequest(pemEncoded: csrPEM))
     }
 }

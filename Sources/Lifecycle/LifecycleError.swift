@@ -1,5 +1,6 @@
 import Foundation
 import Localization
+import RAContract
 
 /// Why a lifecycle operation stopped, with what to do next. The CLI maps `kind` to its exit codes.
 public struct LifecycleError: Error, Sendable, Hashable, UserFacingError, CustomStringConvertible {
@@ -58,7 +59,7 @@ public struct LifecycleError: Error, Sendable, Hashable, UserFacingError, Custom
 
     static func hostHasActive(_ serial: String) -> LifecycleError {
         LifecycleError(
-            .notEligible, code: "active-certificate-exists",
+            .notEligible, code: RAErrorCode.activeCertificateExists.rawValue,
             summary: text("The host already has an active certificate (serial \(serial.uppercased())); a second one cannot be applied for.",
                           "主機端已有有效憑證（序號 \(serial.uppercased())），不可重複申請。"),
             remedy: text("If that certificate is on this computer or token, use it (or renew it in its last 30 days). If it is lost, revoke it first (serial \(serial.uppercased())), then apply.",
@@ -69,7 +70,7 @@ public struct LifecycleError: Error, Sendable, Hashable, UserFacingError, Custom
     static func renewalNotOpen(_ opens: Date) -> LifecycleError {
         let day = taipeiDay(opens)
         return LifecycleError(
-            .notEligible, code: "renewal-not-open",
+            .notEligible, code: RAErrorCode.renewalNotOpen.rawValue,
             summary: text("Renewal is not open yet: it opens on \(day) (Asia/Taipei), 30 days before the certificate ends.",
                           "尚未到展期期間：自 \(day) 起（到期前 30 天）方可展期。"),
             remedy: text("Run tokencert renew again on or after \(day).", "請於 \(day) 之後再執行 tokencert renew。"))
@@ -77,7 +78,7 @@ public struct LifecycleError: Error, Sendable, Hashable, UserFacingError, Custom
 
     static func notRenewable(_ state: String) -> LifecycleError {
         LifecycleError(
-            .notEligible, code: "not-renewable",
+            .notEligible, code: RAErrorCode.notRenewable.rawValue,
             summary: text("This certificate cannot be renewed (host state: \(state)); only a valid, active certificate can.",
                           "此憑證無法展期（主機狀態：\(state)）；僅有效中的憑證可展期。"),
             remedy: text("Apply for a new certificate: tokencert apply.", "請重新申請憑證：tokencert apply。"))
@@ -85,7 +86,7 @@ public struct LifecycleError: Error, Sendable, Hashable, UserFacingError, Custom
 
     static func revocationsUsedUp() -> LifecycleError {
         LifecycleError(
-            .notEligible, code: "revocations-used-up",
+            .notEligible, code: RAErrorCode.revocationsUsedUp.rawValue,
             summary: text("Both online revocations for this year have been used.", "本年度 2 次線上廢止次數已用完。"),
             remedy: text("Visit a branch with your ID: an officer can revoke the certificate at the counter.",
                          "請攜帶身分證件親至分公司臨櫃辦理廢止。"))

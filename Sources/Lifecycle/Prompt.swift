@@ -2,6 +2,7 @@ import Foundation
 import CertificateKit
 import Domain
 import Localization
+import RAContract
 import Secrets
 
 /// One choice offered to a person.

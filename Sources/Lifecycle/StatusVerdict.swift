@@ -1,6 +1,7 @@
 import CertificateKit
 import Foundation
 import Localization
+import RAContract
 
 /// What this computer can see of the customer's certificate.
 public enum ClientSide: Sendable, Hashable {

@@ -7,6 +7,7 @@ import Lifecycle
 import Localization
 import Secrets
 import PIV
+import RAHTTPClient
 import RAServer
 import TokenCertCLI
 import PKCS11

@@ -8,6 +8,8 @@ import Localization
 import Secrets
 import Logging
 import PKCS11
+import RAContract
+import RAHTTPClient
 import RAServer
 import RemovableMedia
 import TokenCertCLI

@@ -2,6 +2,8 @@ import CertificateKit
 import Crypto
 import Foundation
 import Lifecycle
+import RAContract
+import RAHTTPClient
 import RAServer
 import X509
 import XCTest
@@ -36,13 +38,13 @@ final class HTTPRAClientTests: XCTestCase {
             let signer = try SoftwareSigner.generate(.p256)
             let csr = try await CertificateRequests.make(subject: SubscriberSubject(commonName: c.name, serialNumber: c.id),
                                                          key: try TokenPrivateKey(signer))
-            let issued = try await client.issue(.init(requestId: "lifecycle-1", csr: try CertificateRequests.pem(csr)), session: session)
+            let issued = try await client.issue(.init(requestId: "lifecycle-1", csrDER: try CertificateRequests.der(csr)), session: session)
             XCTAssertEqual(issued.status, .active)
             let certificate = try CertificateSummary(Array(issued.certificate.utf8))
             XCTAssertEqual(certificate.serialNumber.lowercased(), issued.serial.lowercased())
             XCTAssertEqual(try Certificate(pemEncoded: issued.certificate).publicKey.derSubjectPublicKeyInfo, signer.subjectPublicKeyInfo)
 
-            let again = try await client.issue(.init(requestId: "lifecycle-1", csr: try CertificateRequests.pem(csr)), session: session)
+            let again = try await client.issue(.init(requestId: "lifecycle-1", csrDER: try CertificateRequests.der(csr)), session: session)
             XCTAssertEqual(again.serial, issued.serial, "the same request id gives the same certificate")
 
             let status = try await client.hostStatus(session: session)
@@ -102,7 +104,7 @@ final class HTTPRAClientTests: XCTestCase {
             let csrHash = SHA256.hash(data: try CertificateRequests.der(csr)).map { String(format: "%02x", $0) }.joined()
             let message = ProofOfPossession.renewalMessage(serial: serial, requestID: "renew-1", csrSHA256: csrHash)
             let proof = try await oldKey.sign(message, algorithm: .ecdsaSHA256)
-            let pending = try await client.renew(serial: serial, .init(requestId: "renew-1", csr: try CertificateRequests.pem(csr),
+            let pending = try await client.renew(serial: serial, .init(requestId: "renew-1", csrDER: try CertificateRequests.der(csr),
                                                                       proof: Data(proof).base64EncodedString()), session: session)
             XCTAssertEqual(pending.status, .pending)
             let midway = try await client.hostStatus(session: session)
@@ -133,8 +135,8 @@ final class HTTPRAClientTests: XCTestCase {
                 _ = try await client.verifyBirthDate(.init(birthDate: "45/2/1"), session: session)
                 XCTFail("a wrong birth date is refused")
             } catch let error as RAClientError {
-                XCTAssertEqual(error.kind, .refused(code: "birth-date-wrong", status: 422))
-                XCTAssertEqual(error.code, "birth-date-wrong")
+                XCTAssertEqual(error.kind, .refused(code: .birthDateWrong, status: 422))
+                XCTAssertEqual(error.code, .birthDateWrong)
                 XCTAssertTrue(error.summary.english.contains("does not match"), error.summary.english)
                 XCTAssertTrue(error.summary.traditionalChinese.contains("出生日期"), error.summary.traditionalChinese)
                 XCTAssertNotNil(error.remedy?.traditionalChinese)
@@ -148,12 +150,12 @@ final class HTTPRAClientTests: XCTestCase {
         let ra = try await LiveRA(self)
         try await ra.serve { client in
             let c = LiveRA.customer
-            await Self.expectRefusal("bad-credentials", status: 401) {
+            await Self.expectRefusal(.badCredentials, status: 401) {
                 _ = try await client.login(.init(id: c.id, password: "wrong-password"))
             }
             let session = try await client.login(.init(id: c.id, password: c.password))
             // Identity before consent is refused with the agreement version in the details.
-            let refusal = await Self.expectRefusal("consent-required", status: 403) {
+            let refusal = await Self.expectRefusal(.consentRequired, status: 403) {
                 _ = try await client.verifyBirthDate(.init(birthDate: c.birth), session: session)
             }
             XCTAssertNotNil(refusal?.details["version"])
@@ -161,12 +163,12 @@ final class HTTPRAClientTests: XCTestCase {
             _ = try await client.acceptConsent(.init(version: agreement.version, sha256: agreement.sha256), session: session)
             _ = try await client.verifyBirthDate(.init(birthDate: c.birth), session: session)
             _ = try await client.sendCode(.init(account: c.account, channel: .sms), session: session)
-            let tooSoon = await Self.expectRefusal("resend-too-soon", status: 429) {
+            let tooSoon = await Self.expectRefusal(.resendTooSoon, status: 429) {
                 _ = try await client.sendCode(.init(account: c.account, channel: .sms), session: session)
             }
             XCTAssertNotNil(tooSoon?.details["retryAfterSeconds"])
             let ended = RA.Session(token: "not-a-token", expiresAt: LiveRA.start, customer: "", name: "")
-            await Self.expectRefusal("not-logged-in", status: 401) { _ = try await client.hostStatus(session: ended) }
+            await Self.expectRefusal(.notLoggedIn, status: 401) { _ = try await client.hostStatus(session: ended) }
         }
     }
 
@@ -218,14 +220,14 @@ final class HTTPRAClientTests: XCTestCase {
         let key = try SoftwareSigner.generate(.p256)
         let csr = try await CertificateRequests.make(subject: SubscriberSubject(commonName: c.name, serialNumber: c.id),
                                                      key: try TokenPrivateKey(key))
-        let issued = try await client.issue(.init(requestId: "issued-1", csr: try CertificateRequests.pem(csr)), session: session)
+        let issued = try await client.issue(.init(requestId: "issued-1", csrDER: try CertificateRequests.der(csr)), session: session)
         // The resend interval has to pass before the next code.
         ra.clock.advance(61)
         return (session, issued.serial, key)
     }
 
     @discardableResult
-    static func expectRefusal(_ code: String, status: Int, file: StaticString = #filePath, line: UInt = #line,
+    static func expectRefusal(_ code: RAErrorCode, status: Int, file: StaticString = #filePath, line: UInt = #line,
                               _ body: () async throws -> Void) async -> RAClientError? {
         do {
             try await body()

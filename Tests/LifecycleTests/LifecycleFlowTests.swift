@@ -4,6 +4,8 @@ import Foundation
 import Lifecycle
 import Secrets
 import Localization
+import RAContract
+import RAHTTPClient
 import RAServer
 import X509
 import XCTest
@@ -186,7 +188,7 @@ final class LifecycleFlowTests: XCTestCase {
                 _ = try await flow.apply(store: store, session: session, customerID: try CustomerID(c.id))
                 XCTFail("wrong birth dates accepted")
             } catch let e as RAClientError {
-                XCTAssertEqual(e.code, "locked", "\(e)")
+                XCTAssertEqual(e.code, .locked, "\(e)")
                 XCTAssertTrue((e.remedy?.english ?? "").lowercased().contains("branch"), "\(String(describing: e.remedy))")
             }
             let keys = try await store.allKeys()

@@ -5,6 +5,8 @@ import Hummingbird
 import HummingbirdTesting
 import Lifecycle
 import Logging
+import RAContract
+import RAHTTPClient
 import RAServer
 import X509
 import XCTest

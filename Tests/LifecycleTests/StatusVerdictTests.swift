@@ -2,6 +2,7 @@ import CertificateKit
 import Crypto
 import Foundation
 @testable import Lifecycle
+import RAContract
 import X509
 import XCTest
 

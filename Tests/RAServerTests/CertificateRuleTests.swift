@@ -18,9 +18,9 @@ final class CertificateRuleTests: XCTestCase {
         let h = try await Harness(self)
         let dir = h.dir
         let weak = try runTool("openssl", ["req", "-new", "-newkey", "rsa:1024", "-nodes", "-keyout", dir + "/weak.key",
-                                           "-subj", "/CN=weak", "-out", dir + "/weak.csr"])
+                                           "-subj", "/CN=weak", "-outform", "DER", "-out", dir + "/weak.der"])
         XCTAssertEqual(weak.status, 0, weak.err)
-        let weakCSR = try String(contentsOfFile: dir + "/weak.csr", encoding: .utf8)
+        let weakCSR = try Data(contentsOf: URL(fileURLWithPath: dir + "/weak.der")).base64EncodedString()
         let rsa = try runTool("openssl", ["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", dir + "/rsa.key",
                                           "-subj", "/CN=rsa", "-outform", "DER", "-out", dir + "/rsa.der"])
         XCTAssertEqual(rsa.status, 0, rsa.err)
@@ -121,7 +121,7 @@ final class CertificateRuleTests: XCTestCase {
                                                      reason: .keyCompromise)
                         return "ok"
                     } catch let error as RAError {
-                        return error.code
+                        return error.code.rawValue
                     }
                 }
             }
@@ -201,7 +201,7 @@ final class CertificateRuleTests: XCTestCase {
         }
         // The response is lost: the service issued, nobody saw the answer.
         let first = try await h.service.issue(customerID: Harness.alice.id, session: RAService.sha256(token), requestID: "lost-1",
-                                              csr: Array(csr.utf8)).0
+                                              csr: Array(try XCTUnwrap(Data(base64Encoded: csr)))).0
 
         // The RA restarts on the same file.
         let reopened = RAService(repository: try SQLiteRepository(path: h.dir + "/ra.sqlite"), authority: h.authority,

@@ -26,14 +26,14 @@ final class DeliveryTests: XCTestCase {
 
         XCTAssertTrue(FileManager.default.createFile(atPath: h.dir + "/fail", contents: nil))
         do {
-            _ = try await service.sendCode(customerID: Harness.alice.id, session: "s1", account: Harness.alice.account, channel: "email")
+            _ = try await service.sendCode(customerID: Harness.alice.id, session: "s1", account: Harness.alice.account, channel: .email)
             XCTFail("a failed sendmail was reported as sent")
         } catch let error as RAError {
-            XCTAssertEqual(error.code, "delivery-failed")
+            XCTAssertEqual(error.code, .deliveryFailed)
             XCTAssertEqual(error.status, .badGateway)
         }
         try FileManager.default.removeItem(atPath: h.dir + "/fail")
-        let sent = try await service.sendCode(customerID: Harness.alice.id, session: "s1", account: Harness.alice.account, channel: "email")
+        let sent = try await service.sendCode(customerID: Harness.alice.id, session: "s1", account: Harness.alice.account, channel: .email)
         let mails = try FileManager.default.contentsOfDirectory(atPath: h.dir).filter { $0.hasPrefix("mail-") }
         XCTAssertEqual(mails.count, 1)
         let mail = try String(contentsOfFile: h.dir + "/" + mails[0], encoding: .utf8)
@@ -74,12 +74,12 @@ final class DeliveryTests: XCTestCase {
             _ = try await service.verifyBirthDate(customerID: Harness.alice.id, session: "s1", text: Harness.alice.birth)
             await inbox.setFail()
             do {
-                _ = try await service.sendCode(customerID: Harness.alice.id, session: "s1", account: Harness.alice.account, channel: "sms")
+                _ = try await service.sendCode(customerID: Harness.alice.id, session: "s1", account: Harness.alice.account, channel: .sms)
                 XCTFail("a 503 from the gateway was reported as sent")
             } catch let error as RAError {
-                XCTAssertEqual(error.code, "delivery-failed")
+                XCTAssertEqual(error.code, .deliveryFailed)
             }
-            let sent = try await service.sendCode(customerID: Harness.alice.id, session: "s1", account: Harness.alice.account, channel: "sms")
+            let sent = try await service.sendCode(customerID: Harness.alice.id, session: "s1", account: Harness.alice.account, channel: .sms)
             let messages = await inbox.messages
             XCTAssertEqual(messages.count, 1)
             XCTAssertEqual(messages.first?.authorization, "Bearer gw-token")

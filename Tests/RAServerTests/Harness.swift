@@ -171,11 +171,11 @@ struct API: Sendable {
     }
 }
 
-/// A CSR for a software key, with a subject the RA must ignore.
+/// A CSR for a software key, with a subject the RA must ignore: base64 of its DER, as the RA takes it.
 func softwareCSR(_ kind: KeyDescription.Kind = .p256) async throws -> String {
     let key = try TokenPrivateKey(try SoftwareSigner.generate(kind))
     let csr = try await CertificateRequests.make(subject: SubscriberSubject(commonName: "Mallory", serialNumber: "Z999999999"), key: key)
-    return try CertificateRequests.pem(csr)
+    return Data(try CertificateRequests.der(csr)).base64EncodedString()
 }
 
 struct HarnessError: Error, CustomStringConvertible {
@@ -183,7 +183,7 @@ struct HarnessError: Error, CustomStringConvertible {
     init(_ description: String) { self.description = description }
 }
 
-/// A CSR signed on a fresh SoftHSM token (the key never leaves it).
+/// A CSR signed on a fresh SoftHSM token (the key never leaves it), base64 DER.
 func softHSMCSR(_ spec: KeySpec = .p256, name: String = #function) async throws -> String {
     let token = try await SoftHSM.makeToken(name)
     let session = try await token.loggedInSession()
@@ -195,5 +195,5 @@ func softHSMCSR(_ spec: KeySpec = .p256, name: String = #function) async throws 
                                   tokenLabel: token.label, uri: uri.description)
     let csr = try await CertificateRequests.make(subject: SubscriberSubject(commonName: "Mallory", serialNumber: "Z999999999"),
                                                  key: try TokenPrivateKey(signer))
-    return try CertificateRequests.pem(csr)
+    return Data(try CertificateRequests.der(csr)).base64EncodedString()
 }

@@ -23,16 +23,18 @@ final class RenewalTests: XCTestCase {
                                                     tokenLabel: token.label, uri: "pkcs11:token=\(token.label);object=order%20key"))
     }
 
+    /// Base64 of the CSR's DER, as the RA takes it.
     static func csr(_ key: TokenPrivateKey) async throws -> String {
-        try CertificateRequests.pem(try await CertificateRequests.make(subject: SubscriberSubject(commonName: "x", serialNumber: "x"), key: key))
+        Data(try CertificateRequests.der(try await CertificateRequests.make(subject: SubscriberSubject(commonName: "x", serialNumber: "x"), key: key)))
+            .base64EncodedString()
     }
 
     static func sign(_ message: [UInt8], _ key: TokenPrivateKey) async throws -> String {
         Data(try await key.signer.sign(message, algorithm: key.signer.supportedAlgorithms[0])).base64EncodedString()
     }
 
-    static func csrHash(_ pem: String) throws -> String {
-        hexString(SHA256.hash(data: try CertificateRequests.der(try CertificateRequests.parseAndVerify(Array(pem.utf8)))))
+    static func csrHash(_ base64: String) throws -> String {
+        hexString(SHA256.hash(data: try CertificateRequests.der(try CertificateRequests.parseAndVerify(Array(try XCTUnwrap(Data(base64Encoded: base64)))))))
     }
 
     func testRenewalWindowProofOfPossessionPendingConfirmAndSupersede() async throws {

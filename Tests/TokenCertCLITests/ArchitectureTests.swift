@@ -8,7 +8,8 @@ import XCTest
 final class ArchitectureTests: XCTestCase {
     static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static let hardware: Set<String> = ["PKCS11", "PIV", "PCSC", "SmartCard", "CPKCS11", "CPCSC", "KeyStores", "VirtualCard"]
-    static let hardwareFree = ["Localization", "Secrets", "Domain", "CertificateKit", "Lifecycle", "RAServer", "RemovableMedia"]
+    static let hardwareFree = ["Localization", "Secrets", "Domain", "CertificateKit", "RAContract", "Lifecycle", "RAHTTPClient", "RAServer",
+                               "RemovableMedia"]
     /// The device wrappers: pure data, no customer text (KeyStores words their errors).
     static let wrappers = ["PKCS11", "PCSC", "SmartCard", "PIV"]
 
@@ -71,6 +72,16 @@ final class ArchitectureTests: XCTestCase {
             if let files = try imports(of: target)["RemovableMedia"] {
                 XCTFail("\(target) imports RemovableMedia in \(files.joined(separator: ", ")): use Lifecycle's BackupMedium")
             }
+        }
+    }
+
+    /// The RA's wire contract is plain Codable types that server and client both import: nothing
+    /// but Foundation and the two-language text.
+    func testTheRAContractImportsOnlyFoundationAndLocalization() throws {
+        let found = try imports(of: "RAContract")
+        XCTAssertFalse(found.isEmpty, "the scan read RAContract's imports")
+        for (module, files) in found where !["Foundation", "Localization"].contains(module) {
+            XCTFail("RAContract imports \(module) in \(files.joined(separator: ", ")): the contract depends on Foundation and Localization only")
         }
     }
 

@@ -33,18 +33,14 @@ public enum CertificateRequests {
         try csr.serializeAsPEM().pemString
     }
 
-    /// Parses a CSR from PEM or DER and checks its self-signature (proof that the requester holds
-    /// the private key).
+    /// Parses a CSR from DER and checks its self-signature (proof that the requester holds the
+    /// private key).
     /// - Throws: `CertificateKitError.malformed` when it does not parse, `.badSignature` when the
     ///   signature does not verify.
-    public static func parseAndVerify(_ bytes: [UInt8]) throws -> CertificateSigningRequest {
+    public static func parseAndVerify(_ der: [UInt8]) throws -> CertificateSigningRequest {
         let csr: CertificateSigningRequest
         do {
-            if let text = String(bytes: bytes, encoding: .utf8), text.contains("-----BEGIN") {
-                csr = try CertificateSigningRequest(pemEncoded: text)
-            } else {
-                csr = try CertificateSigningRequest(derEncoded: bytes)
-            }
+            csr = try CertificateSigningRequest(derEncoded: der)
         } catch {
             throw CertificateKitError(.malformed("certificate request: \(error)"))
         }

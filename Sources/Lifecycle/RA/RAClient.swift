@@ -1,5 +1,6 @@
 import CertificateKit
 import Foundation
+import RAContract
 
 /// Everything Lifecycle asks of the registration authority — one method per endpoint of
 /// `tokencert-ra`. Customer calls carry the session token from `login`.
@@ -58,4 +59,14 @@ public protocol RAClient: Sendable {
 extension RAClient {
     /// Test doubles without notices answer with none.
     public func notices(_ kind: RA.NoticeKind) async throws -> [RA.Notice] { [] }
+}
+
+extension RA.RevokeRequest {
+    /// A revocation for `reason`, sent as its RFC 5280 code.
+    public init(reason: RevocationReason) { self.init(reasonCode: reason.rawValue) }
+}
+
+extension RA.OfficerRevokeRequest {
+    /// A counter revocation of `serial` for `reason`, sent as its RFC 5280 code.
+    public init(serial: String, reason: RevocationReason) { self.init(serial: serial, reasonCode: reason.rawValue) }
 }

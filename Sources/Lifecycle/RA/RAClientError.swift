@@ -1,5 +1,6 @@
 import Foundation
 import Localization
+import RAContract
 
 /// Why a call to the RA failed. `switch` on `kind`; a refusal carries the server's own code and words.
 public struct RAClientError: Error, Sendable, Hashable, UserFacingError, CustomStringConvertible {
@@ -7,9 +8,9 @@ public struct RAClientError: Error, Sendable, Hashable, UserFacingError, CustomS
     public enum Kind: Sendable, Hashable {
         /// No answer: connection refused, name not found, timeout, TLS failure. The CLI exits 6.
         case unreachable
-        /// The RA answered with a refusal; `code` is its machine-readable reason (`locked`,
-        /// `birth-date-wrong`, …) and `status` the HTTP status.
-        case refused(code: String, status: Int)
+        /// The RA answered with a refusal; `code` is its machine-readable reason (`.locked`,
+        /// `.birthDateWrong`, …) and `status` the HTTP status.
+        case refused(code: RAErrorCode, status: Int)
         /// The RA answered something that is not its API (wrong URL, a proxy page, a newer server).
         case badResponse(status: Int)
     }
@@ -30,8 +31,7 @@ public struct RAClientError: Error, Sendable, Hashable, UserFacingError, CustomS
     public var category: ErrorCategory {
         switch kind {
         case .unreachable: .unreachable
-        case .refused(let code, _):
-            code.hasPrefix("invalid-") || code == "bad-request" || code == "bad-csr" ? .badInput : .notEligible
+        case .refused(let code, _): code.isBadInput ? .badInput : .notEligible
         case .badResponse: .failure
         }
     }
@@ -55,7 +55,7 @@ public struct RAClientError: Error, Sendable, Hashable, UserFacingError, CustomS
     }
 
     /// The server's refusal code, or nil when there was no refusal.
-    public var code: String? {
+    public var code: RAErrorCode? {
         if case .refused(let code, _) = kind { return code }
         return nil
     }

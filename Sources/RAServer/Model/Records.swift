@@ -1,6 +1,7 @@
 import CertificateKit
 import Domain
 import Foundation
+import RAContract
 
 /// A customer as the broker knows them. The birth date is a company's registration date for a
 /// unified business number.
@@ -27,17 +28,11 @@ public struct CustomerRecord: Sendable, Hashable {
     }
 }
 
-/// The state of a certificate on the host.
-public enum CertificateState: String, Sendable, Hashable, Codable, CaseIterable {
-    /// Issued by renewal, waiting for the client to confirm installation.
-    case pending
-    case active
-    case revoked
-    /// Replaced by a confirmed renewal.
-    case superseded
-    /// Past notAfter (computed when read; never stored).
-    case expired
+/// The state of a certificate on the host: the wire's own (stored by its raw value; `expired` is
+/// computed when read, never stored).
+public typealias CertificateState = RA.CertificateState
 
+extension RA.CertificateState {
     /// The state's name in Traditional Chinese.
     public var zhTW: String {
         switch self {

@@ -11,9 +11,9 @@ import SwiftASN1
 enum CSRKeyProbe {
     static let rsaEncryption: ASN1ObjectIdentifier = [1, 2, 840, 113549, 1, 1, 1]
 
-    /// "RSA <bits>" for an RSA key, nil for anything unreadable or not RSA.
-    static func rsaDescription(_ bytes: [UInt8]) -> (description: String, bits: Int)? {
-        guard let der = derBytes(bytes), let root = try? DER.parse(der),
+    /// "RSA <bits>" for the RSA key of a CSR's DER, nil for anything unreadable or not RSA.
+    static func rsaDescription(_ der: [UInt8]) -> (description: String, bits: Int)? {
+        guard let root = try? DER.parse(der),
               let info = children(root)?.first, let infoParts = children(info), infoParts.count >= 3,
               let spki = children(infoParts[2]), spki.count == 2,
               let algorithm = children(spki[0])?.first, let oid = try? ASN1ObjectIdentifier(derEncoded: algorithm), oid == rsaEncryption,
@@ -30,11 +30,5 @@ enum CSRKeyProbe {
     static func children(_ node: ASN1Node) -> [ASN1Node]? {
         guard case .constructed(let nodes) = node.content else { return nil }
         return Array(nodes)
-    }
-
-    static func derBytes(_ bytes: [UInt8]) -> [UInt8]? {
-        guard let text = String(bytes: bytes, encoding: .utf8), text.contains("-----BEGIN") else { return bytes }
-        let body = text.split(separator: "\n").filter { !$0.hasPrefix("-----") }.joined()
-        return Data(base64Encoded: body).map(Array.init)
     }
 }

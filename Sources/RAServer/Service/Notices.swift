@@ -1,26 +1,14 @@
 import Foundation
+import RAContract
 
 /// What the customer's app shows under "announcements" and "FAQ" (menu items 6 and 7 of the
 /// manual), served by the RA so the broker can change them without a client release. Each entry
 /// in zh-TW and English; the defaults below are TokenCert's own texts.
 public struct Notices: Codable, Sendable, Hashable {
-    public struct Entry: Codable, Sendable, Hashable {
-        public var date: String?
-        public var title: Text
-        public var body: Text
-        public init(date: String? = nil, title: Text, body: Text) { (self.date, self.title, self.body) = (date, title, body) }
-    }
-
+    /// One entry, as `GET /announcements` and `GET /faq` send it.
+    public typealias Entry = RA.Notice
     /// Text in both languages (`{"en": …, "zh-TW": …}`).
-    public struct Text: Codable, Sendable, Hashable {
-        public var en: String
-        public var zhTW: String
-        enum CodingKeys: String, CodingKey {
-            case en
-            case zhTW = "zh-TW"
-        }
-        public init(en: String, zhTW: String) { (self.en, self.zhTW) = (en, zhTW) }
-    }
+    public typealias Text = RA.Text
 
     public var announcements: [Entry]
     public var faq: [Entry]

@@ -2,26 +2,14 @@ import CertificateKit
 import Crypto
 import Domain
 import Foundation
+import RAContract
 import SwiftASN1
 import X509
 
 extension RAService {
     // MARK: - Issue
 
-    /// An issued certificate as the client receives it.
-    public struct IssuedCertificate: Codable, Sendable {
-        public var requestId: String
-        public var serial: String
-        public var status: CertificateState
-        public var notBefore: Date
-        public var notAfter: Date
-        /// PEM of the certificate.
-        public var certificate: String
-        /// PEM of the CA certificate.
-        public var caCertificate: String
-    }
-
-    /// Issues a certificate for a CSR (PEM or DER) after consent and both identity steps. The subject
+    /// Issues a certificate for a CSR (DER) after consent and both identity steps. The subject
     /// is the customer's record; the CSR gives only the key. The same `requestID` with the same CSR
     /// returns the certificate issued the first time (`created` false), whatever happened to the
     /// first response.
@@ -29,7 +17,7 @@ extension RAService {
     /// With the CA key in memory (a key file) the checks, the signature and the stored record are one
     /// transaction. With the CA key on a token, signing is I/O that must not hold the store's writer:
     /// one transaction checks, the token signs, a second transaction checks again and stores.
-    public func issue(customerID: String, session: String, requestID: String, csr csrBytes: [UInt8]) async throws -> (IssuedCertificate, created: Bool) {
+    public func issue(customerID: String, session: String, requestID: String, csr csrBytes: [UInt8]) async throws -> (RA.IssuedCertificate, created: Bool) {
         try Self.checkRequestID(requestID)
         let csr = try checkedCSR(csrBytes)
         let csrHash = hexString(SHA256.hash(data: try CertificateRequests.der(csr)))
@@ -96,7 +84,8 @@ extension RAService {
     static func previousIssue(_ ledger: inout CustomerLedger, requestID: String, csrHash: String, now: Date) throws -> CertificateRecord? {
         guard let previous = ledger.certificates.first(where: { $0.requestID == requestID }) else { return nil }
         guard previous.csrSHA256 == csrHash else {
-            ledger.audit.append(AuditEvent(at: now, customerID: ledger.customer.id.value, action: "issue", outcome: "request-id-reused",
+            ledger.audit.append(AuditEvent(at: now, customerID: ledger.customer.id.value, action: "issue",
+                                           outcome: RAErrorCode.requestIDReused.rawValue,
                                            detail: "request \(requestID)"))
             throw RAError.requestIDReused
         }
@@ -108,57 +97,31 @@ extension RAService {
         // Before the identity check, so nobody goes through both steps for an apply that cannot succeed.
         if let active = ledger.certificates.first(where: { [.active, .pending].contains($0.state(at: now)) }) {
             ledger.audit.append(AuditEvent(at: now, customerID: ledger.customer.id.value, action: "issue",
-                                           outcome: "active-certificate-exists", detail: "serial \(active.serial)"))
+                                           outcome: RAErrorCode.activeCertificateExists.rawValue, detail: "serial \(active.serial)"))
             throw RAError.activeCertificateExists(serial: active.serial, renewalWindowDays: policy.renewalWindowDays)
         }
         try requireIdentity(&ledger, action: "issue", now: now, policy: policy, session: session)
     }
 
-    static func issued(_ record: CertificateRecord, caPEM: String, now: Date) throws -> IssuedCertificate {
-        IssuedCertificate(requestId: record.requestID, serial: record.serial, status: record.state(at: now),
+    static func issued(_ record: CertificateRecord, caPEM: String, now: Date) throws -> RA.IssuedCertificate {
+        RA.IssuedCertificate(requestId: record.requestID, serial: record.serial, status: record.state(at: now),
                           notBefore: record.notBefore, notAfter: record.notAfter,
                           certificate: PEMText.encode(record.der, type: "CERTIFICATE"), caCertificate: caPEM)
     }
 
     // MARK: - Host status
 
-    /// What the host knows of the customer's certificates.
-    public struct HostStatus: Codable, Sendable {
-        public struct Entry: Codable, Sendable {
-            public var serial: String
-            public var state: CertificateState
-            public var notBefore: Date
-            public var notAfter: Date
-            /// First moment a renewal is accepted (notAfter − the renewal window).
-            public var renewalOpensAt: Date
-            public var revokedAt: Date?
-            /// RFC 5280 reason code and label.
-            public var revocationReason: Int?
-            public var revocationReasonLabel: String?
-            public var revocationReasonLabelZhTW: String?
-        }
-        public var customer: String
-        public var certificates: [Entry]
-        public var onlineRevocationsLeftThisYear: Int
-        public var lockedUntil: Date?
-        public var consentVersion: String?
-        /// The customer's securities accounts (`1020-1234567`), for the one-time-code step's choice;
-        /// only ever sent to the customer's own session or an officer. Clients show them masked.
-        public var accounts: [String]?
-        /// Where an SMS or e-mail code would go, masked (`091XXXXXX`, `a***@example.test`); nil when none.
-        public var mobile: String?
-        public var email: String?
-    }
-
-    /// The customer's certificates, newest first, with their state now.
-    public func status(customerID: String) async throws -> HostStatus {
+    /// What the host knows of the customer: the certificates, newest first, with their state now;
+    /// the accounts and masked contacts for the one-time code (only ever for the customer's own
+    /// session or an officer).
+    public func status(customerID: String) async throws -> RA.HostStatus {
         let now = clock.now(), policy = self.policy, agreement = self.agreement
         return try await repository.transact(customerID: customerID) { ledger in
             let used = Self.onlineRevocations(ledger, year: Self.taipeiYear(now))
-            return HostStatus(
+            return RA.HostStatus(
                 customer: ledger.customer.id.masked,
                 certificates: ledger.certificates.reversed().map { c in
-                    HostStatus.Entry(serial: c.serial, state: c.state(at: now), notBefore: c.notBefore, notAfter: c.notAfter,
+                    RA.HostStatus.Entry(serial: c.serial, state: c.state(at: now), notBefore: c.notBefore, notAfter: c.notAfter,
                                      renewalOpensAt: c.notAfter.addingTimeInterval(-Double(policy.renewalWindowDays) * 86_400),
                                      revokedAt: c.revokedAt, revocationReason: c.revocationReason?.rawValue,
                                      revocationReasonLabel: c.revocationReason?.label.english,
@@ -180,20 +143,9 @@ extension RAService {
 
     // MARK: - Revoke
 
-    /// The outcome of a revocation.
-    public struct Revocation: Codable, Sendable {
-        public var serial: String
-        public var revokedAt: Date
-        public var reason: Int
-        public var reasonLabel: String
-        public var onlineRevocationsLeftThisYear: Int
-        /// The CRL number that lists it.
-        public var crlNumber: Int
-    }
-
     /// Revokes one of the customer's certificates online, after both identity steps, within the
     /// yearly limit (Asia/Taipei calendar year), then re-signs the CRL.
-    public func revoke(customerID: String, session: String, serial: String, reason: RevocationReason) async throws -> Revocation {
+    public func revoke(customerID: String, session: String, serial: String, reason: RevocationReason) async throws -> RA.Revocation {
         guard RevocationReason.customerChoices.contains(reason) else { throw RAError.reasonNotAllowed(reason) }
         let now = clock.now(), policy = self.policy, agreement = self.agreement
         let wanted = serial.lowercased().replacingOccurrences(of: ":", with: "")
@@ -201,7 +153,8 @@ extension RAService {
             try Self.gate(&ledger, action: "revoke", now: now, agreement: agreement)
             try Self.requireIdentity(&ledger, action: "revoke", now: now, policy: policy, session: session)
             func refuse(_ error: RAError) -> RAError {
-                ledger.audit.append(AuditEvent(at: now, customerID: customerID, action: "revoke", outcome: error.code, detail: "serial \(wanted)"))
+                ledger.audit.append(AuditEvent(at: now, customerID: customerID, action: "revoke", outcome: error.code.rawValue,
+                                               detail: "serial \(wanted)"))
                 return error
             }
             guard let index = ledger.certificates.firstIndex(where: { $0.serial == wanted }) else { throw refuse(.certificateNotFound) }
@@ -224,7 +177,7 @@ extension RAService {
         }
         logger.info("certificate revoked", metadata: ["customer": "\(Self.masked(customerID))", "serial": "\(wanted)"])
         let published = try await crl.publish()
-        return Revocation(serial: wanted, revokedAt: now, reason: reason.rawValue, reasonLabel: reason.label.english,
+        return RA.Revocation(serial: wanted, revokedAt: now, reason: reason.rawValue, reasonLabel: reason.label.english,
                           onlineRevocationsLeftThisYear: left, crlNumber: published.number)
     }
 

@@ -3,42 +3,29 @@ import Crypto
 import Domain
 import Foundation
 import Localization
+import RAContract
 import X509
 
 /// Branch officers: they log in with their own certificate's key (a signed challenge) and act for a
 /// customer who is at the counter — unlock, revoke beyond the yearly limit, issue without the
 /// one-time code. Every action is in the audit log under `officer:<name>`.
 extension RAService {
-    /// A login challenge: sign `message` (base64 of the exact bytes) with the officer key.
-    public struct OfficerChallenge: Codable, Sendable {
-        public var officer: String
-        public var challenge: String
-        /// Base64 of `ProofOfPossession.officerLoginMessage`, the bytes to sign.
-        public var message: String
-        public var expiresAt: Date
-    }
-
-    /// An officer session.
-    public struct OfficerLogin: Codable, Sendable {
-        public var token: String
-        public var expiresAt: Date
-        public var officer: String
-    }
-
-    /// A fresh challenge for `officer` (valid 120 s, used once).
-    public func officerChallenge(officer: String) async throws -> OfficerChallenge {
+    /// A fresh challenge for `officer` (valid 120 s, used once): the officer signs `message`, base64
+    /// of `ProofOfPossession.officerLoginMessage`, with the officer key.
+    public func officerChallenge(officer: String) async throws -> RA.OfficerChallenge {
         guard try await repository.officerCertificate(name: officer) != nil else { throw RAError.officerRefused }
         var rng = SystemRandomNumberGenerator()
         let challenge = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &rng) }
         let expires = clock.now().addingTimeInterval(120)
         try await repository.setOfficerChallenge(name: officer, challenge: challenge, expiresAt: expires)
-        return OfficerChallenge(officer: officer, challenge: Data(challenge).base64EncodedString(),
+        return RA.OfficerChallenge(officer: officer, challenge: Data(challenge).base64EncodedString(),
                                 message: Data(ProofOfPossession.officerLoginMessage(officer: officer, challenge: challenge)).base64EncodedString(),
                                 expiresAt: expires)
     }
 
-    /// Checks the signature over the challenge with the officer's registered certificate (valid now).
-    public func officerLogin(officer: String, signature: [UInt8]) async throws -> OfficerLogin {
+    /// Checks the signature over the challenge with the officer's registered certificate (valid now);
+    /// returns an officer session.
+    public func officerLogin(officer: String, signature: [UInt8]) async throws -> RA.OfficerSession {
         let now = clock.now()
         func refuse(_ detail: String) async throws -> RAError {
             try await repository.appendAudit([AuditEvent(at: now, customerID: nil, actor: "officer:\(officer)", action: "officer-login",
@@ -61,7 +48,7 @@ extension RAService {
                                     expiresAt: now.addingTimeInterval(policy.sessionLifetime))
         try await repository.addOfficerSession(session)
         try await repository.appendAudit([AuditEvent(at: now, customerID: nil, actor: "officer:\(officer)", action: "officer-login", outcome: "ok")])
-        return OfficerLogin(token: token, expiresAt: session.expiresAt, officer: officer)
+        return RA.OfficerSession(token: token, expiresAt: session.expiresAt, officer: officer)
     }
 
     /// The officer a bearer token belongs to.
@@ -87,13 +74,13 @@ extension RAService {
     }
 
     /// Revokes at the counter: no identity steps online, no yearly limit (not an online revocation).
-    public func officerRevoke(officer: String, customerID: String, serial: String, reason: RevocationReason) async throws -> Revocation {
+    public func officerRevoke(officer: String, customerID: String, serial: String, reason: RevocationReason) async throws -> RA.Revocation {
         guard reason != .removeFromCRL else { throw RAError.reasonNotAllowed(reason) }
         let now = clock.now(), wanted = serial.lowercased(), policy = self.policy
         let left = try await repository.transact(customerID: customerID) { ledger -> Int in
             func refuse(_ error: RAError) -> RAError {
                 ledger.audit.append(AuditEvent(at: now, customerID: customerID, actor: "officer:\(officer)", action: "revoke",
-                                               outcome: error.code, detail: "serial \(wanted)"))
+                                               outcome: error.code.rawValue, detail: "serial \(wanted)"))
                 return error
             }
             guard let index = ledger.certificates.firstIndex(where: { $0.serial == wanted }) else { throw refuse(.certificateNotFound) }
@@ -108,7 +95,7 @@ extension RAService {
             return max(0, policy.onlineRevocationsPerYear - Self.onlineRevocations(ledger, year: Self.taipeiYear(now)))
         }
         let published = try await crl.publish()
-        return Revocation(serial: wanted, revokedAt: now, reason: reason.rawValue, reasonLabel: reason.label.english,
+        return RA.Revocation(serial: wanted, revokedAt: now, reason: reason.rawValue, reasonLabel: reason.label.english,
                           onlineRevocationsLeftThisYear: left, crlNumber: published.number)
     }
 
@@ -116,7 +103,7 @@ extension RAService {
     /// the agreement on paper (`consentOnPaper`), which is recorded. Refused while an active
     /// certificate exists; idempotent by request id.
     public func officerIssue(officer: String, customerID: String, requestID: String, csr csrBytes: [UInt8],
-                             consentOnPaper: Bool) async throws -> (IssuedCertificate, created: Bool) {
+                             consentOnPaper: Bool) async throws -> (RA.IssuedCertificate, created: Bool) {
         guard consentOnPaper else { throw RAError.badRequest("consentOnPaper must be true: the customer signs the agreement at the counter") }
         try Self.checkRequestID(requestID)
         let csr = try checkedCSR(csrBytes)
@@ -127,7 +114,7 @@ extension RAService {
             if let previous = try Self.previousIssue(&ledger, requestID: requestID, csrHash: csrHash, now: now) { return previous }
             if let active = ledger.certificates.first(where: { [.active, .pending].contains($0.state(at: now)) }) {
                 ledger.audit.append(AuditEvent(at: now, customerID: customerID, actor: "officer:\(officer)", action: "issue",
-                                               outcome: "active-certificate-exists", detail: "serial \(active.serial)"))
+                                               outcome: RAErrorCode.activeCertificateExists.rawValue, detail: "serial \(active.serial)"))
                 throw RAError.activeCertificateExists(serial: active.serial, renewalWindowDays: windowDays)
             }
             return nil
@@ -159,13 +146,13 @@ extension ProofOfPossession {
 extension RAError {
     /// Officer login refused (unknown officer, no live challenge, bad signature, certificate not valid).
     public static let officerRefused = RAError(
-        code: "officer-refused", status: .unauthorized,
+        code: .officerRefused,
         summary: LocalizedText(en: "The officer login was refused.", zhTW: "營業員登入遭拒。"),
         remedy: LocalizedText(en: "Ask for a new challenge and sign it with your officer token.", zhTW: "請重新取得挑戰值，並以營業員載具簽章。"))
 
     /// No such customer.
     public static let customerNotFound = RAError(
-        code: "customer-not-found", status: .notFound,
+        code: .customerNotFound,
         summary: LocalizedText(en: "There is no customer with that ID number.", zhTW: "查無此身分證字號（統一編號）的客戶。"),
         remedy: LocalizedText(en: "Check the number.", zhTW: "請確認號碼。"))
 }

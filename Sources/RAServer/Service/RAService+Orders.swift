@@ -2,52 +2,39 @@ import CertificateKit
 import Domain
 import Foundation
 import Localization
+import RAContract
 
 extension RAService {
-    /// The verdict on a signed order. `valid` false comes with the reason (code, message, remedy).
-    public struct OrderVerdict: Codable, Sendable {
-        /// True only when every check passed.
-        public var valid: Bool
-        /// `ok` or why not (`tampered`, `revoked`, `signer-not-account-holder`, …).
-        public var code: String
-        public var message: RAError.Body.Text
-        public var remedy: RAError.Body.Text?
-        /// The signer's certificate serial, when the signature could be read.
-        public var signerSerial: String?
-        /// The signer (masked ID), when the certificate is one of ours.
-        public var customer: String?
-        public var signingTime: Date?
-    }
-
     /// Verifies a CMS-signed order for a securities account: the signature over the content, the
     /// signer's chain to this RA's CA and its validity at the signing time, not revoked on the
     /// current CRL, and the signer being the account's customer. For the broker's order gateway.
-    public func verifyOrder(account accountText: String, signature: [UInt8], content: [UInt8]?) async throws -> OrderVerdict {
+    /// A verdict with `valid` false comes with the reason (code, message, remedy).
+    public func verifyOrder(account accountText: String, signature: [UInt8], content: [UInt8]?) async throws -> RA.OrderVerdict {
         let account: SecuritiesAccount
-        do { account = try SecuritiesAccount(accountText) } catch { throw RAError.invalidField("account", error) }
+        do { account = try SecuritiesAccount(accountText) } catch { throw RAError.invalidField(.invalidAccount, field: "account", error) }
         let crl = try await currentCRL()
         let verifier = OrderSignatureVerifier(trustedCAs: [authority.issuer.caCertificate.derBytes], crls: [crl.der], requireRevocationCheck: true)
         let now = clock.now()
-        func refused(_ code: String, _ error: some UserFacingError, serial: String? = nil) -> OrderVerdict {
-            OrderVerdict(valid: false, code: code, message: .init(error.summary), remedy: error.remedy.map(RAError.Body.Text.init),
-                         signerSerial: serial)
+        func refused(_ code: RAErrorCode, _ error: some UserFacingError, serial: String? = nil) -> RA.OrderVerdict {
+            RA.OrderVerdict(valid: false, code: code, message: RA.Text(error.summary), remedy: error.remedy.map(RA.Text.init),
+                            signerSerial: serial)
         }
         let verified: VerifiedOrderSignature
         do {
             verified = try verifier.verify(signature: signature, content: content, now: now)
         } catch let error as OrderSignatureError {
-            return refused(error.code, error)
+            return refused(RAErrorCode(rawValue: error.code), error)
         }
         let serial = verified.signer.serialNumber.lowercased().replacingOccurrences(of: ":", with: "")
         guard let owner = try await repository.certificateOwner(serial: serial), let customer = try await repository.customer(id: owner),
               customer.accounts.contains(account)
         else {
-            return refused("signer-not-account-holder", NotAccountHolder(), serial: serial)
+            return refused(.signerNotAccountHolder, NotAccountHolder(), serial: serial)
         }
         try await repository.appendAudit([AuditEvent(at: now, customerID: owner, actor: "system", action: "order-verify", outcome: "ok",
                                                      detail: "serial \(serial) account \(account.masked)")])
-        return OrderVerdict(valid: true, code: "ok", message: .init(LocalizedText(en: "The order signature is valid.", zhTW: "委託簽章有效。")),
-                            remedy: nil, signerSerial: serial, customer: customer.id.masked, signingTime: verified.signingTime)
+        return RA.OrderVerdict(valid: true, code: .ok, message: RA.Text(en: "The order signature is valid.", zhTW: "委託簽章有效。"),
+                               remedy: nil, signerSerial: serial, customer: customer.id.masked, signingTime: verified.signingTime)
     }
 
     struct NotAccountHolder: UserFacingError {

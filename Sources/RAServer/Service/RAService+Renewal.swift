@@ -2,6 +2,7 @@ import CertificateKit
 import Crypto
 import Foundation
 import Localization
+import RAContract
 import X509
 
 extension RAService {
@@ -10,7 +11,7 @@ extension RAService {
     /// `ProofOfPossession.renewalMessage`. The new certificate is `pending` until `confirm`.
     /// Idempotent by `requestID` like `issue`.
     public func renew(customerID: String, session: String, serial: String, requestID: String, csr csrBytes: [UInt8],
-                      proof: [UInt8]) async throws -> (IssuedCertificate, created: Bool) {
+                      proof: [UInt8]) async throws -> (RA.IssuedCertificate, created: Bool) {
         let oldSerial = serial.lowercased()
         try Self.checkRequestID(requestID)
         let csr = try checkedCSR(csrBytes)
@@ -23,7 +24,8 @@ extension RAService {
             if let previous = try Self.previousIssue(&ledger, requestID: requestID, csrHash: csrHash, now: now) { return previous }
             try Self.gate(&ledger, action: "renew", now: now, agreement: agreement)
             func refuse(_ error: RAError) -> RAError {
-                ledger.audit.append(AuditEvent(at: now, customerID: customerID, action: "renew", outcome: error.code, detail: "serial \(oldSerial)"))
+                ledger.audit.append(AuditEvent(at: now, customerID: customerID, action: "renew", outcome: error.code.rawValue,
+                                               detail: "serial \(oldSerial)"))
                 return error
             }
             guard let current = ledger.certificates.first(where: { $0.serial == oldSerial }) else { throw refuse(.certificateNotFound) }
@@ -58,28 +60,21 @@ extension RAService {
         return (try Self.issued(stored, caPEM: caPEM, now: now), created)
     }
 
-    /// What a confirmation did.
-    public struct Confirmation: Codable, Sendable {
-        public var serial: String
-        public var status: CertificateState
-        /// The certificate it replaced, now superseded (on the CRL with reason superseded).
-        public var superseded: String?
-        public var crlNumber: Int?
-    }
-
     /// The client installed the renewed certificate: `proof` is a signature with its key over
-    /// `ProofOfPossession.confirmationMessage`. It becomes active; the old one is superseded.
-    public func confirm(customerID: String, serial: String, proof: [UInt8]) async throws -> Confirmation {
+    /// `ProofOfPossession.confirmationMessage`. It becomes active; the old one is superseded (on the
+    /// CRL with reason superseded), and the answer names it with the CRL that lists it.
+    public func confirm(customerID: String, serial: String, proof: [UInt8]) async throws -> RA.Confirmation {
         let wanted = serial.lowercased(), now = clock.now(), agreement = self.agreement
-        let result = try await repository.transact(customerID: customerID) { ledger -> Confirmation in
+        let result = try await repository.transact(customerID: customerID) { ledger -> RA.Confirmation in
             try Self.gate(&ledger, action: "confirm", now: now, agreement: agreement)
             func refuse(_ error: RAError) -> RAError {
-                ledger.audit.append(AuditEvent(at: now, customerID: customerID, action: "confirm", outcome: error.code, detail: "serial \(wanted)"))
+                ledger.audit.append(AuditEvent(at: now, customerID: customerID, action: "confirm", outcome: error.code.rawValue,
+                                               detail: "serial \(wanted)"))
                 return error
             }
             guard let index = ledger.certificates.firstIndex(where: { $0.serial == wanted }) else { throw refuse(.certificateNotFound) }
             let record = ledger.certificates[index]
-            if record.status == .active { return Confirmation(serial: wanted, status: .active, superseded: record.replacesSerial) }
+            if record.status == .active { return RA.Confirmation(serial: wanted, status: .active, superseded: record.replacesSerial) }
             guard record.state(at: now) == .pending else { throw refuse(.notConfirmable(state: record.state(at: now).rawValue)) }
             guard ProofOfPossession.verify(proof, over: ProofOfPossession.confirmationMessage(serial: wanted),
                                            spki: try Certificate(derEncoded: record.der).publicKey.derSubjectPublicKeyInfo)
@@ -95,7 +90,7 @@ extension RAService {
             }
             ledger.audit.append(AuditEvent(at: now, customerID: customerID, action: "confirm", outcome: "ok",
                                            detail: "serial \(wanted) supersedes \(superseded ?? "-")"))
-            return Confirmation(serial: wanted, status: .active, superseded: superseded)
+            return RA.Confirmation(serial: wanted, status: .active, superseded: superseded)
         }
         guard result.superseded != nil else { return result }
         var confirmed = result
@@ -107,7 +102,7 @@ extension RAService {
 extension RAError {
     /// Renewal asked for before the window opens.
     public static func renewalNotOpen(opensAt: Date, windowDays: Int) -> RAError {
-        RAError(code: "renewal-not-open", status: .forbidden,
+        RAError(code: .renewalNotOpen,
                 summary: LocalizedText(en: "Renewal opens on \(taipei(opensAt)) (Taipei time), \(windowDays) days before the certificate expires.",
                                                 zhTW: "展期自 \(taipei(opensAt))（台北時間）起開放，即憑證到期前 \(windowDays) 天。"),
                 remedy: LocalizedText(en: "Keep using the certificate and renew it then.", zhTW: "請繼續使用目前憑證，屆時再辦理展期。"),
@@ -116,7 +111,7 @@ extension RAError {
 
     /// Renewing a certificate that is not active (expired, revoked, pending).
     public static func notRenewable(state: String) -> RAError {
-        RAError(code: "not-renewable", status: .conflict,
+        RAError(code: .notRenewable,
                 summary: LocalizedText(en: "Only a valid certificate can be renewed; this one is \(state).",
                                                 zhTW: "僅有效憑證可以展期；此憑證狀態為\(CertificateState(rawValue: state)?.zhTW ?? state)。"),
                 remedy: LocalizedText(en: "Apply for a new certificate instead.", zhTW: "請改為重新申請憑證。"),
@@ -125,7 +120,7 @@ extension RAError {
 
     /// A renewal is already waiting for confirmation.
     public static func renewalPending(serial: String) -> RAError {
-        RAError(code: "renewal-pending", status: .conflict,
+        RAError(code: .renewalPending,
                 summary: LocalizedText(en: "A renewed certificate (serial \(serial)) is waiting for confirmation.",
                                                 zhTW: "已有展期憑證（序號 \(serial)）等待確認。"),
                 remedy: LocalizedText(en: "Install it and confirm, or repeat the same request id to fetch it.",
@@ -135,7 +130,7 @@ extension RAError {
 
     /// Confirming a certificate that is not pending.
     public static func notConfirmable(state: String) -> RAError {
-        RAError(code: "not-confirmable", status: .conflict,
+        RAError(code: .notConfirmable,
                 summary: LocalizedText(en: "This certificate is \(state), not waiting for confirmation.",
                                                 zhTW: "此憑證狀態為\(CertificateState(rawValue: state)?.zhTW ?? state)，無須確認。"),
                 remedy: nil, details: ["state": state])
@@ -143,7 +138,7 @@ extension RAError {
 
     /// The proof-of-possession signature does not verify.
     public static let proofFailed = RAError(
-        code: "proof-of-possession-failed", status: .unprocessableContent,
+        code: .proofOfPossessionFailed,
         summary: LocalizedText(en: "The request is not signed with the certificate's key.", zhTW: "此請求並非以該憑證的金鑰簽章。"),
         remedy: LocalizedText(en: "Sign it on the token that holds the certificate's key.", zhTW: "請以存放該憑證金鑰的載具簽章。"))
 }

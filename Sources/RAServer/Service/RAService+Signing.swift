@@ -14,7 +14,7 @@ extension RAService {
                           issuedAt: issuedAt, der: certificate.derBytes, replacesSerial: replacing)
     }
 
-    /// Parses a CSR, checks its self-signature and the key policy.
+    /// Parses a CSR (DER), checks its self-signature and the key policy.
     func checkedCSR(_ csrBytes: [UInt8]) throws -> CertificateSigningRequest {
         let csr: CertificateSigningRequest
         do {

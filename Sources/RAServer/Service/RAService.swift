@@ -4,6 +4,7 @@ import Domain
 import Foundation
 import Localization
 import Logging
+import RAContract
 import X509
 
 /// The RA's rules, independent of HTTP: login, consent, the two identity steps, issue, host status,
@@ -45,23 +46,16 @@ public struct RAService: Sendable {
 
     // MARK: - Login
 
-    /// A new session: the token to send as `Authorization: Bearer <token>` and when it ends.
-    public struct LoginResult: Codable, Sendable {
-        /// Send as `Authorization: Bearer <token>`; only its SHA-256 is stored.
-        public var token: String
-        public var expiresAt: Date
-        /// The masked ID.
-        public var customer: String
-        public var name: String
-    }
-
-    /// Checks ID and e-trading password. Unknown IDs take as long as wrong passwords.
+    /// Checks ID and e-trading password. Unknown IDs take as long as wrong passwords. Returns a new
+    /// session: the token to send as `Authorization: Bearer <token>` (only its SHA-256 is stored)
+    /// and when it ends.
     /// - Throws: `RAError.badCredentials`.
-    public func login(id: String, password: String) async throws -> LoginResult {
+    public func login(id: String, password: String) async throws -> RA.Session {
         let now = clock.now()
         guard let customerID = try? CustomerID(id), let customer = try await repository.customer(id: customerID.value) else {
             PasswordHasher.burn(iterations: policy.passwordIterations)
-            try await repository.appendAudit([AuditEvent(at: now, customerID: nil, action: "login", outcome: "bad-credentials", detail: "unknown id")])
+            try await repository.appendAudit([AuditEvent(at: now, customerID: nil, action: "login", outcome: RAErrorCode.badCredentials.rawValue,
+                                                        detail: "unknown id")])
             throw RAError.badCredentials
         }
         let passwordOK = PasswordHasher.verify(password, against: customer.passwordHash)
@@ -69,7 +63,7 @@ public struct RAService: Sendable {
         let outcome: Result<Void, RAError> = try await repository.transact(customerID: customer.id.value) { ledger in
             let id = ledger.customer.id.value
             if let until = ledger.security.loginLockedUntil, until > now {
-                ledger.audit.append(AuditEvent(at: now, customerID: id, action: "login", outcome: "login-locked"))
+                ledger.audit.append(AuditEvent(at: now, customerID: id, action: "login", outcome: RAErrorCode.loginLocked.rawValue))
                 return .failure(RAError.loginLocked(until: until, now: now))
             }
             guard passwordOK else {
@@ -78,11 +72,11 @@ public struct RAService: Sendable {
                     let until = now.addingTimeInterval(policy.loginLockDuration)
                     ledger.security.loginFailures = 0
                     ledger.security.loginLockedUntil = until
-                    ledger.audit.append(AuditEvent(at: now, customerID: id, action: "login", outcome: "login-locked",
+                    ledger.audit.append(AuditEvent(at: now, customerID: id, action: "login", outcome: RAErrorCode.loginLocked.rawValue,
                                                    detail: "until \(until.formatted(.iso8601))"))
                     return .failure(RAError.loginLocked(until: until, now: now))
                 }
-                ledger.audit.append(AuditEvent(at: now, customerID: id, action: "login", outcome: "bad-credentials",
+                ledger.audit.append(AuditEvent(at: now, customerID: id, action: "login", outcome: RAErrorCode.badCredentials.rawValue,
                                                detail: "failure \(ledger.security.loginFailures)"))
                 return .failure(RAError.badCredentials)
             }
@@ -103,7 +97,7 @@ public struct RAService: Sendable {
         try await repository.addSession(session)
         try await repository.appendAudit([AuditEvent(at: now, customerID: customer.id.value, action: "login", outcome: "ok")])
         logger.info("login", metadata: ["customer": "\(customer.id.masked)"])
-        return LoginResult(token: token, expiresAt: session.expiresAt, customer: customer.id.masked, name: customer.name)
+        return RA.Session(token: token, expiresAt: session.expiresAt, customer: customer.id.masked, name: customer.name)
     }
 
     /// The customer a bearer token belongs to.
@@ -140,7 +134,8 @@ public struct RAService: Sendable {
         let now = clock.now(), agreement = self.agreement
         return try await repository.transact(customerID: customerID) { ledger in
             guard version == agreement.version, sha256.lowercased() == agreement.sha256 else {
-                ledger.audit.append(AuditEvent(at: now, customerID: customerID, action: "consent", outcome: "consent-mismatch", detail: version))
+                ledger.audit.append(AuditEvent(at: now, customerID: customerID, action: "consent", outcome: RAErrorCode.consentMismatch.rawValue,
+                                               detail: version))
                 throw RAError.consentMismatch(version: agreement.version)
             }
             let record = ConsentRecord(customerID: customerID, version: agreement.version, textSHA256: agreement.sha256, acceptedAt: now)
@@ -153,20 +148,13 @@ public struct RAService: Sendable {
 
     // MARK: - Identity step 1: birth date
 
-    /// Result of a correct birth date.
-    public struct BirthDateResult: Codable, Sendable {
-        public var verified: Bool
-        /// Step 2 must follow before this time.
-        public var validUntil: Date
-    }
-
     /// Compares the typed birth date (ROC or Gregorian) with the record. A wrong one counts towards
-    /// the lockout; a malformed one does not.
-    public func verifyBirthDate(customerID: String, session: String, text: String) async throws -> BirthDateResult {
+    /// the lockout; a malformed one does not. A correct one says until when step 2 must follow.
+    public func verifyBirthDate(customerID: String, session: String, text: String) async throws -> RA.IdentityStep {
         let typed: ROCDate
-        do { typed = try ROCDate.parseBirthDate(text) } catch { throw RAError.invalidField("birthDate", error) }
+        do { typed = try ROCDate.parseBirthDate(text) } catch { throw RAError.invalidField(.invalidBirthDate, field: "birthDate", error) }
         let now = clock.now(), policy = self.policy
-        let outcome: Result<BirthDateResult, RAError> = try await repository.transact(customerID: customerID) { ledger in
+        let outcome: Result<RA.IdentityStep, RAError> = try await repository.transact(customerID: customerID) { ledger in
             try Self.gate(&ledger, action: "birth-date", now: now, agreement: agreement)
             if typed == ledger.customer.birthDate {
                 ledger.security.birthDateFailures = 0
@@ -174,7 +162,7 @@ public struct RAService: Sendable {
                 ledger.security.codeVerifiedAt = nil
                 ledger.security.identitySession = session
                 ledger.audit.append(AuditEvent(at: now, customerID: customerID, action: "birth-date", outcome: "ok"))
-                return .success(BirthDateResult(verified: true, validUntil: now.addingTimeInterval(policy.identityWindow)))
+                return .success(RA.IdentityStep(verified: true, validUntil: now.addingTimeInterval(policy.identityWindow)))
             }
             ledger.security.birthDateFailures += 1
             ledger.security.birthDateVerifiedAt = nil
@@ -184,11 +172,12 @@ public struct RAService: Sendable {
                 ledger.security.lockedUntil = until
                 ledger.security.birthDateFailures = 0
                 ledger.security.code = nil
-                ledger.audit.append(AuditEvent(at: now, customerID: customerID, action: "birth-date", outcome: "locked",
+                ledger.audit.append(AuditEvent(at: now, customerID: customerID, action: "birth-date", outcome: RAErrorCode.locked.rawValue,
                                                detail: "until \(until.formatted(.iso8601))"))
                 return .failure(RAError.locked(until: until))
             }
-            ledger.audit.append(AuditEvent(at: now, customerID: customerID, action: "birth-date", outcome: "birth-date-wrong",
+            ledger.audit.append(AuditEvent(at: now, customerID: customerID, action: "birth-date",
+                                           outcome: RAErrorCode.birthDateWrong.rawValue,
                                            detail: "failure \(ledger.security.birthDateFailures)"))
             return .failure(RAError.birthDateWrong(remaining: policy.birthDateAttemptsBeforeLock - ledger.security.birthDateFailures))
         }
@@ -202,11 +191,11 @@ public struct RAService: Sendable {
     static func gate(_ ledger: inout CustomerLedger, action: String, now: Date, agreement: Agreement) throws {
         let id = ledger.customer.id.value
         guard ledger.consents.contains(where: { $0.version == agreement.version && $0.textSHA256 == agreement.sha256 }) else {
-            ledger.audit.append(AuditEvent(at: now, customerID: id, action: action, outcome: "consent-required"))
+            ledger.audit.append(AuditEvent(at: now, customerID: id, action: action, outcome: RAErrorCode.consentRequired.rawValue))
             throw RAError.consentRequired(version: agreement.version)
         }
         if let until = ledger.security.lockedUntil, until > now {
-            ledger.audit.append(AuditEvent(at: now, customerID: id, action: action, outcome: "locked"))
+            ledger.audit.append(AuditEvent(at: now, customerID: id, action: action, outcome: RAErrorCode.locked.rawValue))
             throw RAError.locked(until: until)
         }
     }
@@ -217,7 +206,8 @@ public struct RAService: Sendable {
         guard let birth = s.birthDateVerifiedAt, let code = s.codeVerifiedAt, code >= birth, s.identitySession == session,
               now.timeIntervalSince(birth) <= policy.identityWindow, now.timeIntervalSince(code) <= policy.identityWindow
         else {
-            ledger.audit.append(AuditEvent(at: now, customerID: ledger.customer.id.value, action: action, outcome: "identity-required"))
+            ledger.audit.append(AuditEvent(at: now, customerID: ledger.customer.id.value, action: action,
+                                           outcome: RAErrorCode.identityRequired.rawValue))
             throw RAError.identityRequired(window: policy.identityWindow)
         }
     }
@@ -226,35 +216,24 @@ public struct RAService: Sendable {
 
     // MARK: - Identity step 2: one-time code
 
-    /// What the customer is told after a code is sent (never the code).
-    public struct CodeSent: Codable, Sendable {
-        public var identifier: String
-        public var channel: String
-        /// Masked mobile number or e-mail address.
-        public var destination: String
-        public var account: String
-        public var expiresAt: Date
-        public var resendAfter: Date
-    }
-
-    /// Sends a new code for one of the customer's accounts by `sms` or `email`; kills the previous one.
-    public func sendCode(customerID: String, session: String, account accountText: String, channel: String) async throws -> CodeSent {
-        guard channel == "sms" || channel == "email" else { throw RAError.badRequest("channel must be sms or email") }
+    /// Sends a new code for one of the customer's accounts by SMS or e-mail; kills the previous one.
+    /// Returns what the customer is told (never the code).
+    public func sendCode(customerID: String, session: String, account accountText: String, channel: RA.Channel) async throws -> RA.CodeSent {
         let account: SecuritiesAccount
-        do { account = try SecuritiesAccount(accountText) } catch { throw RAError.invalidField("account", error) }
+        do { account = try SecuritiesAccount(accountText) } catch { throw RAError.invalidField(.invalidAccount, field: "account", error) }
         let now = clock.now(), policy = self.policy, agreement = self.agreement
 
-        let (message, sent) = try await repository.transact(customerID: customerID) { ledger -> (CodeMessage, CodeSent) in
+        let (message, sent) = try await repository.transact(customerID: customerID) { ledger -> (CodeMessage, RA.CodeSent) in
             try Self.gate(&ledger, action: "code-send", now: now, agreement: agreement)
             func refuse(_ error: RAError) -> RAError {
-                ledger.audit.append(AuditEvent(at: now, customerID: customerID, action: "code-send", outcome: error.code))
+                ledger.audit.append(AuditEvent(at: now, customerID: customerID, action: "code-send", outcome: error.code.rawValue))
                 return error
             }
             guard let birth = ledger.security.birthDateVerifiedAt, ledger.security.identitySession == session,
                   now.timeIntervalSince(birth) <= policy.identityWindow
             else { throw refuse(.birthDateStepRequired) }
             guard ledger.customer.accounts.contains(account) else { throw refuse(.unknownAccount) }
-            let destination = channel == "sms" ? ledger.customer.mobile : ledger.customer.email
+            let destination = channel == .sms ? ledger.customer.mobile : ledger.customer.email
             guard let destination, !destination.isEmpty else { throw refuse(.noDestination(channel)) }
             if let previous = ledger.security.code {
                 let wait = previous.sentAt.addingTimeInterval(policy.codeResendAfter).timeIntervalSince(now)
@@ -275,15 +254,16 @@ public struct RAService: Sendable {
             }
             let expires = now.addingTimeInterval(policy.codeLifetime)
             ledger.security.code = OneTimeCode(identifier: identifier, salt: salt, codeHash: OneTimeCodes.hash(digits, salt: salt),
-                                               channel: channel, account: account.formatted, sentAt: now, expiresAt: expires)
+                                               channel: channel.rawValue, account: account.formatted, sentAt: now,
+                                               expiresAt: expires)
             ledger.security.sendsInWindow += 1
             ledger.security.codeVerifiedAt = nil
             ledger.audit.append(AuditEvent(at: now, customerID: customerID, action: "code-send", outcome: "ok",
                                            detail: "identifier \(identifier) channel \(channel) account \(account.masked)"))
-            let masked = channel == "sms" ? Masking.phone(destination) : Masking.email(destination)
-            return (CodeMessage(channel: channel, destination: destination, identifier: identifier, code: digits,
+            let masked = channel == .sms ? Masking.phone(destination) : Masking.email(destination)
+            return (CodeMessage(channel: channel.rawValue, destination: destination, identifier: identifier, code: digits,
                                 account: account.masked, expiresAt: expires),
-                    CodeSent(identifier: identifier, channel: channel, destination: masked, account: account.masked,
+                    RA.CodeSent(identifier: identifier, channel: channel, destination: masked, account: account.masked,
                              expiresAt: expires, resendAfter: now.addingTimeInterval(policy.codeResendAfter)))
         }
         do {
@@ -293,7 +273,8 @@ public struct RAService: Sendable {
             _ = try? await repository.transact(customerID: customerID) { ledger in
                 if ledger.security.code?.identifier == sent.identifier {
                     ledger.security.code = nil
-                    ledger.audit.append(AuditEvent(at: now, customerID: customerID, action: "code-send", outcome: "delivery-failed",
+                    ledger.audit.append(AuditEvent(at: now, customerID: customerID, action: "code-send",
+                                                   outcome: RAErrorCode.deliveryFailed.rawValue,
                                                    detail: "identifier \(sent.identifier)"))
                 }
             }
@@ -305,20 +286,15 @@ public struct RAService: Sendable {
         return sent
     }
 
-    /// Result of a correct code.
-    public struct CodeVerified: Codable, Sendable {
-        public var verified: Bool
-        /// Issue or revoke before this time.
-        public var validUntil: Date
-    }
-
-    /// Checks a code against the live one with the same identifier.
-    public func verifyCode(customerID: String, session: String, identifier: String, code: String) async throws -> CodeVerified {
+    /// Checks a code against the live one with the same identifier. A correct one says until when
+    /// issue or revoke may follow.
+    public func verifyCode(customerID: String, session: String, identifier: String, code: String) async throws -> RA.IdentityStep {
         let now = clock.now(), policy = self.policy, agreement = self.agreement
-        let outcome: Result<CodeVerified, RAError> = try await repository.transact(customerID: customerID) { ledger in
+        let outcome: Result<RA.IdentityStep, RAError> = try await repository.transact(customerID: customerID) { ledger in
             try Self.gate(&ledger, action: "code-verify", now: now, agreement: agreement)
-            func refuse(_ error: RAError, _ detail: String = "") -> Result<CodeVerified, RAError> {
-                ledger.audit.append(AuditEvent(at: now, customerID: customerID, action: "code-verify", outcome: error.code, detail: detail))
+            func refuse(_ error: RAError, _ detail: String = "") -> Result<RA.IdentityStep, RAError> {
+                ledger.audit.append(AuditEvent(at: now, customerID: customerID, action: "code-verify", outcome: error.code.rawValue,
+                                               detail: detail))
                 return .failure(error)
             }
             guard let birth = ledger.security.birthDateVerifiedAt, ledger.security.identitySession == session,
@@ -335,7 +311,7 @@ public struct RAService: Sendable {
                 ledger.security.replacedIdentifiers = []
                 ledger.security.codeVerifiedAt = now
                 ledger.audit.append(AuditEvent(at: now, customerID: customerID, action: "code-verify", outcome: "ok", detail: "identifier \(wanted)"))
-                return .success(CodeVerified(verified: true, validUntil: birth.addingTimeInterval(policy.identityWindow)))
+                return .success(RA.IdentityStep(verified: true, validUntil: birth.addingTimeInterval(policy.identityWindow)))
             }
             live.wrongTries += 1
             ledger.security.code = live

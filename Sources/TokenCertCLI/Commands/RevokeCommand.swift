@@ -3,6 +3,7 @@ import CertificateKit
 import Foundation
 import Lifecycle
 import Localization
+import RAContract
 
 extension RevocationReason: ExpressibleByArgument {
     public init?(argument: String) {

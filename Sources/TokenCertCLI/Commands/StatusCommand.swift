@@ -3,6 +3,7 @@ import CertificateKit
 import Foundation
 import Lifecycle
 import Localization
+import RAContract
 
 /// `tokencert status`: the certificate here and the host's record side by side, with a verdict and
 /// the next step.

@@ -7,6 +7,7 @@ import Lifecycle
 import Localization
 import Secrets
 import PCSC
+import RAContract
 import X509
 
 /// `tokencert counter …`: the branch counter's commands.

@@ -9,6 +9,8 @@ import Secrets
 import PCSC
 import PIV
 import PKCS11
+import RAContract
+import RAHTTPClient
 import X509
 
 /// The officer's own token: `--officer-token` (RFC 7512 URI), `--officer-module`, and its PIN from

@@ -4,6 +4,8 @@ import Domain
 import Foundation
 import Lifecycle
 import Localization
+import RAContract
+import RAHTTPClient
 import Secrets
 
 /// `--ra URL`: the registration authority (else `$TOKENCERT_RA`, else http://127.0.0.1:8080).

@@ -3,6 +3,7 @@ import Domain
 import Foundation
 import Lifecycle
 import Localization
+import RAHTTPClient
 
 /// What every customer command sets up: the RA client, the prompt, the store, the lifecycle.
 struct CustomerRun {

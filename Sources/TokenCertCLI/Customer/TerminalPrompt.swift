@@ -3,6 +3,7 @@ import Domain
 import Foundation
 import Lifecycle
 import Localization
+import RAContract
 import Secrets
 
 /// `JourneyPrompt` on a terminal or a pipe: questions and progress go to stderr (stdout stays the

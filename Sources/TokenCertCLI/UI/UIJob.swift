@@ -4,6 +4,7 @@ import Foundation
 import Lifecycle
 import KeyStores
 import Localization
+import RAContract
 import Secrets
 
 /// Text in both languages as the page receives it.
@@ -171,7 +172,7 @@ actor UIJobBoard {
         // The page's own words where the way to act differs by front end (never a command-line option).
         func remedy(_ e: any UserFacingError) -> UIText? { (e.hint.flatMap { UIRemedies.text($0) } ?? e.remedy).map(UIText.init) }
         if let e = error as? LifecycleError { return UIError(code: e.code, summary: UIText(e.summary), remedy: remedy(e)) }
-        if let e = error as? RAClientError { return UIError(code: e.code, summary: UIText(e.summary), remedy: remedy(e)) }
+        if let e = error as? RAClientError { return UIError(code: e.code?.rawValue, summary: UIText(e.summary), remedy: remedy(e)) }
         if let e = error as? any UserFacingError { return UIError(code: nil, summary: UIText(e.summary), remedy: remedy(e)) }
         return UIError(code: nil, summary: UIText(en: "Unexpected error: \(error)", zhTW: "未預期的錯誤：\(error)"), remedy: nil)
     }

@@ -8,6 +8,8 @@ import Lifecycle
 import Localization
 import Secrets
 import NIOCore
+import RAContract
+import RAHTTPClient
 import RemovableMedia
 
 /// The customer's window as a local web app: one page (HTML, CSS and script inline — nothing from
@@ -106,7 +108,7 @@ final class UIServer: Sendable {
             let body = try await request.decode(as: Body.self, context: context)
             let id: CustomerID
             do { id = try CustomerID(body.id.trimmingCharacters(in: .whitespaces)) } catch {
-                return try Self.refuse(.badRequest, UIError(code: "invalid-id", summary: UIText(en: "Not a valid national ID or unified business number.",
+                return try Self.refuse(.badRequest, UIError(code: RAErrorCode.invalidID.rawValue, summary: UIText(en: "Not a valid national ID or unified business number.",
                                                                                                 zhTW: "身分證字號或統一編號格式不正確。"), remedy: nil))
             }
             do {
@@ -194,7 +196,7 @@ final class UIServer: Sendable {
     /// Starts an operation for the logged-in customer.
     func startJob(_ body: UIJobRequest) async throws -> UIJobSnapshot {
         guard let login = await session.current else {
-            throw LifecycleError(.missing, code: "not-logged-in", summary: Self.text("Please log in first.", "請先登入。"))
+            throw LifecycleError(.missing, code: RAErrorCode.notLoggedIn.rawValue, summary: Self.text("Please log in first.", "請先登入。"))
         }
         let lifecycle = self.lifecycle, store = self.store, drives = self.drives
         let session = login.session, id = login.id
@@ -213,7 +215,7 @@ final class UIServer: Sendable {
         case "revoke":
             let reason = body.reason.flatMap { RevocationReason(argument: $0) } ?? .cessationOfOperation
             guard RevocationReason.customerChoices.contains(reason) else {
-                throw LifecycleError(.badInput, code: "reason-not-allowed", summary: Self.text("That reason cannot be chosen online.", "線上廢止不可選擇此原因。"))
+                throw LifecycleError(.badInput, code: RAErrorCode.reasonNotAllowed.rawValue, summary: Self.text("That reason cannot be chosen online.", "線上廢止不可選擇此原因。"))
             }
             return try await board.start(kind: "revoke") {
                 let done = try await lifecycle.revoke(store: store, session: session, customerID: id, serial: nil, reason: reason)
@@ -238,7 +240,7 @@ final class UIServer: Sendable {
                 let birth = try await WebPrompt(board: board).birthDate(corporate: { if case .company = id { true } else { false } }())
                 let birthDate: ROCDate
                 do { birthDate = try ROCDate.parseBirthDate(birth) } catch {
-                    throw LifecycleError(.badInput, code: "invalid-birthDate",
+                    throw LifecycleError(.badInput, code: RAErrorCode.invalidBirthDate.rawValue,
                                          summary: Self.text("The birth date is not a date (ROC yyy/mm/dd or yyyy-mm-dd).",
                                                                       "出生日期格式不正確（民國 yyy/mm/dd 或西元 yyyy-mm-dd）。"))
                 }

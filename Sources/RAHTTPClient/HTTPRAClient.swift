@@ -2,7 +2,9 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import Lifecycle
 import Localization
+import RAContract
 
 /// `RAClient` over HTTP(S) with URLSession: JSON in and out, `Authorization: Bearer` for customer
 /// calls. A refusal becomes `RAClientError(.refused)` with the server's code, message and remedy;
@@ -99,11 +101,11 @@ public struct HTTPRAClient: RAClient {
     }
 
     public func officerChallenge(officer: String) async throws -> RA.OfficerChallenge {
-        try await call("POST", "officer/challenge", body: ["officer": officer])
+        try await call("POST", "officer/challenge", body: RA.OfficerChallengeRequest(officer: officer))
     }
 
     public func officerLogin(officer: String, signature: String) async throws -> RA.OfficerSession {
-        try await call("POST", "officer/login", body: ["officer": officer, "signature": signature])
+        try await call("POST", "officer/login", body: RA.OfficerLoginRequest(officer: officer, signature: signature))
     }
 
     public func officerCustomerStatus(customerID: String, session: RA.OfficerSession) async throws -> RA.HostStatus {
@@ -203,15 +205,9 @@ public struct HTTPRAClient: RAClient {
         return (data, http.statusCode)
     }
 
-    /// The RA's error body `{code, message{en, zh-TW}, remedy, details}` as an `RAClientError`.
+    /// The RA's error body (`RA.ErrorBody`) as an `RAClientError`.
     static func refusal(_ data: Data, status: Int, headers: HTTPURLResponse) -> RAClientError {
-        struct ErrorBody: Decodable {
-            var code: String
-            var message: RA.Text
-            var remedy: RA.Text?
-            var details: [String: String]?
-        }
-        guard let body = try? JSONDecoder().decode(ErrorBody.self, from: data) else {
+        guard let body = try? JSONDecoder().decode(RA.ErrorBody.self, from: data) else {
             return .badResponse(status: status, what: "a refusal without the RA's error body")
         }
         var details = body.details ?? [:]

@@ -1,32 +1,17 @@
-import CertificateKit
 import Foundation
 import Localization
 
-/// The request and response bodies of the RA's HTTP API (`tokencert-ra`), as the client sees them.
-/// Field names mirror the server's JSON exactly; dates are ISO 8601 (UTC).
+/// The request and response bodies of the RA's HTTP API (`tokencert-ra`): one type per JSON
+/// document, encoded by the server and decoded by the client (and the other way round for requests).
+/// Dates are ISO 8601 (UTC); binary values are base64.
 public enum RA {
-    /// `POST /login` body.
-    public struct LoginRequest: Codable, Sendable, Hashable {
-        /// National ID or unified business number.
-        public var id: String
-        /// The e-trading password; never logged.
-        public var password: String
-        public init(id: String, password: String) { (self.id, self.password) = (id, password) }
-    }
+    // MARK: - Public documents
 
-    /// `POST /login` answer: the bearer token for every later customer call.
-    public struct Session: Codable, Sendable, Hashable {
-        /// Sent as `Authorization: Bearer <token>`; a secret of the session.
-        public var token: String
-        /// When the session ends (30 minutes by the standard policy).
-        public var expiresAt: Date
-        /// The customer's ID, masked.
-        public var customer: String
-        /// The customer's name as the broker has it.
-        public var name: String
-        public init(token: String, expiresAt: Date, customer: String, name: String) {
-            (self.token, self.expiresAt, self.customer, self.name) = (token, expiresAt, customer, name)
-        }
+    /// `GET /health` answer.
+    public struct Health: Codable, Sendable, Hashable {
+        /// `ok`.
+        public var status: String
+        public init(status: String) { self.status = status }
     }
 
     /// A text in both languages, keyed `en` and `zh-TW` on the wire.
@@ -38,8 +23,24 @@ public enum RA {
             case zhTW = "zh-TW"
         }
         public init(en: String, zhTW: String) { (self.en, self.zhTW) = (en, zhTW) }
+        public init(_ text: LocalizedText) { (en, zhTW) = (text.english, text.traditionalChinese) }
         /// As a `LocalizedText`.
         public var localized: LocalizedText { LocalizedText(en: en, zhTW: zhTW) }
+    }
+
+    /// Every refusal's body: `{code, message: {en, zh-TW}, remedy?, details?}`, sent with the HTTP
+    /// status of its code.
+    public struct ErrorBody: Codable, Sendable, Hashable {
+        public var code: RAErrorCode
+        /// What happened.
+        public var message: Text
+        /// What to do.
+        public var remedy: Text?
+        /// Facts a client may show or act on (`lockedUntil`, `retryAfterSeconds`, …); never a secret.
+        public var details: [String: String]?
+        public init(code: RAErrorCode, message: Text, remedy: Text?, details: [String: String]?) {
+            (self.code, self.message, self.remedy, self.details) = (code, message, remedy, details)
+        }
     }
 
     /// `GET /consent` answer: the current agreement.
@@ -54,11 +55,39 @@ public enum RA {
     /// Which notices: `GET /announcements` or `GET /faq`.
     public enum NoticeKind: String, Sendable { case announcements, faq }
 
-    /// One announcement or FAQ entry.
+    /// One announcement or FAQ entry (`GET /announcements`, `GET /faq`, and the `notices` of the
+    /// RA's configuration file).
     public struct Notice: Codable, Sendable, Hashable {
         public var date: String?
         public var title: Text
         public var body: Text
+        public init(date: String? = nil, title: Text, body: Text) { (self.date, self.title, self.body) = (date, title, body) }
+    }
+
+    // MARK: - Login and consent
+
+    /// `POST /login` body.
+    public struct LoginRequest: Codable, Sendable, Hashable {
+        /// National ID or unified business number.
+        public var id: String
+        /// The e-trading password; never logged.
+        public var password: String
+        public init(id: String, password: String) { (self.id, self.password) = (id, password) }
+    }
+
+    /// `POST /login` answer: the bearer token for every later customer call.
+    public struct Session: Codable, Sendable, Hashable {
+        /// Sent as `Authorization: Bearer <token>`; a secret of the session (the RA stores only its SHA-256).
+        public var token: String
+        /// When the session ends (30 minutes by the standard policy).
+        public var expiresAt: Date
+        /// The customer's ID, masked.
+        public var customer: String
+        /// The customer's name as the broker has it.
+        public var name: String
+        public init(token: String, expiresAt: Date, customer: String, name: String) {
+            (self.token, self.expiresAt, self.customer, self.name) = (token, expiresAt, customer, name)
+        }
     }
 
     /// `POST /consent` body.
@@ -73,7 +102,12 @@ public enum RA {
         public var version: String
         public var sha256: String
         public var acceptedAt: Date
+        public init(version: String, sha256: String, acceptedAt: Date) {
+            (self.version, self.sha256, self.acceptedAt) = (version, sha256, acceptedAt)
+        }
     }
+
+    // MARK: - Identity steps
 
     /// `POST /identity/birth-date` body; ROC (`44/2/1`) or Gregorian (`1955-02-01`).
     public struct BirthDateRequest: Codable, Sendable, Hashable {
@@ -86,6 +120,7 @@ public enum RA {
         public var verified: Bool
         /// Until when the step counts for issue, renew and revoke.
         public var validUntil: Date
+        public init(verified: Bool, validUntil: Date) { (self.verified, self.validUntil) = (verified, validUntil) }
     }
 
     /// How a one-time code is sent.
@@ -109,10 +144,15 @@ public enum RA {
         public var channel: Channel
         /// Masked mobile number or e-mail address.
         public var destination: String
+        /// The account, masked.
         public var account: String
         public var expiresAt: Date
         /// When a new code may be asked for.
         public var resendAfter: Date
+        public init(identifier: String, channel: Channel, destination: String, account: String, expiresAt: Date, resendAfter: Date) {
+            (self.identifier, self.channel, self.destination, self.account) = (identifier, channel, destination, account)
+            (self.expiresAt, self.resendAfter) = (expiresAt, resendAfter)
+        }
     }
 
     /// `POST /identity/code/verify` body.
@@ -122,6 +162,8 @@ public enum RA {
         public init(identifier: String, code: String) { (self.identifier, self.code) = (identifier, code) }
     }
 
+    // MARK: - Certificates
+
     /// The state of a certificate on the host.
     public enum CertificateState: String, Codable, Sendable, Hashable, CaseIterable {
         /// Issued by a renewal, waiting for the client's confirmation.
@@ -130,6 +172,7 @@ public enum RA {
         case revoked
         /// Replaced by a confirmed renewal.
         case superseded
+        /// Past notAfter (computed when read; never stored).
         case expired
     }
 
@@ -137,21 +180,24 @@ public enum RA {
     public struct IssueRequest: Codable, Sendable, Hashable {
         /// Makes the call idempotent: the same id and CSR give the same certificate back.
         public var requestId: String
-        /// PEM or base64 DER.
+        /// Base64 of the CSR's DER (PKCS#10).
         public var csr: String
-        public init(requestId: String, csr: String) { (self.requestId, self.csr) = (requestId, csr) }
+        public init(requestId: String, csrDER: [UInt8]) { (self.requestId, csr) = (requestId, Data(csrDER).base64EncodedString()) }
     }
 
     /// `POST /certificates/{serial}/renew` body.
     public struct RenewRequest: Codable, Sendable, Hashable {
         public var requestId: String
+        /// Base64 of the new CSR's DER.
         public var csr: String
         /// Base64 signature with the current key over the renewal message.
         public var proof: String
-        public init(requestId: String, csr: String, proof: String) { (self.requestId, self.csr, self.proof) = (requestId, csr, proof) }
+        public init(requestId: String, csrDER: [UInt8], proof: String) {
+            (self.requestId, csr, self.proof) = (requestId, Data(csrDER).base64EncodedString(), proof)
+        }
     }
 
-    /// A certificate the RA issued (apply or renew).
+    /// A certificate the RA issued (apply, renew, or at the counter).
     public struct IssuedCertificate: Codable, Sendable, Hashable {
         public var requestId: String
         /// Lower-case hex.
@@ -163,6 +209,11 @@ public enum RA {
         public var certificate: String
         /// PEM of the issuing CA.
         public var caCertificate: String
+        public init(requestId: String, serial: String, status: CertificateState, notBefore: Date, notAfter: Date,
+                    certificate: String, caCertificate: String) {
+            (self.requestId, self.serial, self.status, self.notBefore, self.notAfter) = (requestId, serial, status, notBefore, notAfter)
+            (self.certificate, self.caCertificate) = (certificate, caCertificate)
+        }
     }
 
     /// `POST /certificates/{serial}/confirm` body.
@@ -176,22 +227,42 @@ public enum RA {
     public struct Confirmation: Codable, Sendable, Hashable {
         public var serial: String
         public var status: CertificateState
-        /// The serial the confirmed certificate replaced.
+        /// The serial the confirmed certificate replaced (now superseded, on the CRL).
         public var superseded: String?
         public var crlNumber: Int?
-        public init(serial: String, status: CertificateState, superseded: String?, crlNumber: Int?) {
+        public init(serial: String, status: CertificateState, superseded: String?, crlNumber: Int? = nil) {
             (self.serial, self.status, self.superseded, self.crlNumber) = (serial, status, superseded, crlNumber)
         }
     }
 
-    /// `POST /certificates/{serial}/revoke` body; the reason is sent as its RFC 5280 code.
-    public struct RevokeRequest: Codable, Sendable, Hashable {
-        /// RFC 5280 reason code.
-        public var reason: Int
-        public init(reason: RevocationReason) { self.reason = reason.rawValue }
+    /// A revocation reason on the wire: its RFC 5280 code (`1`), or its camel-case name
+    /// (`keyCompromise`) from a hand-written request. Clients send the code.
+    public enum ReasonValue: Codable, Sendable, Hashable {
+        case code(Int)
+        case name(String)
+
+        public init(from decoder: any Decoder) throws {
+            let c = try decoder.singleValueContainer()
+            if let n = try? c.decode(Int.self) { self = .code(n) } else { self = .name(try c.decode(String.self)) }
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.singleValueContainer()
+            switch self {
+            case .code(let n): try c.encode(n)
+            case .name(let s): try c.encode(s)
+            }
+        }
     }
 
-    /// `POST /certificates/{serial}/revoke` answer.
+    /// `POST /certificates/{serial}/revoke` body.
+    public struct RevokeRequest: Codable, Sendable, Hashable {
+        public var reason: ReasonValue
+        /// - Parameter reasonCode: the RFC 5280 reason code.
+        public init(reasonCode: Int) { reason = .code(reasonCode) }
+    }
+
+    /// `POST /certificates/{serial}/revoke` answer (and the officer's revoke).
     public struct Revocation: Codable, Sendable, Hashable {
         public var serial: String
         public var revokedAt: Date
@@ -202,9 +273,13 @@ public enum RA {
         public var onlineRevocationsLeftThisYear: Int
         /// The CRL number that lists it.
         public var crlNumber: Int
+        public init(serial: String, revokedAt: Date, reason: Int, reasonLabel: String, onlineRevocationsLeftThisYear: Int, crlNumber: Int) {
+            (self.serial, self.revokedAt, self.reason, self.reasonLabel) = (serial, revokedAt, reason, reasonLabel)
+            (self.onlineRevocationsLeftThisYear, self.crlNumber) = (onlineRevocationsLeftThisYear, crlNumber)
+        }
     }
 
-    /// `GET /certificates` answer: what the host knows of the customer.
+    /// `GET /certificates` answer (and `GET /officer/customers/{id}`): what the host knows of the customer.
     public struct HostStatus: Codable, Sendable, Hashable {
         /// One certificate on the host.
         public struct Entry: Codable, Sendable, Hashable {
@@ -213,7 +288,7 @@ public enum RA {
             public var state: CertificateState
             public var notBefore: Date
             public var notAfter: Date
-            /// First moment a renewal is accepted.
+            /// First moment a renewal is accepted (notAfter − the renewal window).
             public var renewalOpensAt: Date
             public var revokedAt: Date?
             /// RFC 5280 reason code, with its English and zh-TW labels.
@@ -244,7 +319,8 @@ public enum RA {
         public var lockedUntil: Date?
         /// The agreement version accepted, when it is the current one.
         public var consentVersion: String?
-        /// The customer's securities accounts (`1020-1234567`) to choose from for a one-time code; show them masked.
+        /// The customer's securities accounts (`1020-1234567`) to choose from for a one-time code; only
+        /// ever sent to the customer's own session or an officer. Show them masked.
         public var accounts: [String]?
         /// Where an SMS code would go, masked (`091XXXXXX`).
         public var mobile: String?
@@ -264,6 +340,8 @@ public enum RA {
         }
     }
 
+    // MARK: - Orders
+
     /// `POST /orders/verify` body: a CMS-signed order for an account.
     public struct OrderVerificationRequest: Codable, Sendable, Hashable {
         /// The securities account the order is for.
@@ -282,7 +360,7 @@ public enum RA {
         /// True only when every check passed.
         public var valid: Bool
         /// `ok` or why not (`tampered`, `revoked`, `signer-not-account-holder`, …).
-        public var code: String
+        public var code: RAErrorCode
         public var message: Text
         public var remedy: Text?
         /// The signer's certificate serial (lower-case hex), when it could be read.
@@ -290,6 +368,19 @@ public enum RA {
         /// The signer (masked ID), when the certificate is one of the RA's.
         public var customer: String?
         public var signingTime: Date?
+        public init(valid: Bool, code: RAErrorCode, message: Text, remedy: Text?, signerSerial: String?, customer: String? = nil,
+                    signingTime: Date? = nil) {
+            (self.valid, self.code, self.message, self.remedy) = (valid, code, message, remedy)
+            (self.signerSerial, self.customer, self.signingTime) = (signerSerial, customer, signingTime)
+        }
+    }
+
+    // MARK: - Branch officers
+
+    /// `POST /officer/challenge` body.
+    public struct OfficerChallengeRequest: Codable, Sendable, Hashable {
+        public var officer: String
+        public init(officer: String) { self.officer = officer }
     }
 
     /// `POST /officer/challenge` answer: what a branch officer signs to log in.
@@ -299,6 +390,17 @@ public enum RA {
         /// Base64 of the exact bytes to sign with the officer's key.
         public var message: String
         public var expiresAt: Date
+        public init(officer: String, challenge: String, message: String, expiresAt: Date) {
+            (self.officer, self.challenge, self.message, self.expiresAt) = (officer, challenge, message, expiresAt)
+        }
+    }
+
+    /// `POST /officer/login` body.
+    public struct OfficerLoginRequest: Codable, Sendable, Hashable {
+        public var officer: String
+        /// Base64 signature over the challenge's `message` with the officer's key.
+        public var signature: String
+        public init(officer: String, signature: String) { (self.officer, self.signature) = (officer, signature) }
     }
 
     /// `POST /officer/login` answer: an officer session.
@@ -314,20 +416,26 @@ public enum RA {
     /// `POST /officer/customers/{id}/certificates` body: an in-person issue.
     public struct OfficerIssueRequest: Codable, Sendable, Hashable {
         public var requestId: String
-        /// PEM or base64 DER of the CSR.
+        /// Base64 of the CSR's DER.
         public var csr: String
         /// The customer signed the agreement on paper at the counter; must be true.
         public var consentOnPaper: Bool
-        public init(requestId: String, csr: String, consentOnPaper: Bool) {
-            (self.requestId, self.csr, self.consentOnPaper) = (requestId, csr, consentOnPaper)
+        public init(requestId: String, csrDER: [UInt8], consentOnPaper: Bool) {
+            (self.requestId, csr, self.consentOnPaper) = (requestId, Data(csrDER).base64EncodedString(), consentOnPaper)
         }
     }
 
     /// `POST /officer/customers/{id}/revoke` body.
     public struct OfficerRevokeRequest: Codable, Sendable, Hashable {
         public var serial: String
-        /// RFC 5280 reason code.
-        public var reason: Int
-        public init(serial: String, reason: RevocationReason) { (self.serial, self.reason) = (serial, reason.rawValue) }
+        public var reason: ReasonValue
+        /// - Parameter reasonCode: the RFC 5280 reason code.
+        public init(serial: String, reasonCode: Int) { (self.serial, reason) = (serial, .code(reasonCode)) }
+    }
+
+    /// `POST /officer/customers/{id}/unlock` answer.
+    public struct Unlocked: Codable, Sendable, Hashable {
+        public var unlocked: Bool
+        public init(unlocked: Bool) { self.unlocked = unlocked }
     }
 }

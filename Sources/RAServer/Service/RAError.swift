@@ -1,26 +1,18 @@
 import CertificateKit
 import Domain
 import Foundation
-import Hummingbird
 import Localization
+import RAContract
 
-/// A refusal of the RA, as the client sees it: a stable code, the reason in both languages, what to
-/// do, and the HTTP status. The body is always
-/// `{"code": …, "message": {"en": …, "zh-TW": …}, "remedy": {"en": …, "zh-TW": …} | null, "details": {…}}`.
+/// A refusal of the RA: a stable code, the reason in both languages, what to do, and facts a client
+/// may act on. The HTTP layer sends it as an `RA.ErrorBody` with the status of its code
+/// (`RAError.status(of:)` in HTTP/Wire.swift, the one place codes meet statuses; the error category
+/// follows from the status).
 ///
-/// New codes are new static constructors; a client `switch`es on `code`, never on the text.
-public struct RAError: Error, Sendable, HTTPResponseError, UserFacingError, CustomStringConvertible {
-    /// Machine-readable reason, e.g. `locked`, `code-expired`.
-    public var code: String
-    /// The HTTP status the refusal is sent with.
-    public var status: HTTPResponse.Status
-    /// 4xx refusals of the request itself (`invalid-…`, `bad-request`, `bad-csr`) are bad input, other
-    /// 4xx are the rules saying no, 5xx failures.
-    public var category: ErrorCategory {
-        if status.code >= 500 { return .failure }
-        return code.hasPrefix("invalid-") || code == "bad-request" || code == "bad-csr" ? .badInput : .notEligible
-    }
-
+/// New refusals are new static constructors over `RAErrorCode` constants.
+public struct RAError: Error, Sendable, UserFacingError, CustomStringConvertible {
+    /// Machine-readable reason, e.g. `.locked`, `.codeExpired`.
+    public var code: RAErrorCode
     /// What happened.
     public var summary: LocalizedText
     /// What the customer can do.
@@ -29,10 +21,8 @@ public struct RAError: Error, Sendable, HTTPResponseError, UserFacingError, Cust
     public var details: [String: String]
 
     /// A refusal with everything spelled out.
-    public init(code: String, status: HTTPResponse.Status, summary: LocalizedText, remedy: LocalizedText? = nil,
-                details: [String: String] = [:]) {
+    public init(code: RAErrorCode, summary: LocalizedText, remedy: LocalizedText? = nil, details: [String: String] = [:]) {
         self.code = code
-        self.status = status
         self.summary = summary
         self.remedy = remedy
         self.details = details
@@ -40,39 +30,9 @@ public struct RAError: Error, Sendable, HTTPResponseError, UserFacingError, Cust
 
     public var description: String { "\(code): \(summary.english)" }
 
-    /// The JSON body.
-    public struct Body: Codable, Sendable, Equatable {
-        /// Text in both languages, keyed `en` and `zh-TW`.
-        public struct Text: Codable, Sendable, Equatable {
-            public var en: String
-            public var zhTW: String
-            enum CodingKeys: String, CodingKey {
-                case en
-                case zhTW = "zh-TW"
-            }
-            init(_ text: LocalizedText) {
-                en = text.english
-                zhTW = text.traditionalChinese
-            }
-        }
-        public var code: String
-        public var message: Text
-        public var remedy: Text?
-        public var details: [String: String]?
-    }
-
-    /// The body this error is sent with.
-    public var body: Body {
-        Body(code: code, message: Body.Text(summary), remedy: remedy.map(Body.Text.init), details: details.isEmpty ? nil : details)
-    }
-
-    public func response(from request: Request, context: some RequestContext) throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        let data = try encoder.encode(body)
-        var headers: HTTPFields = [.contentType: "application/json; charset=utf-8"]
-        if let retry = details["retryAfterSeconds"] { headers[.retryAfter] = retry }
-        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    /// The body this refusal is sent with.
+    public var body: RA.ErrorBody {
+        RA.ErrorBody(code: code, message: RA.Text(summary), remedy: remedy.map(RA.Text.init), details: details.isEmpty ? nil : details)
     }
 }
 
@@ -84,32 +44,32 @@ extension RAError {
 
     /// The request body is not what the endpoint takes.
     public static func badRequest(_ what: String) -> RAError {
-        RAError(code: "bad-request", status: .badRequest,
+        RAError(code: .badRequest,
                 summary: LocalizedText(en: "The request is not valid: \(what).", zhTW: "請求內容不正確：\(what)。"),
                 remedy: LocalizedText(en: "Check the request against the API description.", zhTW: "請依照 API 說明檢查請求內容。"))
     }
 
     /// A field was refused by a domain rule (ID number, date, account…): its own message is kept.
-    public static func invalidField(_ field: String, _ error: some UserFacingError) -> RAError {
-        RAError(code: "invalid-\(field)", status: .unprocessableContent, summary: error.summary, remedy: error.remedy,
-                details: ["field": field])
+    /// - Parameter code: one of `RAErrorCode.invalidFields`, for `field`.
+    public static func invalidField(_ code: RAErrorCode, field: String, _ error: some UserFacingError) -> RAError {
+        RAError(code: code, summary: error.summary, remedy: error.remedy, details: ["field": field])
     }
 
     /// No session, or an expired or ended one.
     public static let notLoggedIn = RAError(
-        code: "not-logged-in", status: .unauthorized,
+        code: .notLoggedIn,
         summary: LocalizedText(en: "You are not logged in, or your session has ended.", zhTW: "您尚未登入，或登入已逾時。"),
         remedy: LocalizedText(en: "Log in again with your ID number and e-trading password.", zhTW: "請以身分證字號（統一編號）及電子交易密碼重新登入。"))
 
     /// Wrong ID or password (never says which).
     public static let badCredentials = RAError(
-        code: "bad-credentials", status: .unauthorized,
+        code: .badCredentials,
         summary: LocalizedText(en: "The ID number or the e-trading password is wrong.", zhTW: "身分證字號（統一編號）或電子交易密碼錯誤。"),
         remedy: LocalizedText(en: "Check both and try again; a branch can reset the password.", zhTW: "請確認後重試；密碼可至分公司重設。"))
 
     /// The current agreement has not been accepted.
     public static func consentRequired(version: String) -> RAError {
-        RAError(code: "consent-required", status: .forbidden,
+        RAError(code: .consentRequired,
                 summary: LocalizedText(en: "You have not accepted the current certificate agreement (version \(version)).",
                                        zhTW: "您尚未同意目前版本（\(version)）的憑證約定事項。"),
                 remedy: LocalizedText(en: "Read the agreement (GET /consent) and accept it first.", zhTW: "請先閱讀並同意憑證約定事項。"),
@@ -118,7 +78,7 @@ extension RAError {
 
     /// The agreement version or hash sent does not match the current one.
     public static func consentMismatch(version: String) -> RAError {
-        RAError(code: "consent-mismatch", status: .conflict,
+        RAError(code: .consentMismatch,
                 summary: LocalizedText(en: "The agreement you accepted is not the current one (version \(version)).",
                                        zhTW: "您同意的約定事項不是目前版本（\(version)）。"),
                 remedy: LocalizedText(en: "Load the agreement again and accept the current text.", zhTW: "請重新載入約定事項並同意目前的內容。"),
@@ -127,7 +87,7 @@ extension RAError {
 
     /// Online certificate services are locked after wrong birth dates.
     public static func locked(until: Date) -> RAError {
-        RAError(code: "locked", status: HTTPResponse.Status(code: 423, reasonPhrase: "Locked"),
+        RAError(code: .locked,
                 summary: LocalizedText(en: "Online certificate services are locked until \(taipei(until)) (Taipei time) after wrong birth dates.",
                                        zhTW: "因出生日期輸入錯誤次數過多，線上憑證服務已鎖定至 \(taipei(until))（台北時間）。"),
                 remedy: LocalizedText(en: "Wait until then, or visit a branch where an officer can unlock it.",
@@ -137,7 +97,7 @@ extension RAError {
 
     /// A wrong birth date; `remaining` more lock the service.
     public static func birthDateWrong(remaining: Int) -> RAError {
-        RAError(code: "birth-date-wrong", status: .unprocessableContent,
+        RAError(code: .birthDateWrong,
                 summary: LocalizedText(en: "The birth date (or registration date) does not match our records; \(remaining) more wrong attempt(s) lock online services.",
                                        zhTW: "出生日期（或公司設立登記日期）與資料不符；再錯 \(remaining) 次將鎖定線上憑證服務。"),
                 remedy: LocalizedText(en: "Enter the date as registered with the broker, in the ROC (e.g. 44/2/1) or Gregorian (1955-02-01) calendar.",
@@ -147,27 +107,27 @@ extension RAError {
 
     /// Step 2 asked for before step 1.
     public static let birthDateStepRequired = RAError(
-        code: "birth-date-required", status: .forbidden,
+        code: .birthDateRequired,
         summary: LocalizedText(en: "Confirm your birth date first (identity step 1).", zhTW: "請先完成身分驗證第一步：確認出生日期。"),
         remedy: LocalizedText(en: "Send your birth date, then ask for a one-time code.", zhTW: "請先輸入出生日期，再申請一次性驗證碼。"))
 
     /// The account is not one of the customer's.
     public static let unknownAccount = RAError(
-        code: "unknown-account", status: .unprocessableContent,
+        code: .unknownAccount,
         summary: LocalizedText(en: "That securities account is not one of yours.", zhTW: "此證券帳號不屬於您。"),
         remedy: LocalizedText(en: "Choose one of the accounts listed for you.", zhTW: "請選擇您名下的帳號。"))
 
     /// No mobile number or e-mail address on file for the chosen channel.
-    public static func noDestination(_ channel: String) -> RAError {
-        RAError(code: "no-destination", status: .unprocessableContent,
-                summary: LocalizedText(en: "There is no \(channel == "sms" ? "mobile number" : "e-mail address") on file for you.",
-                                       zhTW: "您的資料中沒有\(channel == "sms" ? "行動電話" : "電子郵件")。"),
+    public static func noDestination(_ channel: RA.Channel) -> RAError {
+        RAError(code: .noDestination,
+                summary: LocalizedText(en: "There is no \(channel == .sms ? "mobile number" : "e-mail address") on file for you.",
+                                       zhTW: "您的資料中沒有\(channel == .sms ? "行動電話" : "電子郵件")。"),
                 remedy: LocalizedText(en: "Choose the other channel, or update your contact details at a branch.", zhTW: "請改用另一種方式，或至分公司更新聯絡資料。"))
     }
 
     /// A new code asked for too soon after the last.
     public static func resendTooSoon(seconds: Int) -> RAError {
-        RAError(code: "resend-too-soon", status: .tooManyRequests,
+        RAError(code: .resendTooSoon,
                 summary: LocalizedText(en: "A new code can be sent in \(seconds) s.", zhTW: "請於 \(seconds) 秒後再重新發送驗證碼。"),
                 remedy: LocalizedText(en: "Wait, or use the code already sent.", zhTW: "請稍候，或使用已收到的驗證碼。"),
                 details: ["retryAfterSeconds": String(seconds)])
@@ -176,7 +136,7 @@ extension RAError {
     /// Too many codes sent in the rate-limit window.
     public static func sendLimit(until: Date, now: Date) -> RAError {
         let seconds = max(1, Int((until.timeIntervalSince(now)).rounded(.up)))
-        return RAError(code: "send-limit", status: .tooManyRequests,
+        return RAError(code: .sendLimit,
                        summary: LocalizedText(en: "Too many codes were sent; a new one can be sent after \(taipei(until)) (Taipei time).",
                                               zhTW: "驗證碼發送次數過多，請於 \(taipei(until))（台北時間）後再試。"),
                        remedy: LocalizedText(en: "Use the last code you received, or try later.", zhTW: "請使用最後收到的驗證碼，或稍後再試。"),
@@ -185,20 +145,20 @@ extension RAError {
 
     /// No live code: none sent, used, killed, or replaced.
     public static let noActiveCode = RAError(
-        code: "no-active-code", status: .conflict,
+        code: .noActiveCode,
         summary: LocalizedText(en: "There is no valid one-time code for you.", zhTW: "目前沒有有效的一次性驗證碼。"),
         remedy: LocalizedText(en: "Ask for a new code.", zhTW: "請重新申請驗證碼。"))
 
     /// The identifier is of an older code, killed by a resend.
     public static let codeReplaced = RAError(
-        code: "code-replaced", status: .conflict,
+        code: .codeReplaced,
         summary: LocalizedText(en: "This code was replaced by a newer one and no longer works.", zhTW: "此驗證碼已被新的驗證碼取代，已失效。"),
         remedy: LocalizedText(en: "Use the code whose identifier is shown on screen now.", zhTW: "請使用畫面上目前識別碼所對應的驗證碼。"))
 
     /// The code's lifetime passed.
     public static func codeExpired(lifetime: TimeInterval) -> RAError {
         let minutes = minutes(lifetime)
-        return RAError(code: "code-expired", status: .gone,
+        return RAError(code: .codeExpired,
                        summary: LocalizedText(en: "The one-time code has expired.", zhTW: "一次性驗證碼已逾時失效。"),
                        remedy: LocalizedText(en: "Ask for a new code and enter it within \(minutes) minutes.", zhTW: "請重新申請驗證碼，並於 \(minutes) 分鐘內輸入。"))
     }
@@ -208,7 +168,7 @@ extension RAError {
 
     /// A wrong code; `remaining` tries left.
     public static func codeWrong(remaining: Int) -> RAError {
-        RAError(code: "code-wrong", status: .unprocessableContent,
+        RAError(code: .codeWrong,
                 summary: LocalizedText(en: "The one-time code is wrong; \(remaining) tries left.", zhTW: "驗證碼錯誤，尚可再試 \(remaining) 次。"),
                 remedy: LocalizedText(en: "Check the 6 digits in the message with the identifier shown on screen.", zhTW: "請核對簡訊或郵件中與畫面識別碼相同的 6 位數驗證碼。"),
                 details: ["triesLeft": String(remaining)])
@@ -216,14 +176,14 @@ extension RAError {
 
     /// The wrong guess that killed the code, or any guess after it.
     public static let tooManyTries = RAError(
-        code: "code-too-many-tries", status: .conflict,
+        code: .codeTooManyTries,
         summary: LocalizedText(en: "Too many wrong codes: this code no longer works.", zhTW: "驗證碼錯誤次數過多，此驗證碼已失效。"),
         remedy: LocalizedText(en: "Ask for a new code.", zhTW: "請重新申請驗證碼。"))
 
     /// Issue or revoke without both fresh identity steps.
     public static func identityRequired(window: TimeInterval) -> RAError {
         let minutes = minutes(window)
-        return RAError(code: "identity-required", status: .forbidden,
+        return RAError(code: .identityRequired,
                        summary: LocalizedText(en: "Confirm your identity first in this session: birth date, then the one-time code (within the last \(minutes) minutes).",
                                               zhTW: "請先於本次登入完成身分驗證：出生日期及一次性驗證碼（\(minutes) 分鐘內有效）。"),
                        remedy: LocalizedText(en: "Complete both identity steps, then try again.", zhTW: "請完成兩個身分驗證步驟後再試。"))
@@ -231,12 +191,12 @@ extension RAError {
 
     /// The CSR did not parse or its self-signature failed.
     public static func badCSR(_ error: some UserFacingError) -> RAError {
-        RAError(code: "bad-csr", status: .unprocessableContent, summary: error.summary, remedy: error.remedy)
+        RAError(code: .badCSR, summary: error.summary, remedy: error.remedy)
     }
 
     /// The CSR's key is not allowed by the policy.
     public static func keyNotAllowed(_ key: String) -> RAError {
-        RAError(code: "key-not-allowed", status: .unprocessableContent,
+        RAError(code: .keyNotAllowed,
                 summary: LocalizedText(en: "The key (\(key)) is not allowed: use RSA 2048 or more, or ECDSA P-256/P-384.",
                                        zhTW: "不允許此金鑰（\(key)）：請使用 RSA 2048 位元以上或 ECDSA P-256/P-384。"),
                 remedy: LocalizedText(en: "Generate a new key of an allowed kind on your token.", zhTW: "請在載具上重新產生允許類型的金鑰。"))
@@ -244,7 +204,7 @@ extension RAError {
 
     /// Apply while the host has an active certificate.
     public static func activeCertificateExists(serial: String, renewalWindowDays: Int = Policy.standard.renewalWindowDays) -> RAError {
-        RAError(code: "active-certificate-exists", status: .conflict,
+        RAError(code: .activeCertificateExists,
                 summary: LocalizedText(en: "You already have an active certificate (serial \(serial)).", zhTW: "您已有一張有效憑證（序號 \(serial)）。"),
                 remedy: LocalizedText(en: "Use it, renew it in its last \(renewalWindowDays) days, or revoke it before applying again.",
                                       zhTW: "請繼續使用；於到期前 \(renewalWindowDays) 天內展期；或先廢止後再重新申請。"),
@@ -253,26 +213,26 @@ extension RAError {
 
     /// The same request id with a different CSR.
     public static let requestIDReused = RAError(
-        code: "request-id-reused", status: .conflict,
+        code: .requestIDReused,
         summary: LocalizedText(en: "This request id was already used for a different certificate request.", zhTW: "此請求編號已用於另一份憑證申請。"),
         remedy: LocalizedText(en: "Use a new request id for a new request.", zhTW: "新的申請請使用新的請求編號。"))
 
     /// No such certificate of this customer.
     public static let certificateNotFound = RAError(
-        code: "certificate-not-found", status: .notFound,
+        code: .certificateNotFound,
         summary: LocalizedText(en: "You have no certificate with that serial number.", zhTW: "您沒有此序號的憑證。"),
         remedy: LocalizedText(en: "Check the serial number in the host status.", zhTW: "請於主機憑證狀態中確認序號。"))
 
     /// Revoking a certificate that is already revoked or expired.
     public static func notRevocable(state: String) -> RAError {
-        RAError(code: "not-revocable", status: .conflict,
+        RAError(code: .notRevocable,
                 summary: LocalizedText(en: "This certificate cannot be revoked: it is \(state).", zhTW: "此憑證無法廢止：狀態為\(CertificateState(rawValue: state)?.zhTW ?? state)。"),
                 remedy: nil, details: ["state": state])
     }
 
     /// A reason a customer may not choose online.
     public static func reasonNotAllowed(_ reason: RevocationReason) -> RAError {
-        RAError(code: "reason-not-allowed", status: .unprocessableContent,
+        RAError(code: .reasonNotAllowed,
                 summary: LocalizedText(en: "“\(reason.label.english)” cannot be chosen online.", zhTW: "線上廢止不可選擇「\(reason.label.traditionalChinese)」。"),
                 remedy: LocalizedText(en: "Choose key compromise, affiliation changed, superseded or cessation of operation.",
                                       zhTW: "請選擇金鑰洩漏或遺失、身分資料變更、已由新憑證取代或停止使用。"))
@@ -280,7 +240,7 @@ extension RAError {
 
     /// The yearly online revocation limit is used up.
     public static func revocationsUsedUp(year: Int, limit: Int) -> RAError {
-        RAError(code: "revocations-used-up", status: .forbidden,
+        RAError(code: .revocationsUsedUp,
                 summary: LocalizedText(en: "You have used your \(limit) online revocations for \(year).", zhTW: "您 \(year) 年的 \(limit) 次線上廢止已用完。"),
                 remedy: LocalizedText(en: "Please visit a branch: an officer can revoke the certificate in person.",
                                       zhTW: "請親至分公司臨櫃辦理，由營業員為您廢止憑證。"),
@@ -289,25 +249,25 @@ extension RAError {
 
     /// Something failed on the RA's side; nothing secret is said.
     public static let internalError = RAError(
-        code: "internal-error", status: .internalServerError,
+        code: .internalError,
         summary: LocalizedText(en: "The certificate service failed to complete the request.", zhTW: "憑證服務無法完成此請求。"),
         remedy: LocalizedText(en: "Try again later; if it persists, contact the broker.", zhTW: "請稍後再試；若持續發生，請聯絡券商。"))
 }
 
 extension RAError {
     /// The code could not be handed to the SMS gateway or mail system.
-    public static func deliveryFailed(channel: String) -> RAError {
-        RAError(code: "delivery-failed", status: .badGateway,
+    public static func deliveryFailed(channel: RA.Channel) -> RAError {
+        RAError(code: .deliveryFailed,
                 summary: LocalizedText(en: "The one-time code could not be sent.", zhTW: "一次性驗證碼無法送出。"),
                 remedy: LocalizedText(en: "Try again in a moment, or choose the other channel.", zhTW: "請稍後再試，或改用另一種傳送方式。"),
-                details: ["channel": channel])
+                details: ["channel": channel.rawValue])
     }
 }
 
 extension RAError {
     /// Too many wrong e-trading passwords in a row.
     public static func loginLocked(until: Date, now: Date) -> RAError {
-        RAError(code: "login-locked", status: HTTPResponse.Status(code: 423, reasonPhrase: "Locked"),
+        RAError(code: .loginLocked,
                 summary: LocalizedText(en: "Logging in is locked until \(taipei(until)) (Taipei time) after wrong passwords.",
                                        zhTW: "因密碼錯誤次數過多，登入已鎖定至 \(taipei(until))（台北時間）。"),
                 remedy: LocalizedText(en: "Wait until then, or have a branch reset your e-trading password.", zhTW: "請於解鎖後再試，或至分公司重設電子交易密碼。"),

@@ -1,0 +1,52 @@
+import CertificateKit
+import Foundation
+import Hummingbird
+import RAContract
+
+/// What anyone may read: health, metrics, the CA certificate, the CRL, announcements and FAQ.
+struct PublicController<Context: RequestContext>: Sendable {
+    let service: RAService
+
+    var endpoints: RouteCollection<Context> {
+        RouteCollection(context: Context.self)
+            .get("health", use: health)
+            .get("metrics", use: metrics)
+            .get("ca.pem", use: caCertificate)
+            .get("crl", use: crl)
+            .get("crl.pem", use: crlPEM)
+            .get("announcements", use: announcements)
+            .get("faq", use: faq)
+    }
+
+    @Sendable func health(_ request: Request, context: Context) async throws -> Response {
+        try Wire.json(RA.Health(status: "ok"))
+    }
+
+    /// Prometheus text format; gauges read from the store.
+    @Sendable func metrics(_ request: Request, context: Context) async throws -> Response {
+        let lines = try await service.repository.metrics().sorted { $0.key < $1.key }
+            .map { "# TYPE tokencert_ra_\($0.key) gauge\ntokencert_ra_\($0.key) \($0.value)" }
+        return Wire.text(lines.joined(separator: "\n") + "\n", type: "text/plain; version=0.0.4")
+    }
+
+    @Sendable func caCertificate(_ request: Request, context: Context) async throws -> Response {
+        Wire.text(try service.authority.certificatePEM, type: "application/x-pem-file")
+    }
+
+    @Sendable func crl(_ request: Request, context: Context) async throws -> Response {
+        let crl = try await service.currentCRL()
+        return Response(status: .ok, headers: [.contentType: "application/pkix-crl"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: crl.der)))
+    }
+
+    @Sendable func crlPEM(_ request: Request, context: Context) async throws -> Response {
+        Wire.text(CRLBuilder.pem(try await service.currentCRL().der), type: "application/x-pem-file")
+    }
+
+    @Sendable func announcements(_ request: Request, context: Context) async throws -> Response {
+        try Wire.json(service.notices.announcements)
+    }
+
+    @Sendable func faq(_ request: Request, context: Context) async throws -> Response {
+        try Wire.json(service.notices.faq)
+    }
+}
