@@ -5,6 +5,7 @@ import Secrets
 import PCSC
 import PIV
 import PKCS11
+import SmartCard
 
 /// What a branch counter does to a blank card or token before the customer takes it home: its own
 /// PIN (chosen by the customer), a fresh PUK / SO PIN, and for PIV a random management key kept
@@ -27,8 +28,8 @@ public enum CardPersonalisation {
 
     // MARK: PIV
 
-    /// Whether the PIV card in `reader` is still as it left the factory: SELECT, then mutual
-    /// authentication with the factory management key (`00 87 03 9B`), which uses no PIN try.
+    /// Whether the PIV card in `reader` is still as it left the factory: in one transaction, SELECT,
+    /// then mutual authentication with the factory management key (`00 87 03 9B`), which uses no PIN try.
     /// - Throws: `KeyStoreUnavailable.tokenMissing` without a card; `PIVError` when it is no PIV card.
     public static func pivIsBlank(reader: String) async throws -> Bool {
         try await withPIV(reader) { s in
@@ -41,10 +42,10 @@ public enum CardPersonalisation {
         }
     }
 
-    /// Personalises a factory-fresh PIV card: VERIFY the default PIN, CHANGE REFERENCE DATA of the
-    /// PIN (`00 24 00 80`) and of the PUK (`00 24 00 81`), a fresh CHUID and CCC, SET MANAGEMENT KEY
-    /// (`00 FF FF FF`) to a random 3DES key, stored PIN-protected (`5FC109` `88{89 key}`, ADMIN DATA
-    /// `5FFF00`) so `PIVKeyStore` and YubiKey tools find it after VERIFY.
+    /// Personalises a factory-fresh PIV card, in one transaction: SELECT, VERIFY the default PIN,
+    /// CHANGE REFERENCE DATA of the PIN (`00 24 00 80`) and of the PUK (`00 24 00 81`), a fresh CHUID
+    /// and CCC, SET MANAGEMENT KEY (`00 FF FF FF`) to a random 3DES key, stored PIN-protected
+    /// (`5FC109` `88{89 key}`, ADMIN DATA `5FFF00`) so `PIVKeyStore` and YubiKey tools find it after VERIFY.
     /// - Throws: `KeyStoreUnavailable`; `PIVError` (`.invalidPIN` when the card's PIN is no longer
     ///   the default, `.managementKeyRejected`); `PCSCError`.
     public static func personalisePIV(reader: String, secrets: Secrets) async throws {
@@ -62,7 +63,9 @@ public enum CardPersonalisation {
         }
     }
 
-    private static func withPIV<R: Sendable>(_ reader: String, _ body: (PIVSession) async throws -> R) async throws -> R {
+    /// `body` as one transaction on the card in `reader` (`SCardConnect`, `SCardBeginTransaction`,
+    /// SELECT, `body`, `SCardEndTransaction`, `SCardDisconnect` with a reset).
+    private static func withPIV<R: Sendable>(_ reader: String, _ body: @Sendable (PIVSession) async throws -> R) async throws -> R {
         let connection: SmartCardConnection
         do {
             connection = try PCSCContext().connect(reader: reader)
@@ -70,8 +73,7 @@ public enum CardPersonalisation {
             throw KeyStoreUnavailable.tokenMissing
         }
         do {
-            let session = try await PIVSession(transport: connection)
-            let result = try await body(session)
+            let result = try await PIVSession(channel: CardChannel(transport: connection)).withTransaction(body)
             try? await connection.disconnect(.reset)
             return result
         } catch let e as PCSCError where [.noSmartcard, .warningRemovedCard, .unknownReader, .readerUnavailable].contains(e.code) {

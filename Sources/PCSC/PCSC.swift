@@ -129,10 +129,23 @@ extension ReaderState {
 /// A connection to one card, owned by this actor: transmissions, transactions, reconnects and the
 /// final disconnect all go through it. Conforms to `APDUTransport`, so `SmartCard`'s channel and the
 /// PIV client run over it.
+///
+/// **One caller at a time.** The actor is the card's one point of serialisation in this process:
+/// a transaction (`withTransaction`, `withExclusiveAccess`) has the card to itself against other
+/// programs (`SCardBeginTransaction`) *and* against other tasks of this process — pcsc-lite ties a
+/// transaction to the card handle, not to a task, and an actor lets another task in at every
+/// `await`, so tasks wait here, in order, until the transaction ends. A `transmit` outside a
+/// transaction waits the same way and then sends its one APDU.
 public actor SmartCardConnection: APDUTransport {
     let card: RawCard
     let share: ShareMode
     public nonisolated var reader: String { card.reader }
+
+    /// The connections whose transaction the current task (and the tasks it starts) runs in.
+    @TaskLocal private static var transactions: Set<ObjectIdentifier> = []
+    /// Whether a transaction or a lone transmission has the card now; `waiting` queue behind it.
+    private var busy = false
+    private var waiting: [CheckedContinuation<Void, Never>] = []
 
     init(card: RawCard, share: ShareMode) {
         self.card = card
@@ -142,7 +155,8 @@ public actor SmartCardConnection: APDUTransport {
     /// The negotiated protocol (`.t0` or `.t1`).
     public var activeProtocol: CardProtocols { CardProtocols(rawValue: UInt32(card.activeProtocol)) }
 
-    /// `SCardTransmit` of one command APDU; returns the response with its status word.
+    /// `SCardTransmit` of one command APDU; returns the response with its status word. Outside a
+    /// transaction it waits until any transaction of another task of this process has ended.
     ///
     /// A reader whose card vanishes mid-command can report success with no bytes at all (vpcd
     /// does); such an answer is not passed on as a response: `SCardStatus` is asked (for up to
@@ -150,6 +164,13 @@ public actor SmartCardConnection: APDUTransport {
     /// `SCARD_W_REMOVED_CARD`, anything else as `SCARD_F_COMM_ERROR`.
     /// - Throws: `PCSCError` (e.g. `SCARD_W_REMOVED_CARD` when the card was pulled, `SCARD_W_RESET_CARD`).
     public func transmit(_ command: [UInt8]) async throws -> [UInt8] {
+        if inTransaction { return try await exchange(command) }
+        await acquire()
+        defer { release() }
+        return try await exchange(command)
+    }
+
+    private func exchange(_ command: [UInt8]) async throws -> [UInt8] {
         let response = try card.transmit(command)
         if response.count >= 2 { return response }
         var stillThere = true
@@ -162,19 +183,50 @@ public actor SmartCardConnection: APDUTransport {
         throw PCSCError(stillThere ? .failureCommError : .warningRemovedCard, function: "SCardTransmit", reader: reader)
     }
 
-    /// `SCardBeginTransaction` … `SCardEndTransaction`: `body` runs with the card to itself; the
-    /// transaction always ends, with `disposition` (leave the card as it is by default), also when `body` throws.
+    /// `SCardBeginTransaction` … `SCardEndTransaction`: `body` runs with the card to itself — no APDU
+    /// of another program, nor of another task of this process, comes between its APDUs. The
+    /// transaction always ends, with `disposition` (leave the card as it is by default), also when
+    /// `body` throws. Tasks of this process wait for their turn in order; `SCardBeginTransaction`
+    /// waits while another program holds the card. Called again inside `body` (the same task), it
+    /// runs the inner body within the transaction already held and `disposition` is the outer one's.
+    /// - Throws: `PCSCError` from `SCardBeginTransaction` (e.g. `SCARD_W_RESET_CARD` after another
+    ///   program reset the card, `SCARD_W_REMOVED_CARD`) or `SCardEndTransaction`; whatever `body` throws.
     public func withTransaction<R: Sendable>(disposition: Disposition = .leave,
                                              _ body: @Sendable (isolated SmartCardConnection) async throws -> R) async throws -> R {
+        if inTransaction { return try await body(self) }
+        await acquire()
+        defer { release() }
         try card.beginTransaction()
         do {
-            let result = try await body(self)
+            let result = try await Self.$transactions.withValue(Self.transactions.union([ObjectIdentifier(self)])) {
+                try await body(self)
+            }
             try card.endTransaction(disposition: disposition.raw)
             return result
         } catch {
             try? card.endTransaction(disposition: disposition.raw)
             throw error
         }
+    }
+
+    /// `APDUTransport`'s exclusive access: `withTransaction` (`SCardBeginTransaction` …
+    /// `SCardEndTransaction`, leaving the card as it is) around `body`.
+    /// - Throws: as `withTransaction`.
+    public func withExclusiveAccess<R: Sendable>(_ body: @Sendable () async throws -> R) async throws -> R {
+        try await withTransaction { _ in try await body() }
+    }
+
+    private var inTransaction: Bool { Self.transactions.contains(ObjectIdentifier(self)) }
+
+    /// Waits until no other transaction or transmission of this process has the card, then takes it.
+    private func acquire() async {
+        guard busy else { busy = true; return }
+        await withCheckedContinuation { waiting.append($0) }
+        // `release` handed the card over with `busy` still set.
+    }
+
+    private func release() {
+        if waiting.isEmpty { busy = false } else { waiting.removeFirst().resume() }
     }
 
     /// `SCardReconnect`, optionally resetting or unpowering the card first.

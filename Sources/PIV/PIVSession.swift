@@ -20,20 +20,49 @@ public enum PIVPublicKey: Sendable, Hashable {
     }
 }
 
-/// A PIV card application session (NIST SP 800-73-4) over any APDU transport, owned by this actor.
-/// Every method names the APDU it sends. Methods marked "Yubico extension" use instructions of
-/// YubiKey-compatible cards (TokenCert's virtual card has them too).
-public actor PIVSession {
+/// A PIV card application session (NIST SP 800-73-4) over any APDU transport. It holds no state of
+/// its own — the transport (for PC/SC a `SmartCardConnection`, the one actor per card) is where
+/// callers are serialised — so copies are interchangeable. Every method names the APDU it sends.
+/// Methods marked "Yubico extension" use instructions of YubiKey-compatible cards (TokenCert's
+/// virtual card has them too).
+///
+/// Each method is one exchange with the card. A sequence that must not be split — VERIFY then a
+/// signature, management key then GENERATE or PUT DATA — belongs in `withTransaction`: another
+/// program on the same card (a browser through OpenSC, …) can otherwise select another application
+/// between two APDUs, which deselects PIV and forgets the verified PIN.
+public struct PIVSession: Sendable {
     public let channel: CardChannel
 
-    /// SELECT the PIV application.
-    /// - Throws: `PIVError.notPIVCard` when the card has no PIV application.
+    /// SELECT the PIV application (`00 A4 04 00 <AID>`), as one exchange outside any transaction.
+    /// - Throws: `PIVError.notPIVCard` when the card has no PIV application; the transport's errors.
     public init(transport: any APDUTransport) async throws {
         channel = CardChannel(transport: transport)
         try await select()
     }
 
+    /// A session over `channel` that sends nothing yet; `withTransaction` SELECTs the application
+    /// at the start of each transaction.
+    public init(channel: CardChannel) {
+        self.channel = channel
+    }
+
+    /// Runs `body` as one transaction on the card: the transport's exclusive access (PC/SC:
+    /// `SCardBeginTransaction`), SELECT of the PIV application (`00 A4 04 00 <AID>` — another
+    /// program may have selected another application since the last transaction), `body`, and the
+    /// end of the transaction (`SCardEndTransaction`, leaving the card as it is), also when `body`
+    /// throws. No APDU of another program or task comes in between. `body` must not prompt a
+    /// person: others wait for the card meanwhile.
+    /// - Throws: `PIVError.notPIVCard` when the SELECT fails; the transport's errors (`PCSCError`,
+    ///   e.g. `SCARD_W_RESET_CARD`, `SCARD_W_REMOVED_CARD`); whatever `body` throws.
+    public func withTransaction<R: Sendable>(_ body: @Sendable (PIVSession) async throws -> R) async throws -> R {
+        try await channel.transport.withExclusiveAccess {
+            try await select()
+            return try await body(self)
+        }
+    }
+
     /// `00 A4 04 00 <AID>`: SELECT; returns the Application Property Template.
+    /// - Throws: `PIVError.notPIVCard` when the card answers anything but success; the transport's errors.
     @discardableResult
     public func select() async throws -> [UInt8] {
         let r = try await channel.send(CommandAPDU(ins: 0xA4, p1: 0x04, p2: 0x00, data: PIV.aid, le: 256))

@@ -4,6 +4,20 @@ import Foundation
 public protocol APDUTransport: Sendable {
     /// Sends one command APDU (header, body, Le) and returns the response data followed by SW1 SW2.
     func transmit(_ command: [UInt8]) async throws -> [UInt8]
+
+    /// Runs `body` with the card to the caller alone: no APDU of another program or task comes
+    /// between the APDUs `body` sends through this transport. PC/SC does it with a transaction
+    /// (`SCardBeginTransaction` … `SCardEndTransaction`); the default, for a transport nobody else
+    /// shares, just runs `body`.
+    /// - Throws: the transport's errors on beginning or ending, and whatever `body` throws.
+    func withExclusiveAccess<R: Sendable>(_ body: @Sendable () async throws -> R) async throws -> R
+}
+
+extension APDUTransport {
+    /// No one else shares the card: `body` runs as it is.
+    public func withExclusiveAccess<R: Sendable>(_ body: @Sendable () async throws -> R) async throws -> R {
+        try await body()
+    }
 }
 
 /// A command APDU (ISO/IEC 7816-4): header, optional data, optional Le. Encodes in short form when

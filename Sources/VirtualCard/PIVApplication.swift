@@ -10,15 +10,27 @@ import Foundation
 /// management key (9B) authenticated; slots 9A, 9D and the retired slots need the PIN verified;
 /// 9C needs a VERIFY before each use (PIN-always); 9E needs nothing. No command returns a
 /// private key.
+///
+/// Applications: PIV is selected at power-up (the default application). The card also answers a
+/// SELECT of the GlobalPlatform card manager (`cardManagerAID`), as a real multi-application card
+/// does: that deselects PIV, and — as on real cards, where the security status belongs to the
+/// selected application — forgets the verified PIN and the authenticated management key; until PIV
+/// is selected again every other command answers `6D00`. A SELECT of an AID the card does not have
+/// answers `6A82` and leaves the selection as it was; selecting PIV again while it is selected
+/// keeps the PIN status.
 public struct PIVApplication: Sendable {
     /// The PIV application identifier, A0 00 00 03 08 00 00 10 00 01 00.
     public static let aid: [UInt8] = [0xA0, 0x00, 0x00, 0x03, 0x08, 0x00, 0x00, 0x10, 0x00, 0x01, 0x00]
+    /// The GlobalPlatform card manager (issuer security domain), the card's other application.
+    public static let cardManagerAID: [UInt8] = [0xA0, 0x00, 0x00, 0x01, 0x51, 0x00, 0x00, 0x00]
 
     /// The card's persistent memory.
     public private(set) var state: PIVCardState
     /// Increases by one whenever a command changed `state`, so the owner knows when to persist it.
     public private(set) var stateRevision = 0
 
+    /// Whether PIV is the selected application (else the card manager is).
+    private var pivSelected = true
     // Volatile security status.
     private var pinVerified = false
     /// PIN-always (slot 9C): set by a successful VERIFY, used up by the next private-key operation
@@ -37,6 +49,7 @@ public struct PIVApplication: Sendable {
 
     /// Power off, power on or reset: the security status and all half-done exchanges are gone.
     public mutating func powerCycle() {
+        pivSelected = true
         pinVerified = false
         pinJustVerified = false
         managementAuthenticated = false
@@ -48,6 +61,8 @@ public struct PIVApplication: Sendable {
 
     /// Whether the PIN is verified right now (for tests and logs).
     public var isPINVerified: Bool { pinVerified }
+    /// Whether the PIV application is selected right now (not the card manager).
+    public var isPIVSelected: Bool { pivSelected }
     /// Whether the management key is authenticated right now.
     public var isManagementKeyAuthenticated: Bool { managementAuthenticated }
 
@@ -116,8 +131,10 @@ public struct PIVApplication: Sendable {
     // MARK: dispatch
 
     private mutating func dispatch(_ c: Command) -> Reply {
-        switch c.ins {
-        case 0xA4: select(c)
+        if c.ins == 0xA4 { return select(c) }
+        // The card manager knows none of PIV's instructions.
+        guard pivSelected else { return .status(SW.insNotSupported) }
+        return switch c.ins {
         case 0xCB: getData(c)
         case 0xDB: putData(c)
         case 0x20: verify(c)
@@ -143,11 +160,23 @@ public struct PIVApplication: Sendable {
 
     private mutating func select(_ c: Command) -> Reply {
         guard c.p1 == 0x04 else { return .status(SW.notFound) }
+        if c.data == Self.cardManagerAID {
+            // Another application: PIV is deselected and its security status goes with it.
+            pivSelected = false
+            pinVerified = false
+            pinJustVerified = false
+            managementAuthenticated = false
+            pendingWitness = nil
+            pendingChallenge = nil
+            // FCI: the AID (84) and a security domain management data template (A5).
+            return Reply(TLV.encode(0x6F, TLV.encode(0x84, Self.cardManagerAID) + TLV.encode(0xA5, TLV.encode(0x9F65, [0xFF]))))
+        }
         guard c.data.count >= 5, c.data.count <= Self.aid.count, Self.aid.starts(with: c.data) else {
             return .status(SW.notFound)
         }
         // Selecting the application again keeps the PIN status on a real PIV card; only a power
-        // cycle or VERIFY P1=FF clears it. Pending challenges are dropped.
+        // cycle, VERIFY P1=FF or selecting another application clears it. Pending challenges are dropped.
+        pivSelected = true
         pendingWitness = nil
         pendingChallenge = nil
         // Application property template (SP 800-73-4 part 2, table 3).

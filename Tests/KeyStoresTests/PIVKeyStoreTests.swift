@@ -1,4 +1,5 @@
 import CertificateKit
+import Crypto
 import Foundation
 import KeyStores
 import Lifecycle
@@ -202,5 +203,104 @@ final class PersonalisedCardTests: XCTestCase {
         XCTAssertNotEqual(write.status, 0, "the factory management key is refused: \(write.out)")
         let puk = try runTool("yubico-piv-tool", ["-r", reader, "-a", "change-puk", "-P", "55667788", "-N", "55667789"])
         XCTAssertEqual(puk.status, 0, "the PUK is the one set: \(puk.err)")
+    }
+}
+
+/// Another PC/SC client on the same card while the store works — a separate process, `opensc-tool`
+/// in a shell loop, SELECTing the GlobalPlatform card manager over and over. On a real card (and on
+/// the virtual one) that deselects PIV and forgets the verified PIN, as a browser probing the card
+/// through OpenSC can. Each store operation and each signature is one PC/SC transaction that starts
+/// with SELECT of PIV (and VERIFY when the card forgot the PIN), so nothing of the other program
+/// comes between VERIFY and GENERAL AUTHENTICATE, or between the management key and GENERATE / PUT DATA.
+final class PIVTransactionTests: XCTestCase {
+    func testAnotherProgramSelectingAnotherApplicationCannotComeBetweenPINAndSignature() async throws {
+        let port = try VirtualReaders.ports()[0]
+        // The card's side: how often the card manager was selected (its FCI is 18 bytes).
+        let managerSelects = CallCounter()
+        let (card, reader) = try await VirtualReaders.insertCard(port: port) { configuration in
+            configuration.log = { line in
+                if line.contains("(SELECT) -> 9000, 18 bytes") { managerSelects.increment() }
+            }
+        }
+        addTeardownBlock { await card.stop() }
+        let dir = try workDirectory(self)
+        let index = String(try XCTUnwrap(try PCSCContext().readers().firstIndex(of: reader)))
+        let other = try OtherPCSCClient(readerIndex: index, apdu: "00 A4 04 00 08 A0 00 00 01 51 00 00 00", dir: dir)
+        addTeardownBlock { other.stop() }
+        let deadline = ContinuousClock.now + .seconds(20)
+        while managerSelects.count == 0 && ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(20)) }
+        XCTAssertGreaterThan(managerSelects.count, 0, "opensc-tool reached the card: \(other.output)")
+
+        // Key generation, the certificate and reading it back, each one transaction.
+        let store = PIVKeyStore(reader: reader, pin: .constant(Secret(PIV.defaultPIN)))
+        let signer = try await store.generateKey(.p256, label: "x")
+        let ca = try await TestCA.make()
+        let der = try await ca.issue(for: signer, commonName: "A123456789")
+        try await store.storeCertificate(der, for: signer)
+        let current = try await store.currentKey()
+        XCTAssertEqual(current?.certificateDER, der)
+
+        // Signatures, a little apart as a customer's are: the other program gets the card between them.
+        let key = try P256.Signing.PublicKey(derRepresentation: try XCTUnwrap(current?.signer.subjectPublicKeyInfo))
+        let before = managerSelects.count
+        for i in 0..<60 {
+            let message = Array("委託單 \(i) 2330 買進 1 張".utf8)
+            let signature = try await signer.sign(message, algorithm: signer.supportedAlgorithms[0])
+            XCTAssertTrue(key.isValidSignature(try P256.Signing.ECDSASignature(derRepresentation: signature), for: message), "signature \(i)")
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        let during = managerSelects.count - before
+        XCTAssertGreaterThanOrEqual(during, 3, "the other program selected the card manager only \(during) times while the store signed")
+        other.stop()
+        XCTAssertGreaterThan(other.runs, 0)
+    }
+}
+
+/// `opensc-tool -r <reader> -c default -s <APDU>` in a shell loop: a second PC/SC client in its own
+/// process, one connection and one APDU per run, until `stop()` (it leaves a file the loop checks).
+final class OtherPCSCClient: @unchecked Sendable {
+    private let process = Process()
+    private let stopFile: String
+    private let countFile: String
+    private let outputFile: String
+
+    init(readerIndex: String, apdu: String, dir: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        let tool = "/usr/bin/opensc-tool"
+        guard FileManager.default.isExecutableFile(atPath: tool) else {
+            XCTFail("opensc-tool is missing: the README's test command installs it", file: file, line: line)
+            throw CocoaError(.fileNoSuchFile)
+        }
+        stopFile = dir + "/other-client.stop"
+        countFile = dir + "/other-client.count"
+        outputFile = dir + "/other-client.out"
+        let script = """
+            n=0
+            while [ ! -e "$1" ]; do
+              "$4" -r "$5" -c default -s "$6" > "$3" 2>&1
+              n=$((n + 1)); echo "$n" > "$2"
+            done
+            """
+        process.executableURL = URL(fileURLWithPath: "/bin/sh")
+        process.arguments = ["-c", script, "sh", stopFile, countFile, outputFile, tool, readerIndex, apdu]
+        process.standardInput = FileHandle.nullDevice
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+    }
+
+    /// How many times the loop has run opensc-tool.
+    var runs: Int { Int(((try? String(contentsOfFile: countFile, encoding: .utf8)) ?? "").trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0 }
+    /// What the last run printed.
+    var output: String { (try? String(contentsOfFile: outputFile, encoding: .utf8)) ?? "" }
+
+    /// Asks the loop to end and waits (bounded) for it; a loop that does not end is terminated.
+    func stop() {
+        _ = FileManager.default.createFile(atPath: stopFile, contents: nil)
+        let deadline = Date().addingTimeInterval(15)
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        if process.isRunning {
+            process.terminate()
+            process.waitUntilExit()
+        }
     }
 }

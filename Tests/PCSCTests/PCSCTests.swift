@@ -103,4 +103,34 @@ final class PCSCTests: XCTestCase {
         let again = try await shared.withTransaction { conn in try await conn.transmit([0x00, 0xA4, 0x04, 0x00, 0x05, 0xA0, 0x00, 0x00, 0x03, 0x08]) }
         XCTAssertEqual(Array(again.suffix(2)), [0x90, 0x00])
     }
+
+    /// Two tasks of one process on one connection: a transaction has the card to itself while it
+    /// waits between two APDUs (an actor lets other tasks in at every await; pcsc-lite would let the
+    /// same card handle through), so the other task's SELECT of the card manager — which deselects
+    /// PIV — comes after the transaction, not inside it.
+    func testAnotherTaskWaitsForTheTransaction() async throws {
+        let port = try VirtualReaders.ports()[1]
+        let (card, reader) = try await VirtualReaders.insertCard(port: port)
+        addTeardownBlock { await card.stop() }
+        let connection = try PCSCContext().connect(reader: reader)
+        let selectPIV: [UInt8] = [0x00, 0xA4, 0x04, 0x00, 0x05, 0xA0, 0x00, 0x00, 0x03, 0x08]
+        let selectManager: [UInt8] = [0x00, 0xA4, 0x04, 0x00, 0x08] + PIVApplication.cardManagerAID
+        let discovery: [UInt8] = [0x00, 0xCB, 0x3F, 0xFF, 0x03, 0x5C, 0x01, 0x7E, 0x00]
+        let (started, go) = AsyncStream.makeStream(of: Void.self)
+        let inside = Task {
+            try await connection.withTransaction { conn -> [UInt8] in
+                _ = try await conn.transmit(selectPIV)
+                go.yield()
+                try await Task.sleep(for: .milliseconds(300))
+                return try await conn.transmit(discovery)  // PIV is still the selected application
+            }
+        }
+        for await _ in started { break }
+        let other = try await connection.transmit(selectManager)
+        XCTAssertEqual(Array(other.suffix(2)), [0x90, 0x00])
+        let answer = try await inside.value
+        XCTAssertEqual(Array(answer.suffix(2)), [0x90, 0x00], "an APDU of another task came inside the transaction")
+        let after = try await connection.transmit(discovery)
+        XCTAssertEqual(Array(after.suffix(2)), [0x6D, 0x00], "the card manager is selected now")
+    }
 }

@@ -27,6 +27,34 @@ final class PIVApplicationTests: XCTestCase {
         XCTAssertEqual(card.send(0xC0, 0x00, 0x00).sw, 0x6985, "GET RESPONSE with nothing pending")
     }
 
+    func testSelectingTheCardManagerDeselectsPIVAndForgetsThePIN() {
+        var card = PIVApplication()
+        XCTAssertEqual(card.verifyPIN(), 0x9000)
+        // Selecting PIV again keeps the PIN status; an AID the card lacks changes nothing.
+        XCTAssertEqual(card.send(0xA4, 0x04, 0x00, PIVApplication.aid).sw, 0x9000)
+        XCTAssertEqual(card.send(0xA4, 0x04, 0x00, T.bytes("D2760001240102")).sw, 0x6A82)
+        XCTAssertTrue(card.isPINVerified)
+        XCTAssertEqual(card.send(0x20, 0x00, 0x80, le: nil).sw, 0x9000)
+        // The card manager: PIV is deselected, its instructions are unknown, and the PIN is gone.
+        let manager = card.send(0xA4, 0x04, 0x00, PIVApplication.cardManagerAID)
+        XCTAssertEqual(manager.sw, 0x9000)
+        XCTAssertEqual(TLV.parse(manager.data)?.first?.tag, 0x6F)
+        XCTAssertFalse(card.isPIVSelected)
+        XCTAssertFalse(card.isPINVerified)
+        XCTAssertEqual(card.send(0x20, 0x00, 0x80, le: nil).sw, 0x6D00)
+        XCTAssertEqual(card.send(0x87, 0x11, 0x9A, [0x7C, 0x04, 0x82, 0x00, 0x81, 0x00]).sw, 0x6D00)
+        XCTAssertEqual(card.send(0xCB, 0x3F, 0xFF, [0x5C, 0x01, 0x7E]).sw, 0x6D00)
+        // PIV again: selected, PIN not verified (tries untouched).
+        XCTAssertEqual(card.send(0xA4, 0x04, 0x00, Array(PIVApplication.aid.prefix(9))).sw, 0x9000)
+        XCTAssertTrue(card.isPIVSelected)
+        XCTAssertEqual(card.send(0x20, 0x00, 0x80, le: nil).sw, 0x63C3)
+        // A power cycle selects PIV, the default application.
+        _ = card.send(0xA4, 0x04, 0x00, PIVApplication.cardManagerAID)
+        card.powerCycle()
+        XCTAssertTrue(card.isPIVSelected)
+        XCTAssertEqual(card.send(0xCB, 0x3F, 0xFF, [0x5C, 0x01, 0x7E]).sw, 0x9000)
+    }
+
     func testGetDataObjects() throws {
         var card = PIVApplication(state: .fresh(serial: 1234))
         let chuid = card.send(0xCB, 0x3F, 0xFF, [0x5C, 0x03, 0x5F, 0xC1, 0x02])
