@@ -150,14 +150,16 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
             ]),
-        .executableTarget(
-            name: "tokencert-ra",
+        .target(
+            name: "RACommands",
             dependencies: [
-                // The composition root: the CA key on a token is built here (KeyStores.PKCS11CAKey).
+                // tokencert-ra's command tree and composition root: the CA key on a token is built here
+                // (KeyStores.PKCS11CAKey).
                 "RAServer", "Localization", "Secrets", "PKCS11", "KeyStores", "CertificateKit",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        .executableTarget(name: "tokencert-ra", dependencies: ["RACommands"]),
 
         // A PIV card emulator behind vsmartcard's vpcd (tests, demos). It imports COpenSSL as the
         // emulated chip's crypto engine — a deliberate exception to "only PCSC/PKCS11/CertificateKit import C".

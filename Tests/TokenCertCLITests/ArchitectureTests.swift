@@ -66,6 +66,22 @@ final class ArchitectureTests: XCTestCase {
         XCTAssertNotNil(keyStores["Localization"], "the scan sees where the words are")
     }
 
+    /// The executables only start a library's command tree (tests and packaging reach the commands
+    /// without a process): at most five lines of code in each.
+    func testExecutablesAreFiveLineMains() throws {
+        for executable in ["tokencert", "tokencert-ra", "tokencert-demo"] {
+            let folder = Self.root.appendingPathComponent("Sources/\(executable)")
+            let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".swift") }
+            XCTAssertEqual(files.count, 1, "\(executable): \(files)")
+            for file in files {
+                let code = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
+                    .split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }
+                    .filter { !$0.isEmpty && !$0.hasPrefix("//") }
+                XCTAssertLessThanOrEqual(code.count, 5, "\(executable)/\(file) holds more than a start: \(code)")
+            }
+        }
+    }
+
     /// Lifecycle reaches drives only through its `BackupMedium` protocol; CertificateKit not at all.
     func testTheCoreReachesDrivesThroughItsProtocol() throws {
         for target in ["CertificateKit", "Lifecycle"] {

@@ -1,0 +1,27 @@
+import ArgumentParser
+import Foundation
+import KeyStores
+import Localization
+import Secrets
+import Logging
+import PKCS11
+import RAServer
+
+struct Audit: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "The audit log.", subcommands: [Export.self])
+
+    struct Export: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Print the audit log as JSON lines (oldest first).")
+
+        @Option(help: "SQLite database file.")
+        var database = "tokencert-ra.sqlite"
+
+        func run() async throws {
+            do {
+                for line in try await AuditExport.jsonLines(try SQLiteRepository(path: database)) { print(line) }
+            } catch {
+                throw fail(error)
+            }
+        }
+    }
+}

@@ -1,0 +1,78 @@
+import ArgumentParser
+import Foundation
+import KeyStores
+import Localization
+import Secrets
+import Logging
+import PKCS11
+import RAServer
+
+struct Customer: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Add or import customers.", subcommands: [Add.self, Import.self])
+
+    struct Add: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Add one customer. The e-trading password comes from --password-file or $TOKENCERT_RA_CUSTOMER_PASSWORD.")
+
+        @Option(help: "SQLite database file.")
+        var database = "tokencert-ra.sqlite"
+        @Option(help: "National ID or unified business number.")
+        var id: String
+        @Option(help: "Name (person) or company name.")
+        var name: String
+        @Option(help: "Birth date or company registration date, ROC (44/2/1) or Gregorian (1955-02-01).")
+        var birthDate: String
+        @Option(help: "Mobile number (09xxxxxxxx).")
+        var mobile: String?
+        @Option(help: "E-mail address.")
+        var email: String?
+        @Option(name: .customLong("account"), help: "Securities account (1020-1234567); repeat for several.")
+        var accounts: [String] = []
+        @Option(help: "File whose first line is the initial e-trading password.")
+        var passwordFile: String?
+        @Flag(help: "Replace the customer when the ID exists.")
+        var replace = false
+
+        func run() async throws {
+            let password = try secret(file: passwordFile, environment: "TOKENCERT_RA_CUSTOMER_PASSWORD", what: "e-trading password", fileOption: "--password-file").revealedString()
+            let input = CustomerInput(id: id, name: name, birthDate: birthDate, mobile: mobile, email: email, accounts: accounts, password: password)
+            do {
+                let repository = try SQLiteRepository(path: database)
+                try await CustomerImport.store([(1, input)], into: repository, passwordIterations: Policy.standard.passwordIterations, replace: replace)
+                print("Added \(input.id.prefix(7))***.")
+            } catch {
+                throw fail(error)
+            }
+        }
+    }
+
+    struct Import: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Import customers from CSV or JSON — all or none.")
+
+        @Option(help: "SQLite database file.")
+        var database = "tokencert-ra.sqlite"
+        @Argument(help: "A .csv (header: id,name,birth_date,mobile,email,accounts,password; accounts separated by ;) or .json file.")
+        var file: String
+        @Flag(help: "Replace customers whose ID exists.")
+        var replace = false
+
+        func run() async throws {
+            do {
+                guard let data = FileManager.default.contents(atPath: file) else { throw ValidationError("Cannot read \(file).") }
+                let inputs: [(line: Int, input: CustomerInput)]
+                if file.lowercased().hasSuffix(".json") {
+                    inputs = try CustomerImport.parseJSON(data).enumerated().map { ($0.offset + 1, $0.element) }
+                } else {
+                    inputs = try CustomerImport.parseCSV(String(decoding: data, as: UTF8.self))
+                }
+                let repository = try SQLiteRepository(path: database)
+                let count = try await CustomerImport.store(inputs, into: repository, passwordIterations: Policy.standard.passwordIterations,
+                                                           replace: replace)
+                print("Imported \(count) customer(s).")
+            } catch let error as ValidationError {
+                throw error
+            } catch {
+                throw fail(error)
+            }
+        }
+    }
+}

@@ -1,0 +1,133 @@
+import ArgumentParser
+import Foundation
+import KeyStores
+import Localization
+import Secrets
+import Logging
+import PKCS11
+import RAServer
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the RA's HTTP service (loopback by default).",
+        discussion: "Settings come from --config (JSON) and flags; a flag wins over the file. Secrets come from files or environment variables only.")
+
+    @Option(help: "JSON configuration file (see ServeConfigFile): every setting below plus policy changes.")
+    var config: String?
+
+    @Option(name: .customLong("ca-key-file"), help: "CA key file (PEM, mode 0600) — development only.")
+    var keyFile: String?
+
+    @Option(name: .customLong("ca-key-uri"), help: "CA key on a PKCS#11 token: pkcs11:token=…;object=…")
+    var keyURI: String?
+
+    @Option(name: .customLong("module"), help: "PKCS#11 module path for --ca-key-uri (default: SoftHSM2).")
+    var module: String?
+
+    @Option(name: .customLong("ca-pin-file"), help: "File whose first line is the token user PIN (else $TOKENCERT_RA_CA_PIN).")
+    var pinFile: String?
+
+    @Option(help: "SQLite database file (default tokencert-ra.sqlite; created and migrated when missing).")
+    var database: String?
+
+    @Option(name: .customLong("ca-certificate"), help: "The CA certificate (PEM) from init-ca.")
+    var caCertificate: String?
+
+    @Option(help: "O= of issued certificates (default TokenCert Securities).")
+    var organization: String?
+
+    @Option(help: "Listen address (default 127.0.0.1).")
+    var host: String?
+
+    @Option(help: "Listen port (default 8080; 0 = any free port, printed on start).")
+    var port: Int?
+
+    @Option(help: "Folder receiving one file per one-time code message (default outbox).")
+    var outbox: String?
+
+    @Option(help: "URL customers reach this RA by, put into certificates as the CRL location.")
+    var publicURL: String?
+
+    @Option(help: "TLS certificate chain (PEM); with --tls-key the service speaks HTTPS.")
+    var tlsCertificate: String?
+
+    @Option(help: "TLS private key (PEM, mode 0600).")
+    var tlsKey: String?
+
+    @Option(help: "Send e-mail codes with this sendmail (e.g. /usr/sbin/sendmail) instead of the outbox.")
+    var sendmail: String?
+
+    @Option(help: "From: address of code e-mails.")
+    var mailFrom: String?
+
+    @Option(help: "POST SMS codes as JSON {to, text, identifier} to this SMS gateway URL instead of the outbox.")
+    var smsWebhook: String?
+
+    @Option(help: "File whose first line is the SMS gateway's bearer token (else $TOKENCERT_RA_SMS_TOKEN).")
+    var smsWebhookTokenFile: String?
+
+    @Option(help: "File whose first line is the bearer token the order gateway must send to POST /orders/verify (else $TOKENCERT_RA_GATEWAY_TOKEN; neither: open).")
+    var orderGatewayTokenFile: String?
+    @Option(help: ArgumentHelp("JSON file of the announcements and FAQ for customers' apps ({\"announcements\": […], \"faq\": […]}; default: TokenCert's texts).", valueName: "path"))
+    var notices: String?
+
+    @Option(help: "Log format: text or json (one JSON object per line).")
+    var logFormat = "text"
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel = "info"
+
+    func run() async throws {
+        // A client or a sendmail that goes away mid-write must give EPIPE, not kill the service.
+        signal(SIGPIPE, SIG_IGN)
+        guard let level = Logger.Level(rawValue: logLevel) else { throw ValidationError("Unknown log level \(logLevel).") }
+        switch logFormat {
+        case "json": LoggingSystem.bootstrap { label in var h = JSONLogHandler(label: label); h.logLevel = level; return h }
+        case "text": LoggingSystem.bootstrap { label in var h = StreamLogHandler.standardError(label: label); h.logLevel = level; return h }
+        default: throw ValidationError("--log-format is text or json.")
+        }
+        let file: ServeConfigFile
+        do { file = try config.map(ServeConfigFile.load) ?? ServeConfigFile() } catch { throw fail(error) }
+        let keyFile = self.keyFile ?? (self.keyURI == nil ? file.caKeyFile : nil)
+        let keyURI = self.keyURI ?? (self.keyFile == nil ? file.caKeyURI : nil)
+        guard (keyFile == nil) != (keyURI == nil) else { throw ValidationError("Give exactly one of --ca-key-file and --ca-key-uri (or caKeyFile/caKeyURI in --config).") }
+        guard let caCertificate = caCertificate ?? file.caCertificate else { throw ValidationError("--ca-certificate is needed.") }
+        let key = CAKeyOptions(keyFile: keyFile, keyURI: keyURI, module: module ?? file.module ?? CAKeyOptions.defaultModule,
+                               pinFile: pinFile ?? file.caPINFile)
+        var configuration = ServeConfiguration(databasePath: database ?? file.database ?? "tokencert-ra.sqlite", caCertificatePath: caCertificate,
+                                               caKey: try key.location(), organization: organization ?? file.organization ?? "TokenCert Securities",
+                                               outboxDirectory: outbox ?? file.outbox ?? "outbox")
+        configuration.host = host ?? file.host ?? "127.0.0.1"
+        configuration.port = port ?? file.port ?? 8080
+        configuration.publicURL = publicURL ?? file.publicURL
+        configuration.tlsCertificatePath = tlsCertificate ?? file.tlsCertificate
+        configuration.tlsKeyPath = tlsKey ?? file.tlsKey
+        configuration.sendmailPath = sendmail ?? file.sendmail
+        configuration.mailFrom = mailFrom ?? file.mailFrom ?? configuration.mailFrom
+        configuration.policy = file.policy?.applied(to: .standard) ?? .standard
+        if let smsWebhook = smsWebhook ?? file.smsWebhook {
+            guard let url = URL(string: smsWebhook), url.scheme == "https" || url.scheme == "http" else {
+                throw ValidationError("--sms-webhook must be an http(s) URL.")
+            }
+            configuration.smsWebhookURL = url
+            let tokenFile = smsWebhookTokenFile ?? file.smsWebhookTokenFile
+            if tokenFile != nil || ProcessInfo.processInfo.environment["TOKENCERT_RA_SMS_TOKEN"] != nil {
+                configuration.smsWebhookToken = try secret(file: tokenFile, environment: "TOKENCERT_RA_SMS_TOKEN", what: "SMS gateway token", fileOption: "--sms-webhook-token-file").revealedString()
+            }
+        }
+        let gatewayFile = orderGatewayTokenFile ?? file.orderGatewayTokenFile
+        if gatewayFile != nil || ProcessInfo.processInfo.environment["TOKENCERT_RA_GATEWAY_TOKEN"] != nil {
+            configuration.orderGatewayToken = try secret(file: gatewayFile, environment: "TOKENCERT_RA_GATEWAY_TOKEN", what: "order gateway token", fileOption: "--order-gateway-token-file").revealedString()
+        }
+        if let noticesFile = notices ?? file.notices { configuration.notices = try Notices.load(path: noticesFile) }
+        let host = configuration.host, tls = configuration.tlsCertificatePath != nil
+        do {
+            try await RAServerApplication.serve(configuration) { port in
+                // Unbuffered, so a supervisor (or a test) reading the pipe sees it at once.
+                try? FileHandle.standardOutput.write(contentsOf: Data("tokencert-ra listening on \(host):\(port)\(tls ? " (TLS)" : "")\n".utf8))
+            }
+        } catch {
+            throw fail(error)
+        }
+    }
+}
