@@ -5,7 +5,7 @@ import Lifecycle
 import Localization
 
 /// `tokencert apply`: the manual's "query and apply" journey.
-struct ApplyCommand: AsyncParsableCommand {
+struct ApplyCommand: CustomerCommand {
     static let configuration = CommandConfiguration(
         commandName: "apply",
         abstract: "Apply for a certificate: agreement, birth date, one-time code, key generated on the token, certificate installed.",
@@ -47,26 +47,24 @@ struct ApplyCommand: AsyncParsableCommand {
     @Option(name: .customLong("key-type"), help: ArgumentHelp("rsa2048 (default), rsa3072, rsa4096, p256 or p384 — as the broker allows.", valueName: "type"))
     var keyType: String?
 
-    func run() async throws {
-        let lang = global.language
-        do {
-            let run = try CustomerRun(global: global, ra: raOptions, journey: journey, keyType: keyType)
-            // Nothing named: a ready TPM is offered before the software store.
-            let choice = try await store.resolve(offer: { try await run.prompt.confirm($0) })
-            if case .tpm = choice, global.format == .text {
-                run.say("The key will be made in this computer's TPM 2.0; it cannot be copied off this computer or backed up. Name it with --tpm in other commands, or nothing at all.",
-                        "金鑰將產生於此電腦的 TPM 2.0，無法複製出這台電腦，也無法備份。其他指令可加 --tpm，或不指定存放位置。")
-            }
-            let keyStore = try await store.open(language: lang, needsKeys: true, choice: choice)
-            let (session, id) = try await customer.login(run.ra, language: lang)
-            let installed = try await run.lifecycle.apply(store: keyStore, session: session, customerID: id)
-            try InstalledOutput.print(installed, run: run, verb: (en: "Certificate installed", zh: "憑證已安裝"))
-            try await nss.installIfAsked(keyStore, language: lang)
-            if case .software = choice, global.format == .text {
-                run.say("Back it up now to a removable drive: tokencert backup --software", "請立即備份至隨身碟：tokencert backup --software")
-            }
-        } catch {
-            throw report(error, language: lang)
+    var journeyAnswers: JourneyOptions? { journey }
+    var keyTypeChoice: String? { keyType }
+
+    func run(_ run: CustomerRun) async throws {
+        let lang = run.language
+        // Nothing named: a ready TPM is offered before the software store.
+        let choice = try await store.resolve(offer: { try await run.prompt.confirm($0) })
+        if case .tpm = choice, global.format == .text {
+            run.say("The key will be made in this computer's TPM 2.0; it cannot be copied off this computer or backed up. Name it with --tpm in other commands, or nothing at all.",
+                    "金鑰將產生於此電腦的 TPM 2.0，無法複製出這台電腦，也無法備份。其他指令可加 --tpm，或不指定存放位置。")
+        }
+        let keyStore = try await store.open(language: lang, needsKeys: true, choice: choice)
+        let (session, id) = try await customer.login(run.ra, language: lang)
+        let installed = try await run.lifecycle.apply(store: keyStore, session: session, customerID: id)
+        try InstalledOutput.print(installed, run: run, verb: (en: "Certificate installed", zh: "憑證已安裝"))
+        try await nss.installIfAsked(keyStore, language: lang)
+        if case .software = choice, global.format == .text {
+            run.say("Back it up now to a removable drive: tokencert backup --software", "請立即備份至隨身碟：tokencert backup --software")
         }
     }
 }

@@ -8,7 +8,7 @@ import Secrets
 import RemovableMedia
 
 /// `tokencert backup`.
-struct BackupCommand: AsyncParsableCommand {
+struct BackupCommand: CustomerCommand {
     static let configuration = CommandConfiguration(
         commandName: "backup",
         abstract: "Back up a software certificate as a .pfx on a removable drive (token keys cannot leave the token).",
@@ -40,43 +40,38 @@ struct BackupCommand: AsyncParsableCommand {
     /// Tests: a folder holding sys/, proc/ and run/udev/data in place of the live system.
     @Option(name: .customLong("system-root"), help: .hidden) var systemRoot: String?
 
-    func run() async throws {
-        let lang = global.language
-        do {
-            let run = try CustomerRun(global: global, ra: raOptions)
-            // A token or card key cannot be copied out: say so before asking for any password.
-            let choice = try await store.resolve()
-            guard case .software = choice else { throw LifecycleError.tokenKeyNotExportable }
-            let keyStore = try await store.open(language: lang, needsKeys: true, choice: choice)
-            let pkcs12Profile: PKCS12Profile
-            switch profile.lowercased() {
-            case "modern": pkcs12Profile = .modern
-            case "compat": pkcs12Profile = .compat
-            default: throw CLIError(.badInput, en: "--profile is modern or compat.", zhTW: "--profile 須為 modern 或 compat。")
-            }
-            let password = try Self.newPassword(file: passwordFile, language: lang)
-            // The rule refuses a password holding the birth date's digits: ask for it ($TOKENCERT_BIRTH_DATE or stdin).
-            let birthText = try await run.prompt.birthDate(corporate: false)
-            let birthDate: ROCDate
-            do { birthDate = try ROCDate.parseBirthDate(birthText) } catch {
-                throw CLIError(.badInput, en: "The birth date is not a date: write it as ROC yyy/mm/dd (e.g. 44/2/1) or yyyy-mm-dd.",
-                               zhTW: "出生日期格式不正確：請以民國 yyy/mm/dd（例如 44/2/1）或西元 yyyy-mm-dd 輸入。")
-            }
-            let drives = systemRoot.map { RemovableDrives(root: SystemRoot(sysfs: $0 + "/sys", proc: $0 + "/proc", udevData: $0 + "/run/udev/data")) } ?? RemovableDrives()
-            let result = try await run.lifecycle.backup(store: keyStore, password: password, birthDate: birthDate, target: target, force: force,
-                                                        profile: pkcs12Profile, medium: RemovableDriveMedium(drives: drives))
-            if global.format == .json {
-                struct JSON: Codable { var file: String; var fileName: String; var drive: String; var warning: TextJSON? }
-                return try printJSON(JSON(file: result.file.path, fileName: result.fileName, drive: result.place.mountPoint,
-                                          warning: result.warning.map(TextJSON.init)))
-            }
-            if let w = result.warning { run.say("⚠ " + w.english, "⚠ " + w.traditionalChinese) }
-            run.say("✔ Backup written and verified: \(result.file.path)", "✔ 備份已寫入並驗證：\(result.file.path)")
-            run.say("  Keep the password apart from the drive; you need it to restore (tokencert restore FILE).",
-                    "  請將密碼與隨身碟分開保管；匯入時需要此密碼（tokencert restore 檔案）。")
-        } catch {
-            throw report(error, language: lang)
+    func run(_ run: CustomerRun) async throws {
+        let lang = run.language
+        // A token or card key cannot be copied out: say so before asking for any password.
+        let choice = try await store.resolve()
+        guard case .software = choice else { throw LifecycleError.tokenKeyNotExportable }
+        let keyStore = try await store.open(language: lang, needsKeys: true, choice: choice)
+        let pkcs12Profile: PKCS12Profile
+        switch profile.lowercased() {
+        case "modern": pkcs12Profile = .modern
+        case "compat": pkcs12Profile = .compat
+        default: throw CLIError(.badInput, en: "--profile is modern or compat.", zhTW: "--profile 須為 modern 或 compat。")
         }
+        let password = try Self.newPassword(file: passwordFile, language: lang)
+        // The rule refuses a password holding the birth date's digits: ask for it ($TOKENCERT_BIRTH_DATE or stdin).
+        let birthText = try await run.prompt.birthDate(corporate: false)
+        let birthDate: ROCDate
+        do { birthDate = try ROCDate.parseBirthDate(birthText) } catch {
+            throw CLIError(.badInput, en: "The birth date is not a date: write it as ROC yyy/mm/dd (e.g. 44/2/1) or yyyy-mm-dd.",
+                           zhTW: "出生日期格式不正確：請以民國 yyy/mm/dd（例如 44/2/1）或西元 yyyy-mm-dd 輸入。")
+        }
+        let drives = systemRoot.map { RemovableDrives(root: SystemRoot(sysfs: $0 + "/sys", proc: $0 + "/proc", udevData: $0 + "/run/udev/data")) } ?? RemovableDrives()
+        let result = try await run.lifecycle.backup(store: keyStore, password: password, birthDate: birthDate, target: target, force: force,
+                                                    profile: pkcs12Profile, medium: RemovableDriveMedium(drives: drives))
+        if global.format == .json {
+            struct JSON: Codable { var file: String; var fileName: String; var drive: String; var warning: TextJSON? }
+            return try printJSON(JSON(file: result.file.path, fileName: result.fileName, drive: result.place.mountPoint,
+                                      warning: result.warning.map(TextJSON.init)))
+        }
+        if let w = result.warning { run.say("⚠ " + w.english, "⚠ " + w.traditionalChinese) }
+        run.say("✔ Backup written and verified: \(result.file.path)", "✔ 備份已寫入並驗證：\(result.file.path)")
+        run.say("  Keep the password apart from the drive; you need it to restore (tokencert restore FILE).",
+                "  請將密碼與隨身碟分開保管；匯入時需要此密碼（tokencert restore 檔案）。")
     }
 
     /// The backup password from a file, the environment, or typed twice without echo.

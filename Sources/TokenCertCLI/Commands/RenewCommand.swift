@@ -5,7 +5,7 @@ import Lifecycle
 import Localization
 
 /// `tokencert renew`.
-struct RenewCommand: AsyncParsableCommand {
+struct RenewCommand: CustomerCommand {
     static let configuration = CommandConfiguration(
         commandName: "renew",
         abstract: "Renew the certificate in its last 30 days: new key beside the old, proof with the old key, then the old one removed.",
@@ -32,16 +32,14 @@ struct RenewCommand: AsyncParsableCommand {
     @Option(name: .customLong("key-type"), help: ArgumentHelp("Key type of the new key (default rsa2048).", valueName: "type"))
     var keyType: String?
 
-    func run() async throws {
-        let lang = global.language
-        do {
-            let run = try CustomerRun(global: global, ra: raOptions, journey: journey, keyType: keyType)
-            let keyStore = try await store.open(language: lang, needsKeys: true)
-            let (session, id) = try await customer.login(run.ra, language: lang)
-            let installed = try await run.lifecycle.renew(store: keyStore, session: session, customerID: id)
-            try InstalledOutput.print(installed, run: run, verb: (en: "Certificate renewed", zh: "憑證已展期"))
-        } catch {
-            throw report(error, language: lang)
-        }
+    var journeyAnswers: JourneyOptions? { journey }
+    var keyTypeChoice: String? { keyType }
+
+    func run(_ run: CustomerRun) async throws {
+        let lang = run.language
+        let keyStore = try await store.open(language: lang, needsKeys: true)
+        let (session, id) = try await customer.login(run.ra, language: lang)
+        let installed = try await run.lifecycle.renew(store: keyStore, session: session, customerID: id)
+        try InstalledOutput.print(installed, run: run, verb: (en: "Certificate renewed", zh: "憑證已展期"))
     }
 }

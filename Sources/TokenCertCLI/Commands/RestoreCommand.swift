@@ -6,7 +6,7 @@ import Localization
 import Secrets
 
 /// `tokencert restore FILE`.
-struct RestoreCommand: AsyncParsableCommand {
+struct RestoreCommand: CustomerCommand {
     static let configuration = CommandConfiguration(
         commandName: "restore",
         abstract: "Import a .pfx backup into the software store or onto a token.",
@@ -36,22 +36,17 @@ struct RestoreCommand: AsyncParsableCommand {
     var passwordFile: String?
     @Flag(name: .long, help: "Do not ask the host whether the certificate is active (no login).") var offline = false
 
-    func run() async throws {
-        let lang = global.language
-        do {
-            let run = try CustomerRun(global: global, ra: raOptions)
-            let keyStore = try await store.open(language: lang, needsKeys: true)
-            let password = try SecretReader(file: passwordFile, environmentVariable: "TOKENCERT_BACKUP_PASSWORD",
-                                            prompt: LocalizedText(en: "Backup password", zhTW: "備份密碼"),
-                                            fileOption: "--backup-password-file").read(language: lang)
-            let session = offline ? nil : try await customer.login(run.ra, language: lang).0
-            let summary = try await run.lifecycle.restore(file: URL(fileURLWithPath: file), password: password, into: keyStore, session: session)
-            try await nss.installIfAsked(keyStore, language: lang)
-            if global.format == .json { return try printJSON(CertificateJSON(summary)) }
-            run.say("✔ Certificate restored", "✔ 憑證已匯入")
-            for (label, value) in summary.lines(lang) { print("  \(label): \(value)") }
-        } catch {
-            throw report(error, language: lang)
-        }
+    func run(_ run: CustomerRun) async throws {
+        let lang = run.language
+        let keyStore = try await store.open(language: lang, needsKeys: true)
+        let password = try SecretReader(file: passwordFile, environmentVariable: "TOKENCERT_BACKUP_PASSWORD",
+                                        prompt: LocalizedText(en: "Backup password", zhTW: "備份密碼"),
+                                        fileOption: "--backup-password-file").read(language: lang)
+        let session = offline ? nil : try await customer.login(run.ra, language: lang).0
+        let summary = try await run.lifecycle.restore(file: URL(fileURLWithPath: file), password: password, into: keyStore, session: session)
+        try await nss.installIfAsked(keyStore, language: lang)
+        if global.format == .json { return try printJSON(CertificateJSON(summary)) }
+        run.say("✔ Certificate restored", "✔ 憑證已匯入")
+        for (label, value) in summary.lines(lang) { print("  \(label): \(value)") }
     }
 }

@@ -16,7 +16,7 @@ extension RevocationReason: ExpressibleByArgument {
 }
 
 /// `tokencert revoke`.
-struct RevokeCommand: AsyncParsableCommand {
+struct RevokeCommand: CustomerCommand {
     static let configuration = CommandConfiguration(
         commandName: "revoke",
         abstract: "Revoke the certificate (at most 2 online revocations a year); the key and certificate here are removed after the host confirms.",
@@ -49,35 +49,32 @@ struct RevokeCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("Serial (hex) of a host certificate to revoke; default: the one here.", valueName: "hex"))
     var serial: String?
 
-    func run() async throws {
-        let lang = global.language
-        do {
-            if let reason, !RevocationReason.customerChoices.contains(reason) {
-                throw CLIError(.badInput, en: "“\(reason.label.english)” cannot be chosen online.", zhTW: "線上廢止不可選擇「\(reason.label.traditionalChinese)」。",
-                               remedyEN: "Use --reason keyCompromise, affiliationChanged, superseded or cessationOfOperation.",
-                               remedyZH: "請用 --reason keyCompromise（金鑰洩漏或遺失）、affiliationChanged（身分資料變更）、superseded（已由新憑證取代）或 cessationOfOperation（停止使用）。")
-            }
-            let run = try CustomerRun(global: global, ra: raOptions, journey: journey)
-            let reason: RevocationReason
-            if let chosen = self.reason { reason = chosen } else if journey.yes { reason = .cessationOfOperation } else {
-                reason = try await Self.askReason(run.prompt)
-            }
-            let keyStore = try await store.open(language: lang, needsKeys: serial == nil)
-            let (session, id) = try await customer.login(run.ra, language: lang)
-            let done = try await run.lifecycle.revoke(store: keyStore, session: session, customerID: id, serial: serial, reason: reason)
-            let r = done.revocation
-            if global.format == .json {
-                struct JSON: Codable { var revocation: RA.Revocation; var removedLocally: Bool }
-                return try printJSON(JSON(revocation: r, removedLocally: done.removedLocally))
-            }
-            run.say("✔ Certificate \(r.serial.uppercased()) revoked (\(r.reasonLabel)) at \(CertificateSummary.taipeiString(r.revokedAt)).",
-                    "✔ 憑證 \(r.serial.uppercased()) 已廢止（\(reason.label.traditionalChinese)），時間 \(CertificateSummary.taipeiString(r.revokedAt))。")
-            run.say("  Online revocations left this year: \(r.onlineRevocationsLeftThisYear)", "  本年度剩餘線上廢止次數：\(r.onlineRevocationsLeftThisYear)")
-            run.say(done.removedLocally ? "  The key and certificate here were removed." : "  Nothing here to remove.",
-                    done.removedLocally ? "  本機金鑰與憑證已移除。" : "  本機無須移除任何項目。")
-        } catch {
-            throw report(error, language: lang)
+    var journeyAnswers: JourneyOptions? { journey }
+
+    func run(_ run: CustomerRun) async throws {
+        let lang = run.language
+        if let reason, !RevocationReason.customerChoices.contains(reason) {
+            throw CLIError(.badInput, en: "“\(reason.label.english)” cannot be chosen online.", zhTW: "線上廢止不可選擇「\(reason.label.traditionalChinese)」。",
+                           remedyEN: "Use --reason keyCompromise, affiliationChanged, superseded or cessationOfOperation.",
+                           remedyZH: "請用 --reason keyCompromise（金鑰洩漏或遺失）、affiliationChanged（身分資料變更）、superseded（已由新憑證取代）或 cessationOfOperation（停止使用）。")
         }
+        let reason: RevocationReason
+        if let chosen = self.reason { reason = chosen } else if journey.yes { reason = .cessationOfOperation } else {
+            reason = try await Self.askReason(run.prompt)
+        }
+        let keyStore = try await store.open(language: lang, needsKeys: serial == nil)
+        let (session, id) = try await customer.login(run.ra, language: lang)
+        let done = try await run.lifecycle.revoke(store: keyStore, session: session, customerID: id, serial: serial, reason: reason)
+        let r = done.revocation
+        if global.format == .json {
+            struct JSON: Codable { var revocation: RA.Revocation; var removedLocally: Bool }
+            return try printJSON(JSON(revocation: r, removedLocally: done.removedLocally))
+        }
+        run.say("✔ Certificate \(r.serial.uppercased()) revoked (\(r.reasonLabel)) at \(CertificateSummary.taipeiString(r.revokedAt)).",
+                "✔ 憑證 \(r.serial.uppercased()) 已廢止（\(reason.label.traditionalChinese)），時間 \(CertificateSummary.taipeiString(r.revokedAt))。")
+        run.say("  Online revocations left this year: \(r.onlineRevocationsLeftThisYear)", "  本年度剩餘線上廢止次數：\(r.onlineRevocationsLeftThisYear)")
+        run.say(done.removedLocally ? "  The key and certificate here were removed." : "  Nothing here to remove.",
+                done.removedLocally ? "  本機金鑰與憑證已移除。" : "  本機無須移除任何項目。")
     }
 
     /// Asks for one of the reasons a customer may choose online.

@@ -5,7 +5,7 @@ import Lifecycle
 import Localization
 
 /// `tokencert sign-test`: the manual's 下單簽驗章測試.
-struct SignTestCommand: AsyncParsableCommand {
+struct SignTestCommand: CustomerCommand {
     static let configuration = CommandConfiguration(
         commandName: "sign-test",
         abstract: "Sign a sample order and verify it here and with the host; prints the serial and the verdict.",
@@ -27,30 +27,25 @@ struct SignTestCommand: AsyncParsableCommand {
     @OptionGroup var store: StoreOptions
     @Flag(name: .long, help: "Only the local check (no login; the CA and CRL still come from the RA).") var offline = false
 
-    func run() async throws {
-        let lang = global.language
-        do {
-            let run = try CustomerRun(global: global, ra: raOptions)
-            let keyStore = try await store.open(language: lang, needsKeys: true)
-            let session = offline ? nil : try await customer.login(run.ra, language: lang).0
-            let r = try await run.lifecycle.signTest(store: keyStore, session: session)
-            if global.format == .json {
-                struct JSON: Codable {
-                    var serial: String; var passed: Bool; var local: Check; var host: Check?
-                    struct Check: Codable { var code: String; var message: TextJSON }
-                }
-                try printJSON(JSON(serial: r.serial, passed: r.passed, local: .init(code: r.localCode, message: TextJSON(r.local)),
-                                   host: r.hostCode.map { .init(code: $0, message: TextJSON(r.host ?? r.local)) }
-                                       ?? r.hostError.map { .init(code: "unavailable", message: TextJSON($0)) }))
-            } else {
-                run.say("Certificate serial: \(r.serial)", "憑證序號： \(r.serial)")
-                run.say("Result (this computer): \(r.local.english)", "檢驗結果（本機）： \(r.local.traditionalChinese)")
-                if let host = r.host { run.say("Result (host): \(host.english)", "檢驗結果（主機）： \(host.traditionalChinese)") }
-                if let e = r.hostError { run.say("Host: not available — \(e.english)", "主機：無法驗證 — \(e.traditionalChinese)") }
+    func run(_ run: CustomerRun) async throws {
+        let lang = run.language
+        let keyStore = try await store.open(language: lang, needsKeys: true)
+        let session = offline ? nil : try await customer.login(run.ra, language: lang).0
+        let r = try await run.lifecycle.signTest(store: keyStore, session: session)
+        if global.format == .json {
+            struct JSON: Codable {
+                var serial: String; var passed: Bool; var local: Check; var host: Check?
+                struct Check: Codable { var code: String; var message: TextJSON }
             }
-            if !r.passed { throw ExitStatus.verificationFailed.exitCode }
-        } catch {
-            throw report(error, language: lang)
+            try printJSON(JSON(serial: r.serial, passed: r.passed, local: .init(code: r.localCode, message: TextJSON(r.local)),
+                               host: r.hostCode.map { .init(code: $0, message: TextJSON(r.host ?? r.local)) }
+                                   ?? r.hostError.map { .init(code: "unavailable", message: TextJSON($0)) }))
+        } else {
+            run.say("Certificate serial: \(r.serial)", "憑證序號： \(r.serial)")
+            run.say("Result (this computer): \(r.local.english)", "檢驗結果（本機）： \(r.local.traditionalChinese)")
+            if let host = r.host { run.say("Result (host): \(host.english)", "檢驗結果（主機）： \(host.traditionalChinese)") }
+            if let e = r.hostError { run.say("Host: not available — \(e.english)", "主機：無法驗證 — \(e.traditionalChinese)") }
         }
+        if !r.passed { throw ExitStatus.verificationFailed.exitCode }
     }
 }

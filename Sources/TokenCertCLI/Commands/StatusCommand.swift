@@ -7,7 +7,7 @@ import RAContract
 
 /// `tokencert status`: the certificate here and the host's record side by side, with a verdict and
 /// the next step.
-struct StatusCommand: AsyncParsableCommand {
+struct StatusCommand: CustomerCommand {
     static let configuration = CommandConfiguration(
         commandName: "status",
         abstract: "Show the certificate here and on the host side by side, with what to do next.",
@@ -34,24 +34,19 @@ struct StatusCommand: AsyncParsableCommand {
     @OptionGroup var store: StoreOptions
     @Flag(name: .long, help: "Only the client side: do not log in to the RA.") var offline = false
 
-    func run() async throws {
-        let lang = global.language
-        do {
-            let run = try CustomerRun(global: global, ra: raOptions)
-            let keyStore = try await store.open(language: lang, needsKeys: false)
-            var session: RA.Session?
-            if !offline { session = try await customer.login(run.ra, language: lang).0 }
-            let report = await run.lifecycle.status(store: keyStore, session: session)
-            try Self.print(report, run: run)
-            if let e = report.hostError, e.isUnreachable { throw e }
-            switch report.verdict.action {
-            case .ok: return
-            case .insertToken: throw ExitStatus.tokenMissing.exitCode
-            case .enterPIN: throw ExitStatus.pinProblem.exitCode
-            default: throw ExitStatus.notEligible.exitCode
-            }
-        } catch {
-            throw report(error, language: lang)
+    func run(_ run: CustomerRun) async throws {
+        let lang = run.language
+        let keyStore = try await store.open(language: lang, needsKeys: false)
+        var session: RA.Session?
+        if !offline { session = try await customer.login(run.ra, language: lang).0 }
+        let report = await run.lifecycle.status(store: keyStore, session: session)
+        try Self.print(report, run: run)
+        if let e = report.hostError, e.isUnreachable { throw e }
+        switch report.verdict.action {
+        case .ok: return
+        case .insertToken: throw ExitStatus.tokenMissing.exitCode
+        case .enterPIN: throw ExitStatus.pinProblem.exitCode
+        default: throw ExitStatus.notEligible.exitCode
         }
     }
 

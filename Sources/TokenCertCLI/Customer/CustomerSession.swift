@@ -1,3 +1,4 @@
+import ArgumentParser
 import CertificateKit
 import Domain
 import Foundation
@@ -5,7 +6,36 @@ import Lifecycle
 import Localization
 import RAHTTPClient
 
-/// What every customer command sets up: the RA client, the prompt, the store, the lifecycle.
+/// A customer command (apply, renew, revoke, backup, restore, sign-test, status): the context is
+/// built once — RA client, prompt, lifecycle — and every error is reported once, in the chosen
+/// language with the terminal's remedies and the documented exit code. A command only does its work
+/// in `run(_:)`.
+protocol CustomerCommand: AsyncParsableCommand {
+    var global: GlobalOptions { get }
+    var raOptions: RAOptions { get }
+    /// The answers given ahead for the identity steps; nil for commands without them (an unparsed
+    /// `JourneyOptions()` must not be read: ArgumentParser traps on it).
+    var journeyAnswers: JourneyOptions? { get }
+    /// `--key-type` where the command generates a key.
+    var keyTypeChoice: String? { get }
+    /// The command's work, with the context built.
+    func run(_ run: CustomerRun) async throws
+}
+
+extension CustomerCommand {
+    var journeyAnswers: JourneyOptions? { nil }
+    var keyTypeChoice: String? { nil }
+
+    func run() async throws {
+        do {
+            try await run(try CustomerRun(global: global, ra: raOptions, journey: journeyAnswers, keyType: keyTypeChoice))
+        } catch {
+            throw report(error, language: global.language)
+        }
+    }
+}
+
+/// What every customer command sets up: the RA client, the prompt, the lifecycle.
 struct CustomerRun {
     let global: GlobalOptions
     let ra: HTTPRAClient
