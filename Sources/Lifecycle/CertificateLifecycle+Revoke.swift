@@ -15,14 +15,15 @@ extension CertificateLifecycle {
 
     /// `tokencert revoke`: the certificate here (or `serial`, for one the host holds that this
     /// computer lost), after both identity steps, within the yearly online limit; the key and
-    /// certificate here are removed only once the host has confirmed.
+    /// certificate here are removed only once the host has confirmed. An expired certificate can be
+    /// revoked for key compromise (a key stolen after expiry must not keep signing). Nothing asks for
+    /// the PIN before the host has revoked: the certificate here is read without it.
     /// - Throws: `LifecycleError` (`.notEligible` with the limit used up, `.missing` with nothing to
     ///   revoke, `.cancelled`), `RAClientError`, `KeyStoreUnavailable`.
     public func revoke(store: any KeyStore, session: RA.Session, customerID: CustomerID?, serial requested: String?,
                        reason: RevocationReason) async throws -> Revoked {
         let host = try await ra.hostStatus(session: session)
-        let local = try? await store.currentKey()
-        let localSerial = local?.certificateDER.flatMap { try? CertificateSummary($0).serialNumber }
+        let localSerial = (try? await store.currentCertificate())?.flatMap { try? CertificateSummary($0).serialNumber }
         let serial: String
         if let requested {
             serial = requested
@@ -34,7 +35,7 @@ extension CertificateLifecycle {
             throw LifecycleError.noCertificate
         }
         guard let entry = host.certificates.first(where: { Self.sameSerial($0.serial, serial) }),
-              entry.state == .active || entry.state == .pending else {
+              entry.state == .active || entry.state == .pending || (entry.state == .expired && reason == .keyCompromise) else {
             throw LifecycleError(.notEligible, code: RAErrorCode.notRevocable.rawValue,
                                  summary: LocalizedText(en: "Certificate \(serial.uppercased()) is not active on the host, so there is nothing to revoke.",
                                                         zhTW: "憑證 \(serial.uppercased()) 在主機端並非有效狀態，無須廢止。"),
@@ -51,7 +52,8 @@ extension CertificateLifecycle {
         let revocation = try await ra.revoke(serial: entry.serial, RA.RevokeRequest(reason: reason), session: session)
 
         var removed = false
-        if let local, Self.sameSerial(localSerial, entry.serial) {
+        if Self.sameSerial(localSerial, entry.serial), let local = try? await store.currentKey(),
+           Self.sameSerial(local.certificateDER.flatMap { try? CertificateSummary($0).serialNumber }, entry.serial) {
             await prompt.progress(.removingKey, fraction: nil)
             try await store.delete(local.signer)
             removed = true

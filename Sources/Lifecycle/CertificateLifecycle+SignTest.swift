@@ -49,7 +49,7 @@ extension CertificateLifecycle {
         do {
             let ca = try CertificateSummary.parse(Array(try await ra.caCertificatePEM().utf8)).derBytes
             let crl = try await ra.crl()
-            _ = try OrderSignatureVerifier(trustedCAs: [ca], crls: [crl], requireRevocationCheck: true).verify(signature: signature, now: clock.now())
+            _ = try OrderSignatureVerifier(trustedCAs: [ca], crls: [crl], requireRevocationCheck: true).verify(signature: signature, at: clock.now())
         } catch let e as OrderSignatureError {
             localCode = e.code
             local = e.summary

@@ -139,12 +139,31 @@ final class OrderSignatureTests: XCTestCase {
         let expired = try await certificate(for: signer, ca: ca, notBefore: Date().addingTimeInterval(-86_400 * 10),
                                              notAfter: Date().addingTimeInterval(-86_400))
         let late = try await OrderSigner.sign(order, key: key, certificate: expired)
-        guard case .signerNotValidAtSigningTime? = reason({ _ = try trusted.verify(signature: late, content: order) }) else {
+        guard case .signerNotValid? = reason({ _ = try trusted.verify(signature: late, content: order) }) else {
             return XCTFail("signing with an expired certificate must fail")
         }
-        // …but a signature made while it was valid still verifies (validity at signing time).
-        let early = try await OrderSigner.sign(order, key: key, certificate: expired, signingTime: Date().addingTimeInterval(-86_400 * 5))
-        XCTAssertNoThrow(try trusted.verify(signature: early, content: order))
+        // H1: the expired certificate signs today with a back-dated signingTime from when it was
+        // valid. The order is judged now, so it is refused — as OpenSSL refuses it.
+        let backDated = try await OrderSigner.sign(order, key: key, certificate: expired, signingTime: Date().addingTimeInterval(-86_400 * 5))
+        guard case .signerNotValid? = reason({ _ = try trusted.verify(signature: backDated, content: order) }) else {
+            return XCTFail("a back-dated signature by an expired certificate must not verify")
+        }
+        try write(try ca.caCertificate.serializeAsPEM().pemString, dir + "/ca-h1.pem")
+        try write(backDated, dir + "/backdated.p7s")
+        try write(order, dir + "/order-h1.txt")
+        let refusedByOpenSSL = try runTool("openssl", ["cms", "-verify", "-binary", "-inform", "DER", "-in", dir + "/backdated.p7s",
+                                                       "-content", dir + "/order-h1.txt", "-CAfile", dir + "/ca-h1.pem", "-out", "/dev/null"])
+        XCTAssertNotEqual(refusedByOpenSSL.status, 0, "openssl cms -verify refuses it too")
+        // An archived order judged at the time it was received (vouched for by the caller) still verifies.
+        let received = Date().addingTimeInterval(-86_400 * 5 + 60)
+        XCTAssertNoThrow(try trusted.verify(signature: backDated, content: order, at: received))
+        // A valid certificate with a signingTime a day off the time of judgement: back-dated.
+        let dayOld = try await OrderSigner.sign(order, key: key, certificate: cert, signingTime: Date().addingTimeInterval(-86_400))
+        guard case .signingTimeOutOfRange? = reason({ _ = try trusted.verify(signature: dayOld, content: order) }) else {
+            return XCTFail("a signingTime far from now must be refused")
+        }
+        let skewed = try await OrderSigner.sign(order, key: key, certificate: cert, signingTime: Date().addingTimeInterval(-120))
+        XCTAssertNoThrow(try trusted.verify(signature: skewed, content: order), "a clock two minutes off is within the skew")
 
         // Revoked: our CRL lists the certificate.
         let crl = try await CRLBuilder.make(issuer: ca, entries: [RevokedEntry(serialNumber: cert.serialNumberBytes, revocationDate: Date(),

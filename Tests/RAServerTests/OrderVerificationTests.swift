@@ -4,6 +4,7 @@ import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 @testable import RAServer
+import TestSupport
 import X509
 import XCTest
 
@@ -53,6 +54,47 @@ final class OrderVerificationTests: XCTestCase {
             try await API(client: client, token: "wrong").expectCode("not-logged-in", .post, "/orders/verify", body)
             let r = try await API(client: client, token: "gateway-secret").expect(.ok, .post, "/orders/verify", body)
             XCTAssertEqual(r.string("code"), "malformed")
+        }
+    }
+
+    /// H1: a certificate that has expired signs an order with a back-dated signingTime from when it
+    /// was valid. The RA judges the order when it receives it: not valid. The expired certificate can
+    /// still be revoked for key compromise (not for another reason) and then appears on the CRL.
+    func testAnExpiredCertificateCannotSignABackDatedOrderAndCanBeRevokedForKeyCompromise() async throws {
+        let h = try await Harness(self)
+        let key = try await RenewalTests.tokenKey(.p256, name: "expired-signer")
+        let csr = try await RenewalTests.csr(key)
+        let order = Array("BUY 2330 x 1000 @ 1085.00 account 1020-1234567".utf8)
+        try await h.application.test(.router) { client in
+            var api = try await aliceReady(client)
+            _ = try await api.identify(h, birth: Harness.alice.birth, account: Harness.alice.account)
+            let issued = try await api.expect(.created, .post, "/certificates", ["requestId": "h1", "csr": csr])
+            let serial = try XCTUnwrap(issued.string("serial"))
+            let certificate = try Certificate(pemEncoded: try XCTUnwrap(issued.string("certificate")))
+            let whileValid = h.clock.now()
+
+            // A year and a month later the certificate has expired; the key signs with the old date.
+            h.clock.advance(86_400 * 400)
+            let backDated = try await OrderSigner.sign(order, key: key, certificate: certificate, signingTime: whileValid.addingTimeInterval(3_600))
+            let body: [String: any Sendable] = ["account": Harness.alice.account, "signature": Data(backDated).base64EncodedString(),
+                                                "content": Data(order).base64EncodedString()]
+            let judged = try await api.expect(.ok, .post, "/orders/verify", body)
+            XCTAssertEqual(judged["valid"] as? Bool, false, "\(judged.json)")
+            XCTAssertEqual(judged.string("code"), "not-valid", "\(judged.json)")
+
+            // Revocation of the expired certificate: refused for cessation, done for key compromise.
+            api = try await aliceReady(client)
+            _ = try await api.identify(h, birth: Harness.alice.birth, account: Harness.alice.account)
+            try await api.expectCode("not-revocable", .post, "/certificates/\(serial)/revoke", ["reason": 5])
+            let revoked = try await api.expect(.ok, .post, "/certificates/\(serial)/revoke", ["reason": 1])
+            XCTAssertEqual(revoked.string("serial"), serial)
+            let crlPEM = try await api.call(.get, "/crl.pem")
+            let crlPath = h.dir + "/crl-h1.pem"
+            try String(buffer: crlPEM.body).write(toFile: crlPath, atomically: true, encoding: .utf8)
+            let listed = try runTool("openssl", ["crl", "-in", crlPath, "-CAfile", try h.caPEMPath, "-noout", "-text"])
+            XCTAssertEqual(listed.status, 0, listed.err)
+            XCTAssertTrue(listed.out.uppercased().contains(serial.uppercased()), listed.out)
+            XCTAssertTrue(listed.out.contains("Key Compromise"), listed.out)
         }
     }
 }

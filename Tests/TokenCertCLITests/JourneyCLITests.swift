@@ -152,6 +152,16 @@ final class JourneyCLITests: XCTestCase, JourneyTest, @unchecked Sendable {
         XCTAssertEqual(forged.status, 2, forged.out + forged.err)
         try validate(forged.out, schema: "verify")
         XCTAssertEqual(try json(forged.out)["code"] as? String, "tampered")
+        // Judged a day later (--at, a receipt time the caller vouches for): the signingTime is a day off.
+        let dayLater = ISO8601DateFormatter().string(from: Date().addingTimeInterval(86_400))
+        let late = try runTool(Self.tokencert, ["verify", "--in", dir + "/order.txt", "--sig", dir + "/order.p7s", "--ca", ra.caPEM,
+                                                "--at", dayLater, "--format", "json"], environment: env)
+        XCTAssertEqual(late.status, 2, late.out + late.err)
+        try validate(late.out, schema: "verify")
+        XCTAssertEqual(try json(late.out)["code"] as? String, "signing-time-out-of-range")
+        let badTime = try runTool(Self.tokencert, ["verify", "--in", dir + "/order.txt", "--sig", dir + "/order.p7s", "--ca", ra.caPEM,
+                                                   "--at", "yesterday"], environment: env)
+        XCTAssertEqual(badTime.status, 64, badTime.err)
 
         // Backup of a token key is refused with the reason.
         let backup = try runTool(Self.tokencert, ["backup", "--target", dir, "--force"] + store,

@@ -14,8 +14,12 @@ public struct OrderSignatureError: Error, Hashable, Sendable, UserFacingError, C
         case signerCertificateMissing
         /// The signer's certificate does not chain to a trusted CA.
         case untrustedSigner(String)
-        /// The signer's certificate was not valid at the signing time.
-        case signerNotValidAtSigningTime(String)
+        /// The signer's certificate is not valid at the time the order is judged (expired, or not
+        /// yet valid) — the time the verifier received it, never the signer's own `signingTime`.
+        case signerNotValid(String)
+        /// The signature's `signingTime` is further from the time the order is judged than the
+        /// allowed clock skew: a back- or forward-dated signature.
+        case signingTimeOutOfRange(signingTime: Date, judgedAt: Date)
         /// The signer's certificate is revoked.
         case revoked
         /// No CRL from the signer's CA was given, or it is out of date or badly signed.
@@ -35,7 +39,8 @@ public struct OrderSignatureError: Error, Hashable, Sendable, UserFacingError, C
         case .tampered: "tampered"
         case .signerCertificateMissing: "signer-certificate-missing"
         case .untrustedSigner: "untrusted-signer"
-        case .signerNotValidAtSigningTime: "not-valid-at-signing-time"
+        case .signerNotValid: "not-valid"
+        case .signingTimeOutOfRange: "signing-time-out-of-range"
         case .revoked: "revoked"
         case .revocationUnknown: "revocation-unknown"
         case .chain: "chain"
@@ -58,9 +63,12 @@ public struct OrderSignatureError: Error, Hashable, Sendable, UserFacingError, C
             LocalizedText(en: "The signature does not include the signer's certificate.", zhTW: "簽章中沒有簽章者的憑證。")
         case .untrustedSigner(let why):
             LocalizedText(en: "The signer's certificate was not issued by a trusted CA (\(why)).", zhTW: "簽章者的憑證並非由信任的憑證機構簽發（\(why)）。")
-        case .signerNotValidAtSigningTime(let why):
-            LocalizedText(en: "The signer's certificate was not valid when the message was signed (\(why)).",
-                          zhTW: "簽章當時簽章者的憑證不在有效期間內（\(why)）。")
+        case .signerNotValid(let why):
+            LocalizedText(en: "The signer's certificate is not valid at the time the order is judged (\(why)).",
+                          zhTW: "於判定委託的時間，簽章者的憑證不在有效期間內（\(why)）。")
+        case .signingTimeOutOfRange(let signed, let judged):
+            LocalizedText(en: "The signature says it was made at \(CertificateSummary.taipeiString(signed)), too far from \(CertificateSummary.taipeiString(judged)) when the order is judged: it may be back-dated.",
+                          zhTW: "簽章標示的時間為 \(CertificateSummary.taipeiString(signed))，與判定委託的時間 \(CertificateSummary.taipeiString(judged)) 相差過大，可能為回溯簽章。")
         case .revoked:
             LocalizedText(en: "The signer's certificate has been revoked.", zhTW: "簽章者的憑證已被廢止。")
         case .revocationUnknown(let why):
@@ -78,8 +86,12 @@ public struct OrderSignatureError: Error, Hashable, Sendable, UserFacingError, C
             LocalizedText(en: "Sign with the certificate included (tokencert sign does so).", zhTW: "簽章時請附上憑證（tokencert sign 會自動附上）。")
         case .untrustedSigner:
             LocalizedText(en: "Check --ca: it must be the broker CA's certificate.", zhTW: "請確認 --ca 為券商憑證機構的憑證。")
-        case .signerNotValidAtSigningTime:
-            LocalizedText(en: "Renew the certificate (tokencert renew) and sign again.", zhTW: "請展期憑證（tokencert renew）後重新簽章。")
+        case .signerNotValid:
+            LocalizedText(en: "Do not act on this order. The signer renews the certificate (tokencert renew) or applies for a new one, and signs again.",
+                          zhTW: "請勿執行此委託。簽章者須展期（tokencert renew）或重新申請憑證後再簽章。")
+        case .signingTimeOutOfRange:
+            LocalizedText(en: "Do not act on this order; ask the sender to sign it again with the computer's clock right. To judge an archived order, give the time it was received (tokencert verify --at).",
+                          zhTW: "請勿執行此委託，並請對方校正電腦時間後重新簽章。若要判定已存檔的委託，請指定收到的時間（tokencert verify --at）。")
         case .revoked:
             LocalizedText(en: "Apply for a new certificate (tokencert apply) and sign again.", zhTW: "請重新申請憑證（tokencert apply）後再簽章。")
         case .revocationUnknown:
@@ -99,7 +111,12 @@ public struct VerifiedOrderSignature: Sendable, Hashable {
 }
 
 /// Verifies CMS order signatures (ours, OpenSSL's, anyone's): the signature over the message, the
-/// signer's chain to a trusted CA with validity at the signing time, and revocation by CRL.
+/// signer's chain to a trusted CA valid at the time the order is judged, a `signingTime` within the
+/// allowed skew of that time, and revocation by CRL.
+///
+/// The time an order is judged at is the time the verifier received it — now, or a time the caller
+/// vouches for (an archive's receipt time) — never the `signingTime` inside the signature, which the
+/// signer chooses: an expired certificate cannot sign a back-dated order that passes.
 public struct OrderSignatureVerifier: Sendable {
     public var trustedCAs: [[UInt8]]
     public var intermediates: [[UInt8]]
@@ -115,10 +132,18 @@ public struct OrderSignatureVerifier: Sendable {
         self.requireRevocationCheck = requireRevocationCheck
     }
 
+    /// How far a `signingTime` may be from the time the order is judged (clocks differ a little).
+    public static let defaultMaximumSkew: TimeInterval = 300
+
     /// Verifies `signature` (DER or PEM "CMS"/"PKCS7"); `content` for a detached signature.
+    /// - Parameters:
+    ///   - judgedAt: when the order is judged: now, or the time the caller vouches it was received.
+    ///   - maximumSkew: how far the signature's `signingTime` may be from `judgedAt`.
     /// - Throws: `OrderSignatureError` with the first reason found, in this order: malformed,
-    ///   tampered, signer missing, chain/validity at signing time, revocation.
-    public func verify(signature: [UInt8], content: [UInt8]? = nil, now: Date = Date()) throws -> VerifiedOrderSignature {
+    ///   tampered, signer missing, chain/validity at `judgedAt`, signing time out of range, revocation.
+    public func verify(signature: [UInt8], content: [UInt8]? = nil, at judgedAt: Date = Date(),
+                       maximumSkew: TimeInterval = OrderSignatureVerifier.defaultMaximumSkew) throws -> VerifiedOrderSignature {
+        let now = judgedAt
         let der: [UInt8]
         if let text = String(bytes: signature, encoding: .utf8), text.contains("-----BEGIN") {
             guard let block = (Self.derBlocks(signature, label: "CMS") + Self.derBlocks(signature, label: "PKCS7")).first else {
@@ -142,14 +167,18 @@ public struct OrderSignatureVerifier: Sendable {
         }
         let signingTime = Self.signingTime(der)
         let bundled = Self.certificates(in: der)
-        // 1. Chain and validity at the signing time (now when the signature carries none).
+        // 1. Chain and validity at the time the order is judged (never the signer's own signingTime).
         do {
             try CMSVerification.verifyChain(leaf: outcome.signerCertificate, trusted: trustedCAs, untrusted: intermediates + bundled,
-                                            crls: [], crlCheck: false, time: signingTime ?? now, ignoreValidityPeriod: false)
+                                            crls: [], crlCheck: false, time: now, ignoreValidityPeriod: false)
         } catch {
             throw Self.map(error, atSigningTime: true)
         }
-        // 2. Revocation now, with the CRLs (the certificate may have expired since; that is fine).
+        // 2. A signingTime far from that time is itself a reason to refuse (back- or forward-dated).
+        if let signingTime, abs(signingTime.timeIntervalSince(now)) > maximumSkew {
+            throw OrderSignatureError(.signingTimeOutOfRange(signingTime: signingTime, judgedAt: now))
+        }
+        // 3. Revocation at that time, with the CRLs (the certificate may have expired since; that is fine).
         if !crls.isEmpty || requireRevocationCheck {
             do {
                 try CMSVerification.verifyChain(leaf: outcome.signerCertificate, trusted: trustedCAs, untrusted: intermediates + bundled,
@@ -169,7 +198,7 @@ public struct OrderSignatureVerifier: Sendable {
         case .chain(let problem, let text):
             switch problem {
             case .revoked: return OrderSignatureError(.revoked)
-            case .validityPeriod: return OrderSignatureError(.signerNotValidAtSigningTime(text))
+            case .validityPeriod: return OrderSignatureError(.signerNotValid(text))
             case .untrusted: return OrderSignatureError(.untrustedSigner(text))
             case .revocationUnknown: return OrderSignatureError(.revocationUnknown(text))
             case .other: return OrderSignatureError(atSigningTime ? .chain(text) : .revocationUnknown(text))

@@ -159,7 +159,7 @@ extension RAService {
             }
             guard let index = ledger.certificates.firstIndex(where: { $0.serial == wanted }) else { throw refuse(.certificateNotFound) }
             let state = ledger.certificates[index].state(at: now)
-            guard state == .active || state == .pending else { throw refuse(.notRevocable(state: state.rawValue)) }
+            guard Self.revocable(state, reason: reason) else { throw refuse(.notRevocable(state: state.rawValue)) }
             let year = Self.taipeiYear(now)
             let used = Self.onlineRevocations(ledger, year: year)
             guard used < policy.onlineRevocationsPerYear else {
@@ -179,6 +179,12 @@ extension RAService {
         let published = try await crl.publish()
         return RA.Revocation(serial: wanted, revokedAt: now, reason: reason.rawValue, reasonLabel: reason.label.english,
                           onlineRevocationsLeftThisYear: left, crlNumber: published.number)
+    }
+
+    /// Active and pending certificates can be revoked; an expired one for key compromise too (a key
+    /// stolen after expiry must reach the CRL, where order gateways and `tokencert verify` see it).
+    static func revocable(_ state: CertificateState, reason: RevocationReason) -> Bool {
+        state == .active || state == .pending || (state == .expired && reason == .keyCompromise)
     }
 
     // MARK: - CRL

@@ -85,7 +85,7 @@ extension RAService {
             }
             guard let index = ledger.certificates.firstIndex(where: { $0.serial == wanted }) else { throw refuse(.certificateNotFound) }
             let state = ledger.certificates[index].state(at: now)
-            guard state == .active || state == .pending else { throw refuse(.notRevocable(state: state.rawValue)) }
+            guard Self.revocable(state, reason: reason) else { throw refuse(.notRevocable(state: state.rawValue)) }
             ledger.certificates[index].status = .revoked
             ledger.certificates[index].revokedAt = now
             ledger.certificates[index].revocationReason = reason

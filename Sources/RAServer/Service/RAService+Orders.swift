@@ -6,8 +6,9 @@ import RAContract
 
 extension RAService {
     /// Verifies a CMS-signed order for a securities account: the signature over the content, the
-    /// signer's chain to this RA's CA and its validity at the signing time, not revoked on the
-    /// current CRL, and the signer being the account's customer. For the broker's order gateway.
+    /// signer's chain to this RA's CA and its validity now (the time the RA receives the order, never
+    /// the signature's own signingTime, which must be within the allowed skew of now), not revoked on
+    /// the current CRL, and the signer being the account's customer. For the broker's order gateway.
     /// A verdict with `valid` false comes with the reason (code, message, remedy).
     public func verifyOrder(account accountText: String, signature: [UInt8], content: [UInt8]?) async throws -> RA.OrderVerdict {
         let account: SecuritiesAccount
@@ -21,7 +22,7 @@ extension RAService {
         }
         let verified: VerifiedOrderSignature
         do {
-            verified = try verifier.verify(signature: signature, content: content, now: now)
+            verified = try verifier.verify(signature: signature, content: content, at: now)
         } catch let error as OrderSignatureError {
             return refused(RAErrorCode(rawValue: error.code), error)
         }

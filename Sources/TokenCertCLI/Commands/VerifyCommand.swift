@@ -8,15 +8,23 @@ import Localization
 struct VerifyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Verify a CMS-signed order: signature, chain to the CA, validity at signing time, revocation.",
+        abstract: "Verify a CMS-signed order: signature, chain to the CA, validity now (or --at), signing time, revocation.",
         discussion: """
         Offline by default: --ca (PEM or DER, repeatable) are the trusted CAs and --crl the CRLs (repeatable;
         with --require-crl a missing CRL fails). Without --ca, the CA and CRL are fetched from --ra.
-        --in is the signed content for a detached signature. The verdict names the first reason found:
-        tampered, untrusted, not valid at signing time, revoked, revocation unknown, malformed.
+        --in is the signed content for a detached signature.
+
+        An order is judged at the time it is received: now, or the time given with --at (an archive's
+        receipt time you vouch for) — never at the signingTime inside the signature, which the signer
+        chooses. The certificate must be valid at that time, and a signingTime more than 5 minutes away
+        from it is refused as back- or forward-dated (code signing-time-out-of-range).
+
+        The verdict names the first reason found: malformed, tampered, signer-certificate-missing,
+        untrusted-signer, not-valid, signing-time-out-of-range, revoked, revocation-unknown, chain.
 
         Examples:
           tokencert verify --in order.txt --sig order.p7s --ca ca.pem --crl ca.crl
+          tokencert verify --in order.txt --sig order.p7s --ca ca.pem --at 2026-12-01T09:30:00+08:00
           tokencert verify --sig order.p7s --ra https://ra.example --format json
 
         Exit codes: 0 valid · 2 not valid (reason printed) · 6 RA unreachable · 64 bad input.
@@ -29,6 +37,9 @@ struct VerifyCommand: AsyncParsableCommand {
     @Option(name: .long, help: ArgumentHelp("A trusted CA certificate (repeatable); default: the RA's.", valueName: "file")) var ca: [String] = []
     @Option(name: .long, help: ArgumentHelp("A CRL (repeatable); default with no --ca: the RA's.", valueName: "file")) var crl: [String] = []
     @Flag(name: .customLong("require-crl"), help: "Fail when revocation cannot be checked.") var requireCRL = false
+    @Option(name: .long, help: ArgumentHelp("Judge the order at this time instead of now (ISO 8601 with a zone, e.g. 2026-12-01T09:30:00+08:00): when you received it.",
+                                            valueName: "time"))
+    var at: String?
 
     struct JSON: Codable {
         var valid: Bool
@@ -57,10 +68,11 @@ struct VerifyCommand: AsyncParsableCommand {
                 cas = [try CertificateSummary.parse(Array(try await client.caCertificatePEM().utf8)).derBytes]
                 if crls.isEmpty { crls = [try await client.crl()] }
             }
+            let judgedAt = try at.map(Self.parseTime) ?? Date()
             let verifier = OrderSignatureVerifier(trustedCAs: cas, crls: crls, requireRevocationCheck: requireCRL)
             let outcome: JSON
             do {
-                let v = try verifier.verify(signature: signature, content: content)
+                let v = try verifier.verify(signature: signature, content: content, at: judgedAt)
                 outcome = JSON(valid: true, code: "ok", message: TextJSON(LocalizedText(en: "Signature verified", zhTW: "驗章成功")),
                                signer: CertificateJSON(v.signer), signingTime: v.signingTime)
             } catch let e as OrderSignatureError {
@@ -77,6 +89,20 @@ struct VerifyCommand: AsyncParsableCommand {
         } catch {
             throw report(error, language: lang)
         }
+    }
+
+    /// `--at`: ISO 8601 with a zone (`Z` or `+08:00`), seconds optional.
+    static func parseTime(_ text: String) throws -> Date {
+        let plain = ISO8601DateFormatter()
+        let fractional = ISO8601DateFormatter()
+        fractional.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let noSeconds = ISO8601DateFormatter()
+        noSeconds.formatOptions = [.withFullDate, .withTime, .withColonSeparatorInTime, .withTimeZone, .withDashSeparatorInDate]
+        for formatter in [plain, fractional, noSeconds] {
+            if let date = formatter.date(from: text) { return date }
+        }
+        throw CLIError(.badInput, en: "--at is not a time: write it as ISO 8601 with a zone, e.g. 2026-12-01T09:30:00+08:00.",
+                       zhTW: "--at 不是時間：請以 ISO 8601 含時區寫法，例如 2026-12-01T09:30:00+08:00。")
     }
 
     /// A CRL file in PEM or DER.
