@@ -237,3 +237,15 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Imports are internal by default (Swift 6's upcoming InternalImportsByDefault, as swift-certificates
+// builds): `import X` no longer re-exports X to this target's users, and a target that shows X's
+// types in its own public API must say `public import X`. The dependency rule of DESIGN.md is then
+// enforced by the compiler, not remembered.
+let internalImportsByDefault: Set<String> = [
+    "Localization", "Secrets", "PKCS11", "SmartCard", "PCSC", "PIV", "Domain", "CertificateKit", "RAContract",
+    "RemovableMedia", "RAHTTPClient", "RAServer", "RACommands", "VirtualCard",
+]
+for target in package.targets where internalImportsByDefault.contains(target.name) {
+    target.swiftSettings = (target.swiftSettings ?? []) + [.enableUpcomingFeature("InternalImportsByDefault")]
+}

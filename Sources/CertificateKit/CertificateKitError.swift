@@ -1,4 +1,4 @@
-import Localization
+public import Localization
 
 /// Errors of the certificate kit's own logic (OpenSSL's have `OpenSSLError`, tokens theirs).
 public struct CertificateKitError: Error, Hashable, Sendable, UserFacingError, CustomStringConvertible {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The name of a `.pfx` backup: `{ID}-{BROKER}({yyyy-MM-dd}).pfx`, the date being the day of the
 /// export in Asia/Taipei — `A123456789-TCFHCSEC(2021-01-21).pfx` by default (the rule), or with

@@ -1,4 +1,4 @@
-import Localization
+public import Localization
 
 /// Why a backup file name could not be made or read. Thrown by ``BackupFileName``.
 public enum BackupFileNameError: Error, Hashable, Sendable, CustomStringConvertible, UserFacingError {

@@ -1,4 +1,4 @@
-import Secrets
+public import Secrets
 
 /// The rule for the password of a `.pfx` backup of a software certificate. The password itself is a
 /// ``Secret`` (zeroed when released, never printed); this type only checks it.

@@ -1,4 +1,4 @@
-import Localization
+public import Localization
 
 /// A rule of the `.pfx` backup password that a candidate breaks. Thrown by
 /// ``BackupPassword/checked(_:customerID:birthDate:)``; ``BackupPassword/problems(with:customerID:birthDate:)``

@@ -1,4 +1,4 @@
-import Localization
+public import Localization
 
 /// Why a text is not a broker code. Thrown by ``BrokerCode/init(_:)``.
 public enum BrokerCodeError: Error, Hashable, Sendable, CustomStringConvertible, UserFacingError {

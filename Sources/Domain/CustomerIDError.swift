@@ -1,4 +1,4 @@
-import Localization
+public import Localization
 
 /// Why a text is neither a national ID number nor a unified business number. Thrown by
 /// ``CustomerID/init(_:)``.

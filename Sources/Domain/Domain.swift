@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Taiwan's domain rules as types (see DESIGN.md, "Domain rules"): everything here is pure logic,
 /// time-zone aware (Asia/Taipei) and free of I/O.

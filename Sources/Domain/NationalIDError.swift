@@ -1,4 +1,4 @@
-import Localization
+public import Localization
 
 /// Why a text is not a Taiwan national ID number. Thrown by ``NationalID/init(_:)``.
 ///

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// A calendar day in the Republic of China (Minguo, 民國) calendar: the Gregorian calendar with
 /// years counted from 1912, so ROC year = Gregorian year − 1911 (民國44年 is 1955).

@@ -1,4 +1,4 @@
-import Localization
+public import Localization
 
 /// Why a date could not be read or does not exist. Thrown by ``ROCDate``'s initialisers and parsers.
 public enum ROCDateError: Error, Hashable, Sendable, CustomStringConvertible, UserFacingError {

@@ -1,4 +1,4 @@
-import Localization
+public import Localization
 
 /// Why a text is not a securities account number. Thrown by ``SecuritiesAccount``'s initialisers.
 public enum SecuritiesAccountError: Error, Hashable, Sendable, CustomStringConvertible, UserFacingError {

@@ -1,4 +1,4 @@
-import Localization
+public import Localization
 
 /// Why a text is not a unified business number. Thrown by ``UnifiedBusinessNumber/init(_:)``.
 public enum UnifiedBusinessNumberError: Error, Hashable, Sendable, CustomStringConvertible, UserFacingError {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The languages TokenCert speaks to people in.
 public enum Language: String, Sendable, CaseIterable, Codable {

@@ -1,6 +1,6 @@
 internal import CPCSC
 import Foundation
-import SmartCard
+public import SmartCard
 
 /// How to share a card with other programs (`SCARD_SHARE_…`).
 public enum ShareMode: Sendable {

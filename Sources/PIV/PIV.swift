@@ -1,5 +1,5 @@
 import Secrets
-import SmartCard
+public import SmartCard
 
 /// Names of NIST SP 800-73-4: slots, algorithms, data objects, defaults.
 public enum PIV {

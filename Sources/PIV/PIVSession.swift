@@ -1,7 +1,7 @@
-import Secrets
+public import Secrets
 import Crypto
 import Foundation
-import SmartCard
+public import SmartCard
 import _CryptoExtras
 
 /// A public key read from (or generated on) a PIV card.

@@ -1,5 +1,5 @@
 internal import CPKCS11
-import Secrets
+public import Secrets
 import Foundation
 import Synchronization
 

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// The p11-kit module registry: the `*.module` files that tell every p11-kit-aware program which
 /// PKCS#11 modules are installed (Debian registers softhsm2 and opensc-pkcs11 in

@@ -1,4 +1,4 @@
-import Secrets
+public import Secrets
 extension PKCS11Module {
     /// Personalises a blank token: `C_InitToken` on the first slot whose token is not initialised
     /// (or on `slot`), then `C_Login` as SO, `C_InitPIN` for the user PIN, `C_Logout`.

@@ -1,4 +1,4 @@
-import Secrets
+public import Secrets
 import Crypto
 
 /// Hash functions for signatures.

@@ -1,5 +1,5 @@
-import Foundation
-import Localization
+public import Foundation
+public import Localization
 
 /// The request and response bodies of the RA's HTTP API (`tokencert-ra`): one type per JSON
 /// document, encoded by the server and decoded by the client (and the other way round for requests).

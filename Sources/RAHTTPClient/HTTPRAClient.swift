@@ -1,10 +1,10 @@
-import Foundation
+public import Foundation
 #if canImport(FoundationNetworking)
-import FoundationNetworking
+public import FoundationNetworking
 #endif
-import Lifecycle
+public import Lifecycle
 import Localization
-import RAContract
+public import RAContract
 
 /// `RAClient` over HTTP(S) with URLSession: JSON in and out, `Authorization: Bearer` for customer
 /// calls. A refusal becomes `RAClientError(.refused)` with the server's code, message and remedy;

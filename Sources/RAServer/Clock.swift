@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import Synchronization
 
 /// Where the RA reads the time: the system clock in service, a hand-moved clock in tests (code

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Every rule of the RA that a broker may tune, in one place (DESIGN.md, "Domain rules"). The
 /// defaults are the rules of the manual; tests shorten nothing but the password cost.

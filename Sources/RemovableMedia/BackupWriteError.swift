@@ -1,5 +1,5 @@
 import Glibc
-import Localization
+public import Localization
 
 /// Why a backup file could not be written. Every case leaves nothing behind: no temporary file and no
 /// half-written backup.

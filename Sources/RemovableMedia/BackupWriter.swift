@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 import Glibc
 
 /// Writes a `.pfx` backup so that the file name only ever shows a complete, verified file:

@@ -1,5 +1,5 @@
-import Foundation
-import Localization
+public import Foundation
+public import Localization
 
 /// Why a drive was taken for one that can be unplugged and carried away.
 public enum RemovableReason: Sendable, Hashable, Codable, CustomStringConvertible {

@@ -1,5 +1,5 @@
-import Foundation
-import Localization
+public import Foundation
+public import Localization
 
 /// The drive and folder a `.pfx` backup goes to.
 public struct DriveChoice: Sendable, Hashable {

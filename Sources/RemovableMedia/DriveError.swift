@@ -1,4 +1,4 @@
-import Localization
+public import Localization
 
 /// Why no drive could be found or chosen for a backup.
 public enum DriveError: Error, Hashable, Sendable, CustomStringConvertible, UserFacingError {

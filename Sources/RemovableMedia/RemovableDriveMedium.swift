@@ -1,5 +1,5 @@
-import Foundation
-import Lifecycle
+public import Foundation
+public import Lifecycle
 
 /// Lifecycle's `BackupMedium` on this computer's drives: `RemovableDrives.choose(target:force:)`
 /// (sysfs, mountinfo and udev decide what is removable) and `BackupWriter`'s atomic write (a 0600

@@ -3,7 +3,7 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Localization
+public import Localization
 
 /// Where a secret comes from, in the one order both executables use: a file named by an option
 /// (its first line), else an environment variable, else a no-echo prompt on the terminal. Never argv.

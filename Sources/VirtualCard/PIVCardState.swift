@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Everything a virtual PIV card remembers across power cycles: PIN and PUK with their counters,
 /// the management key, the private keys (PKCS#8 DER, never exported by any command), the data

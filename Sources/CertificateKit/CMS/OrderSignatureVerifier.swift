@@ -1,5 +1,5 @@
-import Foundation
-import Localization
+public import Foundation
+public import Localization
 import SwiftASN1
 import X509
 

@@ -1,6 +1,6 @@
-import Foundation
+public import Foundation
 import SwiftASN1
-import X509
+public import X509
 
 /// CMS SignedData (RFC 5652) for orders, signed with a token key. Written by hand (the key signs
 /// asynchronously on its device) and checked against OpenSSL's `cms -verify` in the tests:

@@ -1,8 +1,8 @@
 import Crypto
 import Domain
-import Foundation
+public import Foundation
 import SwiftASN1
-import X509
+public import X509
 
 /// Issues X.509 certificates signed by a CA key that may live on a token (`TokenPrivateKey`) or in
 /// software. The RA uses it for customers' certificates; tests use it to make CAs and signers.

@@ -1,6 +1,6 @@
 import Foundation
 import SwiftASN1
-import X509
+public import X509
 
 /// PKCS#10 certificate signing requests signed on the token.
 public enum CertificateRequests {

@@ -1,9 +1,9 @@
 import Crypto
 import Domain
-import Foundation
-import Localization
+public import Foundation
+public import Localization
 import SwiftASN1
-import X509
+public import X509
 
 /// What a person needs to see of a certificate: serial, subject, issuer, validity in Asia/Taipei,
 /// key type and size, fingerprint, and where its key lives.

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// PEM text (RFC 7468) written directly: base64 of the DER in 64-character lines between the
 /// BEGIN and END lines, each line ending in "\n". The same text as swift-certificates'

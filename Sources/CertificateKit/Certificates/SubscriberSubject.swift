@@ -1,5 +1,5 @@
-import SwiftASN1
-import X509
+public import SwiftASN1
+public import X509
 
 /// The subject of a customer's certificate: C=TW, O=<broker>, CN=<name>, serialNumber=<ID number>.
 /// The RA builds it from the customer record, never from what a CSR asks for.

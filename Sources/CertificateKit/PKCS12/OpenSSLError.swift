@@ -1,4 +1,4 @@
-import Localization
+public import Localization
 
 /// A failed OpenSSL call: the function that returned the failure and the *whole* error queue as it
 /// stood right after, drained entry by entry with `ERR_get_error_all` and spelt out with

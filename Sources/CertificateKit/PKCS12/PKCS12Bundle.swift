@@ -1,4 +1,4 @@
-import Secrets
+public import Secrets
 /// PKCS#12 (`.pfx`, RFC 7292) files: the backup of a software certificate — its private key, the
 /// certificate and the issuing chain — under a password.
 ///

@@ -1,4 +1,4 @@
-import Localization
+public import Localization
 
 /// A `.pfx` problem TokenCert finds itself, after OpenSSL has done its part without complaint:
 /// a file without a key, a key that belongs to none of the certificates, a password OpenSSL cannot

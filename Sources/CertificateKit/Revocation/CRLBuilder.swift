@@ -1,6 +1,6 @@
-import Foundation
+public import Foundation
 import SwiftASN1
-import X509
+public import X509
 
 /// One revoked certificate on a CRL.
 public struct RevokedEntry: Sendable, Hashable, Codable {

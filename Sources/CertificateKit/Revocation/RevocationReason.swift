@@ -1,4 +1,4 @@
-import Localization
+public import Localization
 
 /// RFC 5280 §5.3.1 CRLReason codes, with the labels customers see.
 public enum RevocationReason: Int, Sendable, Hashable, Codable, CaseIterable {

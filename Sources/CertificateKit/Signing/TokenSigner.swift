@@ -1,8 +1,8 @@
 import Crypto
-import Foundation
-import Localization
-import SwiftASN1
-import X509
+public import Foundation
+public import Localization
+public import SwiftASN1
+public import X509
 
 /// The signature schemes TokenCert uses for CSRs, certificates, CRLs and order signatures.
 public enum SigningAlgorithm: String, Sendable, Hashable, CaseIterable, Codable {

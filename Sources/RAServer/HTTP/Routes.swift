@@ -1,5 +1,5 @@
 import Foundation
-import Hummingbird
+public import Hummingbird
 import Logging
 
 /// The RA's HTTP API over `RAService`: a controller per area (`HTTP/Controllers`), the wire types of

@@ -1,8 +1,8 @@
 import CertificateKit
 import Domain
 import Foundation
-import Hummingbird
-import Localization
+public import Hummingbird
+public import Localization
 import Logging
 import RAContract
 

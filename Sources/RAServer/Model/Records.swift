@@ -1,7 +1,7 @@
-import CertificateKit
-import Domain
-import Foundation
-import RAContract
+public import CertificateKit
+public import Domain
+public import Foundation
+public import RAContract
 
 /// A customer as the broker knows them. The birth date is a company's registration date for a
 /// unified business number.

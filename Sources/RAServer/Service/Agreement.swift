@@ -1,6 +1,6 @@
 import Crypto
 import Foundation
-import Localization
+public import Localization
 
 /// The certificate agreement a customer accepts before any identity step. Its version and the
 /// SHA-256 of its text (the canonical form below) are recorded with each acceptance, so the broker

@@ -1,4 +1,4 @@
-import CertificateKit
+public import CertificateKit
 import Foundation
 import X509
 

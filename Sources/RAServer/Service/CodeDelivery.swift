@@ -1,5 +1,5 @@
 import Domain
-import Foundation
+public import Foundation
 
 /// A one-time code on its way to the customer. The message carries the code; nothing else in the
 /// RA ever does (logs and the audit log name only the identifier).

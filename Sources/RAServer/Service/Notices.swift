@@ -1,5 +1,5 @@
 import Foundation
-import RAContract
+public import RAContract
 
 /// What the customer's app shows under "announcements" and "FAQ" (menu items 6 and 7 of the
 /// manual), served by the RA so the broker can change them without a client release. Each entry

@@ -1,8 +1,8 @@
-import CertificateKit
+public import CertificateKit
 import Domain
-import Foundation
-import Localization
-import RAContract
+public import Foundation
+public import Localization
+public import RAContract
 
 /// A refusal of the RA: a stable code, the reason in both languages, what to do, and facts a client
 /// may act on. The HTTP layer sends it as an `RA.ErrorBody` with the status of its code

@@ -1,8 +1,8 @@
-import CertificateKit
+public import CertificateKit
 import Crypto
 import Domain
 import Foundation
-import RAContract
+public import RAContract
 import SwiftASN1
 import X509
 

@@ -1,9 +1,9 @@
-import CertificateKit
+public import CertificateKit
 import Crypto
 import Domain
 import Foundation
 import Localization
-import RAContract
+public import RAContract
 import X509
 
 /// Branch officers: they log in with their own certificate's key (a signed challenge) and act for a

@@ -2,7 +2,7 @@ import CertificateKit
 import Domain
 import Foundation
 import Localization
-import RAContract
+public import RAContract
 
 extension RAService {
     /// Verifies a CMS-signed order for a securities account: the signature over the content, the

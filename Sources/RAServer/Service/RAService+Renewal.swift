@@ -1,8 +1,8 @@
 import CertificateKit
 import Crypto
-import Foundation
+public import Foundation
 import Localization
-import RAContract
+public import RAContract
 import X509
 
 extension RAService {

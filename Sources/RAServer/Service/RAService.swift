@@ -1,10 +1,10 @@
 import CertificateKit
 import Crypto
 import Domain
-import Foundation
+public import Foundation
 import Localization
-import Logging
-import RAContract
+public import Logging
+public import RAContract
 import X509
 
 /// The RA's rules, independent of HTTP: login, consent, the two identity steps, issue, host status,

@@ -1,7 +1,7 @@
-import CertificateKit
+public import CertificateKit
 import Domain
-import Foundation
-import X509
+public import Foundation
+public import X509
 
 /// Where the CA key lives.
 public enum CAKeyLocation: Sendable {

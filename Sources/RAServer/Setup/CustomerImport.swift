@@ -1,6 +1,6 @@
 import Domain
-import Foundation
-import Localization
+public import Foundation
+public import Localization
 
 /// One customer as typed or imported, before validation. JSON keys are the property names; CSV
 /// headers may also be written with underscores (`birth_date`). `accounts` in CSV is one field with

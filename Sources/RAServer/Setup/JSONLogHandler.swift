@@ -1,5 +1,5 @@
-import Foundation
-import Logging
+public import Foundation
+public import Logging
 import Synchronization
 
 /// One JSON object per line — `{"time", "level", "label", "message", …metadata}` — for log

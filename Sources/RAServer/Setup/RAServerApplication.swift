@@ -1,9 +1,9 @@
-import Foundation
-import Hummingbird
+public import Foundation
+public import Hummingbird
 import HummingbirdCore
 import HummingbirdTLS
 import NIOSSL
-import Logging
+public import Logging
 import NIOCore
 
 /// Everything `tokencert-ra serve` needs, in one value (flags today, a config file later).

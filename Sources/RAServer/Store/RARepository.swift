@@ -1,5 +1,5 @@
-import CertificateKit
-import Foundation
+public import CertificateKit
+public import Foundation
 
 /// Where the RA keeps its records. `SQLiteRepository` is the one-file default; a PostgreSQL
 /// implementation for several instances implements the same operations, each as one transaction

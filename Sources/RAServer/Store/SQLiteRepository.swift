@@ -1,6 +1,6 @@
-import CertificateKit
+public import CertificateKit
 import Domain
-import Foundation
+public import Foundation
 import GRDB
 import Synchronization
 
