@@ -3,7 +3,7 @@ import Foundation
 import Localization
 
 /// `tokencert drivers check`: whether the installed rules and module files are current.
-struct DriversCheckCommand: AsyncParsableCommand {
+struct DriversCheckCommand: ReportingCommand {
     static let configuration = CommandConfiguration(
         commandName: "check",
         abstract: "Tell whether the udev rules and p11-kit module files are installed and current.",
@@ -30,29 +30,25 @@ struct DriversCheckCommand: AsyncParsableCommand {
         var files: [DriversInstaller.FileStatus]
     }
 
-    func run() async throws {
+    func work() async throws {
         let lang = global.language
-        do {
-            let location = try DriversLocation.folder(table: table)
-            let installer = DriversInstaller(table: try DeviceTable.loadValidated(path: location.table),
-                                             driversFolder: location.folder, prefix: prefix)
-            let files = try installer.check()
-            let ok = files.allSatisfy { $0.state == .current }
-            if global.format == .json {
-                try printJSON(Report(ok: ok, files: files))
-            } else {
-                var table = TextTable(header: lang == .english ? ["state", "file"] : ["狀態", "檔案"])
-                for f in files { table.rows.append([Self.stateText(f.state).text(lang), f.path]) }
-                print(table.render())
-                if !ok {
-                    print(lang == .english ? "To install or update: sudo tokencert drivers install"
-                          : "安裝或更新：sudo tokencert drivers install")
-                }
+        let location = try DriversLocation.folder(table: table)
+        let installer = DriversInstaller(table: try DeviceTable.loadValidated(path: location.table),
+                                         driversFolder: location.folder, prefix: prefix)
+        let files = try installer.check()
+        let ok = files.allSatisfy { $0.state == .current }
+        if global.format == .json {
+            try printJSON(Report(ok: ok, files: files))
+        } else {
+            var table = TextTable(header: lang == .english ? ["state", "file"] : ["狀態", "檔案"])
+            for f in files { table.rows.append([Self.stateText(f.state).text(lang), f.path]) }
+            print(table.render())
+            if !ok {
+                print(lang == .english ? "To install or update: sudo tokencert drivers install"
+                      : "安裝或更新：sudo tokencert drivers install")
             }
-            if !ok { throw ExitStatus.tokenMissing.exitCode }
-        } catch {
-            throw report(error, language: lang)
         }
+        if !ok { throw ExitStatus.tokenMissing.exitCode }
     }
 
     static func stateText(_ s: DriversInstaller.FileState) -> LocalizedText {

@@ -6,7 +6,7 @@ import PIV
 import SmartCard
 
 /// `tokencert readers`: smart-card readers, what is in them, and live insert/remove events.
-struct ReadersCommand: AsyncParsableCommand {
+struct ReadersCommand: ReportingCommand {
     static let configuration = CommandConfiguration(
         commandName: "readers",
         abstract: "List smart-card readers, the card in each (ATR, PIV or not), and watch insertions.",
@@ -25,25 +25,21 @@ struct ReadersCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Keep running and print reader and card events as they happen.")
     var watch = false
 
-    func run() async throws {
+    func work() async throws {
         let lang = global.language
-        do {
-            let context = try PCSCContext()
-            let report = try await ReaderReport.collect(context: context)
-            if global.format == .json && !watch {
-                try printJSON(report)
-            } else if global.format == .text {
-                print(render(report, lang))
-            }
-            guard watch else { return }
-            for await event in PCSCContext.events() {
-                let line = try await describe(event, context: context, lang)
-                // Unbuffered, so a script reading a pipe sees each event at once.
-                // Standard output gone (a pipe's reader exited): the watch ends quietly.
-                do { try emitLine(global.format == .json ? try jsonLine(line) : line.text) } catch { return }
-            }
-        } catch {
-            throw report(error, language: lang)
+        let context = try PCSCContext()
+        let report = try await ReaderReport.collect(context: context)
+        if global.format == .json && !watch {
+            try printJSON(report)
+        } else if global.format == .text {
+            print(render(report, lang))
+        }
+        guard watch else { return }
+        for await event in PCSCContext.events() {
+            let line = try await describe(event, context: context, lang)
+            // Unbuffered, so a script reading a pipe sees each event at once.
+            // Standard output gone (a pipe's reader exited): the watch ends quietly.
+            do { try emitLine(global.format == .json ? try jsonLine(line) : line.text) } catch { return }
         }
     }
 

@@ -5,7 +5,7 @@ import Lifecycle
 import Localization
 
 /// `tokencert verify --sig F.p7s [--in F] [--ca CA] [--crl CRL]`.
-struct VerifyCommand: AsyncParsableCommand {
+struct VerifyCommand: ReportingCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Verify a CMS-signed order: signature, chain to the CA, validity now (or --at), signing time, revocation.",
@@ -50,45 +50,41 @@ struct VerifyCommand: AsyncParsableCommand {
         var signingTime: Date?
     }
 
-    func run() async throws {
+    func work() async throws {
         let lang = global.language
-        do {
-            func read(_ path: String) throws -> [UInt8] {
-                guard let data = FileManager.default.contents(atPath: path) else {
-                    throw CLIError(.badInput, en: "Cannot read \(path).", zhTW: "無法讀取 \(path)。")
-                }
-                return Array(data)
+        func read(_ path: String) throws -> [UInt8] {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw CLIError(.badInput, en: "Cannot read \(path).", zhTW: "無法讀取 \(path)。")
             }
-            let signature = try read(sig)
-            let content = try input.map(read)
-            var cas = try ca.map { try CertificateSummary.parse(try read($0)).derBytes }
-            var crls = try crl.map { try Self.crlDER(try read($0)) }
-            if cas.isEmpty {
-                let client = try raOptions.client(language: lang)
-                cas = [try CertificateSummary.parse(Array(try await client.caCertificatePEM().utf8)).derBytes]
-                if crls.isEmpty { crls = [try await client.crl()] }
-            }
-            let judgedAt = try at.map(Self.parseTime) ?? Date()
-            let verifier = OrderSignatureVerifier(trustedCAs: cas, crls: crls, requireRevocationCheck: requireCRL)
-            let outcome: JSON
-            do {
-                let v = try verifier.verify(signature: signature, content: content, at: judgedAt)
-                outcome = JSON(valid: true, code: "ok", message: TextJSON(LocalizedText(en: "Signature verified", zhTW: "驗章成功")),
-                               signer: CertificateJSON(v.signer), signingTime: v.signingTime)
-            } catch let e as OrderSignatureError {
-                outcome = JSON(valid: false, code: e.code, message: TextJSON(e.summary), remedy: e.remedy.map(TextJSON.init))
-            }
-            if global.format == .json {
-                try printJSON(outcome)
-            } else {
-                print(lang == .english ? outcome.message.en : outcome.message.zhTW)
-                if let s = outcome.signer { print((lang == .english ? "  Signer: " : "  簽署者：") + s.subject + " (\(s.serial))") }
-                if let r = outcome.remedy { print((lang == .english ? "  What to do: " : "  處理方式：") + (lang == .english ? r.en : r.zhTW)) }
-            }
-            if !outcome.valid { throw ExitStatus.verificationFailed.exitCode }
-        } catch {
-            throw report(error, language: lang)
+            return Array(data)
         }
+        let signature = try read(sig)
+        let content = try input.map(read)
+        var cas = try ca.map { try CertificateSummary.parse(try read($0)).derBytes }
+        var crls = try crl.map { try Self.crlDER(try read($0)) }
+        if cas.isEmpty {
+            let client = try raOptions.client(language: lang)
+            cas = [try CertificateSummary.parse(Array(try await client.caCertificatePEM().utf8)).derBytes]
+            if crls.isEmpty { crls = [try await client.crl()] }
+        }
+        let judgedAt = try at.map(Self.parseTime) ?? Date()
+        let verifier = OrderSignatureVerifier(trustedCAs: cas, crls: crls, requireRevocationCheck: requireCRL)
+        let outcome: JSON
+        do {
+            let v = try verifier.verify(signature: signature, content: content, at: judgedAt)
+            outcome = JSON(valid: true, code: "ok", message: TextJSON(LocalizedText(en: "Signature verified", zhTW: "驗章成功")),
+                           signer: CertificateJSON(v.signer), signingTime: v.signingTime)
+        } catch let e as OrderSignatureError {
+            outcome = JSON(valid: false, code: e.code, message: TextJSON(e.summary), remedy: e.remedy.map(TextJSON.init))
+        }
+        if global.format == .json {
+            try printJSON(outcome)
+        } else {
+            print(lang == .english ? outcome.message.en : outcome.message.zhTW)
+            if let s = outcome.signer { print((lang == .english ? "  Signer: " : "  簽署者：") + s.subject + " (\(s.serial))") }
+            if let r = outcome.remedy { print((lang == .english ? "  What to do: " : "  處理方式：") + (lang == .english ? r.en : r.zhTW)) }
+        }
+        if !outcome.valid { throw ExitStatus.verificationFailed.exitCode }
     }
 
     /// `--at`: ISO 8601 with a zone (`Z` or `+08:00`), seconds optional.

@@ -6,6 +6,19 @@ import Lifecycle
 import Localization
 import RAHTTPClient
 
+/// A command whose errors are reported once — in the chosen language, with the terminal's remedies
+/// and the documented exit code — so `work()` only does the work.
+protocol ReportingCommand: AsyncParsableCommand {
+    var global: GlobalOptions { get }
+    func work() async throws
+}
+
+extension ReportingCommand {
+    func run() async throws {
+        do { try await work() } catch { throw report(error, language: global.language) }
+    }
+}
+
 /// A customer command (apply, renew, revoke, backup, restore, sign-test, status): the context is
 /// built once — RA client, prompt, lifecycle — and every error is reported once, in the chosen
 /// language with the terminal's remedies and the documented exit code. A command only does its work

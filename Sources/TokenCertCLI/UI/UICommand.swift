@@ -11,7 +11,7 @@ import RemovableMedia
 import Synchronization
 
 /// `tokencert ui`: the manual's window as a local web app.
-struct UICommand: AsyncParsableCommand {
+struct UICommand: ReportingCommand {
     static let configuration = CommandConfiguration(
         commandName: "ui",
         abstract: "Open the customer's window (the broker app's screens) in the browser, served on 127.0.0.1.",
@@ -41,46 +41,42 @@ struct UICommand: AsyncParsableCommand {
     /// Tests: a folder holding sys/, proc/ and run/udev/data in place of the live system.
     @Option(name: .customLong("system-root"), help: .hidden) var systemRoot: String?
 
-    func run() async throws {
+    func work() async throws {
         let lang = global.language
-        do {
-            let ra = try raOptions.client(language: lang)
-            let board = UIJobBoard()
-            let prompt = WebPrompt(board: board)
-            // Secrets from a file or variable first; otherwise asked in the page while an operation runs
-            // (status never asks: a needed PIN is a state there).
-            let pin = Self.provider(store.pinSource, board: board, prompt: prompt)
-            let password = Self.provider(store.storePasswordSource, board: board, prompt: prompt)
-            // Nothing named: the TPM when its token holds the key or, ready and empty, is the offer the
-            // page makes before the software store (the page says it cannot be backed up).
-            var tpmAvailability: TPMKeyStore.Availability?
-            if case .tpm(let a) = try await store.resolve(offer: { _ in true }) { tpmAvailability = a }
-            let keyStore: any KeyStore = if let tpmAvailability { try TPMKeyStore.open(tpmAvailability, pin: pin) }
-                else { try store.open(pin: pin, storePassword: password) }
-            let drives = systemRoot.map { RemovableDrives(root: SystemRoot(sysfs: $0 + "/sys", proc: $0 + "/proc", udevData: $0 + "/run/udev/data")) }
-                ?? RemovableDrives()
-            let server = UIServer(ra: ra, store: keyStore, storeKind: tpmAvailability != nil ? "tpm" : store.isSoftware ? "software" : "token", board: board,
-                                  configuration: try ClientSettings.configuration(keyType: nil), drives: drives)
-            let bound = Atomic<Int>(0)
-            var logger = Logger(label: "tokencert-ui")
-            logger.logLevel = .critical   // nothing about requests is logged
-            let app = Application(router: server.router(port: { bound.load(ordering: .relaxed) }),
-                                  configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: "tokencert-ui"),
-                                  onServerRunning: { channel in
-                                      let p = channel.localAddress?.port ?? 0
-                                      bound.store(p, ordering: .relaxed)
-                                      let url = "http://127.0.0.1:\(p)/?k=\(server.secret)"
-                                      let opened = !noBrowser && Self.openBrowser(url)
-                                      let line = lang == .english
-                                          ? (opened ? "TokenCert is open in your browser. If not: \(url)" : "Open TokenCert at: \(url)")
-                                          : (opened ? "已於瀏覽器開啟 TokenCert；若未開啟請前往：\(url)" : "請以瀏覽器開啟：\(url)")
-                                      try? FileHandle.standardOutput.write(contentsOf: Data((line + "\n").utf8))
-                                  },
-                                  logger: logger)
-            try await app.runService()
-        } catch {
-            throw report(error, language: lang)
-        }
+        let ra = try raOptions.client(language: lang)
+        let board = UIJobBoard()
+        let prompt = WebPrompt(board: board)
+        // Secrets from a file or variable first; otherwise asked in the page while an operation runs
+        // (status never asks: a needed PIN is a state there).
+        let pin = Self.provider(store.pinSource, board: board, prompt: prompt)
+        let password = Self.provider(store.storePasswordSource, board: board, prompt: prompt)
+        // Nothing named: the TPM when its token holds the key or, ready and empty, is the offer the
+        // page makes before the software store (the page says it cannot be backed up).
+        var tpmAvailability: TPMKeyStore.Availability?
+        if case .tpm(let a) = try await store.resolve(offer: { _ in true }) { tpmAvailability = a }
+        let keyStore: any KeyStore = if let tpmAvailability { try TPMKeyStore.open(tpmAvailability, pin: pin) }
+            else { try store.open(pin: pin, storePassword: password) }
+        let drives = systemRoot.map { RemovableDrives(root: SystemRoot(sysfs: $0 + "/sys", proc: $0 + "/proc", udevData: $0 + "/run/udev/data")) }
+            ?? RemovableDrives()
+        let server = UIServer(ra: ra, store: keyStore, storeKind: tpmAvailability != nil ? "tpm" : store.isSoftware ? "software" : "token", board: board,
+                              configuration: try ClientSettings.configuration(keyType: nil), drives: drives)
+        let bound = Atomic<Int>(0)
+        var logger = Logger(label: "tokencert-ui")
+        logger.logLevel = .critical   // nothing about requests is logged
+        let app = Application(router: server.router(port: { bound.load(ordering: .relaxed) }),
+                              configuration: .init(address: .hostname("127.0.0.1", port: port), serverName: "tokencert-ui"),
+                              onServerRunning: { channel in
+                                  let p = channel.localAddress?.port ?? 0
+                                  bound.store(p, ordering: .relaxed)
+                                  let url = "http://127.0.0.1:\(p)/?k=\(server.secret)"
+                                  let opened = !noBrowser && Self.openBrowser(url)
+                                  let line = lang == .english
+                                      ? (opened ? "TokenCert is open in your browser. If not: \(url)" : "Open TokenCert at: \(url)")
+                                      : (opened ? "已於瀏覽器開啟 TokenCert；若未開啟請前往：\(url)" : "請以瀏覽器開啟：\(url)")
+                                  try? FileHandle.standardOutput.write(contentsOf: Data((line + "\n").utf8))
+                              },
+                              logger: logger)
+        try await app.runService()
     }
 
     static func provider(_ source: SecretReader, board: UIJobBoard, prompt: WebPrompt) -> SecretProvider {
