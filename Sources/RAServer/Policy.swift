@@ -43,6 +43,10 @@ public struct Policy: Sendable, Hashable {
     /// How long a CRL is valid (its nextUpdate); it is re-signed after each revocation and when half
     /// of this has passed.
     public var crlLifetime: TimeInterval = 24 * 3600
+    /// Refusals of requests nobody is authenticated for (an unknown officer name, a login with an ID
+    /// that is no customer) written to the append-only audit log per minute; beyond it they are
+    /// counted and one event says how many were left out.
+    public var unauthenticatedAuditEventsPerMinute = 60
 
     /// The rules as written in DESIGN.md.
     public init() {}

@@ -90,4 +90,50 @@ final class OfficerTests: XCTestCase {
         XCTAssertEqual(lines.count, audit.count)
         XCTAssertTrue(lines.contains { $0.contains("\"actor\":\"officer:\(Self.officer)\"") && $0.contains("\"action\":\"unlock\"") })
     }
+
+    /// H2: anonymous `POST /officer/login` with 256 KiB names once grew the append-only audit log by
+    /// ~21 MB per 100 requests. Names nobody registered are never written verbatim, every field is
+    /// bounded, and at most `unauthenticatedAuditEventsPerMinute` such refusals are written a minute.
+    func testUnknownOfficerNamesCannotFillTheAuditLog() async throws {
+        let h = try await Harness(self)
+        let name = String(repeating: "A", count: 200 * 1024) + "\u{1B}[2J"   // under the 256 KiB body limit
+        let sizeBefore = try Self.databaseBytes(h)
+        try await h.application.test(.router) { client in
+            let anonymous = API(client: client)
+            for _ in 0..<100 {
+                try await anonymous.expectCode("officer-refused", .post, "/officer/login", ["officer": name, "signature": "AA=="])
+            }
+            h.clock.advance(61)
+            try await anonymous.expectCode("officer-refused", .post, "/officer/login", ["officer": name, "signature": "AA=="])
+        }
+        let lines = try await AuditExport.jsonLines(h.repository)
+        let refusals = lines.filter { $0.contains("officer-login") }
+        XCTAssertEqual(refusals.count, Policy.standard.unauthenticatedAuditEventsPerMinute + 1, "the limit, then the next minute's first")
+        XCTAssertFalse(lines.contains { $0.contains(String(repeating: "A", count: 64)) }, "an unknown name is never written verbatim")
+        XCTAssertFalse(lines.contains { $0.contains("\u{1B}") || $0.contains("\\u001b") }, "no control characters")
+        let summary = try XCTUnwrap(lines.first { $0.contains("audit-suppressed") }, "the suppressed refusals are counted")
+        XCTAssertTrue(summary.contains("40 unauthenticated"), summary)
+        XCTAssertLessThan(lines.map(\.utf8.count).max() ?? 0, 1_024, "every audit row is bounded")
+        let grown = try Self.databaseBytes(h) - sizeBefore
+        XCTAssertLessThan(grown, 512 * 1024, "the database grew by \(grown) bytes")
+    }
+
+    /// Every field of an audit event is bounded, whoever builds it.
+    func testAuditFieldsAreBounded() {
+        let long = String(repeating: "x", count: 10_000)
+        let event = AuditEvent(at: Date(), customerID: long, actor: long, action: long, outcome: long, detail: long + "\u{07}")
+        for field in [event.customerID ?? "", event.actor, event.action, event.outcome] {
+            XCTAssertLessThanOrEqual(field.count, AuditEvent.fieldLimit)
+            XCTAssertTrue(field.hasSuffix("…"))
+        }
+        XCTAssertLessThanOrEqual(event.detail.count, AuditEvent.detailLimit)
+        XCTAssertEqual(AuditEvent(at: Date(), customerID: nil, action: "a\u{07}b", outcome: "ok").action, "a?b")
+    }
+
+    /// The database file and its write-ahead log, in bytes.
+    static func databaseBytes(_ h: Harness) throws -> Int {
+        ["", "-wal"].reduce(0) { total, suffix in
+            total + ((try? FileManager.default.attributesOfItem(atPath: h.dir + "/ra.sqlite" + suffix)[.size] as? Int) ?? 0)
+        }
+    }
 }

@@ -2,6 +2,7 @@ public import CertificateKit
 public import Domain
 public import Foundation
 public import RAContract
+import Crypto
 
 /// A customer as the broker knows them. The birth date is a company's registration date for a
 /// unified business number.
@@ -177,13 +178,39 @@ public struct AuditEvent: Sendable, Hashable {
     /// Non-secret facts (serial, identifier, reason).
     public var detail: String
 
+    /// Every field is bounded here, whoever builds the event: at most ``fieldLimit`` characters
+    /// (``detailLimit`` for `detail`), control characters replaced by `?`, a cut marked with `…` —
+    /// so no request can put an unbounded or terminal-controlling string into the append-only log.
     public init(at: Date, customerID: String?, actor: String = "customer", action: String, outcome: String, detail: String = "") {
         self.at = at
-        self.customerID = customerID
-        self.actor = actor
-        self.action = action
-        self.outcome = outcome
-        self.detail = detail
+        self.customerID = customerID.map { Self.bounded($0, Self.fieldLimit) }
+        self.actor = Self.bounded(actor, Self.fieldLimit)
+        self.action = Self.bounded(action, Self.fieldLimit)
+        self.outcome = Self.bounded(outcome, Self.fieldLimit)
+        self.detail = Self.bounded(detail, Self.detailLimit)
+    }
+
+    /// The most characters of `customerID`, `actor`, `action` and `outcome`.
+    public static let fieldLimit = 96
+    /// The most characters of `detail`.
+    public static let detailLimit = 256
+
+    /// `text` with control characters replaced and cut to `limit` characters.
+    static func bounded(_ text: String, _ limit: Int) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars.prefix(limit + 1) {
+            out.unicodeScalars.append(scalar.properties.generalCategory == .control || scalar.properties.generalCategory == .format ? "?" : scalar)
+        }
+        guard out.unicodeScalars.count > limit else { return out }
+        return String(String.UnicodeScalarView(out.unicodeScalars.prefix(limit - 1))) + "…"
+    }
+
+    /// How an unauthenticated name (an officer name nobody registered, an ID that is no customer)
+    /// is written: never verbatim — its length and the first 8 hex digits of its SHA-256, enough
+    /// to see that one name is tried again and again.
+    public static func unauthenticatedName(_ name: String) -> String {
+        let digest = SHA256.hash(data: Data(name.utf8)).prefix(4).map { String(format: "%02x", $0) }.joined()
+        return "\(name.utf8.count) bytes, sha256 \(digest)…"
     }
 }
 

@@ -27,12 +27,18 @@ extension RAService {
     /// returns an officer session.
     public func officerLogin(officer: String, signature: [UInt8]) async throws -> RA.OfficerSession {
         let now = clock.now()
+        // Nobody is authenticated yet: a name nobody registered is never written verbatim, and these
+        // refusals pass the rate limit so anonymous requests cannot fill the append-only log.
+        let registered = try await repository.officerCertificate(name: officer)
         func refuse(_ detail: String) async throws -> RAError {
-            try await repository.appendAudit([AuditEvent(at: now, customerID: nil, actor: "officer:\(officer)", action: "officer-login",
-                                                         outcome: "refused", detail: detail)])
+            let actor = registered == nil ? "officer:?" : "officer:\(officer)"
+            let detail = registered == nil ? "\(detail) (\(AuditEvent.unauthenticatedName(officer)))" : detail
+            let events = unauthenticatedAudit.admit(AuditEvent(at: now, customerID: nil, actor: actor, action: "officer-login",
+                                                               outcome: "refused", detail: detail))
+            if !events.isEmpty { try await repository.appendAudit(events) }
             return RAError.officerRefused
         }
-        guard let der = try await repository.officerCertificate(name: officer), let certificate = try? Certificate(derEncoded: der) else {
+        guard let der = registered, let certificate = try? Certificate(derEncoded: der) else {
             throw try await refuse("unknown officer")
         }
         guard let pending = try await repository.takeOfficerChallenge(name: officer), pending.expiresAt > now else {

@@ -1,7 +1,7 @@
 import CertificateKit
 import Crypto
 import Domain
-public import Foundation
+import Foundation
 import Localization
 public import Logging
 public import RAContract
@@ -26,6 +26,8 @@ public struct RAService: Sendable {
     /// Announcements and FAQ for the customer's app.
     public let notices: Notices
     let crl: CRLPublisher
+    /// Rate limit for refusals of unauthenticated requests in the audit log.
+    let unauthenticatedAudit: UnauthenticatedAuditLimiter
     /// Structured log; never given a code, password or full ID.
     public let logger: Logger
 
@@ -42,6 +44,7 @@ public struct RAService: Sendable {
         self.notices = notices
         self.logger = logger
         crl = CRLPublisher(repository: repository, authority: authority, lifetime: policy.crlLifetime, clock: clock)
+        unauthenticatedAudit = UnauthenticatedAuditLimiter(perMinute: policy.unauthenticatedAuditEventsPerMinute)
     }
 
     // MARK: - Login
@@ -54,8 +57,9 @@ public struct RAService: Sendable {
         let now = clock.now()
         guard let customerID = try? CustomerID(id), let customer = try await repository.customer(id: customerID.value) else {
             PasswordHasher.burn(iterations: policy.passwordIterations)
-            try await repository.appendAudit([AuditEvent(at: now, customerID: nil, action: "login", outcome: RAErrorCode.badCredentials.rawValue,
-                                                        detail: "unknown id")])
+            let events = unauthenticatedAudit.admit(AuditEvent(at: now, customerID: nil, action: "login", outcome: RAErrorCode.badCredentials.rawValue,
+                                                              detail: "unknown id (\(AuditEvent.unauthenticatedName(id)))"))
+            if !events.isEmpty { try await repository.appendAudit(events) }
             throw RAError.badCredentials
         }
         let passwordOK = PasswordHasher.verify(password, against: customer.passwordHash)
