@@ -32,6 +32,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        // NIOHTTPTypes for the RA's connection guard (timeouts, connection limit); Hummingbird uses it too.
+        .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         // GRDB over sqlite-nio for the RA store: migrations (DatabaseMigrator), `write { }` as one
         // transaction, typed rows, and a writer that serialises writes — what the rules need, without
         // hand-written statement plumbing. It uses Debian's libsqlite3.
@@ -143,6 +145,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdCore", package: "hummingbird"),
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "X509", package: "swift-certificates"),

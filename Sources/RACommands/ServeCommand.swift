@@ -71,6 +71,18 @@ struct Serve: AsyncParsableCommand {
     @Option(help: ArgumentHelp("JSON file of the announcements and FAQ for customers' apps ({\"announcements\": […], \"faq\": […]}; default: TokenCert's texts).", valueName: "path"))
     var notices: String?
 
+    @Option(help: "Seconds a new connection has to send a complete request head (default 10); slower clients are disconnected.")
+    var requestHeadTimeout: Double?
+
+    @Option(help: "Seconds a request body has to arrive after its head (default 30).")
+    var requestBodyTimeout: Double?
+
+    @Option(help: "Seconds a kept-alive connection may stay idle (default 60).")
+    var idleTimeout: Double?
+
+    @Option(help: "Most connections at once (default 512); a request beyond it gets 503 with Retry-After.")
+    var maxConnections: Int?
+
     @Option(help: "Log format: text or json (one JSON object per line).")
     var logFormat = "text"
 
@@ -120,6 +132,10 @@ struct Serve: AsyncParsableCommand {
             configuration.orderGatewayToken = try secret(file: gatewayFile, environment: "TOKENCERT_RA_GATEWAY_TOKEN", what: "order gateway token", fileOption: "--order-gateway-token-file").revealedString()
         }
         if let noticesFile = notices ?? file.notices { configuration.notices = try Notices.load(path: noticesFile) }
+        if let seconds = requestHeadTimeout { configuration.connectionLimits.requestHeadTimeout = .milliseconds(Int(seconds * 1000)) }
+        if let seconds = requestBodyTimeout { configuration.connectionLimits.requestBodyTimeout = .milliseconds(Int(seconds * 1000)) }
+        if let seconds = idleTimeout { configuration.connectionLimits.idleTimeout = .milliseconds(Int(seconds * 1000)) }
+        if let maxConnections { configuration.connectionLimits.maxConnections = maxConnections }
         let host = configuration.host, tls = configuration.tlsCertificatePath != nil
         do {
             try await RAServerApplication.serve(configuration) { port in

@@ -37,6 +37,8 @@ public struct ServeConfiguration: Sendable {
     public var orderGatewayToken: String?
     /// Announcements and FAQ for customers' apps.
     public var notices = Notices.standard
+    /// Header, body and idle timeouts and the connection limit.
+    public var connectionLimits = ConnectionLimits.standard
 
     public init(databasePath: String, caCertificatePath: String, caKey: CAKeyLocation, organization: String, outboxDirectory: String) {
         self.databasePath = databasePath
@@ -68,21 +70,29 @@ public enum RAServerApplication {
             logger: logger)
     }
 
-    /// Plain HTTP/1.1, or TLS (1.2 and up) with the configured certificate and key.
+    /// Plain HTTP/1.1, or TLS (1.2 and up) with the configured certificate and key; every connection
+    /// under `ConnectionGuard` (header, body and idle timeouts, the connection limit).
     static func serverBuilder(_ configuration: ServeConfiguration) throws -> HTTPServerBuilder {
+        let http1 = guardedHTTP1(configuration.connectionLimits)
         switch (configuration.tlsCertificatePath, configuration.tlsKeyPath) {
         case (nil, nil):
-            return .http1()
+            return http1
         case (let certificate?, let key?):
             try CASetup.checkPrivate(key)
             let chain = try NIOSSLCertificate.fromPEMFile(certificate).map { NIOSSLCertificateSource.certificate($0) }
             var tls = TLSConfiguration.makeServerConfiguration(certificateChain: chain,
                                                                privateKey: .privateKey(try NIOSSLPrivateKey(file: key, format: .pem)))
             tls.minimumTLSVersion = .tlsv12
-            return try .tls(.http1(), tlsConfiguration: tls)
+            return try .tls(http1, tlsConfiguration: tls)
         default:
             throw SetupError.tlsNeedsBoth
         }
+    }
+
+    /// HTTP/1.1 with a `ConnectionGuard` on every connection, all sharing one connection count.
+    public static func guardedHTTP1(_ limits: ConnectionLimits) -> HTTPServerBuilder {
+        let counter = ConnectionCounter()
+        return .http1(configuration: .init(additionalChannelHandlers: [ConnectionGuard(limits: limits, counter: counter)]))
     }
 
     /// The outbox for both channels unless sendmail or a webhook is configured.
