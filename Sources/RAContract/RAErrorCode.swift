@@ -47,6 +47,10 @@ public struct RAErrorCode: RawRepresentable, Codable, Hashable, Sendable, Custom
     public static let badCredentials = RAErrorCode(rawValue: "bad-credentials")
     /// Logging in is locked after wrong passwords (details: `lockedUntil`, `retryAfterSeconds`).
     public static let loginLocked = RAErrorCode(rawValue: "login-locked")
+    /// Too many login attempts from this address or for this ID in a minute (429, `Retry-After`).
+    public static let tooManyLogins = RAErrorCode(rawValue: "too-many-logins")
+    /// Too many logins waiting for password checking right now (429, `Retry-After`).
+    public static let loginBusy = RAErrorCode(rawValue: "login-busy")
 
     // MARK: Consent and identity
 

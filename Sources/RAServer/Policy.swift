@@ -47,6 +47,14 @@ public struct Policy: Sendable, Hashable {
     /// that is no customer) written to the append-only audit log per minute; beyond it they are
     /// counted and one event says how many were left out.
     public var unauthenticatedAuditEventsPerMinute = 60
+    /// Logins hashed at once, on threads of their own (default: all cores but one, at least one).
+    public var passwordHashingConcurrency = max(1, ProcessInfo.processInfo.activeProcessorCount - 1)
+    /// Logins that may wait for hashing; beyond, `login-busy` (429, `Retry-After`).
+    public var passwordHashingQueue = 16
+    /// Login attempts per client address per minute; beyond, `too-many-logins` (429, `Retry-After`).
+    public var loginAttemptsPerAddressPerMinute = 60
+    /// Login attempts per ID per minute (known or not); beyond, `too-many-logins`.
+    public var loginAttemptsPerIDPerMinute = 20
 
     /// The rules as written in DESIGN.md.
     public init() {}

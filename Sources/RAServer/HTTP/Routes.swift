@@ -36,8 +36,8 @@ public enum RARoutes {
     /// The router: the log and error middleware, then each area's controller at its path.
     /// - Parameter orderGatewayToken: when set, `POST /orders/verify` requires `Authorization: Bearer <it>`
     ///   (the broker's order gateway); when nil the endpoint is open (development).
-    public static func buildRouter(service: RAService, orderGatewayToken: String? = nil) -> Router<BasicRequestContext> {
-        let router = Router()
+    public static func buildRouter(service: RAService, orderGatewayToken: String? = nil) -> Router<RARequestContext> {
+        let router = Router(context: RARequestContext.self)
         router.add(middleware: RequestLogMiddleware())
         router.add(middleware: ErrorMiddleware(logger: service.logger))
         router.addRoutes(PublicController(service: service).endpoints)
@@ -55,7 +55,7 @@ public enum RARoutes {
 /// Logs each request by its route template (`/officer/customers/{id}/unlock`), never by its path,
 /// so no ID number or serial from a URL reaches the log; with the status and the time taken.
 struct RequestLogMiddleware: RouterMiddleware {
-    typealias Context = BasicRequestContext
+    typealias Context = RARequestContext
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now

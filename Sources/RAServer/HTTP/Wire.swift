@@ -117,7 +117,7 @@ extension RAError {
             .conflict
         case .codeExpired: .gone
         case .locked, .loginLocked: HTTPResponse.Status(code: 423, reasonPhrase: "Locked")
-        case .resendTooSoon, .sendLimit: .tooManyRequests
+        case .resendTooSoon, .sendLimit, .tooManyLogins, .loginBusy: .tooManyRequests
         case .deliveryFailed: .badGateway
         case .birthDateWrong, .unknownAccount, .noDestination, .codeWrong, .badCSR, .keyNotAllowed, .reasonNotAllowed,
              .proofOfPossessionFailed:
@@ -146,7 +146,7 @@ extension RA.ConsentAccepted {
 /// `http-<status>` with their status, anything else as `internal-error` (logged by type, never by
 /// content).
 struct ErrorMiddleware: RouterMiddleware {
-    typealias Context = BasicRequestContext
+    typealias Context = RARequestContext
     let logger: Logger
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {

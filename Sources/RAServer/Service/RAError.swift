@@ -125,6 +125,21 @@ extension RAError {
                 remedy: LocalizedText(en: "Choose the other channel, or update your contact details at a branch.", zhTW: "請改用另一種方式，或至分公司更新聯絡資料。"))
     }
 
+    /// Too many login attempts from this address or for this ID within a minute.
+    public static func tooManyLogins(retryAfter seconds: Int) -> RAError {
+        RAError(code: .tooManyLogins,
+                summary: LocalizedText(en: "Too many login attempts; try again in \(seconds) s.", zhTW: "登入嘗試次數過多，請於 \(seconds) 秒後再試。"),
+                remedy: LocalizedText(en: "Wait, then log in once with the right password.", zhTW: "請稍候，再以正確密碼登入一次。"),
+                details: ["retryAfterSeconds": String(seconds)])
+    }
+
+    /// Too many logins are waiting for their password to be checked.
+    public static let loginBusy = RAError(
+        code: .loginBusy,
+        summary: LocalizedText(en: "The service is checking many logins right now.", zhTW: "服務目前正在處理大量登入。"),
+        remedy: LocalizedText(en: "Try again in a moment.", zhTW: "請稍後再試。"),
+        details: ["retryAfterSeconds": "1"])
+
     /// A new code asked for too soon after the last.
     public static func resendTooSoon(seconds: Int) -> RAError {
         RAError(code: .resendTooSoon,

@@ -28,6 +28,8 @@ public struct RAService: Sendable {
     let crl: CRLPublisher
     /// Rate limit for refusals of unauthenticated requests in the audit log.
     let unauthenticatedAudit: UnauthenticatedAuditLimiter
+    /// Login throttling and the password-hashing threads.
+    let loginGate: LoginGate
     /// Structured log; never given a code, password or full ID.
     public let logger: Logger
 
@@ -45,6 +47,7 @@ public struct RAService: Sendable {
         self.logger = logger
         crl = CRLPublisher(repository: repository, authority: authority, lifetime: policy.crlLifetime, clock: clock)
         unauthenticatedAudit = UnauthenticatedAuditLimiter(perMinute: policy.unauthenticatedAuditEventsPerMinute)
+        loginGate = LoginGate(policy: policy)
     }
 
     // MARK: - Login
@@ -52,17 +55,22 @@ public struct RAService: Sendable {
     /// Checks ID and e-trading password. Unknown IDs take as long as wrong passwords. Returns a new
     /// session: the token to send as `Authorization: Bearer <token>` (only its SHA-256 is stored)
     /// and when it ends.
-    /// - Throws: `RAError.badCredentials`.
-    public func login(id: String, password: String) async throws -> RA.Session {
+    /// Attempts are limited per client `address` and per ID, and the password is checked on the
+    /// login gate's own threads (see `LoginGate`).
+    /// - Throws: `RAError.badCredentials`; `.tooManyLogins`, `.loginBusy` (429 with `Retry-After`).
+    public func login(id: String, password: String, address: String? = nil) async throws -> RA.Session {
         let now = clock.now()
+        try loginGate.attempt(id: String(id.prefix(32)), address: address, now: now)
         guard let customerID = try? CustomerID(id), let customer = try await repository.customer(id: customerID.value) else {
-            PasswordHasher.burn(iterations: policy.passwordIterations)
+            let iterations = policy.passwordIterations
+            try await loginGate.hash { PasswordHasher.burn(iterations: iterations) }
             let events = unauthenticatedAudit.admit(AuditEvent(at: now, customerID: nil, action: "login", outcome: RAErrorCode.badCredentials.rawValue,
                                                               detail: "unknown id (\(AuditEvent.unauthenticatedName(id)))"))
             if !events.isEmpty { try await repository.appendAudit(events) }
             throw RAError.badCredentials
         }
-        let passwordOK = PasswordHasher.verify(password, against: customer.passwordHash)
+        let stored = customer.passwordHash
+        let passwordOK = try await loginGate.hash { PasswordHasher.verify(password, against: stored) }
         let policy = self.policy
         let outcome: Result<Void, RAError> = try await repository.transact(customerID: customer.id.value) { ledger in
             let id = ledger.customer.id.value

@@ -14,7 +14,9 @@ struct SessionController<Context: RequestContext>: Sendable {
 
     @Sendable func login(_ request: Request, context: Context) async throws -> Response {
         let body = try await Wire.decode(RA.LoginRequest.self, request)
-        return try Wire.json(try await service.login(id: body.id, password: body.password))
+        // The client's address, for the per-address login limit (nil for in-process test clients).
+        let address = (context as? any RemoteAddressRequestContext)?.remoteAddress?.ipAddress
+        return try Wire.json(try await service.login(id: body.id, password: body.password, address: address))
     }
 
     @Sendable func logout(_ request: Request, context: Context) async throws -> Response {
