@@ -5,7 +5,9 @@ import Foundation
 /// runs (`tokencert counter batch` keeps it as JSON next to its list) so a run stopped midway goes on
 /// with the first customer not done.
 public struct CounterBatchProgress: Codable, Sendable {
+    /// One customer of the list.
     public struct Row: Codable, Sendable {
+        /// Where the customer's issue stands (written as `pending`, `started`, `done`).
         public enum State: String, Codable, Sendable {
             case pending
             /// An issue began: a certificate the host holds may be on a card that was lost.
@@ -24,6 +26,7 @@ public struct CounterBatchProgress: Codable, Sendable {
         }
     }
 
+    /// The list's customers, in order.
     public var rows: [Row]
 
     public init(rows: [Row]) { self.rows = rows }

@@ -12,12 +12,15 @@ public struct CounterReceipt: Codable, Sendable, Hashable {
     public var customer: String
     /// The certificate's serial (hex, as the RA writes it).
     public var serial: String
+    /// The certificate's validity.
     public var notBefore: Date
     public var notAfter: Date
+    /// The validity as the receipt prints it (Asia/Taipei).
     public var validFromTaipei: String
     public var validUntilTaipei: String
     /// The device as `DevicePersonalisation.receiptName` names it.
     public var device: String
+    /// The officer who issued (their registered name).
     public var officer: String
     /// True when this run finished an issue an earlier run had left midway (a card pulled).
     public var resumed: Bool
@@ -35,11 +38,13 @@ public struct CounterReceipt: Codable, Sendable, Hashable {
 /// What goes into the sealed PIN mailer of one issue: the only place the unblock code (and a PIN
 /// the counter generated) is ever written.
 public struct PINMailer: Sendable {
+    /// Whose mailer it is (shown masked on it).
     public var customerID: CustomerID
     /// The certificate's serial (hex, as the RA writes it).
     public var serial: String
     /// The customer's PIN when the counter generated it; nil when the customer chose it.
     public var pin: Secret?
+    /// The PUK or SO PIN.
     public var unblockCode: Secret
     /// `PUK` or `SO PIN` (`DevicePersonalisation.unblockCodeName`).
     public var unblockCodeName: String
@@ -106,8 +111,11 @@ public enum CounterDeskError: Error, Sendable, Hashable, UserFacingError {
 /// the receipt. A device that takes keys before it is personalised (a PIV card) is personalised
 /// last, so a card pulled midway is still blank and the next run on it finishes that issue.
 public struct CounterDesk: Sendable {
+    /// The RA, the journal and the progress display the issue goes through.
     public let lifecycle: CertificateLifecycle
+    /// The logged-in officer the RA records on every issue.
     public let officer: RA.OfficerSession
+    /// Where blank cards or tokens arrive and are personalised.
     public let device: any DevicePersonalisation
     /// How long to wait for each blank device (and, in a batch, for a finished card to come out).
     public let wait: Duration
