@@ -9,22 +9,11 @@ import SmartCard
 
 /// What a branch counter does to a blank card or token before the customer takes it home: its own
 /// PIN (chosen by the customer), a fresh PUK / SO PIN, and for PIV a random management key kept
-/// PIN-protected on the card. Secrets are passed as `Secret` and never printed.
+/// PIN-protected on the card. Secrets are passed as `Secret` and never printed. The counter desk
+/// reaches these through `PIVCardPersonalisation` and `PKCS11TokenPersonalisation`.
 public enum CardPersonalisation {
-    /// The secrets a personalised device ends up with.
-    public struct Secrets: Sendable {
-        /// The customer's PIN.
-        public var pin: Secret
-        /// PIV PUK, or the PKCS#11 SO PIN.
-        public var unblockCode: Secret
-        public init(pin: Secret, unblockCode: Secret) { (self.pin, self.unblockCode) = (pin, unblockCode) }
-    }
-
     /// `count` random digits from the system generator.
-    public static func randomDigits(_ count: Int) -> String {
-        var rng = SystemRandomNumberGenerator()
-        return String((0..<count).map { _ in Character(String(Int.random(in: 0...9, using: &rng))) })
-    }
+    public static func randomDigits(_ count: Int) -> String { PersonalisationSecrets.randomDigits(count) }
 
     // MARK: PIV
 
@@ -48,7 +37,7 @@ public enum CardPersonalisation {
     /// (`5FC109` `88{89 key}`, ADMIN DATA `5FFF00`) so `PIVKeyStore` and YubiKey tools find it after VERIFY.
     /// - Throws: `KeyStoreUnavailable`; `PIVError` (`.invalidPIN` when the card's PIN is no longer
     ///   the default, `.managementKeyRejected`); `PCSCError`.
-    public static func personalisePIV(reader: String, secrets: Secrets) async throws {
+    public static func personalisePIV(reader: String, secrets: PersonalisationSecrets) async throws {
         try await withPIV(reader) { s in
             try await s.verifyPIN(Secret(PIV.defaultPIN))
             try await s.authenticate(managementKey: Secret(bytes: PIV.defaultManagementKey), algorithm: .tripleDES)
@@ -100,7 +89,7 @@ public enum CardPersonalisation {
     /// logged in as SO (`C_Login(CKU_SO)`) sets the user PIN (`C_InitPIN`).
     /// - Returns: the token's URI (by serial and label) for `PKCS11KeyStore`.
     /// - Throws: `PKCS11Error`.
-    public static func initialiseToken(_ module: PKCS11Module, slot: SlotID, label: String, secrets: Secrets) async throws -> PKCS11URI {
+    public static func initialiseToken(_ module: PKCS11Module, slot: SlotID, label: String, secrets: PersonalisationSecrets) async throws -> PKCS11URI {
         try module.initToken(slot, soPIN: secrets.unblockCode, label: label)
         // SoftHSM moves an initialised token to a new slot: find it again by label.
         guard let token = try module.tokens().first(where: { $0.info.label == label }) else {

@@ -8,7 +8,8 @@ import X509
 /// The branch counter: an officer, logged in with the key on their own token, issues a certificate
 /// onto a card or token the customer takes home, revokes beyond the yearly limit and lifts lockouts.
 /// The identity check is the officer's (the customer is there with their ID), so there is no
-/// one-time code; the RA records the officer's name on every action.
+/// one-time code; the RA records the officer's name on every action. `CounterDesk` runs the whole
+/// issue onto a blank device (wait, issue, personalise, test signature, PIN mailer, receipt) over these.
 extension CertificateLifecycle {
     /// Logs an officer in: asks the RA for a challenge (`POST /officer/challenge`), signs the exact
     /// bytes it names with `signer` (the officer's key on their token) and sends the signature
@@ -75,7 +76,7 @@ extension CertificateLifecycle {
     /// Refuses before any card is touched when the host holds an active certificate for the customer
     /// and `replaceActive` is false (`GET /officer/customers/{id}`).
     /// - Throws: `LifecycleError` `active-certificate-exists` (with the counter's remedy), `RAClientError`.
-    public func checkCounterIssue(officer: RA.OfficerSession, customerID: CustomerID, replaceActive: Bool) async throws {
+    func checkCounterIssue(officer: RA.OfficerSession, customerID: CustomerID, replaceActive: Bool) async throws {
         guard !replaceActive else { return }
         let host = try await ra.officerCustomerStatus(customerID: customerID.value, session: officer)
         if let active = host.certificates.first(where: { $0.state == .active || $0.state == .pending }) {
@@ -89,7 +90,7 @@ extension CertificateLifecycle {
     }
 
     /// The customer whose counter issue on `store` is unfinished (journal), nil when none.
-    public func unfinishedCounterIssue(store: any KeyStore) throws -> String? {
+    func unfinishedCounterIssue(store: any KeyStore) throws -> String? {
         guard let entry = try journal.load(for: Self.journalKey(store)), entry.operation == .counter else { return nil }
         return entry.customerID
     }

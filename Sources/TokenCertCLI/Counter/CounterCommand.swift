@@ -6,7 +6,6 @@ import KeyStores
 import Lifecycle
 import Localization
 import Secrets
-import PCSC
 import RAContract
 import X509
 
@@ -152,7 +151,7 @@ struct CounterCommand: AsyncParsableCommand {
         }
 
         var device: CounterDevice { reader.map { .piv(reader: $0) } ?? .pkcs11(module: module ?? "") }
-        var mailers: URL { mailerDirectory.map { URL(fileURLWithPath: $0) } ?? CounterDesk.defaultMailerDirectory() }
+        var mailers: URL { mailerDirectory.map { URL(fileURLWithPath: $0) } ?? PINMailerFile.defaultDirectory() }
     }
 
     struct Issue: AsyncParsableCommand {
@@ -174,8 +173,9 @@ struct CounterCommand: AsyncParsableCommand {
                 let context = try Context(global: global, ra: raOptions)
                 let run = try CustomerRun(global: global, ra: raOptions, keyType: device.keyType)
                 let pin = try newPIN(language: lang)
-                let desk = CounterDesk(run: run, officer: context.officer, mailerDirectory: device.mailers, wait: .seconds(device.wait))
-                let receipt = try await desk.issue(customerID: id, device: device.device, pin: pin, replaceActive: replace)
+                let desk = CounterDesk(run: run, officer: context.officer, device: device.device, mailerDirectory: device.mailers,
+                                       wait: .seconds(device.wait))
+                let receipt = try await desk.issue(customerID: id, pin: pin, replaceActive: replace)
                 if global.format == .json { return try printJSON(receipt) }
                 print(receipt.text(lang))
             } catch {
@@ -219,16 +219,6 @@ struct CounterCommand: AsyncParsableCommand {
         @Argument(help: ArgumentHelp("The list of customers.", valueName: "file")) var file: String
         @Option(name: .long, help: ArgumentHelp("Progress file (default FILE.progress.json).", valueName: "path")) var state: String?
 
-        struct Progress: Codable {
-            struct Row: Codable {
-                var customer: String
-                /// pending, started (an issue began: a certificate the host holds may be on a lost card), done
-                var state: String
-                var receipt: CounterReceipt?
-            }
-            var rows: [Row]
-        }
-
         func run() async throws {
             let lang = global.language
             do {
@@ -240,64 +230,38 @@ struct CounterCommand: AsyncParsableCommand {
                     .filter { !$0.isEmpty && !$0.hasPrefix("#") && $0.lowercased() != "id" }
                     .map { try CustomerOptions.customerID(parsing: $0) }
                 let statePath = state ?? file + ".progress.json"
-                var progress = Self.load(statePath) ?? Progress(rows: [])
-                if progress.rows.map(\.customer) != ids.map(\.value) {
+                var progress = Self.load(statePath) ?? CounterBatchProgress(rows: [])
+                if !progress.isFor(ids) {
                     guard progress.rows.isEmpty else {
                         throw CLIError(.badInput, en: "\(statePath) belongs to another list.", zhTW: "\(statePath) 屬於另一份名單。",
                                        remedyEN: "Give a new --state, or remove the progress file if that batch is finished.",
                                        remedyZH: "請以 --state 指定新的進度檔，或於該批次完成後移除進度檔。")
                     }
-                    progress.rows = ids.map { Progress.Row(customer: $0.value, state: "pending") }
+                    progress = CounterBatchProgress(customers: ids)
                 }
                 let context = try Context(global: global, ra: raOptions)
                 let run = try CustomerRun(global: global, ra: raOptions, keyType: device.keyType)
-                let desk = CounterDesk(run: run, officer: context.officer, mailerDirectory: device.mailers, wait: .seconds(device.wait))
-                let total = progress.rows.count
-                for index in progress.rows.indices where progress.rows[index].state != "done" {
-                    let id = ids[index]
-                    desk.say("[\(index + 1)/\(total)] \(id.masked)", "[\(index + 1)/\(total)] \(id.masked)")
-                    let replace = progress.rows[index].state == "started"
-                    progress.rows[index].state = "started"
-                    try Self.save(progress, statePath)
-                    var receipt: CounterReceipt?
-                    while receipt == nil {
-                        do {
-                            receipt = try await desk.issue(customerID: id, device: device.device, pin: nil, replaceActive: replace)
-                        } catch let e as LifecycleError where e.code == "interrupted-token-missing" {
-                            // The card came out mid-issue: it can go back in, the journal finishes it.
-                            desk.say("The card was taken out before it was finished: put the same card back in.",
-                                     "卡片在完成前被取出：請將同一張卡片插回。")
-                        } catch KeyStoreUnavailable.tokenMissing {
-                            desk.say("The card was taken out: put it back in.", "卡片已被取出：請插回。")
-                        }
-                    }
-                    progress.rows[index].state = "done"
-                    progress.rows[index].receipt = receipt
-                    try Self.save(progress, statePath)
-                    if global.format == .text, let receipt { print(receipt.text(lang)) }
-                    if case .piv(let reader) = device.device {
-                        desk.say("Take the card out of \(reader).", "請自 \(reader) 取出卡片。")
-                        _ = try await PCSCContext().waitForCard(in: reader, present: false, timeout: .seconds(device.wait))
-                    }
-                }
+                let desk = CounterDesk(run: run, officer: context.officer, device: device.device, mailerDirectory: device.mailers,
+                                       wait: .seconds(device.wait))
+                try await desk.issueBatch(ids, progress: &progress) { try Self.save($0, statePath) }
                 if global.format == .json {
                     struct JSON: Codable { var receipts: [CounterReceipt] }
                     return try printJSON(JSON(receipts: progress.rows.compactMap(\.receipt)))
                 }
-                run.say("✔ \(total) card(s) done; progress in \(statePath).", "✔ 共 \(total) 張卡片完成；進度記錄於 \(statePath)。")
+                run.say("✔ \(progress.rows.count) card(s) done; progress in \(statePath).", "✔ 共 \(progress.rows.count) 張卡片完成；進度記錄於 \(statePath)。")
             } catch {
                 throw report(error, language: lang)
             }
         }
 
-        static func load(_ path: String) -> Progress? {
+        static func load(_ path: String) -> CounterBatchProgress? {
             guard let data = FileManager.default.contents(atPath: path) else { return nil }
             let decoder = JSONDecoder()
             decoder.dateDecodingStrategy = .iso8601
-            return try? decoder.decode(Progress.self, from: data)
+            return try? decoder.decode(CounterBatchProgress.self, from: data)
         }
 
-        static func save(_ progress: Progress, _ path: String) throws {
+        static func save(_ progress: CounterBatchProgress, _ path: String) throws {
             let encoder = JSONEncoder()
             encoder.dateEncodingStrategy = .iso8601
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

@@ -1,17 +1,13 @@
 import ArgumentParser
-import CertificateKit
 import Domain
 import Foundation
 import KeyStores
 import Lifecycle
 import Localization
 import Secrets
-import PCSC
-import PIV
 import PKCS11
 import RAContract
 import RAHTTPClient
-import X509
 
 /// The officer's own token: `--officer-token` (RFC 7512 URI), `--officer-module`, and its PIN from
 /// `--officer-pin-file`, `$TOKENCERT_OFFICER_PIN` or a no-echo prompt.
@@ -91,28 +87,40 @@ enum CounterDevice: Sendable {
     case piv(reader: String)
     case pkcs11(module: String)
 
-    var text: String {
+    /// The device as Lifecycle's counter desk drives it (KeyStores' adapters).
+    var personalisation: any DevicePersonalisation {
         switch self {
-        case .piv(let reader): "PIV card in \(reader)"
-        case .pkcs11(let module): "token of \(module)"
+        case .piv(let reader): PIVCardPersonalisation(reader: reader)
+        case .pkcs11(let module): PKCS11TokenPersonalisation(module: module)
+        }
+    }
+
+    /// The officer's line on stderr for what the desk waits for (a batch's receipts go to stdout).
+    func line(_ event: CounterDeskEvent) -> LocalizedText? {
+        switch (event, self) {
+        case (.insertBlank(let id), .piv(let reader)):
+            LocalizedText(en: "Insert a blank card for \(id.masked) in \(reader).", zhTW: "請將空白卡插入 \(reader)（客戶 \(id.masked)）。")
+        case (.insertBlank, .pkcs11):
+            LocalizedText(en: "Insert a blank token.", zhTW: "請插入空白載具。")
+        case (.notBlank, .piv(let reader)):
+            LocalizedText(en: "The card in \(reader) is already personalised: take it out and insert a blank card.",
+                          zhTW: "\(reader) 中的卡片已完成個人化：請取出並改插空白卡。")
+        case (.batchCustomer(let position, let total, let id), _):
+            LocalizedText(en: "[\(position)/\(total)] \(id.masked)", zhTW: "[\(position)/\(total)] \(id.masked)")
+        case (.putSameCardBack, _):
+            LocalizedText(en: "The card was taken out before it was finished: put the same card back in.", zhTW: "卡片在完成前被取出：請將同一張卡片插回。")
+        case (.putCardBack, _):
+            LocalizedText(en: "The card was taken out: put it back in.", zhTW: "卡片已被取出：請插回。")
+        case (.takeOut, .piv(let reader)):
+            LocalizedText(en: "Take the card out of \(reader).", zhTW: "請自 \(reader) 取出卡片。")
+        case (.issued, _), (.notBlank, .pkcs11), (.takeOut, .pkcs11):
+            // A receipt is printed, not a line; a module's tokens each have a slot: none is refused or taken out.
+            nil
         }
     }
 }
 
-/// What the counter hands the customer (no secret on it).
-struct CounterReceipt: Codable, Sendable {
-    var customer: String
-    var serial: String
-    var notBefore: Date
-    var notAfter: Date
-    var validFromTaipei: String
-    var validUntilTaipei: String
-    var device: String
-    var officer: String
-    var resumed: Bool
-    /// The sealed PIN mailer (PUK / SO PIN, and the PIN when it was generated), mode 0600.
-    var mailer: String
-
+extension CounterReceipt {
     func text(_ language: Language) -> String {
         language == .english
             ? """
@@ -136,146 +144,40 @@ struct CounterReceipt: Codable, Sendable {
     }
 }
 
-/// Issues at the counter onto one device: waits for a blank card or token, generates the key there,
-/// issues on the officer path, personalises (PIN, PUK / SO PIN, PIV management key), checks a
-/// signature with the customer's new PIN, and writes the PIN mailer.
-struct CounterDesk {
-    let run: CustomerRun
-    let officer: RA.OfficerSession
-    let mailerDirectory: URL
-    let wait: Duration
-
-    var language: Language { run.language }
-
-    func say(_ en: String, _ zh: String) {
-        FileHandleStderr.write((language == .english ? en : zh) + "\n")
+extension CounterDesk {
+    /// The desk of `counter issue` and `counter batch`: the officer's lines on stderr, a batch's
+    /// receipts on stdout (text format), PIN mailers as files in `mailerDirectory`.
+    init(run: CustomerRun, officer: RA.OfficerSession, device: CounterDevice, mailerDirectory: URL, wait: Duration) {
+        let language = run.language
+        let text = run.global.format == .text
+        self.init(lifecycle: run.lifecycle, officer: officer, device: device.personalisation, wait: wait,
+                  notify: { event in
+                      if case .issued(let receipt) = event {
+                          if text { print(receipt.text(language)) }
+                      } else if let line = device.line(event) {
+                          FileHandleStderr.write(line.text(language) + "\n")
+                      }
+                  },
+                  writeMailer: { try PINMailerFile.write($0, in: mailerDirectory).path })
     }
+}
 
-    /// - Parameters:
-    ///   - pin: the customer's new PIN; nil generates one (written only to the mailer).
-    ///   - replaceActive: revoke a host certificate that is not on this device (see `issueAtCounter`).
-    func issue(customerID: CustomerID, device: CounterDevice, pin: Secret?, replaceActive: Bool) async throws -> CounterReceipt {
-        let newPIN = pin ?? Secret(CardPersonalisation.randomDigits(6))
-        let unblock = Secret(CardPersonalisation.randomDigits(8))
-        let installed: CertificateLifecycle.Installed
-        let deviceText: String
-        // Refused before a card or token is touched (a pulled card's unfinished issue is finished whatever the host says).
-        try await run.lifecycle.checkCounterIssue(officer: officer, customerID: customerID,
-                                                  replaceActive: replaceActive || resuming(device, customerID: customerID))
-        switch device {
-        case .piv(let reader):
-            try await waitForBlankCard(reader: reader, customerID: customerID)
-            let store = PIVKeyStore(reader: reader, pin: .constant(Secret(PIV.defaultPIN)))
-            do {
-                installed = try await run.lifecycle.issueAtCounter(store: store, officer: officer, customerID: customerID,
-                                                                   replaceActive: replaceActive)
-            } catch {
-                await store.close()
-                throw error
-            }
-            await store.close()
-            await run.prompt.progress(.personalising, fraction: nil)
-            try await CardPersonalisation.personalisePIV(reader: reader, secrets: .init(pin: newPIN, unblockCode: unblock))
-            try await check(PIVKeyStore(reader: reader, pin: .constant(newPIN)), serial: installed.serial)
-            deviceText = "PIV \(reader)"
-        case .pkcs11(let modulePath):
-            let module = try PKCS11KeyStore.loadModule(modulePath)
-            let slot = try await waitForBlankToken(module)
-            let label = String("TokenCert \(customerID.masked)".prefix(32))
-            let uri = try await CardPersonalisation.initialiseToken(module, slot: slot, label: label,
-                                                                    secrets: .init(pin: newPIN, unblockCode: unblock))
-            let store = PKCS11KeyStore(module: module, token: uri, pin: .constant(newPIN))
-            installed = try await run.lifecycle.issueAtCounter(store: store, officer: officer, customerID: customerID,
-                                                               replaceActive: replaceActive)
-            try await check(store, serial: installed.serial)
-            await store.close()
-            deviceText = "PKCS#11 \(uri.description)"
-        }
-        let mailer = try writeMailer(customerID: customerID, serial: installed.serial, pin: pin == nil ? newPIN : nil,
-                                     unblock: unblock, device: device)
-        let c = installed.certificate
-        return CounterReceipt(customer: customerID.masked, serial: c.serialNumber, notBefore: c.notBefore, notAfter: c.notAfter,
-                              validFromTaipei: CertificateSummary.taipeiString(c.notBefore),
-                              validUntilTaipei: CertificateSummary.taipeiString(c.notAfter),
-                              device: deviceText, officer: officer.officer, resumed: installed.resumed, mailer: mailer.path)
-    }
-
-    /// Whether this counter's journal holds an unfinished issue for this customer on `device` (a PIV reader).
-    func resuming(_ device: CounterDevice, customerID: CustomerID) -> Bool {
-        guard case .piv(let reader) = device else { return false }
-        return (try? run.lifecycle.unfinishedCounterIssue(store: PIVKeyStore(reader: reader, pin: .unavailable))) == customerID.value
-    }
-
-    /// Waits (bounded by `wait`) until a card is in `reader` and it is factory-fresh; a personalised
-    /// card is refused and has to come out first. A card carrying this counter's unfinished issue is
-    /// still factory-fresh (personalising comes last), so a pulled card can go back in.
-    func waitForBlankCard(reader: String, customerID: CustomerID) async throws {
-        let deadline = ContinuousClock.now + wait
-        let context = try PCSCContext()
-        while true {
-            say("Insert a blank card for \(customerID.masked) in \(reader).", "請將空白卡插入 \(reader)（客戶 \(customerID.masked)）。")
-            guard try await context.waitForCard(in: reader, present: true, timeout: max(.zero, deadline - .now)) else { throw timeout(reader) }
-            if try await CardPersonalisation.pivIsBlank(reader: reader) { return }
-            say("The card in \(reader) is already personalised: take it out and insert a blank card.",
-                "\(reader) 中的卡片已完成個人化：請取出並改插空白卡。")
-            guard try await context.waitForCard(in: reader, present: false, timeout: max(.zero, deadline - .now)) else { throw timeout(reader) }
-        }
-    }
-
-    /// Polls (every 0.5 s, bounded by `wait`) for a slot whose token is not initialised.
-    func waitForBlankToken(_ module: PKCS11Module) async throws -> SlotID {
-        let deadline = ContinuousClock.now + wait
-        var asked = false
-        while true {
-            if let slot = try CardPersonalisation.blankPKCS11Slot(module) { return slot }
-            if !asked {
-                say("Insert a blank token.", "請插入空白載具。")
-                asked = true
-            }
-            guard ContinuousClock.now < deadline else { throw timeout("PKCS#11") }
-            try await Task.sleep(for: .milliseconds(500))
-        }
-    }
-
-    func timeout(_ place: String) -> CLIError {
-        CLIError(.tokenMissing, en: "No blank card or token arrived in \(place) in time.", zhTW: "等候逾時：\(place) 未插入空白卡片或載具。",
-                 remedyEN: "Insert a blank card and run the command again (--wait sets how long to wait).",
-                 remedyZH: "請插入空白卡片後再執行一次（可用 --wait 設定等候秒數）。")
-    }
-
-    /// Signs with the customer's new PIN (the store was opened with it) and checks the signature
-    /// against the installed certificate: apply's test signature.
-    func check(_ store: any KeyStore, serial: String) async throws {
-        await run.prompt.progress(.testSignature, fraction: nil)
-        guard let key = try await store.currentKey(), let der = key.certificateDER,
-              let summary = try? CertificateSummary(der), summary.serialNumber.lowercased() == serial.lowercased(),
-              let certificate = try? Certificate(derEncoded: der)
-        else {
-            throw CLIError(.verificationFailed, en: "The certificate \(serial.uppercased()) is not on the device after personalising.",
-                           zhTW: "個人化後在載具上找不到憑證 \(serial.uppercased())。")
-        }
-        try await CertificateLifecycle.testSignature(key.signer, certificate: certificate)
-    }
-
-    /// The sealed PIN mailer: one file (0600) in a 0700 folder, for printing in a sealed envelope.
-    func writeMailer(customerID: CustomerID, serial: String, pin: Secret?, unblock: Secret, device: CounterDevice) throws -> URL {
-        try FileManager.default.createDirectory(at: mailerDirectory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
-        let url = mailerDirectory.appendingPathComponent("\(customerID.masked.replacingOccurrences(of: "*", with: "x"))-\(serial.lowercased().prefix(12)).txt")
-        let unblockName: String
-        switch device {
-        case .piv: unblockName = "PUK"
-        case .pkcs11: unblockName = "SO PIN"
-        }
-        var text = "TokenCert PIN mailer / 密碼函\nCustomer 客戶: \(customerID.masked)\nCertificate 憑證序號: \(serial.uppercased())\n"
-        if let pin { text += "PIN: \(pin.revealedString())\n" }
-        text += "\(unblockName): \(unblock.revealedString())\n"
+/// The sealed PIN mailer: one file (0600) in a 0700 folder, for printing in a sealed envelope.
+enum PINMailerFile {
+    static func write(_ mailer: PINMailer, in directory: URL) throws -> URL {
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let masked = mailer.customerID.masked
+        let url = directory.appendingPathComponent("\(masked.replacingOccurrences(of: "*", with: "x"))-\(mailer.serial.lowercased().prefix(12)).txt")
+        var text = "TokenCert PIN mailer / 密碼函\nCustomer 客戶: \(masked)\nCertificate 憑證序號: \(mailer.serial.uppercased())\n"
+        if let pin = mailer.pin { text += "PIN: \(pin.revealedString())\n" }
+        text += "\(mailer.unblockCodeName): \(mailer.unblockCode.revealedString())\n"
         guard FileManager.default.createFile(atPath: url.path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
             throw CLIError(.failure, en: "Cannot write the PIN mailer \(url.path).", zhTW: "無法寫入密碼函 \(url.path)。")
         }
         return url
     }
 
-    static func defaultMailerDirectory() -> URL {
+    static func defaultDirectory() -> URL {
         FileJournal.defaultDirectory().deletingLastPathComponent().appendingPathComponent("counter/mailers")
     }
 }
