@@ -247,7 +247,8 @@ let package = Package(
 // enforced by the compiler, not remembered.
 let internalImportsByDefault: Set<String> = [
     "Localization", "Secrets", "PKCS11", "SmartCard", "PCSC", "PIV", "Domain", "CertificateKit", "RAContract",
-    "RemovableMedia", "RAHTTPClient", "RAServer", "RACommands", "VirtualCard",
+    "Lifecycle", "RAHTTPClient", "RemovableMedia", "KeyStores", "TokenCertCLI", "TokenCertDemo", "RAServer", "RACommands",
+    "VirtualCard", "tokencert", "tokencert-demo", "tokencert-ra", "virtual-piv-card", "tokencert-bench",
 ]
 for target in package.targets where internalImportsByDefault.contains(target.name) {
     target.swiftSettings = (target.swiftSettings ?? []) + [.enableUpcomingFeature("InternalImportsByDefault")]

@@ -1,10 +1,10 @@
 import CertificateKit
 import Foundation
-import Lifecycle
+public import Lifecycle
 import Secrets
 import PCSC
 import PIV
-import PKCS11
+public import PKCS11
 import SmartCard
 
 /// What a branch counter does to a blank card or token before the customer takes it home: its own

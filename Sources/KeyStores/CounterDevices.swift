@@ -1,9 +1,9 @@
 import Foundation
-import Lifecycle
+public import Lifecycle
 import PCSC
 import PIV
 import PKCS11
-import Secrets
+public import Secrets
 import Synchronization
 
 /// Lifecycle's `DevicePersonalisation` on a PIV card in a PC/SC reader: blank means the factory

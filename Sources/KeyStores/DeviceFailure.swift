@@ -1,4 +1,4 @@
-import Localization
+public import Localization
 import PCSC
 import PIV
 import PKCS11

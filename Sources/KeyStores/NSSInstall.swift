@@ -1,8 +1,8 @@
-import CertificateKit
-import Foundation
+public import CertificateKit
+public import Foundation
 import Lifecycle
 import Secrets
-import Localization
+public import Localization
 
 /// What `installIntoNSS` / `removeFromNSS` did.
 public enum NSSInstallResult: Sendable, Hashable {

@@ -1,9 +1,9 @@
-import CertificateKit
-import Foundation
-import Lifecycle
-import Secrets
+public import CertificateKit
+public import Foundation
+public import Lifecycle
+public import Secrets
 import PCSC
-import PIV
+public import PIV
 import Synchronization
 
 /// A PIV card management key (slot 9B): the key, a ``Secret``, with its algorithm. Prints only the

@@ -1,4 +1,4 @@
-import Localization
+public import Localization
 import Secrets
 
 /// What can go wrong in `PIVKeyStore` beyond the card's own `PIVError`s, `PCSCError`s and the states

@@ -1,5 +1,5 @@
-import CertificateKit
-import PIV
+public import CertificateKit
+public import PIV
 
 /// A key in a PIV card slot, signing through TokenCert's `PIVSession` with one GENERAL AUTHENTICATE
 /// (`00 87 <alg> <slot>`): RSA-2048 with the PKCS#1 v1.5 block built on the host, ECDSA over a host

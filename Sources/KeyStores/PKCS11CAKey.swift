@@ -1,6 +1,6 @@
-import CertificateKit
-import PKCS11
-import Secrets
+public import CertificateKit
+public import PKCS11
+public import Secrets
 
 /// The RA's CA key on a PKCS#11 token (an HSM in production), found by an RFC 7512 URI with `object=`
 /// (and optionally `id=`) through the module at `modulePath`, logged in as user with `pin`. Built by

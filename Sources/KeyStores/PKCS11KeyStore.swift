@@ -1,9 +1,9 @@
-import CertificateKit
-import Foundation
-import Lifecycle
+public import CertificateKit
+public import Foundation
+public import Lifecycle
 import Secrets
 import PIV
-import PKCS11
+public import PKCS11
 
 /// Keys on a PKCS#11 token — any module, loaded by path or by its p11-kit registry name — with the
 /// token chosen by an RFC 7512 `pkcs11:` URI (`token=`, `serial=`, `manufacturer=`, `model=`), never

@@ -1,4 +1,4 @@
-import Localization
+public import Localization
 import Secrets
 
 /// What can go wrong in `PKCS11KeyStore` beyond the token's own `PKCS11Error`s and the states of

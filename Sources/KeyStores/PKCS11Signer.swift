@@ -1,6 +1,6 @@
-import CertificateKit
-import PKCS11
-import Secrets
+public import CertificateKit
+public import PKCS11
+public import Secrets
 
 /// A key on a PKCS#11 token, signing through TokenCert's `PKCS11Session` (an actor): `C_SignInit` +
 /// `C_Sign` with `CKM_SHA256_RSA_PKCS` (or `CKM_RSA_PKCS` over a DigestInfo when the token has only

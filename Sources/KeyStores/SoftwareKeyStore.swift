@@ -1,6 +1,6 @@
-import CertificateKit
-import Foundation
-import Lifecycle
+public import CertificateKit
+public import Foundation
+public import Lifecycle
 import Secrets
 import Localization
 import RemovableMedia

@@ -1,4 +1,4 @@
-import Localization
+public import Localization
 import Secrets
 
 /// What can go wrong in `SoftwareKeyStore` beyond `KeyStoreUnavailable` (a wrong or missing

@@ -1,7 +1,7 @@
-import Foundation
-import Lifecycle
+public import Foundation
+public import Lifecycle
 import Secrets
-import Localization
+public import Localization
 import PKCS11
 
 /// The computer's own TPM 2.0 as a key store, for customers without a USB token or card: a token of

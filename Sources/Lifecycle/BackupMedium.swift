@@ -1,5 +1,5 @@
-import Foundation
-import Localization
+public import Foundation
+public import Localization
 
 /// Where a software certificate's `.pfx` backup is written: a removable drive in practice
 /// (`RemovableMedia.RemovableDriveMedium`), chosen and written through this protocol so Lifecycle

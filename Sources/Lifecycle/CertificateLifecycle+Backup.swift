@@ -1,9 +1,9 @@
-import CertificateKit
-import Domain
-import Foundation
+public import CertificateKit
+public import Domain
+public import Foundation
 import Localization
-import RAContract
-import Secrets
+public import RAContract
+public import Secrets
 import X509
 
 extension CertificateLifecycle {

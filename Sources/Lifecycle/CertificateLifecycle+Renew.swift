@@ -1,8 +1,8 @@
 import CertificateKit
-import Domain
+public import Domain
 import Foundation
 import Localization
-import RAContract
+public import RAContract
 import X509
 
 extension CertificateLifecycle {

@@ -1,8 +1,8 @@
 import CertificateKit
 import Domain
 import Foundation
-import Localization
-import RAContract
+public import Localization
+public import RAContract
 import X509
 
 extension CertificateLifecycle {

@@ -1,9 +1,9 @@
-import CertificateKit
-import Domain
-import Foundation
+public import CertificateKit
+public import Domain
+public import Foundation
 import Localization
-import RAContract
-import X509
+public import RAContract
+public import X509
 
 /// The customer's certificate journey as one service: status, apply, renew, revoke, sign-and-verify
 /// test, backup and restore — over a key store, the RA, a clock, a journal and a person to ask.

@@ -1,4 +1,4 @@
-import Domain
+public import Domain
 import Foundation
 
 /// How far a counter batch got: one row per customer of its list, kept by the front end between

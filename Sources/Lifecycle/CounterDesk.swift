@@ -1,9 +1,9 @@
 import CertificateKit
-import Domain
-import Foundation
-import Localization
-import RAContract
-import Secrets
+public import Domain
+public import Foundation
+public import Localization
+public import RAContract
+public import Secrets
 import X509
 
 /// What the counter hands the customer: no secret on it.

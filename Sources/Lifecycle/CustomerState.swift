@@ -1,5 +1,5 @@
 import Foundation
-import Localization
+public import Localization
 
 /// Where a customer stands, seen from this computer and the host together. Every state has a next
 /// step, so a missing token or a needed PIN is something to tell the customer, not a crash.

@@ -1,5 +1,5 @@
 import Foundation
-import Secrets
+public import Secrets
 
 /// The secrets a device personalised at the counter ends up with. Never printed; the customer gets
 /// them in the sealed PIN mailer.

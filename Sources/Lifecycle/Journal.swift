@@ -1,5 +1,5 @@
 import CertificateKit
-import Foundation
+public import Foundation
 import X509
 
 /// An apply or renewal that reached the RA: what the next run needs to finish it with the same

@@ -1,6 +1,6 @@
-import CertificateKit
+public import CertificateKit
 import Foundation
-import Localization
+public import Localization
 
 /// A key held by a store, with the certificate stored next to it (if any).
 public struct StoredKey: Sendable {

@@ -1,5 +1,5 @@
 import Foundation
-import Localization
+public import Localization
 import RAContract
 
 /// Why a lifecycle operation stopped, with what to do next. The CLI maps `kind` to its exit codes.

@@ -1,8 +1,8 @@
-import Foundation
+public import Foundation
 import CertificateKit
 import Domain
-import Localization
-import RAContract
+public import Localization
+public import RAContract
 import Secrets
 
 /// One choice offered to a person.

@@ -1,6 +1,6 @@
-import CertificateKit
-import Localization
-import Secrets
+public import CertificateKit
+public import Localization
+public import Secrets
 
 /// What a key store asks for when it needs a secret, so a prompt can say which one and how many
 /// tries are left. It never carries a secret.

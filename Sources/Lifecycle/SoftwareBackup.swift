@@ -1,8 +1,8 @@
-import CertificateKit
-import Domain
-import Foundation
-import Localization
-import Secrets
+public import CertificateKit
+public import Domain
+public import Foundation
+public import Localization
+public import Secrets
 
 /// A software certificate's `.pfx` backup on a removable drive, end to end: the password rule, the
 /// file name rule, the drive choice, the PKCS#12 file, the atomic write, and the read-back check.

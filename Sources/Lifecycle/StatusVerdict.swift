@@ -1,7 +1,7 @@
-import CertificateKit
-import Foundation
-import Localization
-import RAContract
+public import CertificateKit
+public import Foundation
+public import Localization
+public import RAContract
 
 /// What this computer can see of the customer's certificate.
 public enum ClientSide: Sendable, Hashable {

@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Where Lifecycle reads the time (renewal windows, expiry, code countdowns); named apart from
 /// Swift's own `Clock` protocol and from RAServer's `SystemClock`.

@@ -1,6 +1,6 @@
-import ArgumentParser
+public import ArgumentParser
 import KeyStores
-import Localization
+public import Localization
 
 /// The documented exit codes of `tokencert` (README, "Exit codes"). Scripts rely on these numbers.
 public enum ExitStatus: Int32, CaseIterable, Sendable {

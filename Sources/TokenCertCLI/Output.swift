@@ -1,7 +1,7 @@
 import Foundation
-import Localization
+public import Localization
 import Secrets
-import ArgumentParser
+public import ArgumentParser
 
 /// `--format text|json`.
 public enum OutputFormat: String, ExpressibleByArgument, CaseIterable, Sendable {

@@ -1,4 +1,4 @@
-import ArgumentParser
+public import ArgumentParser
 
 /// The `tokencert` command: certificates whose keys live on USB tokens and smart cards.
 public struct TokenCert: AsyncParsableCommand {

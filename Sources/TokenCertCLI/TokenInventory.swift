@@ -1,9 +1,9 @@
 import CertificateKit
-import Foundation
+public import Foundation
 import KeyStores
-import Localization
-import PKCS11
-import Secrets
+public import Localization
+public import PKCS11
+public import Secrets
 
 /// What `tokencert tokens` reports: modules, their tokens with PIN state, and key/certificate objects.
 /// The JSON form of this structure is the command's stable output.

@@ -1,4 +1,4 @@
-import ArgumentParser
+public import ArgumentParser
 import CertificateKit
 import Crypto
 import Foundation

@@ -144,5 +144,20 @@ final class ArchitectureTests: XCTestCase {
         let products = Set(tokencert.flatMap { productDependencies[$0] ?? [] })
         XCTAssertFalse(products.contains("GRDB"), "tokencert links GRDB: \(products.sorted())")
         XCTAssertTrue(closure("tokencert-demo").contains("RAServer"), "the check sees what the demo links")
+
+        // Every target under Sources/ imports internally by default, so a module's dependencies are
+        // not re-exported to its users: the graph above is the compiler's to enforce.
+        var checked = 0
+        for t in targets {
+            let name = try XCTUnwrap(t["name"] as? String)
+            let type = t["type"] as? String ?? ""
+            guard type == "regular" || type == "executable", (t["path"] as? String).map({ !$0.hasPrefix("Tests") }) ?? true,
+                  FileManager.default.fileExists(atPath: Self.root.appendingPathComponent("Sources/\(name)").path)
+                    || name == "tokencert-bench" else { continue }
+            let settings = String(describing: t["settings"] ?? "")
+            XCTAssertTrue(settings.contains("InternalImportsByDefault"), "\(name) does not import internally by default")
+            checked += 1
+        }
+        XCTAssertGreaterThan(checked, 15, "the check saw the Sources targets")
     }
 }

@@ -1,5 +1,5 @@
-import Localization
-import PCSC
+public import Localization
+public import PCSC
 
 /// A PC/SC failure in words. The PCSC target itself carries no customer text.
 extension PCSCError {

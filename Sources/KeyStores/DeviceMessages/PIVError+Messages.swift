@@ -1,5 +1,5 @@
-import Localization
-import PIV
+public import Localization
+public import PIV
 
 /// PIV failures in words. The PIV target carries no customer text.
 extension PIVError {

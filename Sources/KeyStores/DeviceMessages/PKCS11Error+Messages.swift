@@ -1,5 +1,5 @@
-import Localization
-import PKCS11
+public import Localization
+public import PKCS11
 
 /// A PKCS#11 failure in words: a module's legitimate refusal explained as one, the code's meaning
 /// with the PIN state, and what to do. The PKCS11 target itself carries no customer text.

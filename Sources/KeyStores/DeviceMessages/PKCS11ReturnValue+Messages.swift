@@ -1,5 +1,5 @@
-import Localization
-import PKCS11
+public import Localization
+public import PKCS11
 
 extension ReturnValue {
     /// What the code means to a person and what they can do, in English and Traditional Chinese (Taiwan).

@@ -1,5 +1,5 @@
-import Localization
-import SmartCard
+public import Localization
+public import SmartCard
 
 /// Status words and APDU-layer failures in words. The SmartCard target carries no customer text.
 extension StatusWord {

@@ -1,6 +1,6 @@
-import CertificateKit
+public import CertificateKit
 import Foundation
-import RAContract
+public import RAContract
 
 /// Everything Lifecycle asks of the registration authority — one method per endpoint of
 /// `tokencert-ra`. Customer calls carry the session token from `login`.

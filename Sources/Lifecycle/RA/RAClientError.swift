@@ -1,6 +1,6 @@
-import Foundation
-import Localization
-import RAContract
+public import Foundation
+public import Localization
+public import RAContract
 
 /// Why a call to the RA failed. `switch` on `kind`; a refusal carries the server's own code and words.
 public struct RAClientError: Error, Sendable, Hashable, UserFacingError, CustomStringConvertible {

@@ -1,5 +1,5 @@
-import ArgumentParser
-import CertificateKit
+public import ArgumentParser
+public import CertificateKit
 import Foundation
 import Lifecycle
 import Localization

@@ -1,6 +1,6 @@
 import ArgumentParser
 import Foundation
-import Localization
+public import Localization
 import Secrets
 import PKCS11
 

@@ -1,10 +1,10 @@
 import CertificateKit
-import Foundation
+public import Foundation
 import KeyStores
 import Localization
 import PCSC
 import PKCS11
-import RemovableMedia
+public import RemovableMedia
 
 /// `tokencert doctor`'s checks, in order: pcscd, polkit, readers and cards, USB devices with no reader,
 /// PKCS#11 modules, PIN state, our udev rules, OpenSSL, backup drives. Each reads the running system

@@ -1,4 +1,4 @@
-import Localization
+public import Localization
 
 /// The result of one `tokencert doctor` check.
 public enum DoctorStatus: String, Codable, Sendable, CaseIterable {

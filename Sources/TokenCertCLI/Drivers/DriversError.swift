@@ -1,4 +1,4 @@
-import Localization
+public import Localization
 
 /// What can go wrong with the devices table and installing its files, with both languages and a remedy.
 public enum DriversError: Error, Sendable, Equatable, UserFacingError {

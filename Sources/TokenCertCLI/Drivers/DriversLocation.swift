@@ -1,4 +1,4 @@
-import Foundation
+public import Foundation
 
 /// Finds the `Drivers/` folder (devices table and p11-kit module files): `TOKENCERT_DRIVERS_DIR`,
 /// then `./Drivers`, then a `Drivers/` folder above the running executable (a development build
