@@ -51,14 +51,7 @@ public struct PIVCardPersonalisation: DevicePersonalisation {
     /// - Throws: what `body` throws.
     public func withStore<R: Sendable>(pin: Secret?, _ body: (any KeyStore) async throws -> R) async throws -> R {
         let store = PIVKeyStore(reader: reader, pin: .constant(pin ?? Secret(PIV.defaultPIN)))
-        do {
-            let result = try await body(store)
-            await store.close()
-            return result
-        } catch {
-            await store.close()
-            throw error
-        }
+        return try await closing(store, close: { await store.close() }, body)
     }
 }
 
@@ -136,14 +129,7 @@ public final class PKCS11TokenPersonalisation: DevicePersonalisation {
             throw KeyStoreUnavailable.tokenMissing
         }
         let store = PKCS11KeyStore(module: module, token: token, pin: pin.map { SecretProvider.constant($0) } ?? .unavailable)
-        do {
-            let result = try await body(store)
-            await store.close()
-            return result
-        } catch {
-            await store.close()
-            throw error
-        }
+        return try await closing(store, close: { await store.close() }, body)
     }
 
     /// The module, loaded once (`PKCS11KeyStore.loadModule`: a path or a p11-kit registry name).
@@ -152,5 +138,18 @@ public final class PKCS11TokenPersonalisation: DevicePersonalisation {
         let module = try PKCS11KeyStore.loadModule(moduleName)
         state.withLock { $0.module = module }
         return module
+    }
+}
+
+/// Runs `body` with `store`, then `close`s it whether `body` returned or threw.
+private func closing<R: Sendable>(_ store: any KeyStore, close: () async -> Void,
+                                  _ body: (any KeyStore) async throws -> R) async throws -> R {
+    do {
+        let result = try await body(store)
+        await close()
+        return result
+    } catch {
+        await close()
+        throw error
     }
 }

@@ -82,14 +82,15 @@ final class RawSocket {
         guard sent >= 0 else { throw POSIXError(.EPIPE) }
     }
 
-    /// What arrives within `timeout` seconds (stops at the first pause after some data).
-    func receive(timeout: Double) -> String {
+    /// What arrives within `timeout` seconds: up to the first pause after some data, or (`untilClosed`)
+    /// everything until the server closes.
+    func receive(timeout: Double, untilClosed: Bool = false) -> String {
         var out = [UInt8]()
         let deadline = Date().addingTimeInterval(timeout)
         while Date() < deadline {
             var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&poller, 1, out.isEmpty ? 100 : 50) > 0 else {
-                if out.isEmpty { continue } else { break }
+            guard poll(&poller, 1, out.isEmpty || untilClosed ? 100 : 50) > 0 else {
+                if out.isEmpty || untilClosed { continue } else { break }
             }
             var chunk = [UInt8](repeating: 0, count: 4096)
             let n = recv(fd, &chunk, chunk.count, 0)
@@ -100,19 +101,7 @@ final class RawSocket {
     }
 
     /// Everything until the server closes or `timeout` passes.
-    func receiveAll(timeout: Double) -> String {
-        var out = [UInt8]()
-        let deadline = Date().addingTimeInterval(timeout)
-        while Date() < deadline {
-            var poller = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
-            guard poll(&poller, 1, 100) > 0 else { continue }
-            var chunk = [UInt8](repeating: 0, count: 4096)
-            let n = recv(fd, &chunk, chunk.count, 0)
-            if n <= 0 { break }
-            out += chunk[0..<n]
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    func receiveAll(timeout: Double) -> String { receive(timeout: timeout, untilClosed: true) }
 
     /// True when the server closes the connection (end of stream or reset) within `seconds`.
     func closedByServer(within seconds: Double) -> Bool {
