@@ -1,5 +1,5 @@
 public import CertificateKit
-public import Foundation
+import Foundation
 public import Lifecycle
 public import Secrets
 import PCSC

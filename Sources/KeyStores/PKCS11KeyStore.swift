@@ -1,5 +1,5 @@
 public import CertificateKit
-public import Foundation
+import Foundation
 public import Lifecycle
 import Secrets
 import PIV

@@ -1,6 +1,6 @@
 public import CertificateKit
 public import Domain
-public import Foundation
+import Foundation
 import Localization
 public import RAContract
 public import X509

@@ -81,6 +81,10 @@ public struct RAErrorCode: RawRepresentable, Codable, Hashable, Sendable, Custom
 
     public static let badCSR = RAErrorCode(rawValue: "bad-csr")
     public static let keyNotAllowed = RAErrorCode(rawValue: "key-not-allowed")
+    /// The key is already certified for another customer (a signed order could be re-attributed).
+    public static let keyInUse = RAErrorCode(rawValue: "key-in-use")
+    /// The key was revoked for key compromise once; it is never certified again.
+    public static let keyCompromised = RAErrorCode(rawValue: "key-compromised")
     /// Details: `serial`.
     public static let activeCertificateExists = RAErrorCode(rawValue: "active-certificate-exists")
     public static let requestIDReused = RAErrorCode(rawValue: "request-id-reused")

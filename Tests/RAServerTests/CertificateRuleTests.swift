@@ -213,7 +213,7 @@ final class CertificateRuleTests: XCTestCase {
             XCTAssertEqual(retry.string("serial"), first.serial)
             XCTAssertEqual(retry.string("certificate"), first.certificate)
         }
-        XCTAssertEqual(try h.repository.appliedMigrations(), ["001-initial", "002-renewal", "003-officers", "004-login-lock", "005-identity-session", "006-consents-by-customer"])
+        XCTAssertEqual(try h.repository.appliedMigrations(), ["001-initial", "002-renewal", "003-officers", "004-login-lock", "005-identity-session", "006-consents-by-customer", "007-key-per-customer"])
     }
 }
 
@@ -234,6 +234,7 @@ struct AlwaysIdentified: RARepository {
         }
     }
     func addCustomers(_ customers: [CustomerRecord], replace: Bool) async throws { try await base.addCustomers(customers, replace: replace) }
+    func keyUses(subjectPublicKeyInfoSHA256: String) async throws -> [KeyUse] { try await base.keyUses(subjectPublicKeyInfoSHA256: subjectPublicKeyInfoSHA256) }
     func customer(id: String) async throws -> CustomerRecord? { try await base.customer(id: id) }
     func addSession(_ session: SessionRecord) async throws { try await base.addSession(session) }
     func session(tokenSHA256: String) async throws -> SessionRecord? { try await base.session(tokenSHA256: tokenSHA256) }

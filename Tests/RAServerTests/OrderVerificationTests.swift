@@ -97,4 +97,33 @@ final class OrderVerificationTests: XCTestCase {
             XCTAssertTrue(listed.out.contains("Key Compromise"), listed.out)
         }
     }
+
+    /// M1/M2: one key is certified for one customer only (else an order signed by one could be
+    /// re-attributed to the other), and a key revoked for key compromise is never certified again.
+    func testOneKeyOneCustomerAndACompromisedKeyNeverAgain() async throws {
+        let h = try await Harness(self)
+        let key = try await RenewalTests.tokenKey(.p256, name: "shared-key")
+        let csr = try await RenewalTests.csr(key)
+        try await h.application.test(.router) { client in
+            let alice = try await aliceReady(client)
+            _ = try await alice.identify(h, birth: Harness.alice.birth, account: Harness.alice.account)
+            let issued = try await alice.expect(.created, .post, "/certificates", ["requestId": "m1-a", "csr": csr])
+            let serial = try XCTUnwrap(issued.string("serial"))
+
+            // Bob sends a CSR for Alice's key: refused before anything is signed.
+            let bob = try await API(client: client).login(Harness.bob.id, Harness.bob.password)
+            try await bob.consent()
+            _ = try await bob.identify(h, birth: Harness.bob.birth, account: Harness.bob.account)
+            try await bob.expectCode("key-in-use", .post, "/certificates", ["requestId": "m1-b", "csr": csr])
+
+            // Alice reports the key compromised; she may not have it certified again.
+            _ = try await alice.identify(h, birth: Harness.alice.birth, account: Harness.alice.account)
+            try await alice.expect(.ok, .post, "/certificates/\(serial)/revoke", ["reason": "keyCompromise"])
+            _ = try await alice.identify(h, birth: Harness.alice.birth, account: Harness.alice.account)
+            try await alice.expectCode("key-compromised", .post, "/certificates", ["requestId": "m2-a", "csr": csr])
+        }
+        let der = try await h.repository.transact(customerID: Harness.alice.id) { $0.certificates.first?.der }
+        let uses = try await h.repository.keyUses(subjectPublicKeyInfoSHA256: SQLiteRepository.spkiSHA256(ofCertificate: try XCTUnwrap(der)))
+        XCTAssertEqual(uses.count, 1, "one certificate for the key: \(uses)")
+    }
 }

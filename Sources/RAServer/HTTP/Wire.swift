@@ -119,7 +119,7 @@ extension RAError {
         case .locked, .loginLocked: HTTPResponse.Status(code: 423, reasonPhrase: "Locked")
         case .resendTooSoon, .sendLimit, .tooManyLogins, .loginBusy: .tooManyRequests
         case .deliveryFailed: .badGateway
-        case .birthDateWrong, .unknownAccount, .noDestination, .codeWrong, .badCSR, .keyNotAllowed, .reasonNotAllowed,
+        case .birthDateWrong, .unknownAccount, .noDestination, .codeWrong, .badCSR, .keyNotAllowed, .keyInUse, .keyCompromised, .reasonNotAllowed,
              .proofOfPossessionFailed:
             .unprocessableContent
         case _ where RAErrorCode.invalidFields.contains(code): .unprocessableContent

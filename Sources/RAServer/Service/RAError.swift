@@ -217,6 +217,20 @@ extension RAError {
                 remedy: LocalizedText(en: "Generate a new key of an allowed kind on your token.", zhTW: "請在載具上重新產生允許類型的金鑰。"))
     }
 
+    /// The key is certified for another customer already.
+    public static let keyInUse = RAError(
+        code: .keyInUse,
+        summary: LocalizedText(en: "This key is already certified for someone else; one key belongs to one customer.",
+                               zhTW: "此金鑰已為他人申請憑證；一把金鑰只能屬於一位客戶。"),
+        remedy: LocalizedText(en: "Generate a new key on your own token and apply again.", zhTW: "請在您自己的載具上重新產生金鑰後再申請。"))
+
+    /// The key was revoked for key compromise.
+    public static let keyCompromised = RAError(
+        code: .keyCompromised,
+        summary: LocalizedText(en: "This key was reported compromised; it is never certified again.",
+                               zhTW: "此金鑰曾因洩漏而廢止，不會再為其核發憑證。"),
+        remedy: LocalizedText(en: "Generate a new key and apply again.", zhTW: "請重新產生金鑰後再申請。"))
+
     /// Apply while the host has an active certificate.
     public static func activeCertificateExists(serial: String, renewalWindowDays: Int = Policy.standard.renewalWindowDays) -> RAError {
         RAError(code: .activeCertificateExists,

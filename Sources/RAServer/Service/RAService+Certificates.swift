@@ -20,6 +20,7 @@ extension RAService {
     public func issue(customerID: String, session: String, requestID: String, csr csrBytes: [UInt8]) async throws -> (RA.IssuedCertificate, created: Bool) {
         try Self.checkRequestID(requestID)
         let csr = try checkedCSR(csrBytes)
+        try await checkKeyUnused(csr, customerID: customerID)
         let csrHash = hexString(SHA256.hash(data: try CertificateRequests.der(csr)))
         let now = clock.now(), policy = self.policy, agreement = self.agreement
         let caPEM = try authority.certificatePEM

@@ -113,6 +113,7 @@ extension RAService {
         guard consentOnPaper else { throw RAError.badRequest("consentOnPaper must be true: the customer signs the agreement at the counter") }
         try Self.checkRequestID(requestID)
         let csr = try checkedCSR(csrBytes)
+        try await checkKeyUnused(csr, customerID: customerID)
         let csrHash = hexString(SHA256.hash(data: try CertificateRequests.der(csr)))
         let now = clock.now(), agreement = self.agreement, caPEM = try authority.certificatePEM, windowDays = policy.renewalWindowDays
 

@@ -15,6 +15,7 @@ extension RAService {
         let oldSerial = serial.lowercased()
         try Self.checkRequestID(requestID)
         let csr = try checkedCSR(csrBytes)
+        try await checkKeyUnused(csr, customerID: customerID)
         let csrHash = hexString(SHA256.hash(data: try CertificateRequests.der(csr)))
         let now = clock.now(), policy = self.policy, agreement = self.agreement
         let caPEM = try authority.certificatePEM

@@ -1,4 +1,5 @@
 import CertificateKit
+import Crypto
 import Foundation
 import X509
 
@@ -15,6 +16,17 @@ extension RAService {
     }
 
     /// Parses a CSR (DER), checks its self-signature and the key policy.
+    /// One key, one customer: refuses a CSR whose key is certified for another customer, or was
+    /// ever revoked for key compromise (before any signing; the store checks again when it stores).
+    /// - Throws: `RAError.keyInUse`, `RAError.keyCompromised`.
+    func checkKeyUnused(_ csr: CertificateSigningRequest, customerID: String) async throws {
+        let keyHash = SHA256.hash(data: csr.publicKey.derSubjectPublicKeyInfo).map { String(format: "%02x", $0) }.joined()
+        for use in try await repository.keyUses(subjectPublicKeyInfoSHA256: keyHash) {
+            if use.compromised { throw RAError.keyCompromised }
+            if use.customerID != customerID { throw RAError.keyInUse }
+        }
+    }
+
     func checkedCSR(_ csrBytes: [UInt8]) throws -> CertificateSigningRequest {
         let csr: CertificateSigningRequest
         do {

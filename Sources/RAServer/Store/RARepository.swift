@@ -27,6 +27,9 @@ public protocol RARepository: Sendable {
 
     /// The customer a certificate was issued to, by serial (lower-case hex).
     func certificateOwner(serial: String) async throws -> String?
+    /// Every certificate of the key whose SubjectPublicKeyInfo has this SHA-256 (hex): who holds it
+    /// and whether it was revoked for key compromise.
+    func keyUses(subjectPublicKeyInfoSHA256: String) async throws -> [KeyUse]
 
     /// Every revoked certificate, for the CRL.
     func revokedEntries() async throws -> [RevokedEntry]
@@ -59,6 +62,13 @@ public protocol RARepository: Sendable {
 }
 
 /// Failures of the store itself.
+/// One certificate of a key, for the one-key-one-customer rule.
+public struct KeyUse: Sendable, Hashable {
+    public var customerID: String
+    public var serial: String
+    public var compromised: Bool
+}
+
 public enum RepositoryError: Error, Hashable, Sendable, CustomStringConvertible {
     case duplicateCustomer(String)
     case duplicateOfficer(String)

@@ -1,7 +1,9 @@
 public import CertificateKit
 import Domain
 public import Foundation
+import Crypto
 import GRDB
+import X509
 import Synchronization
 
 /// The RA's records in one SQLite file (GRDB over Debian's libsqlite3), WAL mode, migrations on open.
@@ -168,6 +170,16 @@ public final class SQLiteRepository: RARepository {
         migrator.registerMigration("006-consents-by-customer") { db in
             // Every ledger read looks consents up by customer; without this it scanned the whole table.
             try db.execute(sql: "CREATE INDEX consents_by_customer ON consents(customer_id, id)")
+        }
+        migrator.registerMigration("007-key-per-customer") { db in
+            // One key, one customer; a compromised key never again: certificates are found by key.
+            try db.execute(sql: "ALTER TABLE certificates ADD COLUMN spki_sha256 TEXT")
+            for row in try Row.fetchAll(db, sql: "SELECT serial, der FROM certificates") {
+                let der: Data = row["der"]
+                try db.execute(sql: "UPDATE certificates SET spki_sha256 = ? WHERE serial = ?",
+                               arguments: [Self.spkiSHA256(ofCertificate: Array(der)), row["serial"] as String])
+            }
+            try db.execute(sql: "CREATE INDEX certificates_by_key ON certificates(spki_sha256)")
         }
         return migrator
     }
@@ -340,16 +352,25 @@ public final class SQLiteRepository: RARepository {
         let before = Dictionary(old.certificates.map { ($0.serial, $0) }, uniquingKeysWith: { a, _ in a })
         for cert in new.certificates where before[cert.serial] != cert {
             guard cert.customerID == id else { throw RepositoryError.corrupt("certificate for another customer") }
+            let keyHash = Self.spkiSHA256(ofCertificate: cert.der)
+            if before[cert.serial] == nil {
+                // The last line of the one-key-one-customer rule, inside the write transaction (which
+                // SQLite serialises with every other write): no key of another customer, none compromised.
+                for use in try Self.keyUses(db, keyHash) {
+                    if use.compromised { throw RAError.keyCompromised }
+                    if use.customerID != id { throw RAError.keyInUse }
+                }
+            }
             try db.cachedStatement(sql: """
                 INSERT INTO certificates (serial, customer_id, request_id, csr_sha256, status, not_before, not_after, issued_at, der,
-                                          revoked_at, revocation_reason, revoked_online, replaces_serial)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                          revoked_at, revocation_reason, revoked_online, replaces_serial, spki_sha256)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (serial) DO UPDATE SET
                     status = excluded.status, revoked_at = excluded.revoked_at, revocation_reason = excluded.revocation_reason,
                     revoked_online = excluded.revoked_online
                 """).execute(arguments: [cert.serial, id, cert.requestID, cert.csrSHA256, cert.status.rawValue, seconds(cert.notBefore),
                                  seconds(cert.notAfter), seconds(cert.issuedAt), Data(cert.der), seconds(cert.revokedAt),
-                                 cert.revocationReason?.rawValue, cert.revokedOnline, cert.replacesSerial])
+                                 cert.revocationReason?.rawValue, cert.revokedOnline, cert.replacesSerial, keyHash])
         }
         for consent in new.consents.dropFirst(old.consents.count) {
             try db.cachedStatement(sql: "INSERT INTO consents (customer_id, version, text_sha256, accepted_at) VALUES (?, ?, ?, ?)").execute(
@@ -386,6 +407,24 @@ public final class SQLiteRepository: RARepository {
 
     public func deleteSession(tokenSHA256: String) async throws {
         try await writing { db in try db.cachedStatement(sql: "DELETE FROM sessions WHERE token_sha256 = ?").execute(arguments: [tokenSHA256]) }
+    }
+
+    public func keyUses(subjectPublicKeyInfoSHA256: String) async throws -> [KeyUse] {
+        try reading { db in try Self.keyUses(db, subjectPublicKeyInfoSHA256) }
+    }
+
+    static func keyUses(_ db: Database, _ keyHash: String) throws -> [KeyUse] {
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT customer_id, serial, revocation_reason FROM certificates WHERE spki_sha256 = ?"),
+                         arguments: [keyHash]).map { row in
+            KeyUse(customerID: row["customer_id"], serial: row["serial"],
+                   compromised: (row["revocation_reason"] as Int?) == RevocationReason.keyCompromise.rawValue)
+        }
+    }
+
+    /// SHA-256 (hex) of a certificate's SubjectPublicKeyInfo; of the whole DER when it does not parse.
+    static func spkiSHA256(ofCertificate der: [UInt8]) -> String {
+        let spki = (try? Certificate(derEncoded: der).publicKey.derSubjectPublicKeyInfo) ?? der
+        return SHA256.hash(data: spki).map { String(format: "%02x", $0) }.joined()
     }
 
     public func certificateOwner(serial: String) async throws -> String? {
