@@ -55,6 +55,25 @@ final class StoreAndInputTests: XCTestCase {
         XCTAssertEqual(try SQLiteRepository(path: h.repository.path).appliedMigrations(), ["001-initial", "002-renewal", "003-officers", "004-login-lock", "005-identity-session", "006-consents-by-customer", "007-key-per-customer"])
     }
 
+    /// M4: the database holds birth dates, password hashes and contacts — 0600 files (database,
+    /// write-ahead log, shared memory) in a 0700 folder when the RA makes it; a looser file is tightened.
+    func testTheDatabaseIsPrivate() throws {
+        let base = NSTemporaryDirectory() + "ra-private-\(UUID().uuidString.prefix(8))"
+        defer { try? FileManager.default.removeItem(atPath: base) }
+        let path = base + "/state/ra.sqlite"
+        let previous = umask(0o022)
+        defer { umask(previous) }
+        do { _ = try SQLiteRepository(path: path) }
+        func mode(_ p: String) throws -> Int { (try FileManager.default.attributesOfItem(atPath: p)[.posixPermissions] as? Int ?? -1) & 0o777 }
+        XCTAssertEqual(try mode(base + "/state"), 0o700)
+        for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
+            XCTAssertEqual(try mode(file), 0o600, file)
+        }
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: path)
+        _ = try SQLiteRepository(path: path)
+        XCTAssertEqual(try mode(path), 0o600, "a database found 0644 is tightened on start")
+    }
+
     func testPasswordHashesAreSaltedPBKDF2AndVerifyOnlyTheRightPassword() throws {
         let a = try PasswordHasher.hash("correct horse", iterations: 1000)
         let b = try PasswordHasher.hash("correct horse", iterations: 1000)

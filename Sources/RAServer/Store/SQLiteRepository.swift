@@ -29,13 +29,23 @@ public final class SQLiteRepository: RARepository {
 
     /// Opens (creating when missing) the database at `path` and applies pending migrations.
     /// - Throws: GRDB's `DatabaseError` when the file cannot be opened or migrated.
+    /// Opens (creating and migrating when missing) the database at `path`. It holds birth dates,
+    /// password hashes and contacts: a missing folder is created 0700, and the database, its
+    /// write-ahead log and shared-memory file are made 0600 (tightened when found looser).
     public init(path: String) throws {
+        let folder = (path as NSString).deletingLastPathComponent
+        if !folder.isEmpty, !FileManager.default.fileExists(atPath: folder) {
+            try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         configuration.foreignKeysEnabled = true
         pool = try DatabasePool(path: path, configuration: configuration)
         self.path = path
         try Self.migrator.migrate(pool)
+        for file in [path, path + "-wal", path + "-shm"] where FileManager.default.fileExists(atPath: file) {
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: file)
+        }
     }
 
     /// The identifiers of the applied migrations, in order.
