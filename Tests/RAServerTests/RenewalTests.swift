@@ -88,6 +88,15 @@ final class RenewalTests: XCTestCase {
             let confirmed = try await again.expect(.ok, .post, "/certificates/\(newSerial)/confirm",
                                                    ["proof": try await Self.sign(ProofOfPossession.confirmationMessage(serial: newSerial), newKey)])
             XCTAssertEqual(confirmed.string("superseded"), oldSerial)
+            // M3: repeating the confirmation (even with a junk proof) answers the same and signs no CRL.
+            let crlNumber = confirmed["crlNumber"] as? Int
+            XCTAssertNotNil(crlNumber)
+            for _ in 0..<5 {
+                let repeated = try await again.expect(.ok, .post, "/certificates/\(newSerial)/confirm", ["proof": "AAAA"])
+                XCTAssertEqual(repeated["crlNumber"] as? Int, crlNumber, "no new CRL without a state change")
+            }
+            let latest = try await h.repository.latestCRL()?.number
+            XCTAssertEqual(latest, crlNumber)
             let after = try await again.expect(.ok, .get, "/certificates")
             XCTAssertEqual((after["certificates"] as? [[String: Any]])?.map { $0["state"] as? String }, ["active", "superseded"])
             XCTAssertEqual(after["onlineRevocationsLeftThisYear"] as? Int, 2, "a renewal is not a revocation")

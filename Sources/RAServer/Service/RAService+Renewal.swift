@@ -66,7 +66,7 @@ extension RAService {
     /// CRL with reason superseded), and the answer names it with the CRL that lists it.
     public func confirm(customerID: String, serial: String, proof: [UInt8]) async throws -> RA.Confirmation {
         let wanted = serial.lowercased(), now = clock.now(), agreement = self.agreement
-        let result = try await repository.transact(customerID: customerID) { ledger -> RA.Confirmation in
+        let (result, changed) = try await repository.transact(customerID: customerID) { ledger -> (RA.Confirmation, Bool) in
             try Self.gate(&ledger, action: "confirm", now: now, agreement: agreement)
             func refuse(_ error: RAError) -> RAError {
                 ledger.audit.append(AuditEvent(at: now, customerID: customerID, action: "confirm", outcome: error.code.rawValue,
@@ -75,7 +75,8 @@ extension RAService {
             }
             guard let index = ledger.certificates.firstIndex(where: { $0.serial == wanted }) else { throw refuse(.certificateNotFound) }
             let record = ledger.certificates[index]
-            if record.status == .active { return RA.Confirmation(serial: wanted, status: .active, superseded: record.replacesSerial) }
+            // Confirmed already (an answer lost on the way): the same answer, nothing changed, no new CRL.
+            if record.status == .active { return (RA.Confirmation(serial: wanted, status: .active, superseded: record.replacesSerial), false) }
             guard record.state(at: now) == .pending else { throw refuse(.notConfirmable(state: record.state(at: now).rawValue)) }
             guard ProofOfPossession.verify(proof, over: ProofOfPossession.confirmationMessage(serial: wanted),
                                            spki: try Certificate(derEncoded: record.der).publicKey.derSubjectPublicKeyInfo)
@@ -91,11 +92,12 @@ extension RAService {
             }
             ledger.audit.append(AuditEvent(at: now, customerID: customerID, action: "confirm", outcome: "ok",
                                            detail: "serial \(wanted) supersedes \(superseded ?? "-")"))
-            return RA.Confirmation(serial: wanted, status: .active, superseded: superseded)
+            return (RA.Confirmation(serial: wanted, status: .active, superseded: superseded), superseded != nil)
         }
         guard result.superseded != nil else { return result }
         var confirmed = result
-        confirmed.crlNumber = try await crl.publish().number
+        // A CRL is signed only when a certificate was superseded now; a repeat names the latest one.
+        confirmed.crlNumber = changed ? try await crl.publish().number : try await repository.latestCRL()?.number
         return confirmed
     }
 }
