@@ -61,6 +61,14 @@ final class JourneyCLITests: XCTestCase, JourneyTest, @unchecked Sendable {
 
         // The second computer: restore, then sign-test passes there.
         let computer2 = ["--software", "--store-dir", dir + "/two"]
+        // L1: a wrong password, and a file that is no .pfx, are bad input (exit 64), as restore's help says.
+        var wrongEnv = backupEnv
+        wrongEnv["TOKENCERT_BACKUP_PASSWORD"] = "NotThePassword1"
+        let wrong = try runTool(Self.tokencert, ["restore", pfx, "--offline"] + computer2, environment: wrongEnv)
+        XCTAssertEqual(wrong.status, 64, wrong.out + wrong.err)
+        try "not a pfx".write(toFile: dir + "/junk.pfx", atomically: true, encoding: .utf8)
+        let junk = try runTool(Self.tokencert, ["restore", dir + "/junk.pfx", "--offline"] + computer2, environment: backupEnv)
+        XCTAssertEqual(junk.status, 64, junk.out + junk.err)
         let nssDB = "sql:" + dir + "/nssdb"
         let restored = try runTool(Self.tokencert, ["restore", pfx, "--format", "json", "--install-nss", "--nss-db", nssDB] + computer2,
                                    environment: backupEnv)

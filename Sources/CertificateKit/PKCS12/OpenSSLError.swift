@@ -90,8 +90,11 @@ public struct OpenSSLError: Error, Hashable, Sendable, CustomStringConvertible, 
         return "\(function) failed (\(reason)): \(queue)"
     }
 
-    /// OpenSSL failed: no better class.
-    public var category: ErrorCategory { .failure }
+    /// A wrong password or an unreadable file is bad input; other OpenSSL failures have no better class.
+    public var category: ErrorCategory {
+        // A wrong password or a file that is not a readable .pfx is the person's input (exit 64).
+        reason == .wrongPassword || reason == .malformed ? .badInput : .failure
+    }
 
     public var summary: LocalizedText {
         switch reason {
