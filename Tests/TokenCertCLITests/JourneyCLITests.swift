@@ -170,6 +170,16 @@ final class JourneyCLITests: XCTestCase, JourneyTest, @unchecked Sendable {
         let badTime = try runTool(Self.tokencert, ["verify", "--in", dir + "/order.txt", "--sig", dir + "/order.p7s", "--ca", ra.caPEM,
                                                    "--at", "yesterday"], environment: env)
         XCTAssertEqual(badTime.status, 64, badTime.err)
+        // L6: a detached signature without --in, a --ca or --crl that is not one: bad input (64), said so.
+        let noContent = try runTool(Self.tokencert, ["verify", "--sig", dir + "/order.p7s", "--ca", ra.caPEM], environment: env)
+        XCTAssertEqual(noContent.status, 64, noContent.out + noContent.err)
+        XCTAssertTrue(noContent.err.contains("--in"), noContent.err)
+        let badCA = try runTool(Self.tokencert, ["verify", "--in", dir + "/order.txt", "--sig", dir + "/order.p7s", "--ca", dir + "/order.txt"],
+                                environment: env)
+        XCTAssertEqual(badCA.status, 64, badCA.out + badCA.err)
+        let badCRL = try runTool(Self.tokencert, ["verify", "--in", dir + "/order.txt", "--sig", dir + "/order.p7s", "--ca", ra.caPEM,
+                                                  "--crl", dir + "/order.txt"], environment: env)
+        XCTAssertEqual(badCRL.status, 64, badCRL.out + badCRL.err)
 
         // Backup of a token key is refused with the reason.
         let backup = try runTool(Self.tokencert, ["backup", "--target", dir, "--force"] + store,

@@ -250,6 +250,14 @@ public struct OrderSignatureVerifier: Sendable {
         return nil
     }
 
+    /// True when `signature` (DER or PEM) is a detached CMS signature: its `encapContentInfo` has no
+    /// `eContent`, so the signed content must be given separately.
+    public static func isDetached(_ signature: [UInt8]) -> Bool {
+        let der = (derBlocks(signature, label: "CMS") + derBlocks(signature, label: "PKCS7")).first ?? signature
+        guard let fields = try? signedDataFields(der), fields.count >= 3, case .constructed(let info) = fields[2].content else { return false }
+        return Array(info).count == 1
+    }
+
     private static func signedDataFields(_ der: [UInt8]) throws -> [ASN1Node] {
         let root = try DER.parse(der)
         guard case .constructed(let top) = root.content else { return [] }

@@ -60,8 +60,20 @@ struct VerifyCommand: ReportingCommand {
         }
         let signature = try read(sig)
         let content = try input.map(read)
-        var cas = try ca.map { try CertificateSummary.parse(try read($0)).derBytes }
+        if content == nil, OrderSignatureVerifier.isDetached(signature) {
+            throw CLIError(.badInput, en: "\(sig) is a detached signature: the signed content is not in it.",
+                           zhTW: "\(sig) 為分離式簽章，未包含被簽署的內容。",
+                           remedyEN: "Give the signed file with --in.", remedyZH: "請以 --in 指定被簽署的檔案。")
+        }
+        var cas = try ca.map { path in
+            do { return try CertificateSummary.parse(try read(path)).derBytes } catch let error as CLIError { throw error } catch {
+                throw CLIError(.badInput, en: "--ca \(path) is not a certificate (PEM or DER).", zhTW: "--ca \(path) 不是憑證（PEM 或 DER）。")
+            }
+        }
         var crls = try crl.map { try Self.crlDER(try read($0)) }
+        for (path, der) in zip(crl, crls) where der.first != 0x30 {
+            throw CLIError(.badInput, en: "--crl \(path) is not a CRL (PEM or DER).", zhTW: "--crl \(path) 不是憑證廢止清單（PEM 或 DER）。")
+        }
         if cas.isEmpty {
             let client = try raOptions.client(language: lang)
             cas = [try CertificateSummary.parse(Array(try await client.caCertificatePEM().utf8)).derBytes]
