@@ -2,7 +2,9 @@ import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
+import CertificateKit
 import TestSupport
+import X509
 import XCTest
 
 /// End-to-end runs of the built `tokencert-ra`: init-ca with a key file and on a SoftHSM token made
@@ -129,7 +131,7 @@ final class ExecutableTests: XCTestCase {
         XCTAssertNotEqual(untrusted.status, 0, "a client without the certificate refuses the server")
     }
 
-    func testCustomerAddAndImportValidateEverythingAndImportAllOrNone() throws {
+    func testCustomerAddAndImportValidateEverythingAndImportAllOrNone() async throws {
         let dir = try workDirectory(self)
         let db = dir + "/ra.sqlite"
         let noPassword = try runTool(Self.binary, ["customer", "add", "--database", db, "--id", "A123456789", "--name", "王小明",
@@ -170,6 +172,15 @@ final class ExecutableTests: XCTestCase {
         XCTAssertEqual(officerCA.status, 0, officerCA.err)
         let officer = try runTool(Self.binary, ["officer", "add", "--database", db, "--name", "chen", "--certificate", dir + "/officer.pem"])
         XCTAssertEqual(officer.status, 0, officer.err)
+        // L9: an expired officer certificate is refused with the reason.
+        let oldKey = try TokenPrivateKey(try SoftwareSigner.generate(.p256))
+        let old = try await CertificateIssuer.selfSignedCA(subject: try DistinguishedName { CommonName("Officer Old") }, key: oldKey,
+                                                           notBefore: Date().addingTimeInterval(-86_400 * 400),
+                                                           notAfter: Date().addingTimeInterval(-86_400 * 30))
+        try old.serializeAsPEM().pemString.write(toFile: dir + "/old.pem", atomically: true, encoding: .utf8)
+        let refused = try runTool(Self.binary, ["officer", "add", "--database", db, "--name", "old", "--certificate", dir + "/old.pem"])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.err.contains("not valid now"), refused.err)
         let audit = try runTool(Self.binary, ["audit", "export", "--database", db])
         XCTAssertEqual(audit.status, 0, audit.err)
         for line in audit.out.split(separator: "\n") {

@@ -91,6 +91,7 @@ public enum SetupError: Error, Hashable, Sendable, CustomStringConvertible {
     case keyFileNotPrivate(String, mode: String)
     case tlsNeedsBoth
     case unknownConfigKey(String)
+    case officerCertificateNotValid(String, notBefore: Date, notAfter: Date)
 
     public var description: String {
         switch self {
@@ -103,6 +104,8 @@ public enum SetupError: Error, Hashable, Sendable, CustomStringConvertible {
         case .keyFileNotPrivate(let path, let mode): "\(path) has mode \(mode): others can read the key (chmod 600 it)"
         case .tlsNeedsBoth: "TLS needs both a certificate and a key"
         case .unknownConfigKey(let key): "the configuration file has an unknown key \(key)"
+        case .officerCertificateNotValid(let path, let from, let until):
+            "\(path) is not valid now (valid \(from) to \(until)): the officer could not log in with it; register a current certificate"
         }
     }
 }

@@ -1,12 +1,18 @@
-import Foundation
+public import Foundation
 import X509
 
 /// Reading an officer's certificate for `tokencert-ra officer add`.
 public enum OfficerRegistration {
-    /// The DER of the PEM certificate in `pemFile`.
-    public static func certificateDER(pemFile: String) throws -> [UInt8] {
+    /// The DER of the PEM certificate in `pemFile`, which must be valid at `now` (an officer whose
+    /// certificate has expired or is not yet valid could never log in).
+    /// - Throws: `SetupError.cannotRead`, `.officerCertificateNotValid`; the PEM parser's error.
+    public static func certificateDER(pemFile: String, now: Date = Date()) throws -> [UInt8] {
         guard let text = try? String(contentsOfFile: pemFile, encoding: .utf8) else { throw SetupError.cannotRead(pemFile) }
-        return try Certificate(pemEncoded: text).derBytes
+        let certificate = try Certificate(pemEncoded: text)
+        guard certificate.notValidBefore <= now, now <= certificate.notValidAfter else {
+            throw SetupError.officerCertificateNotValid(pemFile, notBefore: certificate.notValidBefore, notAfter: certificate.notValidAfter)
+        }
+        return certificate.derBytes
     }
 }
 
