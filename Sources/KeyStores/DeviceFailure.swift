@@ -20,16 +20,12 @@ public struct DeviceFailure: Error, Sendable, UserFacingError, CustomStringConve
     /// The words for `error` when it is a device wrapper error; nil otherwise.
     public init?(_ error: any Error) {
         switch error {
-        case let e as PKCS11Error:
-            (category, summary, remedy, underlying) = (e.category, e.summary, e.remedy, e)
-            hint = e.hint
-            return
-        case let e as PCSCError: (category, summary, remedy, underlying) = (e.category, e.summary, e.remedy, e)
-        case let e as PIVError: (category, summary, remedy, underlying) = (e.category, e.summary, e.remedy, e)
-        case let e as SmartCardError: (category, summary, remedy, underlying) = (e.category, e.summary, e.remedy, e)
+        case let e as PKCS11Error: (category, summary, remedy, hint, underlying) = (e.category, e.summary, e.remedy, e.hint, e)
+        case let e as PCSCError: (category, summary, remedy, hint, underlying) = (e.category, e.summary, e.remedy, nil, e)
+        case let e as PIVError: (category, summary, remedy, hint, underlying) = (e.category, e.summary, e.remedy, nil, e)
+        case let e as SmartCardError: (category, summary, remedy, hint, underlying) = (e.category, e.summary, e.remedy, nil, e)
         default: return nil
         }
-        hint = nil
     }
 
     /// `error` as a person should get it: a device wrapper error in words, anything else unchanged.

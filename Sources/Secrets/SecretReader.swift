@@ -44,10 +44,9 @@ public struct SecretReader: Sendable {
     /// - Throws: `SecretReaderError.unreadableFile` when the file cannot be opened or read.
     public func given() throws -> Secret? {
         if let file {
-            guard let bytes = Self.readFile(file) else { throw SecretReaderError.unreadableFile(file) }
-            defer { _ = bytes } // the array is the only copy left unwiped; it dies here
-            let line = bytes.prefix { $0 != 0x0A && $0 != 0x0D }
-            return Secret(bytes: line)
+            guard var bytes = Self.readFile(file) else { throw SecretReaderError.unreadableFile(file) }
+            defer { explicit_bzero(&bytes, bytes.count) }
+            return Secret(bytes: bytes.prefix { $0 != 0x0A && $0 != 0x0D })
         }
         if let value = getenv(environmentVariable), value.pointee != 0 {
             return Secret(copying: value, count: strlen(value))

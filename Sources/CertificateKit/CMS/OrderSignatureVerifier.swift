@@ -144,15 +144,7 @@ public struct OrderSignatureVerifier: Sendable {
     public func verify(signature: [UInt8], content: [UInt8]? = nil, at judgedAt: Date = Date(),
                        maximumSkew: TimeInterval = OrderSignatureVerifier.defaultMaximumSkew) throws -> VerifiedOrderSignature {
         let now = judgedAt
-        let der: [UInt8]
-        if let text = String(bytes: signature, encoding: .utf8), text.contains("-----BEGIN") {
-            guard let block = (Self.derBlocks(signature, label: "CMS") + Self.derBlocks(signature, label: "PKCS7")).first else {
-                throw OrderSignatureError(.malformed("no CMS PEM block"))
-            }
-            der = block
-        } else {
-            der = signature
-        }
+        guard let der = Self.cmsDER(signature) else { throw OrderSignatureError(.malformed("no CMS PEM block")) }
         let outcome: CMSVerification.Outcome
         do {
             outcome = try CMSVerification.verifySignature(cms: der, content: content)
@@ -206,6 +198,12 @@ public struct OrderSignatureVerifier: Sendable {
         }
     }
 
+    /// The DER of a signature given as DER or PEM ("CMS" or "PKCS7"); nil for PEM without such a block.
+    static func cmsDER(_ signature: [UInt8]) -> [UInt8]? {
+        guard let text = String(bytes: signature, encoding: .utf8), text.contains("-----BEGIN") else { return signature }
+        return (derBlocks(signature, label: "CMS") + derBlocks(signature, label: "PKCS7")).first
+    }
+
     /// The DER blocks of PEM `label` in `bytes`, or `bytes` itself when it is not PEM.
     static func derBlocks(_ bytes: [UInt8], label: String) -> [[UInt8]] {
         guard let text = String(bytes: bytes, encoding: .utf8), text.contains("-----BEGIN") else { return [bytes] }
@@ -253,8 +251,7 @@ public struct OrderSignatureVerifier: Sendable {
     /// True when `signature` (DER or PEM) is a detached CMS signature: its `encapContentInfo` has no
     /// `eContent`, so the signed content must be given separately.
     public static func isDetached(_ signature: [UInt8]) -> Bool {
-        let der = (derBlocks(signature, label: "CMS") + derBlocks(signature, label: "PKCS7")).first ?? signature
-        guard let fields = try? signedDataFields(der), fields.count >= 3, case .constructed(let info) = fields[2].content else { return false }
+        guard let der = cmsDER(signature), let fields = try? signedDataFields(der), fields.count >= 3, case .constructed(let info) = fields[2].content else { return false }
         return Array(info).count == 1
     }
 

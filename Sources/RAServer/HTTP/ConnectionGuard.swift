@@ -32,7 +32,6 @@ final class ConnectionCounter: Sendable {
     /// Counts a new connection; returns how many are open with it.
     func opened() -> Int { open.withLock { $0 += 1; return $0 } }
     func closed() { open.withLock { $0 -= 1 } }
-    var count: Int { open.withLock { $0 } }
 }
 
 /// Enforces `ConnectionLimits` on one HTTP/1.1 connection, after HTTP decoding: a deadline for the
@@ -51,7 +50,6 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     private var overLimit = false
     private var refusing = false
     private var deadline: Scheduled<Void>?
-    private var requestsServed = 0
 
     init(limits: ConnectionLimits, counter: ConnectionCounter) {
         self.limits = limits
@@ -105,10 +103,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func write(context: ChannelHandlerContext, data: NIOAny, promise: EventLoopPromise<Void>?) {
-        if case .end = unwrapOutboundIn(data) {
-            requestsServed += 1
-            arm(context, limits.idleTimeout)
-        }
+        if case .end = unwrapOutboundIn(data) { arm(context, limits.idleTimeout) }
         context.write(data, promise: promise)
     }
 
@@ -130,9 +125,7 @@ final class ConnectionGuard: ChannelDuplexHandler, RemovableChannelHandler {
 
     private func arm(_ context: ChannelHandlerContext, _ timeout: Duration) {
         disarm()
-        let components = timeout.components
-        let nanoseconds = components.seconds * 1_000_000_000 + components.attoseconds / 1_000_000_000
-        deadline = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(in: .nanoseconds(nanoseconds)) {
+        deadline = context.eventLoop.assumeIsolatedUnsafeUnchecked().scheduleTask(in: TimeAmount(timeout)) {
             context.close(promise: nil)
         }
     }

@@ -209,7 +209,7 @@ public struct AuditEvent: Sendable, Hashable {
     /// is written: never verbatim — its length and the first 8 hex digits of its SHA-256, enough
     /// to see that one name is tried again and again.
     public static func unauthenticatedName(_ name: String) -> String {
-        let digest = SHA256.hash(data: Data(name.utf8)).prefix(4).map { String(format: "%02x", $0) }.joined()
+        let digest = hexString(SHA256.hash(data: Data(name.utf8)).prefix(4))
         return "\(name.utf8.count) bytes, sha256 \(digest)…"
     }
 }

@@ -20,7 +20,7 @@ extension RAService {
     /// ever revoked for key compromise (before any signing; the store checks again when it stores).
     /// - Throws: `RAError.keyInUse`, `RAError.keyCompromised`.
     func checkKeyUnused(_ csr: CertificateSigningRequest, customerID: String) async throws {
-        let keyHash = SHA256.hash(data: csr.publicKey.derSubjectPublicKeyInfo).map { String(format: "%02x", $0) }.joined()
+        let keyHash = KeyUse.hash(subjectPublicKeyInfo: csr.publicKey.derSubjectPublicKeyInfo)
         for use in try await repository.keyUses(subjectPublicKeyInfoSHA256: keyHash) {
             if use.compromised { throw RAError.keyCompromised }
             if use.customerID != customerID { throw RAError.keyInUse }

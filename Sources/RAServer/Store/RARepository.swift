@@ -1,5 +1,6 @@
 public import CertificateKit
 public import Foundation
+import Crypto
 
 /// Where the RA keeps its records. `SQLiteRepository` is the one-file default; a PostgreSQL
 /// implementation for several instances implements the same operations, each as one transaction
@@ -67,6 +68,9 @@ public struct KeyUse: Sendable, Hashable {
     public var customerID: String
     public var serial: String
     public var compromised: Bool
+
+    /// How a key is looked up: SHA-256 (lower-case hex) of its DER SubjectPublicKeyInfo.
+    public static func hash(subjectPublicKeyInfo spki: [UInt8]) -> String { hexString(SHA256.hash(data: spki)) }
 }
 
 public enum RepositoryError: Error, Hashable, Sendable, CustomStringConvertible {

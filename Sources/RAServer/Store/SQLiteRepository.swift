@@ -362,10 +362,11 @@ public final class SQLiteRepository: RARepository {
         let before = Dictionary(old.certificates.map { ($0.serial, $0) }, uniquingKeysWith: { a, _ in a })
         for cert in new.certificates where before[cert.serial] != cert {
             guard cert.customerID == id else { throw RepositoryError.corrupt("certificate for another customer") }
-            let keyHash = Self.spkiSHA256(ofCertificate: cert.der)
-            if before[cert.serial] == nil {
-                // The last line of the one-key-one-customer rule, inside the write transaction (which
-                // SQLite serialises with every other write): no key of another customer, none compromised.
+            // A new certificate: the last line of the one-key-one-customer rule, inside the write
+            // transaction (which SQLite serialises with every other write): no key of another customer,
+            // none compromised. An update (a status change) keeps the stored key hash.
+            let keyHash = before[cert.serial] == nil ? Self.spkiSHA256(ofCertificate: cert.der) : nil
+            if let keyHash {
                 for use in try Self.keyUses(db, keyHash) {
                     if use.compromised { throw RAError.keyCompromised }
                     if use.customerID != id { throw RAError.keyInUse }
@@ -433,8 +434,7 @@ public final class SQLiteRepository: RARepository {
 
     /// SHA-256 (hex) of a certificate's SubjectPublicKeyInfo; of the whole DER when it does not parse.
     static func spkiSHA256(ofCertificate der: [UInt8]) -> String {
-        let spki = (try? Certificate(derEncoded: der).publicKey.derSubjectPublicKeyInfo) ?? der
-        return SHA256.hash(data: spki).map { String(format: "%02x", $0) }.joined()
+        KeyUse.hash(subjectPublicKeyInfo: (try? Certificate(derEncoded: der).publicKey.derSubjectPublicKeyInfo) ?? der)
     }
 
     public func certificateOwner(serial: String) async throws -> String? {
