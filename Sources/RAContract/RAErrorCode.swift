@@ -45,9 +45,12 @@ public struct RAErrorCode: RawRepresentable, Codable, Hashable, Sendable, Custom
 
     public static let notLoggedIn = RAErrorCode(rawValue: "not-logged-in")
     public static let badCredentials = RAErrorCode(rawValue: "bad-credentials")
-    /// Logging in is locked after wrong passwords (details: `lockedUntil`, `retryAfterSeconds`).
+    /// No longer sent: logging in is never locked (a lock told customers from other IDs and let
+    /// anyone lock a customer out); wrong passwords are answered with `too-many-logins`. Kept so
+    /// clients that know the code still build.
     public static let loginLocked = RAErrorCode(rawValue: "login-locked")
-    /// Too many login attempts from this address or for this ID in a minute (429, `Retry-After`).
+    /// This address must wait before trying again: too many attempts in a minute, or wrong passwords
+    /// in a row for this ID (429, `Retry-After`); the same for IDs that are no customer.
     public static let tooManyLogins = RAErrorCode(rawValue: "too-many-logins")
     /// Too many logins waiting for password checking right now (429, `Retry-After`).
     public static let loginBusy = RAErrorCode(rawValue: "login-busy")

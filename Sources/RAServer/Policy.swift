@@ -26,10 +26,12 @@ public struct Policy: Sendable, Hashable {
     /// Both identity steps must have succeeded within this window before an issue or revocation;
     /// a successful issue or revocation uses them up.
     public var identityWindow: TimeInterval = 600
-    /// Wrong e-trading passwords in a row that lock logging in (against guessing).
-    public var loginAttemptsBeforeLock = 5
-    /// How long such a login lock lasts.
-    public var loginLockDuration: TimeInterval = 900
+    /// Wrong e-trading passwords in a row from one client address for one ID before that address
+    /// waits between tries (15 s, doubling; see `LoginGate`). Logging in is never locked: a lock
+    /// would let anyone lock a customer out and tell customers from other IDs.
+    public var loginFailuresBeforeBackoff = 5
+    /// The longest such wait.
+    public var loginBackoffLimit: TimeInterval = 900
     /// Lifetime of a login session.
     public var sessionLifetime: TimeInterval = 1800
     /// Smallest RSA modulus accepted in a CSR.
@@ -53,8 +55,9 @@ public struct Policy: Sendable, Hashable {
     public var passwordHashingQueue = 16
     /// Login attempts per client address per minute; beyond, `too-many-logins` (429, `Retry-After`).
     public var loginAttemptsPerAddressPerMinute = 60
-    /// Login attempts per ID per minute (known or not); beyond, `too-many-logins`.
-    public var loginAttemptsPerIDPerMinute = 20
+    /// Wrong passwords per ID per minute from all addresses together (known ID or not); beyond,
+    /// addresses that failed for the ID wait for the minute to end (`too-many-logins`), others not.
+    public var loginFailuresPerIDPerMinute = 20
 
     /// The rules as written in DESIGN.md.
     public init() {}

@@ -213,23 +213,63 @@ extension IdentityTests {
         }
     }
 
-    func testFiveWrongPasswordsLockLoginFor15Minutes() async throws {
+    /// Issue 19 M5: wrong passwords slow the guessing address down and lock nothing; an ID that is
+    /// no customer gets exactly the same answers.
+    func testWrongPasswordsBackOffTheSameForCustomersAndStrangers() async throws {
         let h = try await Harness(self)
         try await h.application.test(.router) { client in
             let anonymous = API(client: client)
-            for _ in 0..<4 { try await anonymous.expectCode("bad-credentials", .post, "/login", ["id": Harness.alice.id, "password": "guess"]) }
-            let fifth = try await anonymous.expectCode("login-locked", .post, "/login", ["id": Harness.alice.id, "password": "guess"])
-            XCTAssertEqual(fifth.headers[.retryAfter], "900")
-            // The right password does not open a locked login; Bob is not affected.
-            try await anonymous.expectCode("login-locked", .post, "/login", ["id": Harness.alice.id, "password": Harness.alice.password])
+            for id in [Harness.alice.id, "Z100000002"] {
+                for _ in 0..<5 { try await anonymous.expectCode("bad-credentials", .post, "/login", ["id": id, "password": "guess"]) }
+                let sixth = try await anonymous.expectCode("too-many-logins", .post, "/login", ["id": id, "password": "guess"])
+                XCTAssertEqual(sixth.status.code, 429)
+                XCTAssertEqual(sixth.headers[.retryAfter], "15", "\(id)")
+            }
+            // The right password waits its turn too (this address guessed), but nothing is locked:
+            // Bob is not affected, and after the wait Alice gets in.
+            try await anonymous.expectCode("too-many-logins", .post, "/login", ["id": Harness.alice.id, "password": Harness.alice.password])
             _ = try await anonymous.login(Harness.bob.id, Harness.bob.password)
-            h.clock.advance(900)
+            h.clock.advance(15)
             _ = try await anonymous.login(Harness.alice.id, Harness.alice.password)
-            // A success resets the count.
+            // A success clears the count.
             for _ in 0..<4 { try await anonymous.expectCode("bad-credentials", .post, "/login", ["id": Harness.alice.id, "password": "guess"]) }
             _ = try await anonymous.login(Harness.alice.id, Harness.alice.password)
             try await anonymous.expectCode("bad-credentials", .post, "/login", ["id": Harness.alice.id, "password": "guess"])
         }
+    }
+
+    /// Issue 19 M5: the limits are per address and per ID, so guessing from elsewhere cannot keep the
+    /// customer out; waits double up to the limit.
+    func testLoginGateCannotBeAimedAtACustomer() throws {
+        let policy = Policy.standard
+        let gate = LoginGate(policy: policy)
+        let now = Date(timeIntervalSince1970: 1_800_000_000)
+        let id = "A123456789"
+        // Twenty addresses fail once each for the ID within the minute.
+        for n in 0..<policy.loginFailuresPerIDPerMinute {
+            try gate.attempt(id: id, address: "203.0.113.\(n)", now: now)
+            gate.failed(id: id, address: "203.0.113.\(n)", now: now)
+        }
+        // An address that failed waits for the minute to end; the customer's own address does not.
+        XCTAssertThrowsError(try gate.attempt(id: id, address: "203.0.113.0", now: now.addingTimeInterval(1))) {
+            XCTAssertEqual(($0 as? RAError)?.code, .tooManyLogins)
+            XCTAssertEqual(($0 as? RAError)?.details["retryAfterSeconds"], "59")
+        }
+        XCTAssertNoThrow(try gate.attempt(id: id, address: "198.51.100.7", now: now.addingTimeInterval(1)))
+        XCTAssertNoThrow(try gate.attempt(id: id, address: "203.0.113.0", now: now.addingTimeInterval(61)))
+        // One address guessing one ID: 15 s after the fifth failure, then 30 s, 60 s, … at most 15 min.
+        XCTAssertEqual(gate.backoff(afterFailures: 4), 0)
+        XCTAssertEqual(gate.backoff(afterFailures: 5), 15)
+        XCTAssertEqual(gate.backoff(afterFailures: 6), 30)
+        XCTAssertEqual(gate.backoff(afterFailures: 7), 60)
+        XCTAssertEqual(gate.backoff(afterFailures: 40), 900)
+        let guesser = "192.0.2.1"
+        for _ in 0..<6 { gate.failed(id: "B123456780", address: guesser, now: now) }
+        XCTAssertThrowsError(try gate.attempt(id: "B123456780", address: guesser, now: now.addingTimeInterval(29)))
+        XCTAssertNoThrow(try gate.attempt(id: "B123456780", address: guesser, now: now.addingTimeInterval(30)))
+        XCTAssertNoThrow(try gate.attempt(id: "B123456780", address: "192.0.2.2", now: now), "another address is not slowed")
+        gate.succeeded(id: "B123456780", address: guesser)
+        XCTAssertNoThrow(try gate.attempt(id: "B123456780", address: guesser, now: now))
     }
 }
 

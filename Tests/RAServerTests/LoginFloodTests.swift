@@ -66,9 +66,10 @@ final class LoginFloodTests: XCTestCase {
             XCTAssertTrue(statuses.allSatisfy { $0 == 401 || $0 == 429 }, "\(statuses)")
             XCTAssertTrue(statuses.contains(429), "beyond the hashing queue, logins are told to come back: \(statuses)")
 
-            // One ID tried again and again: refused before any hashing, with Retry-After.
+            // One ID guessed again and again from one address: that address waits, before any hashing,
+            // with Retry-After.
             var last: (Int, [AnyHashable: Any]) = (0, [:])
-            for _ in 0..<(policy.loginAttemptsPerIDPerMinute + 1) {
+            for _ in 0..<(policy.loginFailuresBeforeBackoff + 1) {
                 last = try await post("/login", #"{"id":"A123456789","password":"wrong-password"}"#)
             }
             XCTAssertEqual(last.0, 429)

@@ -116,7 +116,7 @@ extension RAError {
              .notRevocable, .notRenewable, .renewalPending, .notConfirmable:
             .conflict
         case .codeExpired: .gone
-        case .locked, .loginLocked: HTTPResponse.Status(code: 423, reasonPhrase: "Locked")
+        case .locked: HTTPResponse.Status(code: 423, reasonPhrase: "Locked")
         case .resendTooSoon, .sendLimit, .tooManyLogins, .loginBusy: .tooManyRequests
         case .deliveryFailed: .badGateway
         case .birthDateWrong, .unknownAccount, .noDestination, .codeWrong, .badCSR, .keyNotAllowed, .keyInUse, .keyCompromised, .reasonNotAllowed,

@@ -141,8 +141,10 @@ public struct SecurityState: Sendable, Hashable {
     /// Start of the current send-rate window and the codes sent in it.
     public var sendWindowStart: Date?
     public var sendsInWindow = 0
-    /// Wrong e-trading passwords in a row, and the login lock they caused.
+    /// Wrong e-trading passwords in a row (for the audit log; they slow the guessing address down in
+    /// `LoginGate` and lock nothing).
     public var loginFailures = 0
+    /// A login lock from before locks were removed; cleared at the next login and never set.
     public var loginLockedUntil: Date?
 
     public init() {}

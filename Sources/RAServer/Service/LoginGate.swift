@@ -2,21 +2,39 @@ import Dispatch
 import Foundation
 import Synchronization
 
-/// Keeps a flood of logins from taking the server. A login costs ~240 ms of CPU (PBKDF2, 600,000
-/// iterations), unknown IDs included. Hashing therefore runs on threads of its own — never the
-/// request-handling pool, so `/health` and certificate work keep answering — at most
-/// `hashingConcurrency` at a time with at most `hashingQueue` waiting (beyond: `login-busy`, 429
-/// with `Retry-After`); and attempts are limited per client address and per ID within a minute
-/// (`too-many-logins`, 429 with `Retry-After`), checked before any hashing.
+/// Keeps a flood of logins from taking the server and guessing from locking customers out.
+///
+/// A login costs ~240 ms of CPU (PBKDF2, 600,000 iterations), unknown IDs included. Hashing
+/// therefore runs on threads of its own — never the request-handling pool, so `/health` and
+/// certificate work keep answering — at most `hashingConcurrency` at a time with at most
+/// `hashingQueue` waiting (beyond: `login-busy`, 429 with `Retry-After`).
+///
+/// Guessing is slowed, never answered with a lock: every limit below answers `too-many-logins`
+/// (429 with `Retry-After`) before any hashing, the same for an ID that is a customer and one that is
+/// not, and none of them can be aimed at a customer from another address:
+/// - per client address, `loginAttemptsPerAddressPerMinute` attempts a minute (any IDs);
+/// - per client address and ID, after `loginFailuresBeforeBackoff` wrong passwords in a row the
+///   next try waits 15 s, then 30 s, 60 s, … up to `loginBackoffLimit`; a right password clears it;
+/// - per ID, once `loginFailuresPerIDPerMinute` wrong passwords arrived within a minute (from any
+///   addresses), addresses that already failed for that ID wait for the minute to end, while an
+///   address that has not failed for it (the customer at home) is still let through.
+///
+/// The counts live in this process: with several RA instances each counts its own share.
 final class LoginGate: Sendable {
     private struct Window {
         var start: Date
         var count: Int
     }
 
+    private struct Backoff {
+        var failures: Int
+        var last: Date
+    }
+
     private struct State {
         var perAddress: [String: Window] = [:]
-        var perID: [String: Window] = [:]
+        var failuresPerID: [String: Window] = [:]
+        var pairs: [String: Backoff] = [:]
         var admitted = 0
         var next = 0
     }
@@ -25,36 +43,84 @@ final class LoginGate: Sendable {
     private let workers: [DispatchQueue]
     private let queueLimit: Int
     private let perAddress: Int
-    private let perID: Int
+    private let failuresPerID: Int
+    private let failuresBeforeBackoff: Int
+    private let backoffLimit: TimeInterval
+    /// Entries kept before old ones are dropped (memory stays bounded under a flood of IDs).
+    private let pruneAbove = 50_000
 
     init(policy: Policy) {
         let concurrency = max(1, policy.passwordHashingConcurrency)
         workers = (0..<concurrency).map { DispatchQueue(label: "tokencert-ra.password-hashing.\($0)") }
         queueLimit = concurrency + max(0, policy.passwordHashingQueue)
         perAddress = policy.loginAttemptsPerAddressPerMinute
-        perID = policy.loginAttemptsPerIDPerMinute
+        failuresPerID = policy.loginFailuresPerIDPerMinute
+        failuresBeforeBackoff = max(1, policy.loginFailuresBeforeBackoff)
+        backoffLimit = policy.loginBackoffLimit
+    }
+
+    private static func pairKey(_ id: String, _ address: String?) -> String { (address ?? "-") + "\n" + id.uppercased() }
+
+    /// How long an address waits after `failures` wrong passwords in a row for one ID (0: no wait).
+    func backoff(afterFailures failures: Int) -> TimeInterval {
+        guard failures >= failuresBeforeBackoff else { return 0 }
+        let exponent = min(failures - failuresBeforeBackoff, 20)
+        return min(15 * pow(2, Double(exponent)), backoffLimit)
     }
 
     /// Counts an attempt by `address` (nil: unknown, e.g. in-process tests) for `id`.
-    /// - Throws: `RAError.tooManyLogins` with the seconds until the window frees.
+    /// - Throws: `RAError.tooManyLogins` with the seconds until this address may try again.
     func attempt(id: String, address: String?, now: Date) throws(RAError) {
         let retry: Int? = state.withLock { s in
-            if s.perAddress.count + s.perID.count > 50_000 {
-                s.perAddress = s.perAddress.filter { now.timeIntervalSince($0.value.start) < 60 }
-                s.perID = s.perID.filter { now.timeIntervalSince($0.value.start) < 60 }
+            prune(&s, now: now)
+            func seconds(_ interval: TimeInterval) -> Int { max(1, Int(interval.rounded(.up))) }
+            // Failures in a row are forgotten a day after the last one.
+            let pair = s.pairs[Self.pairKey(id, address)].flatMap { now.timeIntervalSince($0.last) < 86_400 ? $0 : nil }
+            if let pair {
+                let until = pair.last.addingTimeInterval(backoff(afterFailures: pair.failures))
+                if until > now { return seconds(until.timeIntervalSince(now)) }
             }
-            func count(_ key: String, in table: inout [String: Window], limit: Int) -> Int? {
-                var w = table[key] ?? Window(start: now, count: 0)
+            if let pair, now.timeIntervalSince(pair.last) < 60, let window = s.failuresPerID[id.uppercased()], now.timeIntervalSince(window.start) < 60, now >= window.start,
+               window.count >= failuresPerID {
+                return seconds(60 - now.timeIntervalSince(window.start))
+            }
+            if let address {
+                var w = s.perAddress[address] ?? Window(start: now, count: 0)
                 if now.timeIntervalSince(w.start) >= 60 || now < w.start { w = Window(start: now, count: 0) }
-                guard w.count < limit else { return max(1, Int((60 - now.timeIntervalSince(w.start)).rounded(.up))) }
+                guard w.count < perAddress else { return seconds(60 - now.timeIntervalSince(w.start)) }
                 w.count += 1
-                table[key] = w
-                return nil
+                s.perAddress[address] = w
             }
-            if let address, let wait = count(address, in: &s.perAddress, limit: perAddress) { return wait }
-            return count(id.uppercased(), in: &s.perID, limit: perID)
+            return nil
         }
         if let retry { throw RAError.tooManyLogins(retryAfter: retry) }
+    }
+
+    /// A wrong password (or an ID that is no customer) from `address` for `id`.
+    func failed(id: String, address: String?, now: Date) {
+        state.withLock { s in
+            let key = Self.pairKey(id, address)
+            var pair = s.pairs[key].flatMap { now.timeIntervalSince($0.last) < 86_400 ? $0 : nil } ?? Backoff(failures: 0, last: now)
+            pair.failures += 1
+            pair.last = now
+            s.pairs[key] = pair
+            var w = s.failuresPerID[id.uppercased()] ?? Window(start: now, count: 0)
+            if now.timeIntervalSince(w.start) >= 60 || now < w.start { w = Window(start: now, count: 0) }
+            w.count += 1
+            s.failuresPerID[id.uppercased()] = w
+        }
+    }
+
+    /// A right password from `address` for `id`: its failures are forgotten.
+    func succeeded(id: String, address: String?) {
+        _ = state.withLock { $0.pairs.removeValue(forKey: Self.pairKey(id, address)) }
+    }
+
+    private func prune(_ s: inout State, now: Date) {
+        guard s.perAddress.count + s.failuresPerID.count + s.pairs.count > pruneAbove else { return }
+        s.perAddress = s.perAddress.filter { now.timeIntervalSince($0.value.start) < 60 }
+        s.failuresPerID = s.failuresPerID.filter { now.timeIntervalSince($0.value.start) < 60 }
+        s.pairs = s.pairs.filter { now.timeIntervalSince($0.value.last) < backoffLimit }
     }
 
     /// Runs `work` (password hashing) on the gate's own threads.

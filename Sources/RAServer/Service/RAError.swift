@@ -293,13 +293,3 @@ extension RAError {
     }
 }
 
-extension RAError {
-    /// Too many wrong e-trading passwords in a row.
-    public static func loginLocked(until: Date, now: Date) -> RAError {
-        RAError(code: .loginLocked,
-                summary: LocalizedText(en: "Logging in is locked until \(taipei(until)) (Taipei time) after wrong passwords.",
-                                       zhTW: "因密碼錯誤次數過多，登入已鎖定至 \(taipei(until))（台北時間）。"),
-                remedy: LocalizedText(en: "Wait until then, or have a branch reset your e-trading password.", zhTW: "請於解鎖後再試，或至分公司重設電子交易密碼。"),
-                details: ["lockedUntil": iso(until), "retryAfterSeconds": "\(max(1, Int(until.timeIntervalSince(now).rounded(.up))))"])
-    }
-}

@@ -52,18 +52,21 @@ public struct RAService: Sendable {
 
     // MARK: - Login
 
-    /// Checks ID and e-trading password. Unknown IDs take as long as wrong passwords. Returns a new
-    /// session: the token to send as `Authorization: Bearer <token>` (only its SHA-256 is stored)
-    /// and when it ends.
-    /// Attempts are limited per client `address` and per ID, and the password is checked on the
-    /// login gate's own threads (see `LoginGate`).
+    /// Checks ID and e-trading password. Unknown IDs take as long as wrong passwords and get the same
+    /// answers (`bad-credentials`, then `too-many-logins`), so the endpoint does not tell who is a
+    /// customer. Returns a new session: the token to send as `Authorization: Bearer <token>` (only
+    /// its SHA-256 is stored) and when it ends.
+    /// Wrong passwords slow the address that sent them down and never lock the customer out (see
+    /// `LoginGate`); the password is checked on the login gate's own threads.
     /// - Throws: `RAError.badCredentials`; `.tooManyLogins`, `.loginBusy` (429 with `Retry-After`).
     public func login(id: String, password: String, address: String? = nil) async throws -> RA.Session {
         let now = clock.now()
-        try loginGate.attempt(id: String(id.prefix(32)), address: address, now: now)
+        let gateID = String(id.prefix(32))
+        try loginGate.attempt(id: gateID, address: address, now: now)
         guard let customerID = try? CustomerID(id), let customer = try await repository.customer(id: customerID.value) else {
             let iterations = policy.passwordIterations
             try await loginGate.hash { PasswordHasher.burn(iterations: iterations) }
+            loginGate.failed(id: gateID, address: address, now: now)
             let events = unauthenticatedAudit.admit(AuditEvent(at: now, customerID: nil, action: "login", outcome: RAErrorCode.badCredentials.rawValue,
                                                               detail: "unknown id (\(AuditEvent.unauthenticatedName(id)))"))
             if !events.isEmpty { try await repository.appendAudit(events) }
@@ -71,35 +74,24 @@ public struct RAService: Sendable {
         }
         let stored = customer.passwordHash
         let passwordOK = try await loginGate.hash { PasswordHasher.verify(password, against: stored) }
-        let policy = self.policy
         let outcome: Result<Void, RAError> = try await repository.transact(customerID: customer.id.value) { ledger in
             let id = ledger.customer.id.value
-            if let until = ledger.security.loginLockedUntil, until > now {
-                ledger.audit.append(AuditEvent(at: now, customerID: id, action: "login", outcome: RAErrorCode.loginLocked.rawValue))
-                return .failure(RAError.loginLocked(until: until, now: now))
-            }
+            ledger.security.loginLockedUntil = nil
             guard passwordOK else {
                 ledger.security.loginFailures += 1
-                if ledger.security.loginFailures >= policy.loginAttemptsBeforeLock {
-                    let until = now.addingTimeInterval(policy.loginLockDuration)
-                    ledger.security.loginFailures = 0
-                    ledger.security.loginLockedUntil = until
-                    ledger.audit.append(AuditEvent(at: now, customerID: id, action: "login", outcome: RAErrorCode.loginLocked.rawValue,
-                                                   detail: "until \(until.formatted(.iso8601))"))
-                    return .failure(RAError.loginLocked(until: until, now: now))
-                }
                 ledger.audit.append(AuditEvent(at: now, customerID: id, action: "login", outcome: RAErrorCode.badCredentials.rawValue,
-                                               detail: "failure \(ledger.security.loginFailures)"))
+                                               detail: "failure \(ledger.security.loginFailures)\(address.map { " from \($0)" } ?? "")"))
                 return .failure(RAError.badCredentials)
             }
             ledger.security.loginFailures = 0
-            ledger.security.loginLockedUntil = nil
             return .success(())
         }
         if case .failure(let error) = outcome {
+            loginGate.failed(id: gateID, address: address, now: now)
             logger.notice("login refused", metadata: ["customer": "\(customer.id.masked)", "code": "\(error.code)"])
             throw error
         }
+        loginGate.succeeded(id: gateID, address: address)
         var rng = SystemRandomNumberGenerator()
         let tokenBytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &rng) }
         let token = Data(tokenBytes).base64EncodedString()

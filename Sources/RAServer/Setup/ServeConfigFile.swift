@@ -44,7 +44,9 @@ public struct ServeConfigFile: Codable, Sendable, Equatable {
         public var codeSendsPerHour: Int?
         public var identityWindowSeconds: Double?
         public var sessionLifetimeSeconds: Double?
+        /// `Policy.loginFailuresBeforeBackoff` (the name is from when five failures locked logging in).
         public var loginAttemptsBeforeLock: Int?
+        /// `Policy.loginBackoffLimit`, in minutes.
         public var loginLockMinutes: Double?
         public var minimumRSABits: Int?
         public var allowECDSA: Bool?
@@ -68,8 +70,8 @@ public struct ServeConfigFile: Codable, Sendable, Equatable {
                 if let v = codeSendsPerHour { p.codeSendsPerWindow = v; p.codeSendWindow = 3600 }
                 if let v = identityWindowSeconds { p.identityWindow = v }
                 if let v = sessionLifetimeSeconds { p.sessionLifetime = v }
-                if let v = loginAttemptsBeforeLock { p.loginAttemptsBeforeLock = v }
-                if let v = loginLockMinutes { p.loginLockDuration = v * 60 }
+                if let v = loginAttemptsBeforeLock { p.loginFailuresBeforeBackoff = v }
+                if let v = loginLockMinutes { p.loginBackoffLimit = v * 60 }
                 if let v = minimumRSABits { p.minimumRSABits = v }
                 if let v = allowECDSA { p.allowECDSA = v }
                 if let v = passwordIterations { p.passwordIterations = v }
