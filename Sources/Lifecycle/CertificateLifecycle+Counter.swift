@@ -23,7 +23,7 @@ extension CertificateLifecycle {
                                                                                        zhTW: "RA 的登入挑戰碼不是 base64 格式。"))
         }
         let signature = try await ProofOfPossession.sign(Array(message), with: signer)
-        return try await ra.officerLogin(officer: officer, signature: Data(signature).base64EncodedString())
+        return try await ra.officerLogin(officer: officer, challenge: challenge.challenge, signature: Data(signature).base64EncodedString())
     }
 
     /// Issues at the counter into `store` (a blank card or token the counter has just initialised):

@@ -383,7 +383,9 @@ public enum RA {
         public init(officer: String) { self.officer = officer }
     }
 
-    /// `POST /officer/challenge` answer: what a branch officer signs to log in.
+    /// `POST /officer/challenge` answer: what a branch officer signs to log in. Every request gets a
+    /// challenge of its own (several may be live; none cancels another), and a name nobody registered
+    /// gets one that looks the same, so the answer does not tell which officers exist.
     public struct OfficerChallenge: Codable, Sendable, Hashable {
         public var officer: String
         public var challenge: String
@@ -398,9 +400,13 @@ public enum RA {
     /// `POST /officer/login` body.
     public struct OfficerLoginRequest: Codable, Sendable, Hashable {
         public var officer: String
+        /// The `challenge` of the `OfficerChallenge` answer, as received (a login without it is refused).
+        public var challenge: String?
         /// Base64 signature over the challenge's `message` with the officer's key.
         public var signature: String
-        public init(officer: String, signature: String) { (self.officer, self.signature) = (officer, signature) }
+        public init(officer: String, challenge: String, signature: String) {
+            (self.officer, self.challenge, self.signature) = (officer, challenge, signature)
+        }
     }
 
     /// `POST /officer/login` answer: an officer session.

@@ -104,8 +104,8 @@ public struct HTTPRAClient: RAClient {
         try await call("POST", "officer/challenge", body: RA.OfficerChallengeRequest(officer: officer))
     }
 
-    public func officerLogin(officer: String, signature: String) async throws -> RA.OfficerSession {
-        try await call("POST", "officer/login", body: RA.OfficerLoginRequest(officer: officer, signature: signature))
+    public func officerLogin(officer: String, challenge: String, signature: String) async throws -> RA.OfficerSession {
+        try await call("POST", "officer/login", body: RA.OfficerLoginRequest(officer: officer, challenge: challenge, signature: signature))
     }
 
     public func officerCustomerStatus(customerID: String, session: RA.OfficerSession) async throws -> RA.HostStatus {

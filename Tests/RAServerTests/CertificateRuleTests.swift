@@ -248,10 +248,8 @@ struct AlwaysIdentified: RARepository {
     func metrics() async throws -> [String: Int] { try await base.metrics() }
     func addOfficer(name: String, certificate: [UInt8], at: Date) async throws { try await base.addOfficer(name: name, certificate: certificate, at: at) }
     func officerCertificate(name: String) async throws -> [UInt8]? { try await base.officerCertificate(name: name) }
-    func setOfficerChallenge(name: String, challenge: [UInt8], expiresAt: Date) async throws {
-        try await base.setOfficerChallenge(name: name, challenge: challenge, expiresAt: expiresAt)
-    }
-    func takeOfficerChallenge(name: String) async throws -> (challenge: [UInt8], expiresAt: Date)? { try await base.takeOfficerChallenge(name: name) }
+    func secretKey(named name: String) async throws -> [UInt8] { try await base.secretKey(named: name) }
+    func useOnce(digest: String, until: Date, now: Date) async throws -> Bool { try await base.useOnce(digest: digest, until: until, now: now) }
     func addOfficerSession(_ session: SessionRecord) async throws { try await base.addOfficerSession(session) }
     func officerSession(tokenSHA256: String) async throws -> SessionRecord? { try await base.officerSession(tokenSHA256: tokenSHA256) }
 }

@@ -27,21 +27,37 @@ final class OfficerTests: XCTestCase {
         let app = Application(router: RARoutes.buildRouter(service: h.service), logger: capture.logger(label: "http"))
         try await app.test(.router) { client in
             let anonymous = API(client: client)
-            try await anonymous.expectCode("officer-refused", .post, "/officer/challenge", ["officer": "nobody"])
-            // A signature by another key is refused, and the challenge is gone after one try.
+            // Issue 19 M6: any name gets a challenge of the same shape (the endpoint does not tell who
+            // is an officer), and a later request does not cancel an earlier one.
+            let nobody = try await anonymous.expect(.created, .post, "/officer/challenge", ["officer": "nobody"])
             let c1 = try await anonymous.expect(.created, .post, "/officer/challenge", ["officer": Self.officer])
+            XCTAssertEqual(Set(nobody.json.keys), Set(c1.json.keys))
+            XCTAssertEqual(try XCTUnwrap(Data(base64Encoded: try XCTUnwrap(nobody.string("challenge")))).count,
+                           try XCTUnwrap(Data(base64Encoded: try XCTUnwrap(c1.string("challenge")))).count)
             let m1 = try XCTUnwrap(Data(base64Encoded: try XCTUnwrap(c1.string("message"))))
             XCTAssertTrue(String(decoding: m1, as: UTF8.self).hasPrefix("TokenCert officer login\nofficer=\(Self.officer)\n"))
+            let c2 = try await anonymous.expect(.created, .post, "/officer/challenge", ["officer": Self.officer])
+            // A signature by another key is refused.
             let forged = Data(try await stranger.signer.sign(Array(m1), algorithm: .ecdsaSHA256)).base64EncodedString()
-            try await anonymous.expectCode("officer-refused", .post, "/officer/login", ["officer": Self.officer, "signature": forged])
+            try await anonymous.expectCode("officer-refused", .post, "/officer/login",
+                                           ["officer": Self.officer, "challenge": try XCTUnwrap(c1.string("challenge")), "signature": forged])
+            // A challenge made up, or made for another name, is refused; so is a login without one.
             let right1 = Data(try await officerKey.signer.sign(Array(m1), algorithm: .ecdsaSHA256)).base64EncodedString()
             try await anonymous.expectCode("officer-refused", .post, "/officer/login", ["officer": Self.officer, "signature": right1])
-            // A fresh challenge signed on the officer's token logs in.
-            let c2 = try await anonymous.expect(.created, .post, "/officer/challenge", ["officer": Self.officer])
-            let m2 = Array(try XCTUnwrap(Data(base64Encoded: try XCTUnwrap(c2.string("message")))))
+            try await anonymous.expectCode("officer-refused", .post, "/officer/login",
+                                           ["officer": Self.officer, "challenge": try XCTUnwrap(nobody.string("challenge")), "signature": right1])
+            // The first challenge, signed on the officer's token, still logs in after the second was asked for …
             let login = try await anonymous.expect(.ok, .post, "/officer/login",
-                                                   ["officer": Self.officer,
-                                                    "signature": Data(try await officerKey.signer.sign(m2, algorithm: .ecdsaSHA256)).base64EncodedString()])
+                                                   ["officer": Self.officer, "challenge": try XCTUnwrap(c1.string("challenge")), "signature": right1])
+            // … once: the same answer again is refused.
+            try await anonymous.expectCode("officer-refused", .post, "/officer/login",
+                                           ["officer": Self.officer, "challenge": try XCTUnwrap(c1.string("challenge")), "signature": right1])
+            // An expired challenge is refused.
+            h.clock.advance(121)
+            let m2 = Array(try XCTUnwrap(Data(base64Encoded: try XCTUnwrap(c2.string("message")))))
+            try await anonymous.expectCode("officer-refused", .post, "/officer/login",
+                                           ["officer": Self.officer, "challenge": try XCTUnwrap(c2.string("challenge")),
+                                            "signature": Data(try await officerKey.signer.sign(m2, algorithm: .ecdsaSHA256)).base64EncodedString()])
             let officer = API(client: client, token: try XCTUnwrap(login.string("token")))
 
             // A customer's session does not open officer routes.
@@ -85,7 +101,9 @@ final class OfficerTests: XCTestCase {
         XCTAssertFalse(capture.lines.contains { $0.contains(Harness.alice.id) || $0.contains(Harness.bob.id) })
         let audit = try await h.repository.auditLog()
         let byOfficer = audit.filter { $0.actor == "officer:\(Self.officer)" }.map { "\($0.action):\($0.outcome)" }
-        XCTAssertEqual(byOfficer, ["officer-login:refused", "officer-login:refused", "officer-login:ok", "unlock:ok", "issue:ok", "revoke:ok", "issue:ok"])
+        // Forged signature, no challenge, another name's challenge; the login; its replay, an expired challenge.
+        XCTAssertEqual(byOfficer, ["officer-login:refused", "officer-login:refused", "officer-login:refused", "officer-login:ok",
+                                   "officer-login:refused", "officer-login:refused", "unlock:ok", "issue:ok", "revoke:ok", "issue:ok"])
         let lines = try await AuditExport.jsonLines(h.repository)
         XCTAssertEqual(lines.count, audit.count)
         XCTAssertTrue(lines.contains { $0.contains("\"actor\":\"officer:\(Self.officer)\"") && $0.contains("\"action\":\"unlock\"") })

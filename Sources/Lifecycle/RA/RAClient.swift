@@ -44,8 +44,8 @@ public protocol RAClient: Sendable {
     // Branch officers.
     /// `POST /officer/challenge`: the bytes an officer signs to log in.
     func officerChallenge(officer: String) async throws -> RA.OfficerChallenge
-    /// `POST /officer/login` with the base64 signature over the challenge's message.
-    func officerLogin(officer: String, signature: String) async throws -> RA.OfficerSession
+    /// `POST /officer/login` with the challenge as received and the base64 signature over its message.
+    func officerLogin(officer: String, challenge: String, signature: String) async throws -> RA.OfficerSession
     /// `GET /officer/customers/{id}`: a customer's host status.
     func officerCustomerStatus(customerID: String, session: RA.OfficerSession) async throws -> RA.HostStatus
     /// `POST /officer/customers/{id}/certificates`: in-person issue (no one-time code).

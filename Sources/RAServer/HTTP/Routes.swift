@@ -27,7 +27,7 @@ import Logging
 /// | POST | /orders/verify | `{account, signature, content?}` (for the broker's order gateway) | 200 `{valid, code, message, remedy, signerSerial, customer, signingTime}` |
 /// | POST | /certificates/{serial}/revoke | `{reason}` (RFC 5280 code or camel-case name) | 200 `{serial, revokedAt, reason, reasonLabel, onlineRevocationsLeftThisYear, crlNumber}` |
 /// | POST | /officer/challenge | `{officer}` | 201 `{officer, challenge, message, expiresAt}` |
-/// | POST | /officer/login | `{officer, signature}` (base64 signature over `message` with the officer key) | 200 `{token, expiresAt, officer}` |
+/// | POST | /officer/login | `{officer, challenge, signature}` (the challenge as received; base64 signature over `message` with the officer key) | 200 `{token, expiresAt, officer}` |
 /// | GET | /officer/customers/{id} | – (officer token) | 200 host status |
 /// | POST | /officer/customers/{id}/unlock | – | 200 `{unlocked}` |
 /// | POST | /officer/customers/{id}/revoke | `{serial, reason}` | 200 as revoke (no yearly limit) |

@@ -12,20 +12,27 @@ import X509
 extension RAService {
     /// A fresh challenge for `officer` (valid 120 s, used once): the officer signs `message`, base64
     /// of `ProofOfPossession.officerLoginMessage`, with the officer key.
+    ///
+    /// Nothing is stored: the challenge is 16 random bytes, its expiry and an HMAC-SHA256 over the
+    /// name, both and the store's officer-challenge key (shared by every instance on the store). So
+    /// a request can never cancel another's challenge, and a name nobody registered gets an answer of
+    /// the same shape and cost — the endpoint does not tell which officers exist.
     public func officerChallenge(officer: String) async throws -> RA.OfficerChallenge {
-        guard try await repository.officerCertificate(name: officer) != nil else { throw RAError.officerRefused }
+        let key = try await repository.secretKey(named: "officer-challenge")
         var rng = SystemRandomNumberGenerator()
-        let challenge = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &rng) }
-        let expires = clock.now().addingTimeInterval(120)
-        try await repository.setOfficerChallenge(name: officer, challenge: challenge, expiresAt: expires)
+        let nonce = (0..<16).map { _ in UInt8.random(in: .min ... .max, using: &rng) }
+        let expires = Date(timeIntervalSince1970: (clock.now().timeIntervalSince1970 + 120).rounded(.down))
+        let challenge = OfficerChallengeToken(nonce: nonce, expiresAt: expires).sealed(officer: officer, key: key)
         return RA.OfficerChallenge(officer: officer, challenge: Data(challenge).base64EncodedString(),
                                 message: Data(ProofOfPossession.officerLoginMessage(officer: officer, challenge: challenge)).base64EncodedString(),
                                 expiresAt: expires)
     }
 
-    /// Checks the signature over the challenge with the officer's registered certificate (valid now);
+    /// Checks the challenge (this store's, for this name, not expired), the signature over it with the
+    /// officer's registered certificate (valid now), and that the challenge was not used before;
     /// returns an officer session.
-    public func officerLogin(officer: String, signature: [UInt8]) async throws -> RA.OfficerSession {
+    /// - Throws: `RAError.officerRefused` for all of these alike.
+    public func officerLogin(officer: String, challenge challengeText: String, signature: [UInt8]) async throws -> RA.OfficerSession {
         let now = clock.now()
         // Nobody is authenticated yet: a name nobody registered is never written verbatim, and these
         // refusals pass the rate limit so anonymous requests cannot fill the append-only log.
@@ -41,20 +48,25 @@ extension RAService {
         guard let der = registered, let certificate = try? Certificate(derEncoded: der) else {
             throw try await refuse("unknown officer")
         }
-        guard let pending = try await repository.takeOfficerChallenge(name: officer), pending.expiresAt > now else {
-            throw try await refuse("no live challenge")
-        }
+        let key = try await repository.secretKey(named: "officer-challenge")
+        guard let challenge = Data(base64Encoded: challengeText).map(Array.init),
+              let token = OfficerChallengeToken.opened(challenge, officer: officer, key: key)
+        else { throw try await refuse("no challenge of this RA") }
+        guard token.expiresAt > now else { throw try await refuse("challenge expired") }
         guard certificate.notValidBefore <= now, now <= certificate.notValidAfter else { throw try await refuse("certificate not valid now") }
-        guard ProofOfPossession.verify(signature, over: ProofOfPossession.officerLoginMessage(officer: officer, challenge: pending.challenge),
+        guard ProofOfPossession.verify(signature, over: ProofOfPossession.officerLoginMessage(officer: officer, challenge: challenge),
                                        spki: certificate.publicKey.derSubjectPublicKeyInfo)
         else { throw try await refuse("bad signature") }
+        guard try await repository.useOnce(digest: hexString(SHA256.hash(data: challenge)), until: token.expiresAt, now: now) else {
+            throw try await refuse("challenge used before")
+        }
         var rng = SystemRandomNumberGenerator()
-        let token = Data((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &rng) }).base64EncodedString()
-        let session = SessionRecord(tokenSHA256: Self.sha256(token), customerID: officer, createdAt: now,
+        let sessionToken = Data((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &rng) }).base64EncodedString()
+        let session = SessionRecord(tokenSHA256: Self.sha256(sessionToken), customerID: officer, createdAt: now,
                                     expiresAt: now.addingTimeInterval(policy.sessionLifetime))
         try await repository.addOfficerSession(session)
         try await repository.appendAudit([AuditEvent(at: now, customerID: nil, actor: "officer:\(officer)", action: "officer-login", outcome: "ok")])
-        return RA.OfficerSession(token: token, expiresAt: session.expiresAt, officer: officer)
+        return RA.OfficerSession(token: sessionToken, expiresAt: session.expiresAt, officer: officer)
     }
 
     /// The officer a bearer token belongs to.
@@ -162,4 +174,45 @@ extension RAError {
         code: .customerNotFound,
         summary: LocalizedText(en: "There is no customer with that ID number.", zhTW: "查無此身分證字號（統一編號）的客戶。"),
         remedy: LocalizedText(en: "Check the number.", zhTW: "請確認號碼。"))
+}
+
+/// An officer login challenge that carries its own proof: 16 random bytes, the expiry (seconds
+/// since 1970, 8 bytes big-endian) and the first 16 bytes of HMAC-SHA256 over a label, the officer's
+/// name, the random bytes and the expiry. Only this store's key makes one that opens.
+struct OfficerChallengeToken: Sendable {
+    var nonce: [UInt8]
+    var expiresAt: Date
+
+    static let length = 16 + 8 + 16
+
+    private static func tag(officer: String, nonce: [UInt8], expiry: [UInt8], key: [UInt8]) -> [UInt8] {
+        var hmac = HMAC<SHA256>(key: SymmetricKey(data: key))
+        hmac.update(data: Array("tokencert officer challenge\u{0}".utf8))
+        let name = Array(officer.utf8)
+        hmac.update(data: withUnsafeBytes(of: UInt32(truncatingIfNeeded: name.count).bigEndian, Array.init))
+        hmac.update(data: name)
+        hmac.update(data: nonce)
+        hmac.update(data: expiry)
+        return Array(Array(hmac.finalize()).prefix(16))
+    }
+
+    private static func expiryBytes(_ date: Date) -> [UInt8] {
+        withUnsafeBytes(of: UInt64(max(0, date.timeIntervalSince1970)).bigEndian, Array.init)
+    }
+
+    func sealed(officer: String, key: [UInt8]) -> [UInt8] {
+        let expiry = Self.expiryBytes(expiresAt)
+        return nonce + expiry + Self.tag(officer: officer, nonce: nonce, expiry: expiry, key: key)
+    }
+
+    /// The token, when `bytes` were sealed for `officer` with `key`; nil otherwise.
+    static func opened(_ bytes: [UInt8], officer: String, key: [UInt8]) -> OfficerChallengeToken? {
+        guard bytes.count == length else { return nil }
+        let nonce = Array(bytes[0..<16]), expiry = Array(bytes[16..<24]), tag = Array(bytes[24...])
+        let expected = Self.tag(officer: officer, nonce: nonce, expiry: expiry, key: key)
+        // Constant time: every byte is compared whatever the first difference.
+        guard zip(tag, expected).reduce(0, { $0 | ($1.0 ^ $1.1) }) == 0 else { return nil }
+        let seconds = expiry.reduce(UInt64(0)) { $0 << 8 | UInt64($1) }
+        return OfficerChallengeToken(nonce: nonce, expiresAt: Date(timeIntervalSince1970: TimeInterval(seconds)))
+    }
 }

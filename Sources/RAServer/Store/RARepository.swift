@@ -44,10 +44,12 @@ public protocol RARepository: Sendable {
     func addOfficer(name: String, certificate: [UInt8], at: Date) async throws
     /// The officer's registered certificate (DER), if the officer exists.
     func officerCertificate(name: String) async throws -> [UInt8]?
-    /// Stores the officer's login challenge, replacing any earlier one.
-    func setOfficerChallenge(name: String, challenge: [UInt8], expiresAt: Date) async throws
-    /// Removes and returns the officer's challenge (each is used once).
-    func takeOfficerChallenge(name: String) async throws -> (challenge: [UInt8], expiresAt: Date)?
+    /// The store's secret key called `name` (32 random bytes made on first use, then the same for
+    /// every instance on the store), e.g. for officer login challenges.
+    func secretKey(named name: String) async throws -> [UInt8]
+    /// Records that the one-time value with this digest was used; false when it was used before.
+    /// Records past `until` may be forgotten (`now` is the time of the use).
+    func useOnce(digest: String, until: Date, now: Date) async throws -> Bool
     /// Stores an officer session (`customerID` holds the officer's name).
     func addOfficerSession(_ session: SessionRecord) async throws
     /// The officer session with this token hash, if any.

@@ -191,6 +191,15 @@ public final class SQLiteRepository: RARepository {
             }
             try db.execute(sql: "CREATE INDEX certificates_by_key ON certificates(spki_sha256)")
         }
+        migrator.registerMigration("008-stateless-officer-challenges") { db in
+            // Officer challenges carry their own proof (an HMAC with a store key): a request can no
+            // longer replace another's pending challenge; only used ones are remembered.
+            try db.execute(sql: """
+                DROP TABLE officer_challenges;
+                CREATE TABLE secret_keys (name TEXT PRIMARY KEY, key BLOB NOT NULL);
+                CREATE TABLE used_once (digest TEXT PRIMARY KEY, until REAL NOT NULL);
+                """)
+        }
         return migrator
     }
 
@@ -490,21 +499,23 @@ public final class SQLiteRepository: RARepository {
         }
     }
 
-    public func setOfficerChallenge(name: String, challenge: [UInt8], expiresAt: Date) async throws {
-        try await writing { db in
-            try db.cachedStatement(sql: """
-                INSERT INTO officer_challenges (officer, challenge, expires_at) VALUES (?, ?, ?)
-                ON CONFLICT (officer) DO UPDATE SET challenge = excluded.challenge, expires_at = excluded.expires_at
-                """).execute(arguments: [name, Data(challenge), Self.seconds(expiresAt)])
+    public func secretKey(named name: String) async throws -> [UInt8] {
+        if let key = try reading({ db in try Data.fetchOne(db.cachedStatement(sql: "SELECT key FROM secret_keys WHERE name = ?"), arguments: [name]) }) {
+            return [UInt8](key)
+        }
+        var rng = SystemRandomNumberGenerator()
+        let fresh = Data((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &rng) })
+        return try await writing { db in
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO secret_keys (name, key) VALUES (?, ?)").execute(arguments: [name, fresh])
+            return [UInt8](try Data.fetchOne(db.cachedStatement(sql: "SELECT key FROM secret_keys WHERE name = ?"), arguments: [name]) ?? fresh)
         }
     }
 
-    public func takeOfficerChallenge(name: String) async throws -> (challenge: [UInt8], expiresAt: Date)? {
+    public func useOnce(digest: String, until: Date, now: Date) async throws -> Bool {
         try await writing { db in
-            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT challenge, expires_at FROM officer_challenges WHERE officer = ?"), arguments: [name])
-            else { return nil }
-            try db.cachedStatement(sql: "DELETE FROM officer_challenges WHERE officer = ?").execute(arguments: [name])
-            return ([UInt8](row["challenge"] as Data), Self.date(row["expires_at"])!)
+            try db.cachedStatement(sql: "DELETE FROM used_once WHERE until < ?").execute(arguments: [Self.seconds(now)])
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO used_once (digest, until) VALUES (?, ?)").execute(arguments: [digest, Self.seconds(until)])
+            return db.changesCount == 1
         }
     }
 

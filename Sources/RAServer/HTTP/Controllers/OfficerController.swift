@@ -23,7 +23,8 @@ struct OfficerController<Context: RequestContext>: Sendable {
 
     @Sendable func login(_ request: Request, context: Context) async throws -> Response {
         let body = try await Wire.decode(RA.OfficerLoginRequest.self, request)
-        return try Wire.json(try await service.officerLogin(officer: body.officer, signature: try Wire.base64(body.signature, "signature")))
+        return try Wire.json(try await service.officerLogin(officer: body.officer, challenge: body.challenge ?? "",
+                                                            signature: try Wire.base64(body.signature, "signature")))
     }
 
     @Sendable func customerStatus(_ request: Request, context: Context) async throws -> Response {
