@@ -33,10 +33,16 @@ extension CertificateLifecycle {
     }
 
     /// `tokencert restore FILE`: reads a `.pfx` (modern, compat or legacy RC2) and puts its key and
-    /// certificate into `store`. Refuses a certificate that has expired or that the host says is not
-    /// active (when a session is given).
-    /// - Throws: `PKCS12Error`/`OpenSSLError` (wrong password, not a .pfx), `LifecycleError`, the store's errors.
-    public func restore(file: URL, password: Secret, into store: any KeyStore, session: RA.Session?) async throws -> CertificateSummary {
+    /// certificate into `store`. Refuses a certificate that has expired, that was not issued by the
+    /// broker's CA (`trustedCA` DER, else the RA's `GET /ca.pem`; the CA certificates inside the file
+    /// are not trusted), or that the host says is not active (when a session is given); and a file
+    /// without a MAC or with an unencrypted key unless `allowUnprotected` (nothing shows that such a
+    /// file is the one that was written).
+    /// - Throws: `PKCS12Error`/`OpenSSLError` (wrong password, not a .pfx), `LifecycleError`
+    ///   (`backup-unprotected`, `backup-expired`, `backup-not-active`, `no-trusted-ca`),
+    ///   `CertificateChainError`, the RA client's errors, the store's errors.
+    public func restore(file: URL, password: Secret, into store: any KeyStore, session: RA.Session?,
+                        trustedCA: [UInt8]? = nil, allowUnprotected: Bool = false) async throws -> CertificateSummary {
         await prompt.progress(.readingBackup, fraction: nil)
         let bytes: [UInt8]
         do { bytes = Array(try Data(contentsOf: file)) } catch {
@@ -45,6 +51,14 @@ extension CertificateLifecycle {
                                  remedy: LocalizedText(en: "Check the path and that the drive is mounted.", zhTW: "請確認路徑及隨身碟已掛載。"))
         }
         let contents = try PKCS12Bundle.read(bytes, password: password)
+        if !allowUnprotected, contents.algorithms.mac == nil || contents.algorithms.keyEncryption == nil {
+            throw LifecycleError(.badInput, code: "backup-unprotected",
+                                 summary: LocalizedText(en: "This .pfx file has \(contents.algorithms.mac == nil ? "no integrity check (MAC)" : "its private key unencrypted"): nothing shows it is the file that was written, unchanged.",
+                                                        zhTW: "此 .pfx 檔\(contents.algorithms.mac == nil ? "沒有完整性檢查碼（MAC）" : "的私密金鑰未加密")，無法確認其為原始寫入且未經變更的檔案。"),
+                                 remedy: LocalizedText(en: "Restore a backup written by TokenCert or the broker's app. Only if you know where this file came from, confirm it.",
+                                                       zhTW: "請匯入由 TokenCert 或券商程式寫入的備份檔；唯有確知此檔來源時才確認匯入。"),
+                                 hint: .confirmUnprotectedBackup)
+        }
         let summary = try CertificateSummary(contents.certificateDER)
         guard summary.isValid(at: clock.now()) else {
             throw LifecycleError(.notEligible, code: "backup-expired",
@@ -52,6 +66,20 @@ extension CertificateLifecycle {
                                                         zhTW: "此備份中的憑證已於 \(CertificateSummary.taipeiString(summary.notAfter)) 到期。"),
                                  remedy: LocalizedText(en: "Apply for a new certificate: tokencert apply.", zhTW: "請重新申請憑證：tokencert apply。"))
         }
+        let ca: [UInt8]
+        if let trustedCA {
+            ca = trustedCA
+        } else {
+            do { ca = try CertificateSummary.parse(Array(try await ra.caCertificatePEM().utf8)).derBytes } catch {
+                throw LifecycleError(.unreachable, code: "no-trusted-ca",
+                                     summary: LocalizedText(en: "Cannot get the broker's CA certificate to check who issued the certificate in this backup (\(error)).",
+                                                            zhTW: "無法取得券商的憑證機構憑證，因此無法確認此備份中憑證的簽發者（\(error)）。"),
+                                     remedy: LocalizedText(en: "Connect to the network and try again, or give the broker's CA certificate file.",
+                                                           zhTW: "請連上網路後再試，或提供券商的憑證機構憑證檔。"),
+                                     hint: .giveTrustedCA)
+            }
+        }
+        try CertificateChain.verify(leaf: contents.certificateDER, trustedCAs: [ca], at: clock.now())
         if let session {
             let host = try await ra.hostStatus(session: session)
             let entry = host.certificates.first { Self.sameSerial($0.serial, summary.serialNumber) }

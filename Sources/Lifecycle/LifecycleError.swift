@@ -18,6 +18,8 @@ public struct LifecycleError: Error, Sendable, Hashable, UserFacingError, Custom
         case badInput
         /// An operation stopped midway and left work that the next run finishes.
         case interrupted
+        /// A service the operation needs (the RA) could not be reached.
+        case unreachable
     }
 
     public var kind: Kind
@@ -29,6 +31,7 @@ public struct LifecycleError: Error, Sendable, Hashable, UserFacingError, Custom
         case .notEligible, .missing: .notEligible
         case .verificationFailed: .verification
         case .badInput: .badInput
+        case .unreachable: .unreachable
         case .cancelled: .failure
         case .interrupted:
             code == "interrupted-token-missing" ? .tokenMissing : code == "interrupted-pin" ? .pin : .failure

@@ -86,6 +86,10 @@ public enum RemedyHint: String, Sendable, Hashable, Codable, CaseIterable {
     case confirmFixedDisk = "confirm-fixed-disk"
     /// Revoke the lost certificate first, then apply.
     case revokeLostCertificate = "revoke-lost-certificate"
+    /// Confirm restoring a `.pfx` without integrity protection.
+    case confirmUnprotectedBackup = "confirm-unprotected-backup"
+    /// Give the broker's CA certificate (a file) when it cannot be fetched.
+    case giveTrustedCA = "give-trusted-ca"
 }
 
 /// An error that can explain itself to a person: what happened and what to do next, in both languages.

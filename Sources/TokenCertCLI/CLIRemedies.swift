@@ -30,6 +30,12 @@ enum CLIRemedies {
         case .revokeLostCertificate:
             LocalizedText(en: "If that certificate is on this computer or token, use it (or renew it in its last 30 days). If it is lost, revoke it first with tokencert revoke --serial SERIAL (the serial above), then apply.",
                           zhTW: "若該憑證在本機或載具中，請直接使用（到期前 30 天內可展期）；若已遺失，請先以 tokencert revoke --serial 序號（上列序號）廢止，再重新申請。")
+        case .confirmUnprotectedBackup:
+            LocalizedText(en: "Restore a backup written by TokenCert or the broker's app. Only if you know where this file came from, run again with --force.",
+                          zhTW: "請匯入由 TokenCert 或券商程式寫入的備份檔；唯有確知此檔來源時，才加上 --force 重新執行。")
+        case .giveTrustedCA:
+            LocalizedText(en: "Connect to the network and try again, or give the broker's CA certificate with --ca FILE.",
+                          zhTW: "請連上網路後再試，或以 --ca 檔案 指定券商的憑證機構憑證。")
         }
     }
 }

@@ -69,6 +69,7 @@ final class JourneyCLITests: XCTestCase, JourneyTest, @unchecked Sendable {
         try "not a pfx".write(toFile: dir + "/junk.pfx", atomically: true, encoding: .utf8)
         let junk = try runTool(Self.tokencert, ["restore", dir + "/junk.pfx", "--offline"] + computer2, environment: backupEnv)
         XCTAssertEqual(junk.status, 64, junk.out + junk.err)
+        try checkRestoreRefusesWhatItCannotTrust(pfx: pfx, dir: dir, ra: ra, environment: backupEnv)
         let nssDB = "sql:" + dir + "/nssdb"
         let restored = try runTool(Self.tokencert, ["restore", pfx, "--format", "json", "--install-nss", "--nss-db", nssDB] + computer2,
                                    environment: backupEnv)
@@ -90,6 +91,59 @@ final class JourneyCLITests: XCTestCase, JourneyTest, @unchecked Sendable {
         let after = try runTool(Self.tokencert, ["status", "--format", "json"] + computer2, environment: env)
         XCTAssertEqual(after.status, 3, "nothing active: apply is the next step")
         XCTAssertEqual((try json(after.out)["verdict"] as? [String: Any])?["action"] as? String, "apply")
+    }
+
+    /// Issue 19 M7: restore installs only a certificate that chains to the broker's CA (never to a CA
+    /// inside the file), and a file without a MAC only with --force. Files made with openssl from the
+    /// real backup's key.
+    func checkRestoreRefusesWhatItCannotTrust(pfx: String, dir: String, ra: RAProcess, environment: [String: String]) throws {
+        let work = dir + "/m7"
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        let pass = ["PFXPASS": "Backup2026"]
+        func openssl(_ arguments: [String]) throws {
+            let r = try runTool("openssl", arguments, environment: pass)
+            XCTAssertEqual(r.status, 0, "openssl \(arguments.joined(separator: " ")): \(r.err)")
+        }
+        try openssl(["pkcs12", "-in", pfx, "-nodes", "-passin", "env:PFXPASS", "-out", work + "/all.pem"])
+        try openssl(["pkey", "-in", work + "/all.pem", "-out", work + "/key.pem"])
+        try openssl(["pkcs12", "-in", pfx, "-nokeys", "-clcerts", "-passin", "env:PFXPASS", "-out", work + "/leaf.pem"])
+        // A certificate for the same key and subject from another CA, with that CA inside the file.
+        try openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", work + "/other-ca.key",
+                     "-out", work + "/other-ca.pem", "-subj", "/CN=Not the broker CA", "-days", "30"])
+        try openssl(["x509", "-in", work + "/leaf.pem", "-x509toreq", "-signkey", work + "/key.pem", "-out", work + "/leaf.csr"])
+        try openssl(["x509", "-req", "-in", work + "/leaf.csr", "-CA", work + "/other-ca.pem", "-CAkey", work + "/other-ca.key",
+                     "-set_serial", "0x1234", "-days", "30", "-out", work + "/other-leaf.pem"])
+        try openssl(["pkcs12", "-export", "-inkey", work + "/key.pem", "-in", work + "/other-leaf.pem", "-certfile", work + "/other-ca.pem",
+                     "-passout", "env:PFXPASS", "-out", work + "/other-ca.pfx"])
+        // The real certificate with one bit of its CA signature flipped.
+        let leafDER = try runTool("openssl", ["x509", "-in", work + "/leaf.pem", "-outform", "DER", "-out", work + "/leaf.der"])
+        XCTAssertEqual(leafDER.status, 0, leafDER.err)
+        var der = try Array(Data(contentsOf: URL(fileURLWithPath: work + "/leaf.der")))
+        der[der.count - 3] ^= 0x01
+        try Data(der).write(to: URL(fileURLWithPath: work + "/flipped.der"))
+        try openssl(["x509", "-inform", "DER", "-in", work + "/flipped.der", "-out", work + "/flipped.pem"])
+        try openssl(["pkcs12", "-export", "-inkey", work + "/key.pem", "-in", work + "/flipped.pem", "-passout", "env:PFXPASS",
+                     "-out", work + "/flipped.pfx"])
+        // The real key and certificate without a MAC.
+        try openssl(["pkcs12", "-export", "-nomac", "-inkey", work + "/key.pem", "-in", work + "/leaf.pem", "-passout", "env:PFXPASS",
+                     "-out", work + "/nomac.pfx"])
+
+        let store = ["--software", "--store-dir", work + "/store"]
+        for file in ["other-ca.pfx", "flipped.pfx"] {
+            let r = try runTool(Self.tokencert, ["restore", work + "/" + file, "--offline"] + store, environment: environment)
+            XCTAssertEqual(r.status, 2, "\(file): \(r.out + r.err)")
+            XCTAssertTrue(r.err.contains("not issued by the broker's certificate authority"), "\(file): \(r.err)")
+        }
+        // The real backup against a CA it was not issued by (--ca) is refused the same way.
+        let wrongCA = try runTool(Self.tokencert, ["restore", pfx, "--offline", "--ca", work + "/other-ca.pem"] + store, environment: environment)
+        XCTAssertEqual(wrongCA.status, 2, wrongCA.out + wrongCA.err)
+        let nomac = try runTool(Self.tokencert, ["restore", work + "/nomac.pfx", "--offline"] + store, environment: environment)
+        XCTAssertEqual(nomac.status, 64, nomac.out + nomac.err)
+        XCTAssertTrue(nomac.err.contains("no integrity check (MAC)") && nomac.err.contains("--force"), nomac.err)
+        // With --force, and the broker's CA given as a file, the unprotected file is restored.
+        let forced = try runTool(Self.tokencert, ["restore", work + "/nomac.pfx", "--offline", "--force", "--ca", ra.caPEM] + store,
+                                 environment: environment)
+        XCTAssertEqual(forced.status, 0, forced.out + forced.err)
     }
 
     // MARK: - SoftHSM token
