@@ -267,6 +267,57 @@ final class PKCS12Tests: XCTestCase {
         }
     }
 
+    /// Issue 19 L2: a 1.7 kB file whose MAC asks for 2³¹−1 iterations ran past 30 s. The count is now
+    /// checked before any is spent.
+    func testIterationCountsAboveTheCapAreRefusedUnspent() throws {
+        let fixture = try PFXFixture()
+        let chain = try fixture.makeChain(.p256)
+        let pfx = try PKCS12Bundle.write(privateKeyDER: chain.leafKeyDER, certificateDER: chain.leafDER,
+                                         friendlyName: "x", password: password, profile: .modern(iterations: 1_000))
+        // PFX ::= SEQUENCE { version, authSafe, macData SEQUENCE { mac, macSalt, iterations INTEGER } }
+        func tlv(_ bytes: ArraySlice<UInt8>) -> (tag: UInt8, content: ArraySlice<UInt8>, rest: ArraySlice<UInt8>) {
+            var i = bytes.startIndex
+            let tag = bytes[i]; i += 1
+            var length = Int(bytes[i]); i += 1
+            if length & 0x80 != 0 {
+                let count = length & 0x7F
+                length = bytes[i..<(i + count)].reduce(0) { $0 << 8 | Int($1) }
+                i += count
+            }
+            return (tag, bytes[i..<(i + length)], bytes[(i + length)...])
+        }
+        func encode(_ tag: UInt8, _ content: [UInt8]) -> [UInt8] {
+            var length = content.count, octets: [UInt8] = []
+            if length < 0x80 { return [tag, UInt8(length)] + content }
+            while length > 0 { octets.insert(UInt8(length & 0xFF), at: 0); length >>= 8 }
+            return [tag, 0x80 | UInt8(octets.count)] + octets + content
+        }
+        func children(_ content: ArraySlice<UInt8>) -> [(UInt8, ArraySlice<UInt8>)] {
+            var rest = content, out: [(UInt8, ArraySlice<UInt8>)] = []
+            while !rest.isEmpty { let t = tlv(rest); out.append((t.tag, t.content)); rest = t.rest }
+            return out
+        }
+        let outer = children(tlv(pfx[...]).content)
+        XCTAssertEqual(outer.count, 3)
+        var mac = children(outer[2].1)
+        XCTAssertEqual(mac[2].0, 0x02, "the MAC's iteration count")
+        for (label, count) in [("2^31-1", [0x7F, 0xFF, 0xFF, 0xFF] as [UInt8]), ("10,000,001", [0x00, 0x98, 0x96, 0x81]),
+                               ("2^64, beyond a long", [0x01] + [UInt8](repeating: 0, count: 8))] {
+            mac[2].1 = ArraySlice(count)
+            let macData = encode(0x30, mac.flatMap { encode($0.0, Array($0.1)) })
+            let file = encode(0x30, encode(outer[0].0, Array(outer[0].1)) + encode(outer[1].0, Array(outer[1].1)) + macData)
+            let start = Date()
+            XCTAssertThrowsError(try PKCS12Bundle.read(file, password: password), label) { error in
+                XCTAssertEqual((error as? PKCS12Error)?.code, .tooManyIterations, "\(label): \(error)")
+                XCTAssertEqual((error as? PKCS12Error)?.category, .badInput)
+                XCTAssertTrue((error as? PKCS12Error)?.summary.text(.traditionalChinese).contains("密碼運算量異常") ?? false)
+            }
+            XCTAssertLessThan(Date().timeIntervalSince(start), 1, "\(label): refused before any iteration")
+        }
+        // At the cap's edge a count is still taken (the real file's count reads as before).
+        XCTAssertEqual(try PKCS12Bundle.read(pfx, password: password).algorithms.mac?.iterations, 1_000)
+    }
+
     func testErrorQueueDoesNotLeakBetweenOperations() throws {
         let fixture = try PFXFixture()
         let chain = try fixture.makeChain(.p256)

@@ -21,6 +21,9 @@ public struct PKCS12Error: Error, Hashable, Sendable, CustomStringConvertible, U
         public static let unusablePassword = Code("unusable-password")
         /// An argument is out of range (an iteration count below 1, an empty localKeyID, …).
         public static let invalidArgument = Code("invalid-argument")
+        /// The file asks for more key-derivation or MAC iterations than `PKCS12Bundle.maximumIterations`
+        /// (reading it would take minutes or more; no real backup does that).
+        public static let tooManyIterations = Code("too-many-iterations")
     }
 
     public var code: Code
@@ -53,6 +56,9 @@ public struct PKCS12Error: Error, Hashable, Sendable, CustomStringConvertible, U
         case .unusablePassword:
             LocalizedText(en: "The password contains a character that cannot be used.",
                           zhTW: "密碼含有無法使用的字元。")
+        case .tooManyIterations:
+            LocalizedText(en: "The .pfx file asks for an unreasonable amount of password processing\(detail.map { " (\($0))" } ?? ""); it is not a normal backup and was not opened.",
+                          zhTW: ".pfx 檔要求的密碼運算量異常\(detail.map { "（\($0)）" } ?? "")，並非一般備份檔，因此未開啟。")
         default:
             LocalizedText(en: "A .pfx setting is out of range\(detail.map { " (\($0))" } ?? "").",
                           zhTW: ".pfx 設定值超出範圍\(detail.map { "（\($0)）" } ?? "")。")
@@ -69,6 +75,8 @@ public struct PKCS12Error: Error, Hashable, Sendable, CustomStringConvertible, U
                           zhTW: "請以憑證所對應的金鑰進行備份；可執行 `tokencert status` 查看目前的憑證。")
         case .unusablePassword:
             LocalizedText(en: "Use 4 to 12 letters or digits.", zhTW: "請使用 4 至 12 位英文字母或數字。")
+        case .tooManyIterations:
+            LocalizedText(en: "Choose the backup that TokenCert or your broker's app exported.", zhTW: "請選擇由 TokenCert 或券商程式匯出的備份檔。")
         default:
             nil
         }

@@ -173,6 +173,7 @@ enum PKCS12Raw {
 
         var gathered = Gathered()
         let mac = macInfo(p12)
+        if let mac { try checkIterations(mac.iterations, "MAC") }
         try password.withCString { (pass, passCount) throws in
             let passLength = Int32(passCount)
             // Which password opens the MAC: the one given, or, for an empty one, also "no password"
@@ -210,9 +211,10 @@ enum PKCS12Raw {
                     }
                     bags = unpacked
                 case NID_pkcs7_encrypted:
-                    if gathered.certificateEncryption == nil,
-                       let algorithm = p7.pointee.d.encrypted?.pointee.enc_data?.pointee.algorithm {
-                        gathered.certificateEncryption = encryption(algorithm)
+                    if let algorithm = p7.pointee.d.encrypted?.pointee.enc_data?.pointee.algorithm {
+                        let found = encryption(algorithm)
+                        try checkIterations(found.iterations, "certificate encryption")
+                        if gathered.certificateEncryption == nil { gathered.certificateEncryption = found }
                     }
                     guard let unpacked = PKCS12_unpack_p7encdata(p7, usePass, useLength) else {
                         throw decryptionError("PKCS12_unpack_p7encdata", hasMAC: hasMAC)
@@ -262,10 +264,14 @@ enum PKCS12Raw {
                 }
                 gathered.keys.append(FoundKey(der: try encode(info), friendlyName: friendlyName(bag), localKeyID: localKeyID(bag)))
             case NID_pkcs8ShroudedKeyBag:
-                if gathered.keyEncryption == nil, let sig = PKCS12_SAFEBAG_get0_pkcs8(bag) {
+                if let sig = PKCS12_SAFEBAG_get0_pkcs8(bag) {
                     var algorithm: UnsafePointer<X509_ALGOR>?
                     X509_SIG_get0(sig, &algorithm, nil)
-                    if let algorithm { gathered.keyEncryption = encryption(algorithm) }
+                    if let algorithm {
+                        let found = encryption(algorithm)
+                        try checkIterations(found.iterations, "key encryption")
+                        if gathered.keyEncryption == nil { gathered.keyEncryption = found }
+                    }
                 }
                 guard let info = PKCS12_decrypt_skey_ex(bag, pass, passLength, nil, nil) else {
                     throw decryptionError("PKCS12_decrypt_skey_ex", hasMAC: hasMAC)
@@ -402,10 +408,19 @@ enum PKCS12Raw {
         }
     }
 
+    /// An iteration count; one that does not fit a `long` or is negative reads as `Int.max`, so the
+    /// cap refuses it.
     private static func integer(_ value: UnsafePointer<ASN1_INTEGER>?) -> Int? {
         guard let value else { return nil }
         let n = ASN1_INTEGER_get(value)
-        return n < 0 ? nil : n
+        return n < 0 ? Int.max : n
+    }
+
+    /// Refuses a count above `PKCS12Bundle.maximumIterations` before OpenSSL spends it.
+    private static func checkIterations(_ iterations: Int?, _ what: String) throws(PKCS12Error) {
+        guard let iterations, iterations > PKCS12Bundle.maximumIterations else { return }
+        let shown = iterations == Int.max ? "out of range" : "\(iterations)"
+        throw PKCS12Error(.tooManyIterations, detail: "\(what): \(shown) iterations, at most \(PKCS12Bundle.maximumIterations)")
     }
 
     private static func longName(_ nid: Int32) -> String {
