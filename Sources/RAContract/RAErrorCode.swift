@@ -119,4 +119,6 @@ public struct RAErrorCode: RawRepresentable, Codable, Hashable, Sendable, Custom
     /// The signer is not the holder of the order's account. The other verdicts (`tampered`,
     /// `revoked`, …) are the order-signature verifier's own codes.
     public static let signerNotAccountHolder = RAErrorCode(rawValue: "signer-not-account-holder")
+    /// The signer's certificate is not active in the RA's store: a renewal not yet confirmed, or replaced.
+    public static let certificateNotActive = RAErrorCode(rawValue: "certificate-not-active")
 }

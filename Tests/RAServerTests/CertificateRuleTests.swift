@@ -52,6 +52,29 @@ final class CertificateRuleTests: XCTestCase {
         return try await api.call(.post, "/certificates/\(issued.string("serial")!)/revoke", ["reason": "superseded"])
     }
 
+    /// Issue 19 L3: a revocation asked again (the first answer was lost) answers with the revocation
+    /// that happened — without identity steps, without counting, without a new CRL; another reason
+    /// is refused.
+    func testARevocationAskedAgainAnswersWithTheOneThatHappened() async throws {
+        let h = try await Harness(self, policy: Policy.standard.with { $0.passwordIterations = 1000; $0.codeSendsPerWindow = 20 })
+        try await h.application.test(.router) { client in
+            let api = try await aliceReady(client)
+            let first = try await Self.issueAndRevoke(h, api, 1)
+            XCTAssertEqual(first.status, .ok, "\(first.json)")
+            let serial = try XCTUnwrap(first.string("serial"))
+            h.clock.advance(30)
+            let again = try await api.call(.post, "/certificates/\(serial)/revoke", ["reason": "superseded"])
+            XCTAssertEqual(again.status, .ok, "\(again.json)")
+            for key in ["serial", "revokedAt", "reason", "crlNumber", "onlineRevocationsLeftThisYear"] {
+                XCTAssertEqual("\(again[key] ?? "nil")", "\(first[key] ?? "nil")", key)
+            }
+            let status = try await api.expect(.ok, .get, "/certificates")
+            XCTAssertEqual(status["onlineRevocationsLeftThisYear"] as? Int, first["onlineRevocationsLeftThisYear"] as? Int, "\(status.json)")
+            try await api.identify(h, birth: Harness.alice.birth, account: Harness.alice.account)
+            try await api.expectCode("not-revocable", .post, "/certificates/\(serial)/revoke", ["reason": "keyCompromise"])
+        }
+    }
+
     func testAThirdOnlineRevocationInATaipeiYearIsRefusedAndTheNextYearAllowsAgain() async throws {
         // 2026-12-31 23:00 Taipei (15:00 UTC).
         let h = try await Harness(self, policy: Policy.standard.with { $0.passwordIterations = 1000; $0.codeSendsPerWindow = 20 })
@@ -213,7 +236,7 @@ final class CertificateRuleTests: XCTestCase {
             XCTAssertEqual(retry.string("serial"), first.serial)
             XCTAssertEqual(retry.string("certificate"), first.certificate)
         }
-        XCTAssertEqual(try h.repository.appliedMigrations(), ["001-initial", "002-renewal", "003-officers", "004-login-lock", "005-identity-session", "006-consents-by-customer", "007-key-per-customer"])
+        XCTAssertEqual(try h.repository.appliedMigrations(), ["001-initial", "002-renewal", "003-officers", "004-login-lock", "005-identity-session", "006-consents-by-customer", "007-key-per-customer", "008-stateless-officer-challenges"])
     }
 }
 
@@ -240,7 +263,7 @@ struct AlwaysIdentified: RARepository {
     func session(tokenSHA256: String) async throws -> SessionRecord? { try await base.session(tokenSHA256: tokenSHA256) }
     func deleteSession(tokenSHA256: String) async throws { try await base.deleteSession(tokenSHA256: tokenSHA256) }
     func revokedEntries() async throws -> [RevokedEntry] { try await base.revokedEntries() }
-    func certificateOwner(serial: String) async throws -> String? { try await base.certificateOwner(serial: serial) }
+    func certificate(serial: String) async throws -> CertificateRecord? { try await base.certificate(serial: serial) }
     func latestCRL() async throws -> CRLRecord? { try await base.latestCRL() }
     func storeCRL(_ crl: CRLRecord) async throws { try await base.storeCRL(crl) }
     func appendAudit(_ events: [AuditEvent]) async throws { try await base.appendAudit(events) }

@@ -81,6 +81,16 @@ final class RenewalTests: XCTestCase {
             let both = try await again.expect(.ok, .get, "/certificates")
             let states = (both["certificates"] as? [[String: Any]])?.map { "\($0["serial"]!)=\($0["state"]!)" }
             XCTAssertEqual(states, ["\(newSerial)=pending", "\(oldSerial)=active"])
+            // L4: an order signed with the pending certificate is not valid until it is confirmed.
+            let order = Array("BUY 2330 x 1 account \(Harness.alice.account)".utf8)
+            let pendingCertificate = try Certificate(pemEncoded: try XCTUnwrap(pending.string("certificate")))
+            let orderBody: [String: any Sendable] = [
+                "account": Harness.alice.account, "content": Data(order).base64EncodedString(),
+                "signature": Data(try await OrderSigner.sign(order, key: newKey, certificate: pendingCertificate, signingTime: h.clock.now())).base64EncodedString()]
+            let unconfirmed = try await again.expect(.ok, .post, "/orders/verify", orderBody)
+            XCTAssertEqual(unconfirmed["valid"] as? Bool, false)
+            XCTAssertEqual(unconfirmed.string("code"), "certificate-not-active", "\(unconfirmed.json)")
+            XCTAssertTrue(((unconfirmed["message"] as? [String: String])?["zh-TW"] ?? "").contains("尚未經客戶確認"), "\(unconfirmed.json)")
 
             // Confirmation must be signed with the new key.
             try await again.expectCode("proof-of-possession-failed", .post, "/certificates/\(newSerial)/confirm",
@@ -88,6 +98,8 @@ final class RenewalTests: XCTestCase {
             let confirmed = try await again.expect(.ok, .post, "/certificates/\(newSerial)/confirm",
                                                    ["proof": try await Self.sign(ProofOfPossession.confirmationMessage(serial: newSerial), newKey)])
             XCTAssertEqual(confirmed.string("superseded"), oldSerial)
+            let confirmedOrder = try await again.expect(.ok, .post, "/orders/verify", orderBody)
+            XCTAssertEqual(confirmedOrder["valid"] as? Bool, true, "\(confirmedOrder.json)")
             // M3: repeating the confirmation (even with a junk proof) answers the same and signs no CRL.
             let crlNumber = confirmed["crlNumber"] as? Int
             XCTAssertNotNil(crlNumber)

@@ -146,11 +146,23 @@ extension RAService {
 
     /// Revokes one of the customer's certificates online, after both identity steps, within the
     /// yearly limit (Asia/Taipei calendar year), then re-signs the CRL.
+    ///
+    /// Idempotent per serial: asking again for a certificate already revoked with the same reason
+    /// (a retry after a lost answer) answers with that revocation — its time, the CRL that lists it —
+    /// and needs no identity steps (the first request used them), counts nothing and signs no CRL
+    /// unless none lists it yet. Another reason is `not-revocable`.
     public func revoke(customerID: String, session: String, serial: String, reason: RevocationReason) async throws -> RA.Revocation {
         guard RevocationReason.customerChoices.contains(reason) else { throw RAError.reasonNotAllowed(reason) }
         let now = clock.now(), policy = self.policy, agreement = self.agreement
         let wanted = serial.lowercased().replacingOccurrences(of: ":", with: "")
-        let left = try await repository.transact(customerID: customerID) { ledger -> Int in
+        let done = try await repository.transact(customerID: customerID) { ledger -> (left: Int, revokedAt: Date, repeated: Bool) in
+            let year = Self.taipeiYear(now)
+            if let earlier = ledger.certificates.first(where: { $0.serial == wanted }), earlier.status == .revoked,
+               earlier.revocationReason == reason, let revokedAt = earlier.revokedAt {
+                ledger.audit.append(AuditEvent(at: now, customerID: customerID, action: "revoke", outcome: "repeat",
+                                               detail: "serial \(wanted) revoked \(revokedAt.formatted(.iso8601))"))
+                return (max(0, policy.onlineRevocationsPerYear - Self.onlineRevocations(ledger, year: year)), revokedAt, true)
+            }
             try Self.gate(&ledger, action: "revoke", now: now, agreement: agreement)
             try Self.requireIdentity(&ledger, action: "revoke", now: now, policy: policy, session: session)
             func refuse(_ error: RAError) -> RAError {
@@ -161,7 +173,6 @@ extension RAService {
             guard let index = ledger.certificates.firstIndex(where: { $0.serial == wanted }) else { throw refuse(.certificateNotFound) }
             let state = ledger.certificates[index].state(at: now)
             guard Self.revocable(state, reason: reason) else { throw refuse(.notRevocable(state: state.rawValue)) }
-            let year = Self.taipeiYear(now)
             let used = Self.onlineRevocations(ledger, year: year)
             guard used < policy.onlineRevocationsPerYear else {
                 throw refuse(.revocationsUsedUp(year: year, limit: policy.onlineRevocationsPerYear))
@@ -174,12 +185,17 @@ extension RAService {
             ledger.security.codeVerifiedAt = nil
             ledger.audit.append(AuditEvent(at: now, customerID: customerID, action: "revoke", outcome: "ok",
                                            detail: "serial \(wanted) reason \(reason.rawValue)"))
-            return policy.onlineRevocationsPerYear - used - 1
+            return (policy.onlineRevocationsPerYear - used - 1, now, false)
         }
-        logger.info("certificate revoked", metadata: ["customer": "\(Self.masked(customerID))", "serial": "\(wanted)"])
-        let published = try await crl.publish()
-        return RA.Revocation(serial: wanted, revokedAt: now, reason: reason.rawValue, reasonLabel: reason.label.english,
-                          onlineRevocationsLeftThisYear: left, crlNumber: published.number)
+        let published: CRLRecord
+        if done.repeated, let latest = try await repository.latestCRL(), latest.thisUpdate >= done.revokedAt {
+            published = latest
+        } else {
+            if !done.repeated { logger.info("certificate revoked", metadata: ["customer": "\(Self.masked(customerID))", "serial": "\(wanted)"]) }
+            published = try await crl.publish()
+        }
+        return RA.Revocation(serial: wanted, revokedAt: done.revokedAt, reason: reason.rawValue, reasonLabel: reason.label.english,
+                          onlineRevocationsLeftThisYear: done.left, crlNumber: published.number)
     }
 
     /// Active and pending certificates can be revoked; an expired one for key compromise too (a key

@@ -26,8 +26,8 @@ public protocol RARepository: Sendable {
     /// Ends a session.
     func deleteSession(tokenSHA256: String) async throws
 
-    /// The customer a certificate was issued to, by serial (lower-case hex).
-    func certificateOwner(serial: String) async throws -> String?
+    /// A certificate by serial (lower-case hex): whose it is and its state.
+    func certificate(serial: String) async throws -> CertificateRecord?
     /// Every certificate of the key whose SubjectPublicKeyInfo has this SHA-256 (hex): who holds it
     /// and whether it was revoked for key compromise.
     func keyUses(subjectPublicKeyInfoSHA256: String) async throws -> [KeyUse]

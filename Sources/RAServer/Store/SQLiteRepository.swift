@@ -318,15 +318,18 @@ public final class SQLiteRepository: RARepository {
     }
 
     static func loadCertificates(_ db: Database, _ id: String) throws -> [CertificateRecord] {
-        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM certificates WHERE customer_id = ? ORDER BY issued_at, serial"), arguments: [id]).map { row in
-            guard let status = CertificateState(rawValue: row["status"]) else { throw RepositoryError.corrupt("certificate status") }
-            return CertificateRecord(
-                serial: row["serial"], customerID: row["customer_id"], requestID: row["request_id"], csrSHA256: row["csr_sha256"],
-                status: status, notBefore: date(row["not_before"])!, notAfter: date(row["not_after"])!, issuedAt: date(row["issued_at"])!,
-                der: [UInt8](row["der"] as Data), revokedAt: date(row["revoked_at"]),
-                revocationReason: (row["revocation_reason"] as Int?).flatMap(RevocationReason.init(rawValue:)),
-                revokedOnline: row["revoked_online"], replacesSerial: row["replaces_serial"])
-        }
+        try Row.fetchAll(db.cachedStatement(sql: "SELECT * FROM certificates WHERE customer_id = ? ORDER BY issued_at, serial"), arguments: [id])
+            .map(certificateRecord)
+    }
+
+    static func certificateRecord(_ row: Row) throws -> CertificateRecord {
+        guard let status = CertificateState(rawValue: row["status"]) else { throw RepositoryError.corrupt("certificate status") }
+        return CertificateRecord(
+            serial: row["serial"], customerID: row["customer_id"], requestID: row["request_id"], csrSHA256: row["csr_sha256"],
+            status: status, notBefore: date(row["not_before"])!, notAfter: date(row["not_after"])!, issuedAt: date(row["issued_at"])!,
+            der: [UInt8](row["der"] as Data), revokedAt: date(row["revoked_at"]),
+            revocationReason: (row["revocation_reason"] as Int?).flatMap(RevocationReason.init(rawValue:)),
+            revokedOnline: row["revoked_online"], replacesSerial: row["replaces_serial"])
     }
 
     static func loadConsents(_ db: Database, _ id: String) throws -> [ConsentRecord] {
@@ -446,8 +449,10 @@ public final class SQLiteRepository: RARepository {
         KeyUse.hash(subjectPublicKeyInfo: (try? Certificate(derEncoded: der).publicKey.derSubjectPublicKeyInfo) ?? der)
     }
 
-    public func certificateOwner(serial: String) async throws -> String? {
-        try reading { db in try String.fetchOne(db.cachedStatement(sql: "SELECT customer_id FROM certificates WHERE serial = ?"), arguments: [serial]) }
+    public func certificate(serial: String) async throws -> CertificateRecord? {
+        try reading { db in
+            try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM certificates WHERE serial = ?"), arguments: [serial]).map(Self.certificateRecord)
+        }
     }
 
     // MARK: CRL
