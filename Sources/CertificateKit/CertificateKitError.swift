@@ -1,4 +1,5 @@
 public import Localization
+import Foundation
 
 /// Errors of the certificate kit's own logic (OpenSSL's have `OpenSSLError`, tokens theirs).
 public struct CertificateKitError: Error, Hashable, Sendable, UserFacingError, CustomStringConvertible {
@@ -38,5 +39,16 @@ public struct CertificateKitError: Error, Hashable, Sendable, UserFacingError, C
         case .badSignature: LocalizedText(en: "Do not use this data; obtain it again from its source.", zhTW: "請勿使用此資料，並向來源重新取得。")
         case .keyNotAllowed: LocalizedText(en: "Generate a new key of an allowed kind.", zhTW: "請重新產生允許類型的金鑰。")
         }
+    }
+}
+
+extension CertificateKitError {
+    /// `error`'s description for a person: swift-asn1's and swift-certificates' errors end with the
+    /// source file and line that raised them (`… SwiftASN1/DER.swift:123`), which say nothing to a
+    /// customer and show our internals to anyone; those are cut.
+    static func plainDescription(_ error: any Error) -> String {
+        String(describing: error)
+            .replacing(/\s*\S+\.swift:\d+/, with: "")
+            .trimmingCharacters(in: .whitespaces)
     }
 }

@@ -36,6 +36,8 @@ public struct Policy: Sendable, Hashable {
     public var sessionLifetime: TimeInterval = 1800
     /// Smallest RSA modulus accepted in a CSR.
     public var minimumRSABits = 2048
+    /// Largest RSA modulus accepted in a CSR (larger ones cost every verifier and no token makes them).
+    public var maximumRSABits = 8192
     /// Whether ECDSA P-256/P-384 keys are accepted in a CSR.
     public var allowECDSA = true
     /// PBKDF2-HMAC-SHA256 iterations for e-trading passwords. 600,000 is OWASP's 2023 figure for

@@ -44,6 +44,102 @@ final class CertificateRuleTests: XCTestCase {
         }
     }
 
+    /// Issue 19 L5: a modulus 3·q (a real CSR, self-signature valid) and an exponent of 1 are refused
+    /// as unsound keys; RSA-16384 as "not allowed", not "unreadable"; a PEM wrapper or junk around
+    /// the base64, or bytes after the DER, are refused; no message names our source files.
+    func testUnsoundKeysAndJunkAroundCSRsAreRefused() async throws {
+        let h = try await Harness(self)
+        let dir = h.dir
+        let script = dir + "/weak-csrs.py"
+        try Self.weakCSRScript.write(toFile: script, atomically: true, encoding: .utf8)
+        let made = try runTool("python3", [script, dir])
+        XCTAssertEqual(made.status, 0, made.out + made.err)
+        for key in ["three", "e1"] {
+            let r = try runTool("openssl", ["asn1parse", "-genconf", "\(dir)/\(key).conf", "-out", "\(dir)/\(key).key.der", "-noout"])
+            XCTAssertEqual(r.status, 0, r.err)
+            let csr = try runTool("openssl", ["req", "-new", "-key", "\(dir)/\(key).key.der", "-keyform", "DER", "-subj", "/CN=weak",
+                                              "-outform", "DER", "-out", "\(dir)/\(key).csr.der"])
+            XCTAssertEqual(csr.status, 0, csr.err)
+            // OpenSSL itself checks the self-signature: the CSR is well-formed, only the key is unsound.
+            let verified = try runTool("openssl", ["req", "-in", "\(dir)/\(key).csr.der", "-inform", "DER", "-verify", "-noout"])
+            XCTAssertEqual(verified.status, 0, verified.out + verified.err)
+        }
+        @Sendable func base64(_ file: String) throws -> String { try Data(contentsOf: URL(fileURLWithPath: dir + "/" + file)).base64EncodedString() }
+        let rsa = try runTool("openssl", ["req", "-new", "-newkey", "rsa:2048", "-nodes", "-keyout", dir + "/rsa.key",
+                                          "-subj", "/CN=rsa", "-outform", "DER", "-out", dir + "/rsa.der"])
+        XCTAssertEqual(rsa.status, 0, rsa.err)
+        let good = try base64("rsa.der")
+        try await h.application.test(.router) { client in
+            let api = try await aliceReady(client)
+            try await api.identify(h, birth: Harness.alice.birth, account: Harness.alice.account)
+            let three = try await api.expectCode("key-not-allowed", .post, "/certificates", ["requestId": "t3", "csr": try base64("three.csr.der")])
+            XCTAssertEqual((three["details"] as? [String: String])?["weakness"], "modulus divisible by 3", "\(three.json)")
+            let e1 = try await api.expectCode("key-not-allowed", .post, "/certificates", ["requestId": "e1", "csr": try base64("e1.csr.der")])
+            XCTAssertEqual((e1["details"] as? [String: String])?["weakness"], "public exponent 1", "\(e1.json)")
+            let big = try await api.expectCode("key-not-allowed", .post, "/certificates", ["requestId": "big", "csr": try base64("big.csr.der")])
+            XCTAssertTrue(((big["message"] as? [String: String])?["en"] ?? "").contains("RSA 16384"), "\(big.json)")
+            let pem = "-----BEGIN CERTIFICATE REQUEST-----\n\(good)\n-----END CERTIFICATE REQUEST-----\n"
+            try await api.expectCode("bad-request", .post, "/certificates", ["requestId": "p", "csr": pem])
+            try await api.expectCode("bad-request", .post, "/certificates", ["requestId": "j", "csr": good + "#junk!"])
+            let trailing = Data(try XCTUnwrap(Data(base64Encoded: good)) + [0x00, 0x01]).base64EncodedString()
+            let junk = try await api.expectCode("bad-csr", .post, "/certificates", ["requestId": "d", "csr": trailing])
+            let garbage = try await api.expectCode("bad-csr", .post, "/certificates", ["requestId": "g", "csr": Data([0x30, 0x03, 0x02, 0x01, 0x05]).base64EncodedString()])
+            for reply in [junk, garbage, three, e1, big] {
+                XCTAssertFalse("\(reply.json)".contains(".swift:"), "no source locations: \(reply.json)")
+            }
+            // The same RSA-2048 request, clean, is issued.
+            try await api.expect(.created, .post, "/certificates", ["requestId": "ok", "csr": good])
+        }
+    }
+
+    /// Writes `three.conf` (an RSA key with modulus 3·q, q a 2046-bit prime), `e1.conf` (a sound
+    /// modulus with public exponent 1) for `openssl asn1parse -genconf`, and `big.csr.der` (a CSR
+    /// naming an RSA-16384 key, signature junk).
+    static let weakCSRScript = #"""
+    import random, sys
+    out = sys.argv[1]
+    rng = random.SystemRandom()
+    def probable_prime(n):
+        if n % 2 == 0: return False
+        d, r = n - 1, 0
+        while d % 2 == 0: d, r = d // 2, r + 1
+        for _ in range(32):
+            x = pow(rng.randrange(2, n - 1), d, n)
+            if x in (1, n - 1): continue
+            for _ in range(r - 1):
+                x = pow(x, 2, n)
+                if x == n - 1: break
+            else: return False
+        return True
+    def prime(bits, e=65537):
+        while True:
+            q = rng.getrandbits(bits) | (3 << (bits - 2)) | 1
+            if all(q % p for p in range(3, 2000, 2)) and probable_prime(q) and (q - 1) % e: return q
+    def conf(name, p, q, e):
+        n, phi = p * q, (p - 1) * (q - 1)
+        d = pow(e, -1, phi) if e > 1 else 1
+        fields = [("version", 0), ("n", n), ("e", e), ("d", d), ("p", p), ("q", q),
+                  ("e1", d % (p - 1)), ("e2", d % (q - 1)), ("coeff", pow(q, -1, p))]
+        with open(f"{out}/{name}.conf", "w") as f:
+            f.write("asn1=SEQUENCE:rsa\n[rsa]\n" + "".join(f"{k}=INTEGER:{hex(v)}\n" for k, v in fields))
+    conf("three", 3, prime(2046), 65537)
+    conf("e1", prime(1024), prime(1024), 1)
+    def tlv(tag, body):
+        n = len(body)
+        length = bytes([n]) if n < 128 else bytes([0x80 | ((n.bit_length() + 7) // 8)]) + n.to_bytes((n.bit_length() + 7) // 8, "big")
+        return bytes([tag]) + length + body
+    def integer(v):
+        b = v.to_bytes((v.bit_length() + 8) // 8, "big")
+        return tlv(0x02, b)
+    rsa_oid = tlv(0x06, bytes.fromhex("2a864886f70d010101"))
+    sha256_rsa = tlv(0x30, tlv(0x06, bytes.fromhex("2a864886f70d01010b")) + tlv(0x05, b""))
+    modulus = rng.getrandbits(16384) | (1 << 16383) | 1
+    spki = tlv(0x30, tlv(0x30, rsa_oid + tlv(0x05, b"")) + tlv(0x03, b"\x00" + tlv(0x30, integer(modulus) + integer(65537))))
+    info = tlv(0x30, integer(0) + tlv(0x30, b"") + spki + tlv(0xA0, b""))
+    with open(f"{out}/big.csr.der", "wb") as f:
+        f.write(tlv(0x30, info + sha256_rsa + tlv(0x03, b"\x00" + bytes(512))))
+    """#
+
     /// Issues and revokes a certificate; returns the revoke reply.
     static func issueAndRevoke(_ h: Harness, _ api: API, _ n: Int) async throws -> Reply {
         try await api.identify(h, birth: Harness.alice.birth, account: Harness.alice.account)

@@ -77,7 +77,7 @@ public enum OrderSigner {
         } catch let error as CertificateKitError {
             throw error
         } catch {
-            throw CertificateKitError(.malformed("certificate: \(error)"))
+            throw CertificateKitError(.malformed("certificate: \(CertificateKitError.plainDescription(error))"))
         }
     }
 }

@@ -42,7 +42,7 @@ public enum CertificateRequests {
         do {
             csr = try CertificateSigningRequest(derEncoded: der)
         } catch {
-            throw CertificateKitError(.malformed("certificate request: \(error)"))
+            throw CertificateKitError(.malformed("certificate request: \(CertificateKitError.plainDescription(error))"))
         }
         guard csr.publicKey.isValidSignature(csr.signature, for: csr) else {
             throw CertificateKitError(.badSignature("the certificate request's self-signature"))

@@ -46,7 +46,7 @@ public struct CertificateSummary: Sendable, Hashable, Codable {
             }
             return try Certificate(derEncoded: bytes)
         } catch {
-            throw CertificateKitError(.malformed("certificate: \(error)"))
+            throw CertificateKitError(.malformed("certificate: \(CertificateKitError.plainDescription(error))"))
         }
     }
 

@@ -37,9 +37,9 @@ public struct KeyDescription: Sendable, Hashable, CustomStringConvertible {
         }
     }
 
-    /// Whether TokenCert's key policy allows the key: RSA of at least `minimumRSABits`, P-256, P-384.
-    public func isAllowed(minimumRSABits: Int = 2048) -> Bool {
-        if case .rsa(let bits) = kind { return bits >= minimumRSABits }
+    /// Whether TokenCert's key policy allows the key: RSA of `minimumRSABits` to `maximumRSABits`, P-256, P-384.
+    public func isAllowed(minimumRSABits: Int = 2048, maximumRSABits: Int = 8192) -> Bool {
+        if case .rsa(let bits) = kind { return (minimumRSABits...maximumRSABits).contains(bits) }
         return true
     }
 }

@@ -28,8 +28,10 @@ enum Wire {
     }
 
     /// The bytes of a base64 field (`proof`, `signature`, `content`).
+    /// Base64 (line breaks and spaces allowed, nothing else): a PEM header or trailing junk is refused.
     static func base64(_ text: String, _ field: String) throws -> [UInt8] {
-        guard let data = Data(base64Encoded: text, options: .ignoreUnknownCharacters), !data.isEmpty else {
+        let compact = text.filter { !$0.isWhitespace }
+        guard let data = Data(base64Encoded: compact), !data.isEmpty else {
             throw RAError.badRequest("\(field) must be base64")
         }
         return Array(data)

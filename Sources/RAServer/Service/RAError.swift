@@ -210,11 +210,23 @@ extension RAError {
     }
 
     /// The CSR's key is not allowed by the policy.
-    public static func keyNotAllowed(_ key: String) -> RAError {
+    public static func keyNotAllowed(_ key: String, policy: Policy = .standard) -> RAError {
+        let rsa = "RSA \(policy.minimumRSABits)–\(policy.maximumRSABits)"
+        return RAError(code: .keyNotAllowed,
+                       summary: LocalizedText(en: "The key (\(key)) is not allowed: use \(rsa)\(policy.allowECDSA ? " or ECDSA P-256/P-384" : "").",
+                                              zhTW: "不允許此金鑰（\(key)）：請使用 \(rsa) 位元\(policy.allowECDSA ? "或 ECDSA P-256/P-384" : "")。"),
+                       remedy: LocalizedText(en: "Generate a new key of an allowed kind on your token.", zhTW: "請在載具上重新產生允許類型的金鑰。"))
+    }
+
+    /// The CSR's RSA key is of an allowed size but unsound (a small factor, a bad exponent): anyone
+    /// could find its private key.
+    public static func weakKey(_ key: String, _ weakness: String) -> RAError {
         RAError(code: .keyNotAllowed,
-                summary: LocalizedText(en: "The key (\(key)) is not allowed: use RSA 2048 or more, or ECDSA P-256/P-384.",
-                                       zhTW: "不允許此金鑰（\(key)）：請使用 RSA 2048 位元以上或 ECDSA P-256/P-384。"),
-                remedy: LocalizedText(en: "Generate a new key of an allowed kind on your token.", zhTW: "請在載具上重新產生允許類型的金鑰。"))
+                summary: LocalizedText(en: "The key (\(key)) is not a sound RSA key (\(weakness)): anyone could work out its private key.",
+                                       zhTW: "此金鑰（\(key)）不是安全的 RSA 金鑰（\(weakness)），任何人都可能推算出其私密金鑰。"),
+                remedy: LocalizedText(en: "Generate a new key on your token with its own key generation, and apply again.",
+                                      zhTW: "請以載具本身的金鑰產生功能重新產生金鑰後再申請。"),
+                details: ["weakness": weakness])
     }
 
     /// The key is certified for another customer already.

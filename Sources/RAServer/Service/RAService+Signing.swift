@@ -32,14 +32,24 @@ extension RAService {
         do {
             csr = try CertificateRequests.parseAndVerify(csrBytes)
         } catch let error as CertificateKitError {
-            if let rsa = CSRKeyProbe.rsaDescription(csrBytes), rsa.bits < policy.minimumRSABits { throw RAError.keyNotAllowed(rsa.description) }
+            // swift-certificates refuses some RSA keys outright (sizes, exponent 1): say which key it
+            // is and what is wrong with it, not "unreadable".
+            if let rsa = CSRKeyProbe.rsaKey(csr: csrBytes) {
+                if !(policy.minimumRSABits...policy.maximumRSABits).contains(rsa.bits) { throw RAError.keyNotAllowed(rsa.description, policy: policy) }
+                if let weakness = CSRKeyProbe.weakness(rsa) { throw RAError.weakKey(rsa.description, weakness) }
+            }
             throw RAError.badCSR(error)
         }
+        let spki = csr.publicKey.derSubjectPublicKeyInfo
         let key: KeyDescription
-        do { key = try KeyDescription(subjectPublicKeyInfo: csr.publicKey.derSubjectPublicKeyInfo) } catch { throw RAError.keyNotAllowed("unknown") }
+        do { key = try KeyDescription(subjectPublicKeyInfo: spki) } catch { throw RAError.keyNotAllowed("unknown", policy: policy) }
         let isEC: Bool = if case .rsa = key.kind { false } else { true }
-        guard key.isAllowed(minimumRSABits: policy.minimumRSABits), policy.allowECDSA || !isEC else {
-            throw RAError.keyNotAllowed(key.description)
+        guard key.isAllowed(minimumRSABits: policy.minimumRSABits, maximumRSABits: policy.maximumRSABits), policy.allowECDSA || !isEC else {
+            throw RAError.keyNotAllowed(key.description, policy: policy)
+        }
+        if !isEC {
+            guard let rsa = CSRKeyProbe.rsaKey(subjectPublicKeyInfo: spki) else { throw RAError.keyNotAllowed(key.description, policy: policy) }
+            if let weakness = CSRKeyProbe.weakness(rsa) { throw RAError.weakKey(key.description, weakness) }
         }
         return csr
     }
