@@ -11,7 +11,17 @@ struct Customer: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Add or import customers.", subcommands: [Add.self, Import.self])
 
     struct Add: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Add one customer. The e-trading password comes from --password-file or $TOKENCERT_RA_CUSTOMER_PASSWORD.")
+        static let configuration = CommandConfiguration(
+            abstract: "Add one customer.",
+            discussion: """
+            The e-trading password comes from --password-file or $TOKENCERT_RA_CUSTOMER_PASSWORD; the birth
+            date (an identity factor, like the password never on the command line, where ps and the shell
+            history show it) from --birth-date-file, $TOKENCERT_RA_CUSTOMER_BIRTH_DATE or a no-echo prompt.
+
+            Example:
+              TOKENCERT_RA_CUSTOMER_BIRTH_DATE=44/2/1 tokencert-ra customer add --id A123456789 --name 王小明 \\
+                  --mobile 0912345678 --account 1020-1234567 --password-file pw.txt
+            """)
 
         @Option(help: "SQLite database file.")
         var database = "tokencert-ra.sqlite"
@@ -19,8 +29,12 @@ struct Customer: AsyncParsableCommand {
         var id: String
         @Option(help: "Name (person) or company name.")
         var name: String
-        @Option(help: "Birth date or company registration date, ROC (44/2/1) or Gregorian (1955-02-01).")
-        var birthDate: String
+        @Option(help: ArgumentHelp("File whose first line is the birth date or company registration date, ROC (44/2/1) or Gregorian (1955-02-01) (else $TOKENCERT_RA_CUSTOMER_BIRTH_DATE, else a prompt).",
+                                   valueName: "path"))
+        var birthDateFile: String?
+        /// Refused with an explanation: the birth date does not belong on the command line.
+        @Option(help: .hidden)
+        var birthDate: String?
         @Option(help: "Mobile number (09xxxxxxxx).")
         var mobile: String?
         @Option(help: "E-mail address.")
@@ -33,8 +47,14 @@ struct Customer: AsyncParsableCommand {
         var replace = false
 
         func run() async throws {
+            if birthDate != nil {
+                throw ValidationError("--birth-date would put an identity factor on the command line (ps and the shell history show it): give it with --birth-date-file or $TOKENCERT_RA_CUSTOMER_BIRTH_DATE, or type it when asked. / 出生日期屬身分驗證資料，不可置於命令列：請以 --birth-date-file 或環境變數 TOKENCERT_RA_CUSTOMER_BIRTH_DATE 提供，或於提示時輸入。")
+            }
             let password = try secret(file: passwordFile, environment: "TOKENCERT_RA_CUSTOMER_PASSWORD", what: "e-trading password", fileOption: "--password-file").revealedString()
-            let input = CustomerInput(id: id, name: name, birthDate: birthDate, mobile: mobile, email: email, accounts: accounts, password: password)
+            let birth = try SecretReader(file: birthDateFile, environmentVariable: "TOKENCERT_RA_CUSTOMER_BIRTH_DATE",
+                                         prompt: LocalizedText(en: "Birth date (ROC 44/2/1 or 1955-02-01)", zhTW: "出生日期（民國 44/2/1 或西元 1955-02-01）"),
+                                         fileOption: "--birth-date-file").read(language: Language.fromEnvironment()).revealedString()
+            let input = CustomerInput(id: id, name: name, birthDate: birth, mobile: mobile, email: email, accounts: accounts, password: password)
             do {
                 let repository = try SQLiteRepository(path: database)
                 try await CustomerImport.store([(1, input)], into: repository, passwordIterations: Policy.standard.passwordIterations, replace: replace)

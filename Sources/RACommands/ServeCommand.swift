@@ -66,8 +66,10 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "File whose first line is the SMS gateway's bearer token (else $TOKENCERT_RA_SMS_TOKEN).")
     var smsWebhookTokenFile: String?
 
-    @Option(help: "File whose first line is the bearer token the order gateway must send to POST /orders/verify (else $TOKENCERT_RA_GATEWAY_TOKEN; neither: open).")
+    @Option(help: "File whose first line is the bearer token the order gateway must send to POST /orders/verify (else $TOKENCERT_RA_GATEWAY_TOKEN; neither: clients on this machine only).")
     var orderGatewayTokenFile: String?
+    @Option(help: "File whose first line is the bearer token a metrics scraper must send to GET /metrics (else $TOKENCERT_RA_METRICS_TOKEN; neither: clients on this machine only).")
+    var metricsTokenFile: String?
     @Option(help: ArgumentHelp("JSON file of the announcements and FAQ for customers' apps ({\"announcements\": […], \"faq\": […]}; default: TokenCert's texts).", valueName: "path"))
     var notices: String?
 
@@ -130,6 +132,10 @@ struct Serve: AsyncParsableCommand {
         let gatewayFile = orderGatewayTokenFile ?? file.orderGatewayTokenFile
         if gatewayFile != nil || ProcessInfo.processInfo.environment["TOKENCERT_RA_GATEWAY_TOKEN"] != nil {
             configuration.orderGatewayToken = try secret(file: gatewayFile, environment: "TOKENCERT_RA_GATEWAY_TOKEN", what: "order gateway token", fileOption: "--order-gateway-token-file").revealedString()
+        }
+        let metricsFile = metricsTokenFile ?? file.metricsTokenFile
+        if metricsFile != nil || ProcessInfo.processInfo.environment["TOKENCERT_RA_METRICS_TOKEN"] != nil {
+            configuration.metricsToken = try secret(file: metricsFile, environment: "TOKENCERT_RA_METRICS_TOKEN", what: "metrics token", fileOption: "--metrics-token-file").revealedString()
         }
         if let noticesFile = notices ?? file.notices { configuration.notices = try Notices.load(path: noticesFile) }
         if let seconds = requestHeadTimeout { configuration.connectionLimits.requestHeadTimeout = .milliseconds(Int(seconds * 1000)) }

@@ -52,6 +52,9 @@ public struct RAErrorCode: RawRepresentable, Codable, Hashable, Sendable, Custom
     /// This address must wait before trying again: too many attempts in a minute, or wrong passwords
     /// in a row for this ID (429, `Retry-After`); the same for IDs that are no customer.
     public static let tooManyLogins = RAErrorCode(rawValue: "too-many-logins")
+    /// An operator endpoint (`/metrics`, `/orders/verify`) asked from another machine while no token
+    /// is configured for it: it answers loopback clients only (403).
+    public static let localOnly = RAErrorCode(rawValue: "local-only")
     /// Too many logins waiting for password checking right now (429, `Retry-After`).
     public static let loginBusy = RAErrorCode(rawValue: "login-busy")
 

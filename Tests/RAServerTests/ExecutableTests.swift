@@ -135,16 +135,29 @@ final class ExecutableTests: XCTestCase {
         let dir = try workDirectory(self)
         let db = dir + "/ra.sqlite"
         let noPassword = try runTool(Self.binary, ["customer", "add", "--database", db, "--id", "A123456789", "--name", "王小明",
-                                                   "--birth-date", "44/2/1", "--mobile", "0912345678", "--account", "1020-1234567"],
-                                     unset: ["TOKENCERT_RA_CUSTOMER_PASSWORD"])
+                                                   "--mobile", "0912345678", "--account", "1020-1234567"],
+                                     environment: ["TOKENCERT_RA_CUSTOMER_BIRTH_DATE": "44/2/1"], unset: ["TOKENCERT_RA_CUSTOMER_PASSWORD"])
         XCTAssertNotEqual(noPassword.status, 0)
+        // L7: the birth date never on the command line — refused there with the ways to give it.
+        let inArgv = try runTool(Self.binary, ["customer", "add", "--database", db, "--id", "A123456789", "--name", "王小明",
+                                               "--birth-date", "44/2/1", "--mobile", "0912345678", "--account", "1020-1234567"],
+                                 environment: ["TOKENCERT_RA_CUSTOMER_PASSWORD": "alice-secret-1"])
+        XCTAssertEqual(inArgv.status, 64, inArgv.err)
+        XCTAssertTrue(inArgv.err.contains("--birth-date-file") && inArgv.err.contains("TOKENCERT_RA_CUSTOMER_BIRTH_DATE"), inArgv.err)
+        // Neither file nor environment, and no terminal to ask on: refused, naming both.
+        let noBirth = try runTool(Self.binary, ["customer", "add", "--database", db, "--id", "A123456789", "--name", "王小明",
+                                                "--mobile", "0912345678", "--account", "1020-1234567"],
+                                  environment: ["TOKENCERT_RA_CUSTOMER_PASSWORD": "alice-secret-1"], unset: ["TOKENCERT_RA_CUSTOMER_BIRTH_DATE"])
+        XCTAssertNotEqual(noBirth.status, 0)
+        XCTAssertTrue(noBirth.err.contains("--birth-date-file"), noBirth.err)
+        try "44/2/1\n".write(toFile: dir + "/birth", atomically: true, encoding: .utf8)
         let added = try runTool(Self.binary, ["customer", "add", "--database", db, "--id", "A123456789", "--name", "王小明",
-                                              "--birth-date", "44/2/1", "--mobile", "0912-345-678", "--account", "1020-1234567"],
+                                              "--birth-date-file", dir + "/birth", "--mobile", "0912-345-678", "--account", "1020-1234567"],
                                 environment: ["TOKENCERT_RA_CUSTOMER_PASSWORD": "alice-secret-1"])
         XCTAssertEqual(added.status, 0, added.err)
         let duplicate = try runTool(Self.binary, ["customer", "add", "--database", db, "--id", "A123456789", "--name", "王小明",
-                                                  "--birth-date", "44/2/1", "--mobile", "0912345678", "--account", "1020-1234567"],
-                                    environment: ["TOKENCERT_RA_CUSTOMER_PASSWORD": "alice-secret-1"])
+                                                  "--mobile", "0912345678", "--account", "1020-1234567"],
+                                    environment: ["TOKENCERT_RA_CUSTOMER_PASSWORD": "alice-secret-1", "TOKENCERT_RA_CUSTOMER_BIRTH_DATE": "44/2/1"])
         XCTAssertNotEqual(duplicate.status, 0)
         XCTAssertTrue(duplicate.err.contains("exists already"), duplicate.err)
 

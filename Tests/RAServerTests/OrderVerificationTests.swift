@@ -3,6 +3,9 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Logging
+import NIOCore
+import NIOEmbedded
 @testable import RAServer
 import TestSupport
 import X509
@@ -54,6 +57,38 @@ final class OrderVerificationTests: XCTestCase {
             try await API(client: client, token: "wrong").expectCode("not-logged-in", .post, "/orders/verify", body)
             let r = try await API(client: client, token: "gateway-secret").expect(.ok, .post, "/orders/verify", body)
             XCTAssertEqual(r.string("code"), "malformed")
+        }
+    }
+
+    /// Issue 19 L8: `/metrics` and `/orders/verify` answer a client on another machine only with
+    /// their token; without a configured token, loopback clients only.
+    func testOperatorEndpointsAnswerLoopbackClientsOrTheirTokenOnly() throws {
+        func context(_ address: String?) throws -> RARequestContext {
+            let channel = EmbeddedChannel()
+            channel.remoteAddress = try address.map { try SocketAddress(ipAddress: $0, port: 40000) }
+            return RARequestContext(source: ApplicationRequestContextSource(channel: channel, logger: Logger(label: "test")))
+        }
+        func request(_ token: String?) -> Request {
+            var head = HTTPRequest(method: .get, scheme: "http", authority: "ra", path: "/metrics")
+            if let token { head.headerFields[.authorization] = "Bearer \(token)" }
+            return Request(head: head, body: .init(buffer: ByteBuffer()))
+        }
+        for local in ["127.0.0.1", "127.8.9.10", "::1", nil] {
+            XCTAssertNoThrow(try Wire.requireOperator(request(nil), try context(local), tokenSHA256: nil, endpoint: "GET /metrics"), "\(local ?? "in-process")")
+        }
+        for remote in ["192.0.2.7", "10.0.0.1", "2001:db8::1"] {
+            XCTAssertThrowsError(try Wire.requireOperator(request(nil), try context(remote), tokenSHA256: nil, endpoint: "GET /metrics")) {
+                XCTAssertEqual(($0 as? RAError)?.code, .localOnly)
+                XCTAssertEqual(($0 as? RAError)?.status, .forbidden)
+            }
+        }
+        // With a token configured, the token decides — from anywhere, loopback included.
+        let token = RAService.sha256("scraper-secret")
+        XCTAssertNoThrow(try Wire.requireOperator(request("scraper-secret"), try context("192.0.2.7"), tokenSHA256: token, endpoint: "GET /metrics"))
+        for (given, address) in [(nil, "127.0.0.1"), ("wrong", "192.0.2.7"), (nil, "192.0.2.7")] as [(String?, String)] {
+            XCTAssertThrowsError(try Wire.requireOperator(request(given), try context(address), tokenSHA256: token, endpoint: "GET /metrics")) {
+                XCTAssertEqual(($0 as? RAError)?.code, .notLoggedIn)
+            }
         }
     }
 

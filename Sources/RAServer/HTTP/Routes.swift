@@ -9,7 +9,7 @@ import Logging
 /// | method | path | body | success |
 /// |---|---|---|---|
 /// | GET | /health | – | 200 `{status}` |
-/// | GET | /metrics | – | 200 Prometheus text: customers, certificates by status, CRL number, audit events |
+/// | GET | /metrics | – (metrics token, else loopback only) | 200 Prometheus text: customers, certificates by status, CRL number, audit events |
 /// | GET | /ca.pem | – | 200 CA certificate (PEM) |
 /// | GET | /crl, /crl.pem | – | 200 CRL (DER, PEM) |
 /// | GET | /consent | – | 200 `{version, sha256, text: {en, zh-TW}}` |
@@ -24,7 +24,7 @@ import Logging
 /// | GET | /certificates | – | 200 host status |
 /// | POST | /certificates/{serial}/renew | `{requestId, csr, proof}` (csr: base64 DER; proof: base64 signature with the current key over `ProofOfPossession.renewalMessage`) | 201 / 200 repeat: pending certificate |
 /// | POST | /certificates/{serial}/confirm | `{proof}` (signature with the new key over `ProofOfPossession.confirmationMessage`) | 200 `{serial, status, superseded, crlNumber}` |
-/// | POST | /orders/verify | `{account, signature, content?}` (for the broker's order gateway) | 200 `{valid, code, message, remedy, signerSerial, customer, signingTime}` |
+/// | POST | /orders/verify | `{account, signature, content?}` (the broker's order gateway: its token, else loopback only) | 200 `{valid, code, message, remedy, signerSerial, customer, signingTime}` |
 /// | POST | /certificates/{serial}/revoke | `{reason}` (RFC 5280 code or camel-case name) | 200 `{serial, revokedAt, reason, reasonLabel, onlineRevocationsLeftThisYear, crlNumber}` |
 /// | POST | /officer/challenge | `{officer}` | 201 `{officer, challenge, message, expiresAt}` |
 /// | POST | /officer/login | `{officer, challenge, signature}` (the challenge as received; base64 signature over `message` with the officer key) | 200 `{token, expiresAt, officer}` |
@@ -34,13 +34,15 @@ import Logging
 /// | POST | /officer/customers/{id}/certificates | `{requestId, csr, consentOnPaper}` (csr: base64 DER) | 201 / 200 as apply (no one-time code) |
 public enum RARoutes {
     /// The router: the log and error middleware, then each area's controller at its path.
-    /// - Parameter orderGatewayToken: when set, `POST /orders/verify` requires `Authorization: Bearer <it>`
-    ///   (the broker's order gateway); when nil the endpoint is open (development).
-    public static func buildRouter(service: RAService, orderGatewayToken: String? = nil) -> Router<RARequestContext> {
+    /// - Parameters:
+    ///   - orderGatewayToken: when set, `POST /orders/verify` requires `Authorization: Bearer <it>`
+    ///     (the broker's order gateway); when nil it answers loopback clients only.
+    ///   - metricsToken: the same for `GET /metrics` (the Prometheus scraper).
+    public static func buildRouter(service: RAService, orderGatewayToken: String? = nil, metricsToken: String? = nil) -> Router<RARequestContext> {
         let router = Router(context: RARequestContext.self)
         router.add(middleware: RequestLogMiddleware())
         router.add(middleware: ErrorMiddleware(logger: service.logger))
-        router.addRoutes(PublicController(service: service).endpoints)
+        router.addRoutes(PublicController(service: service, metricsTokenSHA256: metricsToken.map(RAService.sha256)).endpoints)
         router.addRoutes(SessionController(service: service).endpoints)
         router.addRoutes(ConsentController(service: service).endpoints, atPath: "/consent")
         router.addRoutes(IdentityController(service: service).endpoints, atPath: "/identity")

@@ -46,6 +46,25 @@ enum Wire {
         return String(value.dropFirst(7)).trimmingCharacters(in: .whitespaces)
     }
 
+    /// The gate of an operator endpoint: with a token configured (its SHA-256 given), the request must
+    /// carry it as `Authorization: Bearer`; without one, only a client on this machine (loopback, or
+    /// an in-process test client) is answered.
+    /// - Throws: `RAError.notLoggedIn` (wrong or missing token), `RAError.localOnly(endpoint)`.
+    static func requireOperator(_ request: Request, _ context: some RequestContext, tokenSHA256: String?, endpoint: String) throws {
+        if let tokenSHA256 {
+            guard let token = bearer(request), RAService.sha256(token) == tokenSHA256 else { throw RAError.notLoggedIn }
+            return
+        }
+        guard let remote = context as? any RemoteAddressRequestContext, let address = remote.remoteAddress else { return }
+        switch address {
+        case .unixDomainSocket: return
+        default:
+            let ip = address.ipAddress ?? ""
+            if ip.hasPrefix("127.") || ip == "::1" || ip.hasPrefix("::ffff:127.") { return }
+            throw RAError.localOnly(endpoint)
+        }
+    }
+
     /// The `{id}` of an officer path, checked as a national ID or business number.
     static func customerID(_ context: some RequestContext) throws -> String {
         do { return try CustomerID(try context.parameters.require("id")).value } catch let error as CustomerIDError {
@@ -112,7 +131,7 @@ extension RAError {
         switch code {
         case .badRequest: .badRequest
         case .notLoggedIn, .badCredentials, .officerRefused: .unauthorized
-        case .consentRequired, .birthDateRequired, .identityRequired, .revocationsUsedUp, .renewalNotOpen: .forbidden
+        case .consentRequired, .birthDateRequired, .identityRequired, .revocationsUsedUp, .renewalNotOpen, .localOnly: .forbidden
         case .certificateNotFound, .customerNotFound: .notFound
         case .consentMismatch, .noActiveCode, .codeReplaced, .codeTooManyTries, .activeCertificateExists, .requestIDReused,
              .notRevocable, .notRenewable, .renewalPending, .notConfirmable:

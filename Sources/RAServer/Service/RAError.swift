@@ -204,6 +204,16 @@ extension RAError {
                        remedy: LocalizedText(en: "Complete both identity steps, then try again.", zhTW: "請完成兩個身分驗證步驟後再試。"))
     }
 
+    /// An operator endpoint asked from another machine with no token configured for it.
+    public static func localOnly(_ endpoint: String) -> RAError {
+        RAError(code: .localOnly,
+                summary: LocalizedText(en: "\(endpoint) answers clients on the RA's own machine only, because no access token is configured for it.",
+                                       zhTW: "因未設定存取權杖，\(endpoint) 只回應 RA 主機本機的用戶端。"),
+                remedy: LocalizedText(en: "Configure a token on the RA (tokencert-ra serve --help names the option) and send it as Authorization: Bearer.",
+                                      zhTW: "請於 RA 設定存取權杖（選項見 tokencert-ra serve --help），並以 Authorization: Bearer 傳送。"),
+                details: ["endpoint": endpoint])
+    }
+
     /// The CSR did not parse or its self-signature failed.
     public static func badCSR(_ error: some UserFacingError) -> RAError {
         RAError(code: .badCSR, summary: error.summary, remedy: error.remedy)

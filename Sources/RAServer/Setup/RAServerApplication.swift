@@ -33,8 +33,10 @@ public struct ServeConfiguration: Sendable {
     /// TLS: the server's certificate chain (PEM) and key (PEM). Both or neither.
     public var tlsCertificatePath: String?
     public var tlsKeyPath: String?
-    /// The bearer token the order gateway sends to `POST /orders/verify`; nil leaves it open.
+    /// The bearer token the order gateway sends to `POST /orders/verify`; nil: loopback clients only.
     public var orderGatewayToken: String?
+    /// The bearer token the metrics scraper sends to `GET /metrics`; nil: loopback clients only.
+    public var metricsToken: String?
     /// Announcements and FAQ for customers' apps.
     public var notices = Notices.standard
     /// Header, body and idle timeouts and the connection limit.
@@ -63,7 +65,8 @@ public enum RAServerApplication {
                                 delivery: try delivery(configuration), notices: configuration.notices, logger: logger)
         try await service.publishCRL()
         return Application(
-            router: RARoutes.buildRouter(service: service, orderGatewayToken: configuration.orderGatewayToken),
+            router: RARoutes.buildRouter(service: service, orderGatewayToken: configuration.orderGatewayToken,
+                                         metricsToken: configuration.metricsToken),
             server: try serverBuilder(configuration),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tokencert-ra"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },

@@ -27,6 +27,7 @@ public struct ServeConfigFile: Codable, Sendable, Equatable {
     public var smsWebhook: String?
     public var smsWebhookTokenFile: String?
     public var orderGatewayTokenFile: String?
+    public var metricsTokenFile: String?
     /// Announcements and FAQ (a `Notices` JSON file).
     public var notices: String?
     public var policy: PolicyChanges?

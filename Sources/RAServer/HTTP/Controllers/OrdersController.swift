@@ -5,7 +5,7 @@ import RAContract
 /// The broker's order gateway asks for the host's verdict on a signed order.
 struct OrdersController<Context: RequestContext>: Sendable {
     let service: RAService
-    /// SHA-256 of the gateway's bearer token; nil leaves the endpoint open (development).
+    /// SHA-256 of the gateway's bearer token; nil: loopback clients only.
     let gatewayTokenSHA256: String?
 
     var endpoints: RouteCollection<Context> {
@@ -14,7 +14,7 @@ struct OrdersController<Context: RequestContext>: Sendable {
     }
 
     @Sendable func verify(_ request: Request, context: Context) async throws -> Response {
-        if let gatewayTokenSHA256, Wire.bearer(request).map(RAService.sha256) != gatewayTokenSHA256 { throw RAError.notLoggedIn }
+        try Wire.requireOperator(request, context, tokenSHA256: gatewayTokenSHA256, endpoint: "POST /orders/verify")
         let body = try await Wire.decode(RA.OrderVerificationRequest.self, request)
         let signature = body.signature.contains("-----BEGIN") ? Array(body.signature.utf8) : try Wire.base64(body.signature, "signature")
         let content = try body.content.map { try Wire.base64($0, "content") }

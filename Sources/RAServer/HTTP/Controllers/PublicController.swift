@@ -3,9 +3,12 @@ import Foundation
 import Hummingbird
 import RAContract
 
-/// What anyone may read: health, metrics, the CA certificate, the CRL, announcements and FAQ.
+/// What anyone may read: health, the CA certificate, the CRL, announcements and FAQ; and metrics,
+/// for the operator (a token, else loopback clients only).
 struct PublicController<Context: RequestContext>: Sendable {
     let service: RAService
+    /// SHA-256 of the metrics scraper's bearer token; nil: loopback clients only.
+    var metricsTokenSHA256: String? = nil
 
     var endpoints: RouteCollection<Context> {
         RouteCollection(context: Context.self)
@@ -24,6 +27,7 @@ struct PublicController<Context: RequestContext>: Sendable {
 
     /// Prometheus text format; gauges read from the store.
     @Sendable func metrics(_ request: Request, context: Context) async throws -> Response {
+        try Wire.requireOperator(request, context, tokenSHA256: metricsTokenSHA256, endpoint: "GET /metrics")
         let lines = try await service.repository.metrics().sorted { $0.key < $1.key }
             .map { "# TYPE tokencert_ra_\($0.key) gauge\ntokencert_ra_\($0.key) \($0.value)" }
         return Wire.text(lines.joined(separator: "\n") + "\n", type: "text/plain; version=0.0.4")
