@@ -30,8 +30,8 @@ enum UIRemedies {
             LocalizedText(en: "If that certificate is on this computer or token, use it. If it is lost, revoke it first (menu 4, 憑證廢止), then apply.",
                           zhTW: "若該憑證在本機或載具中，請直接使用；若已遺失，請先至「憑證廢止」（選單 4）廢止，再重新申請。")
         case .confirmUnprotectedBackup:
-            LocalizedText(en: "Restore a backup written by TokenCert or the broker's app. This page does not restore unprotected files; if you know where the file came from, use tokencert restore --force in a terminal.",
-                          zhTW: "請匯入由 TokenCert 或券商程式寫入的備份檔。本頁面不匯入未受保護的檔案；若確知檔案來源，請於終端機執行 tokencert restore --force。")
+            LocalizedText(en: "Choose a backup written by TokenCert or the broker's app; this page does not restore unprotected files. If this is the only backup you have, ask the broker's help desk.",
+                          zhTW: "請選擇由 TokenCert 或券商程式寫入的備份檔；本頁面不匯入未受保護的檔案。若僅有此備份檔，請洽券商客服。")
         case .giveTrustedCA:
             LocalizedText(en: "Check the network connection, then try again.", zhTW: "請檢查網路連線後再試。")
         }
