@@ -38,6 +38,7 @@ let package = Package(
         // transaction, typed rows, and a writer that serialises writes — what the rules need, without
         // hand-written statement plumbing. It uses Debian's libsqlite3.
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // System-library shims: a module map and a shim header each, nothing else.
@@ -147,6 +148,7 @@ let package = Package(
                 .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "NIOHTTPTypes", package: "swift-nio-extras"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
@@ -212,6 +214,7 @@ let package = Package(
             name: "RAServerTests",
             dependencies: [
                 "RAServer", "RAContract", "CertificateKit", "KeyStores", "Domain", "PKCS11", "Secrets", "TestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "X509", package: "swift-certificates"),

@@ -13,12 +13,12 @@ struct Audit: AsyncParsableCommand {
     struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print the audit log as JSON lines (oldest first).")
 
-        @Option(help: "SQLite database file.")
+        @Option(help: "SQLite database file, or postgres://USER@HOST/DB (password from $TOKENCERT_RA_DATABASE_PASSWORD).")
         var database = "tokencert-ra.sqlite"
 
         func run() async throws {
             do {
-                for line in try await AuditExport.jsonLines(try SQLiteRepository(path: database)) { print(line) }
+                for line in try await AuditExport.jsonLines(try await openStore(database)) { print(line) }
             } catch {
                 throw fail(error)
             }

@@ -60,3 +60,18 @@ func fail(_ error: any Error) -> ExitCode {
     try? FileHandle.standardError.write(contentsOf: Data("tokencert-ra: \(text)\n".utf8))
     return ExitCode(1)
 }
+
+/// The store a `--database` value names: a SQLite file, or a `postgres://USER@HOST/DB` URL whose
+/// password comes from `passwordFile`, else `$TOKENCERT_RA_DATABASE_PASSWORD` (none: trust or peer
+/// authentication).
+func openStore(_ database: String, passwordFile: String? = nil) async throws -> any RARepository {
+    try await RAStore.open(database, password: try databasePassword(database, passwordFile: passwordFile))
+}
+
+/// The PostgreSQL password for `database`, when it is a PostgreSQL URL and one is given.
+func databasePassword(_ database: String, passwordFile: String?) throws -> String? {
+    guard RAStore.isPostgres(database),
+          passwordFile != nil || ProcessInfo.processInfo.environment["TOKENCERT_RA_DATABASE_PASSWORD"] != nil else { return nil }
+    return try secret(file: passwordFile, environment: "TOKENCERT_RA_DATABASE_PASSWORD", what: "database password",
+                      fileOption: "--database-password-file").revealedString()
+}

@@ -27,8 +27,10 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("ca-pin-file"), help: "File whose first line is the token user PIN (else $TOKENCERT_RA_CA_PIN).")
     var pinFile: String?
 
-    @Option(help: "SQLite database file (default tokencert-ra.sqlite; created and migrated when missing).")
+    @Option(help: "SQLite database file (default tokencert-ra.sqlite; created and migrated when missing), or postgres://USER@HOST[:PORT]/DB[?sslmode=require] (postgres://USER@/DB?host=/run/postgresql for a Unix socket; migrated on start).")
     var database: String?
+    @Option(help: "File whose first line is the PostgreSQL password (else $TOKENCERT_RA_DATABASE_PASSWORD; never in the URL).")
+    var databasePasswordFile: String?
 
     @Option(name: .customLong("ca-certificate"), help: "The CA certificate (PEM) from init-ca.")
     var caCertificate: String?
@@ -111,6 +113,7 @@ struct Serve: AsyncParsableCommand {
         var configuration = ServeConfiguration(databasePath: database ?? file.database ?? "tokencert-ra.sqlite", caCertificatePath: caCertificate,
                                                caKey: try key.location(), organization: organization ?? file.organization ?? "TokenCert Securities",
                                                outboxDirectory: outbox ?? file.outbox ?? "outbox")
+        configuration.databasePassword = try databasePassword(configuration.databasePath, passwordFile: databasePasswordFile)
         configuration.host = host ?? file.host ?? "127.0.0.1"
         configuration.port = port ?? file.port ?? 8080
         configuration.publicURL = publicURL ?? file.publicURL

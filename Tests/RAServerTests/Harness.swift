@@ -8,6 +8,7 @@ import HummingbirdTesting
 import Logging
 import NIOCore
 import PKCS11
+import PostgresNIO
 @testable import RAServer
 import TestSupport
 import X509
@@ -28,7 +29,46 @@ let startDate: Date = {
     return Domain.taipeiCalendar.date(from: c)!
 }()
 
-/// One RA over a real SQLite file, a software CA, an outbox folder and a hand-moved clock.
+/// Which store a test's RA keeps its records in: `TOKENCERT_TEST_STORE=postgres` runs the suite on
+/// a fresh database of the test command's PostgreSQL cluster (`TOKENCERT_TEST_POSTGRES_URL`), else
+/// SQLite. Tests of one store's own behaviour name it.
+enum TestStore: String, Sendable {
+    case sqlite, postgres
+
+    static var fromEnvironment: TestStore {
+        ProcessInfo.processInfo.environment["TOKENCERT_TEST_STORE"] == "postgres" ? .postgres : .sqlite
+    }
+}
+
+/// Fresh databases on the test command's PostgreSQL cluster.
+enum TestPostgres {
+    /// The cluster's URL; a missing one is a failure, never a skip.
+    static func baseURL() throws -> String {
+        guard let url = ProcessInfo.processInfo.environment["TOKENCERT_TEST_POSTGRES_URL"] else {
+            throw HarnessError("TOKENCERT_TEST_POSTGRES_URL is not set: run the tests with scripts/test, which starts PostgreSQL")
+        }
+        return url
+    }
+
+    /// Creates an empty database and returns its location.
+    static func freshDatabase() async throws -> PostgresRepository.Location {
+        let base = try PostgresRepository.Location(url: try baseURL())
+        let name = "t_\(getpid())_\(UUID().uuidString.prefix(8).lowercased())"
+        let client = PostgresClient(configuration: .init(unixSocketPath: try XCTUnwrap(base.unixSocketPath), username: base.username,
+                                                         password: nil, database: base.database))
+        try await withThrowingDiscardingTaskGroup { group in
+            group.addTask { await client.run() }
+            _ = try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: Logger(label: "test")).collect()
+            group.cancelAll()
+        }
+        var location = base
+        location.database = name
+        return location
+    }
+}
+
+/// One RA over a real store (SQLite file or PostgreSQL database), a software CA, an outbox folder
+/// and a hand-moved clock.
 struct Harness {
     static let alice = (id: "A123456789", name: "王小明", birth: "44/2/1", password: "alice-secret-1", account: "1020-1234567",
                         mobile: "0912345678", email: "alice@example.test")
@@ -36,16 +76,30 @@ struct Harness {
                       mobile: "0922333444", email: "bob@example.test")
 
     let dir: String
-    let repository: SQLiteRepository
+    let repository: any RARepository
+    /// The SQLite store, when the test runs on SQLite.
+    let sqlite: SQLiteRepository?
+    /// The PostgreSQL database, when the test runs on PostgreSQL.
+    let postgres: PostgresRepository.Location?
     let clock: ManualClock
     let outbox: String
     let authority: CertificateAuthority
     let service: RAService
     let policy: Policy
 
-    init(_ test: XCTestCase, policy: Policy = Policy.standard.with { $0.passwordIterations = 1000 }) async throws {
+    init(_ test: XCTestCase, policy: Policy = Policy.standard.with { $0.passwordIterations = 1000 },
+         store: TestStore = .fromEnvironment) async throws {
         dir = try workDirectory(test)
-        repository = try SQLiteRepository(path: dir + "/ra.sqlite")
+        switch store {
+        case .sqlite:
+            let sqlite = try SQLiteRepository(path: dir + "/ra.sqlite")
+            (repository, self.sqlite, postgres) = (sqlite, sqlite, nil)
+        case .postgres:
+            let location = try await TestPostgres.freshDatabase()
+            let postgres = try await PostgresRepository(location: location, password: nil, maximumConnections: 8)
+            test.addTeardownBlock { await postgres.shutdown() }
+            (repository, sqlite, self.postgres) = (postgres, nil, location)
+        }
         clock = ManualClock(startDate)
         outbox = dir + "/outbox"
         self.policy = policy
@@ -75,6 +129,14 @@ struct Harness {
         logger.logLevel = .warning
         return Application(router: RARoutes.buildRouter(service: service),
                            configuration: .init(address: .hostname("127.0.0.1", port: 0)), logger: logger)
+    }
+
+    /// The same store opened again, as a restarted RA (or a second instance) would.
+    func reopenedStore(_ test: XCTestCase) async throws -> any RARepository {
+        if let sqlite { return try SQLiteRepository(path: sqlite.path) }
+        let postgres = try await PostgresRepository(location: try XCTUnwrap(postgres), password: nil, maximumConnections: 8)
+        test.addTeardownBlock { await postgres.shutdown() }
+        return postgres
     }
 
     var caPEMPath: String {

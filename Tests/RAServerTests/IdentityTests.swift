@@ -152,13 +152,13 @@ final class IdentityTests: XCTestCase {
     }
 
     func testTheCodeIsStoredOnlyAsAHashAndNeverInTheAuditLog() async throws {
-        let h = try await Harness(self)
+        let h = try await Harness(self, store: .sqlite)
         try await h.application.test(.router) { client in
             let api = try await aliceReady(client)
             try await api.expect(.ok, .post, "/identity/birth-date", ["birthDate": Harness.alice.birth])
             let sent = try await api.call(.post, "/identity/code", ["account": Harness.alice.account, "channel": "sms"])
             let code = try h.code(for: try XCTUnwrap(sent.string("identifier")))
-            let stored = try await h.repository.pool.read { db in
+            let stored = try await XCTUnwrap(h.sqlite).pool.read { db in
                 try Row.fetchAll(db, sql: "SELECT * FROM one_time_codes").map { $0.description }.joined()
                     + (try Row.fetchAll(db, sql: "SELECT * FROM audit_log").map { $0.description }.joined())
             }

@@ -113,7 +113,7 @@ final class OfficerTests: XCTestCase {
     /// ~21 MB per 100 requests. Names nobody registered are never written verbatim, every field is
     /// bounded, and at most `unauthenticatedAuditEventsPerMinute` such refusals are written a minute.
     func testUnknownOfficerNamesCannotFillTheAuditLog() async throws {
-        let h = try await Harness(self)
+        let h = try await Harness(self, store: .sqlite)
         let name = String(repeating: "A", count: 200 * 1024) + "\u{1B}[2J"   // under the 256 KiB body limit
         let sizeBefore = try Self.databaseBytes(h)
         try await h.application.test(.router) { client in

@@ -11,7 +11,7 @@ import XCTest
 /// Consent records, the store's guarantees, password hashing and customer files.
 final class StoreAndInputTests: XCTestCase {
     func testConsentIsRecordedWithVersionTextHashAndTimeAndAStaleOneIsRefused() async throws {
-        let h = try await Harness(self)
+        let h = try await Harness(self, store: .sqlite)
         // The hash the server announces is the SHA-256 of the canonical text, as openssl computes it.
         let digest = try runTool("openssl", ["dgst", "-sha256", "-r"], stdin: Data(Agreement.current.canonicalText.utf8))
         XCTAssertEqual(digest.out.split(separator: " ").first.map(String.init), Agreement.current.sha256)
@@ -27,7 +27,7 @@ final class StoreAndInputTests: XCTestCase {
             let accepted = try await api.expect(.created, .post, "/consent", ["version": Agreement.current.version, "sha256": Agreement.current.sha256])
             XCTAssertEqual(accepted.string("acceptedAt"), "2026-03-10T02:00:00Z")
         }
-        let rows = try h.repository.pool.read { db in
+        let rows = try XCTUnwrap(h.sqlite).pool.read { db in
             try Row.fetchAll(db, sql: "SELECT customer_id, version, text_sha256, accepted_at FROM consents")
         }
         XCTAssertEqual(rows.count, 1)
@@ -38,11 +38,11 @@ final class StoreAndInputTests: XCTestCase {
     }
 
     func testTheAuditLogIsAppendOnlyAndTheSchemaIsMigrated() async throws {
-        let h = try await Harness(self)
+        let h = try await Harness(self, store: .sqlite)
         try await h.repository.appendAudit([AuditEvent(at: startDate, customerID: nil, action: "test", outcome: "ok")])
         for sql in ["UPDATE audit_log SET outcome = 'changed'", "DELETE FROM audit_log"] {
             do {
-                try await h.repository.pool.write { db in try db.execute(sql: sql) }
+                try await XCTUnwrap(h.sqlite).pool.write { db in try db.execute(sql: sql) }
                 XCTFail("\(sql) was allowed")
             } catch let error as DatabaseError {
                 XCTAssertTrue(error.message?.contains("append-only") ?? false, "\(error)")
@@ -50,9 +50,9 @@ final class StoreAndInputTests: XCTestCase {
         }
         let log = try await h.repository.auditLog()
         XCTAssertEqual(log.last?.outcome, "ok")
-        XCTAssertEqual(try h.repository.appliedMigrations(), ["001-initial", "002-renewal", "003-officers", "004-login-lock", "005-identity-session", "006-consents-by-customer", "007-key-per-customer", "008-stateless-officer-challenges"])
+        XCTAssertEqual(try XCTUnwrap(h.sqlite).appliedMigrations(), ["001-initial", "002-renewal", "003-officers", "004-login-lock", "005-identity-session", "006-consents-by-customer", "007-key-per-customer", "008-stateless-officer-challenges"])
         // Reopening applies nothing twice.
-        XCTAssertEqual(try SQLiteRepository(path: h.repository.path).appliedMigrations(), ["001-initial", "002-renewal", "003-officers", "004-login-lock", "005-identity-session", "006-consents-by-customer", "007-key-per-customer", "008-stateless-officer-challenges"])
+        XCTAssertEqual(try SQLiteRepository(path: XCTUnwrap(h.sqlite).path).appliedMigrations(), ["001-initial", "002-renewal", "003-officers", "004-login-lock", "005-identity-session", "006-consents-by-customer", "007-key-per-customer", "008-stateless-officer-challenges"])
     }
 
     /// M4: the database holds birth dates, password hashes and contacts — 0600 files (database,

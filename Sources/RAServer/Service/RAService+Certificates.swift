@@ -249,10 +249,13 @@ actor CRLPublisher {
         return try await task.value
     }
 
+    /// The number is taken before the revoked entries are read: a number is handed out after every
+    /// revocation committed before it, so a CRL with a higher number — from this instance or another
+    /// on the same store — lists every revocation a lower one lists, and the latest lists them all.
     private func signAndStore() async throws -> CRLRecord {
         let now = clock.now()
+        let number = try await repository.nextCRLNumber()
         let entries = try await repository.revokedEntries()
-        let number = (try await repository.latestCRL()?.number ?? 0) + 1
         let next = now.addingTimeInterval(lifetime)
         let der = try await CRLBuilder.make(issuer: authority.issuer, entries: entries, number: number, thisUpdate: now, nextUpdate: next)
         let record = CRLRecord(number: number, der: der, thisUpdate: now, nextUpdate: next)

@@ -9,7 +9,10 @@ import NIOCore
 /// Everything `tokencert-ra serve` needs, in one value (flags today, a config file later).
 public struct ServeConfiguration: Sendable {
     /// The SQLite file (created and migrated when missing).
+    /// A SQLite file, or a `postgres://USER@HOST/DB` URL (`RAStore.open`).
     public var databasePath: String
+    /// The PostgreSQL password (from a file or the environment; never in the URL).
+    public var databasePassword: String?
     public var caCertificatePath: String
     public var caKey: CAKeyLocation
     /// Put into issued certificates as O=.
@@ -57,7 +60,7 @@ public enum RAServerApplication {
     /// `onListening` receives the bound port.
     public static func build(_ configuration: ServeConfiguration, logger: Logger = Logger(label: "tokencert-ra"),
                              onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws -> some ApplicationProtocol {
-        let repository = try SQLiteRepository(path: configuration.databasePath)
+        let repository = try await RAStore.open(configuration.databasePath, password: configuration.databasePassword)
         let issuer = try await CASetup.load(certificatePath: configuration.caCertificatePath, key: configuration.caKey)
         let authority = CertificateAuthority(issuer: issuer, organization: configuration.organization,
                                              crlURL: configuration.publicURL.map { $0.hasSuffix("/") ? $0 + "crl" : $0 + "/crl" })

@@ -36,6 +36,8 @@ public protocol RARepository: Sendable {
     func revokedEntries() async throws -> [RevokedEntry]
     /// The newest CRL, if any.
     func latestCRL() async throws -> CRLRecord?
+    /// A CRL number no CRL has had or will be given again, higher than every number handed out before.
+    func nextCRLNumber() async throws -> Int
     /// Stores a CRL; `number` must be above every stored one.
     func storeCRL(_ crl: CRLRecord) async throws
 

@@ -479,6 +479,12 @@ public final class SQLiteRepository: RARepository {
         }
     }
 
+    /// One past the stored CRLs' highest (one process writes a SQLite store; its CRL publisher signs
+    /// one CRL at a time).
+    public func nextCRLNumber() async throws -> Int {
+        try reading { db in try Int.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(number), 0) FROM crls")) ?? 0 } + 1
+    }
+
     public func storeCRL(_ crl: CRLRecord) async throws {
         try await writing { db in
             try db.cachedStatement(sql: "INSERT INTO crls (number, der, this_update, next_update) VALUES (?, ?, ?, ?)").execute(

@@ -1,0 +1,661 @@
+public import CertificateKit
+import Domain
+public import Foundation
+public import Logging
+import NIOCore
+import PostgresNIO
+import X509
+
+/// The RA's records in PostgreSQL (postgres-nio), for several RA instances on one database.
+///
+/// Every operation is one transaction at READ COMMITTED. `transact(customerID:_:)` starts with
+/// `SELECT … FOR UPDATE` on the customer's row, so two requests for one customer — on one instance
+/// or on two — never interleave: the yearly revocation limit, the one-active-certificate rule, code
+/// tries, the birth-date lockout and request ids stay exact. Unique constraints are the last line:
+/// issuer serial, customer + request id, and one owner per key (`key_owners`), which also orders two
+/// customers presenting one key at once.
+///
+/// The schema is migrated on start under a PostgreSQL advisory lock (`pg_advisory_lock`), so
+/// instances starting together never race; applied migrations are listed in `schema_migrations`.
+/// Times are `timestamptz`, DER and hashes `bytea` or hex text, as in the SQLite store.
+public final class PostgresRepository: RARepository, @unchecked Sendable {
+    /// Where the database is and who logs in.
+    public struct Location: Sendable, Equatable {
+        public var host: String?
+        public var port: Int
+        public var unixSocketPath: String?
+        public var username: String
+        public var database: String
+        public var requireTLS: Bool
+
+        /// Parses `postgres://USER@HOST[:PORT]/DATABASE[?sslmode=require]` or, for a Unix socket,
+        /// `postgres://USER@/DATABASE?host=/run/postgresql` (libpq's form). A password in the URL is
+        /// refused: it would be on the command line; give it from a file or the environment.
+        /// - Throws: `PostgresLocationError`.
+        public init(url text: String) throws(PostgresLocationError) {
+            guard let url = URLComponents(string: text), ["postgres", "postgresql"].contains(url.scheme?.lowercased() ?? "") else {
+                throw PostgresLocationError.notAPostgresURL
+            }
+            guard url.password == nil else { throw PostgresLocationError.passwordInURL }
+            let query = Dictionary((url.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { _, last in last })
+            host = url.host.flatMap { $0.isEmpty ? nil : $0 }
+            port = url.port ?? 5432
+            unixSocketPath = query["host"].flatMap { $0.hasPrefix("/") ? "\($0)/.s.PGSQL.\(url.port ?? 5432)" : nil }
+            if host == nil, unixSocketPath == nil { throw PostgresLocationError.noHost }
+            username = url.user ?? NSUserName()
+            let path = url.path.hasPrefix("/") ? String(url.path.dropFirst()) : url.path
+            guard !path.isEmpty else { throw PostgresLocationError.noDatabase }
+            database = path
+            requireTLS = ["require", "verify-ca", "verify-full"].contains(query["sslmode"] ?? "")
+        }
+    }
+
+    let client: PostgresClient
+    private let runner: Task<Void, Never>
+    let logger: Logger
+    /// The database URL without secrets, for logs and `/health`.
+    public let location: Location
+
+    /// Connects (the client keeps a pool of up to `maximumConnections`) and applies pending migrations.
+    /// - Throws: `PostgresError`/`PSQLError` when the database cannot be reached or migrated.
+    public init(location: Location, password: String?, maximumConnections: Int = 20,
+                logger: Logger = Logger(label: "tokencert-ra.postgres")) async throws {
+        var configuration: PostgresClient.Configuration
+        if let socket = location.unixSocketPath {
+            configuration = .init(unixSocketPath: socket, username: location.username, password: password, database: location.database)
+        } else {
+            var tls = TLSConfiguration.makeClientConfiguration()
+            tls.certificateVerification = .fullVerification
+            configuration = .init(host: location.host ?? "localhost", port: location.port, username: location.username, password: password,
+                                  database: location.database, tls: location.requireTLS ? .require(tls) : .disable)
+        }
+        configuration.options.maximumConnections = maximumConnections
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.client = client
+        self.location = location
+        self.logger = logger
+        runner = Task { await client.run() }
+        do {
+            try await migrate()
+        } catch {
+            runner.cancel()
+            throw error
+        }
+    }
+
+    deinit { runner.cancel() }
+
+    /// Ends the connection pool.
+    public func shutdown() async {
+        runner.cancel()
+        _ = await runner.value
+    }
+
+    // MARK: Schema
+
+    /// The schema, one migration per change; never edit a shipped migration, add one.
+    static let migrations: [(id: String, sql: [String])] = [
+        ("001-initial", [
+            """
+            CREATE TABLE customers (
+                id text PRIMARY KEY,
+                kind text NOT NULL CHECK (kind IN ('person', 'company')),
+                name text NOT NULL,
+                birth_date text NOT NULL,
+                mobile text,
+                email text,
+                password_hash text NOT NULL,
+                created_at timestamptz NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE accounts (
+                customer_id text NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+                account text NOT NULL,
+                PRIMARY KEY (customer_id, account)
+            )
+            """,
+            """
+            CREATE TABLE sessions (
+                token_sha256 text PRIMARY KEY,
+                customer_id text NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+                created_at timestamptz NOT NULL,
+                expires_at timestamptz NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE consents (
+                id bigserial PRIMARY KEY,
+                customer_id text NOT NULL REFERENCES customers(id) ON DELETE CASCADE,
+                version text NOT NULL,
+                text_sha256 text NOT NULL,
+                accepted_at timestamptz NOT NULL
+            )
+            """,
+            "CREATE INDEX consents_by_customer ON consents(customer_id, id)",
+            """
+            CREATE TABLE security_state (
+                customer_id text PRIMARY KEY REFERENCES customers(id) ON DELETE CASCADE,
+                birth_date_failures integer NOT NULL DEFAULT 0,
+                locked_until timestamptz,
+                birth_date_verified_at timestamptz,
+                code_verified_at timestamptz,
+                send_window_start timestamptz,
+                sends_in_window integer NOT NULL DEFAULT 0,
+                replaced_identifiers text NOT NULL DEFAULT '',
+                login_failures integer NOT NULL DEFAULT 0,
+                login_locked_until timestamptz,
+                identity_session text
+            )
+            """,
+            """
+            CREATE TABLE one_time_codes (
+                customer_id text PRIMARY KEY REFERENCES customers(id) ON DELETE CASCADE,
+                identifier text NOT NULL,
+                salt bytea NOT NULL,
+                code_hash bytea NOT NULL,
+                channel text NOT NULL CHECK (channel IN ('sms', 'email')),
+                account text NOT NULL,
+                sent_at timestamptz NOT NULL,
+                expires_at timestamptz NOT NULL,
+                wrong_tries integer NOT NULL DEFAULT 0
+            )
+            """,
+            """
+            CREATE TABLE certificates (
+                serial text PRIMARY KEY,
+                customer_id text NOT NULL REFERENCES customers(id),
+                request_id text NOT NULL,
+                csr_sha256 text NOT NULL,
+                status text NOT NULL CHECK (status IN ('pending', 'active', 'revoked', 'superseded')),
+                not_before timestamptz NOT NULL,
+                not_after timestamptz NOT NULL,
+                issued_at timestamptz NOT NULL,
+                der bytea NOT NULL,
+                revoked_at timestamptz,
+                revocation_reason integer,
+                revoked_online boolean NOT NULL DEFAULT false,
+                replaces_serial text,
+                spki_sha256 text NOT NULL,
+                UNIQUE (customer_id, request_id)
+            )
+            """,
+            "CREATE INDEX certificates_by_customer ON certificates(customer_id)",
+            "CREATE INDEX certificates_by_key ON certificates(spki_sha256)",
+            "CREATE INDEX certificates_revoked ON certificates(revoked_at) WHERE status IN ('revoked', 'superseded')",
+            """
+            CREATE TABLE key_owners (
+                spki_sha256 text PRIMARY KEY,
+                customer_id text NOT NULL REFERENCES customers(id)
+            )
+            """,
+            "CREATE SEQUENCE crl_numbers START WITH 1",
+            """
+            CREATE TABLE crls (
+                number bigint PRIMARY KEY,
+                der bytea NOT NULL,
+                this_update timestamptz NOT NULL,
+                next_update timestamptz NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE audit_log (
+                id bigserial PRIMARY KEY,
+                at timestamptz NOT NULL,
+                customer_id text,
+                actor text NOT NULL,
+                action text NOT NULL,
+                outcome text NOT NULL,
+                detail text NOT NULL
+            )
+            """,
+            """
+            CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN RAISE EXCEPTION 'the audit log is append-only'; END $$
+            """,
+            """
+            CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE OR TRUNCATE ON audit_log
+                FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()
+            """,
+            """
+            CREATE TABLE officers (
+                name text PRIMARY KEY,
+                certificate bytea NOT NULL,
+                created_at timestamptz NOT NULL
+            )
+            """,
+            """
+            CREATE TABLE officer_sessions (
+                token_sha256 text PRIMARY KEY,
+                officer text NOT NULL REFERENCES officers(name) ON DELETE CASCADE,
+                created_at timestamptz NOT NULL,
+                expires_at timestamptz NOT NULL
+            )
+            """,
+            "CREATE TABLE secret_keys (name text PRIMARY KEY, key bytea NOT NULL)",
+            "CREATE TABLE used_once (digest text PRIMARY KEY, until timestamptz NOT NULL)",
+        ]),
+    ]
+
+    /// An arbitrary constant naming TokenCert's migration lock among the database's advisory locks.
+    static let migrationLock: Int64 = 0x546F_6B65_6E43_6572 // "TokenCer"
+
+    /// Applies pending migrations, one transaction each, holding the advisory lock on one connection
+    /// (a second instance starting at the same time waits, then finds them applied).
+    func migrate() async throws {
+        try await client.withConnection { connection in
+            _ = try await connection.query("SELECT pg_advisory_lock(\(Self.migrationLock))", logger: logger).collect()
+            do {
+                _ = try await connection.query("CREATE TABLE IF NOT EXISTS schema_migrations (id text PRIMARY KEY, applied_at timestamptz NOT NULL)",
+                                               logger: logger).collect()
+                let applied = Set(try await connection.query("SELECT id FROM schema_migrations", logger: logger).collect()
+                    .map { try $0.decode(String.self) })
+                for migration in Self.migrations where !applied.contains(migration.id) {
+                    try await connection.withTransaction(logger: logger) { connection in
+                        for statement in migration.sql {
+                            _ = try await connection.query(PostgresQuery(unsafeSQL: statement), logger: logger).collect()
+                        }
+                        _ = try await connection.query("INSERT INTO schema_migrations (id, applied_at) VALUES (\(migration.id), now())",
+                                                       logger: logger).collect()
+                    }
+                }
+            } catch {
+                _ = try? await connection.query("SELECT pg_advisory_unlock(\(Self.migrationLock))", logger: logger).collect()
+                throw error
+            }
+            _ = try await connection.query("SELECT pg_advisory_unlock(\(Self.migrationLock))", logger: logger).collect()
+        }
+    }
+
+    /// The identifiers of the applied migrations, in order.
+    public func appliedMigrations() async throws -> [String] {
+        try await client.query("SELECT id FROM schema_migrations ORDER BY id", logger: logger).collect().map { try $0.decode(String.self) }
+    }
+
+    /// Whether the database answers (`SELECT 1`), for `/health`.
+    public func ping() async -> Bool {
+        (try? await client.query("SELECT 1", logger: logger).collect().count) == 1
+    }
+
+    private func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
+        try await client.query(query, logger: logger).collect()
+    }
+
+    /// One transaction (`BEGIN` … `COMMIT`, `ROLLBACK` when `body` throws). What `body` throws comes
+    /// out as itself (postgres-nio wraps it in `PostgresTransactionError`); a failure of `BEGIN` or
+    /// `COMMIT` as postgres-nio's error.
+    private func write<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
+        } catch let error as PostgresTransactionError {
+            if let closureError = error.closureError { throw closureError }
+            throw error.beginError ?? error.commitError ?? error
+        }
+    }
+
+    // MARK: Customers
+
+    public func addCustomers(_ customers: [CustomerRecord], replace: Bool) async throws {
+        try await write { c in
+            for customer in customers {
+                let id = customer.id.value, kind = SQLiteRepository.kind(customer.id), birth = customer.birthDate.gregorianString
+                let exists = try await c.query("SELECT 1 FROM customers WHERE id = \(id) FOR UPDATE", logger: logger).collect().count == 1
+                if exists {
+                    guard replace else { throw RepositoryError.duplicateCustomer(customer.id.masked) }
+                    _ = try await c.query("""
+                        UPDATE customers SET kind = \(kind), name = \(customer.name), birth_date = \(birth), mobile = \(customer.mobile),
+                            email = \(customer.email), password_hash = \(customer.passwordHash) WHERE id = \(id)
+                        """, logger: logger).collect()
+                    _ = try await c.query("DELETE FROM accounts WHERE customer_id = \(id)", logger: logger).collect()
+                } else {
+                    _ = try await c.query("""
+                        INSERT INTO customers (id, kind, name, birth_date, mobile, email, password_hash, created_at)
+                        VALUES (\(id), \(kind), \(customer.name), \(birth), \(customer.mobile), \(customer.email), \(customer.passwordHash), now())
+                        """, logger: logger).collect()
+                }
+                for account in Set(customer.accounts.map(\.formatted)).sorted() {
+                    _ = try await c.query("INSERT INTO accounts (customer_id, account) VALUES (\(id), \(account))", logger: logger).collect()
+                }
+            }
+        }
+    }
+
+    public func customer(id: String) async throws -> CustomerRecord? {
+        try await client.withConnection { c in try await Self.loadCustomer(c, id, lock: false, logger: logger) }
+    }
+
+    static func loadCustomer(_ c: PostgresConnection, _ id: String, lock: Bool, logger: Logger) async throws -> CustomerRecord? {
+        let query: PostgresQuery = lock
+            ? "SELECT id, name, birth_date, mobile, email, password_hash FROM customers WHERE id = \(id) FOR UPDATE"
+            : "SELECT id, name, birth_date, mobile, email, password_hash FROM customers WHERE id = \(id)"
+        guard let row = try await c.query(query, logger: logger).collect().first else { return nil }
+        let (cid, name, birth, mobile, email, hash) = try row.decode((String, String, String, String?, String?, String).self)
+        let accounts = try await c.query("SELECT account FROM accounts WHERE customer_id = \(id) ORDER BY account", logger: logger).collect()
+            .map { try $0.decode(String.self) }
+        do {
+            return CustomerRecord(id: try CustomerID(cid), name: name, birthDate: try ROCDate.parseGregorian(birth), mobile: mobile, email: email,
+                                  accounts: try accounts.map { try SecuritiesAccount($0) }, passwordHash: hash)
+        } catch {
+            throw RepositoryError.corrupt("customer row: \(error)")
+        }
+    }
+
+    // MARK: Ledger
+
+    public func transact<R: Sendable>(customerID: String, _ body: @Sendable (inout CustomerLedger) throws -> R) async throws -> R {
+        let outcome: Result<R, any Error> = try await write { c in
+            // The customer's row lock orders every transaction for this customer, on every instance.
+            guard let customer = try await Self.loadCustomer(c, customerID, lock: true, logger: logger) else {
+                throw RepositoryError.unknownCustomer(customerID)
+            }
+            let original = CustomerLedger(customer: customer, security: try await loadSecurity(c, customerID),
+                                          certificates: try await loadCertificates(c, customerID), consents: try await loadConsents(c, customerID))
+            var ledger = original
+            do {
+                let value = try body(&ledger)
+                try await save(c, from: original, to: ledger)
+                return .success(value)
+            } catch let error as PSQLError {
+                throw error
+            } catch {
+                // A refusal changes nothing but is still recorded.
+                try await insertAudit(c, ledger.audit)
+                return .failure(error)
+            }
+        }
+        return try outcome.get()
+    }
+
+    func loadSecurity(_ c: PostgresConnection, _ id: String) async throws -> SecurityState {
+        var state = SecurityState()
+        if let row = try await c.query("""
+            SELECT birth_date_failures, locked_until, birth_date_verified_at, code_verified_at, send_window_start, sends_in_window,
+                   replaced_identifiers, login_failures, login_locked_until, identity_session
+            FROM security_state WHERE customer_id = \(id)
+            """, logger: logger).collect().first {
+            let decoded = try row.decode((Int, Date?, Date?, Date?, Date?, Int, String, Int, Date?, String?).self)
+            state.birthDateFailures = decoded.0
+            state.lockedUntil = decoded.1
+            state.birthDateVerifiedAt = decoded.2
+            state.codeVerifiedAt = decoded.3
+            state.sendWindowStart = decoded.4
+            state.sendsInWindow = decoded.5
+            state.replacedIdentifiers = decoded.6.split(separator: ",").map(String.init)
+            state.loginFailures = decoded.7
+            state.loginLockedUntil = decoded.8
+            state.identitySession = decoded.9
+        }
+        if let row = try await c.query("""
+            SELECT identifier, salt, code_hash, channel, account, sent_at, expires_at, wrong_tries FROM one_time_codes WHERE customer_id = \(id)
+            """, logger: logger).collect().first {
+            let d = try row.decode((String, Data, Data, String, String, Date, Date, Int).self)
+            state.code = OneTimeCode(identifier: d.0, salt: [UInt8](d.1), codeHash: [UInt8](d.2), channel: d.3, account: d.4,
+                                     sentAt: d.5, expiresAt: d.6, wrongTries: d.7)
+        }
+        return state
+    }
+
+    static let certificateColumns = """
+        serial, customer_id, request_id, csr_sha256, status, not_before, not_after, issued_at, der, revoked_at, revocation_reason,
+        revoked_online, replaces_serial
+        """
+
+    static func certificateRecord(_ row: PostgresRow) throws -> CertificateRecord {
+        let d = try row.decode((String, String, String, String, String, Date, Date, Date, Data, Date?, Int?, Bool, String?).self)
+        guard let status = CertificateState(rawValue: d.4) else { throw RepositoryError.corrupt("certificate status") }
+        return CertificateRecord(serial: d.0, customerID: d.1, requestID: d.2, csrSHA256: d.3, status: status, notBefore: d.5, notAfter: d.6,
+                                 issuedAt: d.7, der: [UInt8](d.8), revokedAt: d.9, revocationReason: d.10.flatMap(RevocationReason.init(rawValue:)),
+                                 revokedOnline: d.11, replacesSerial: d.12)
+    }
+
+    func loadCertificates(_ c: PostgresConnection, _ id: String) async throws -> [CertificateRecord] {
+        try await c.query(PostgresQuery(unsafeSQL: "SELECT \(Self.certificateColumns) FROM certificates WHERE customer_id = $1 ORDER BY issued_at, serial",
+                                        binds: Self.binds(id)), logger: logger).collect().map(Self.certificateRecord)
+    }
+
+    static func binds(_ values: String...) -> PostgresBindings {
+        var bindings = PostgresBindings()
+        for value in values { bindings.append(value) }
+        return bindings
+    }
+
+    func loadConsents(_ c: PostgresConnection, _ id: String) async throws -> [ConsentRecord] {
+        try await c.query("SELECT customer_id, version, text_sha256, accepted_at FROM consents WHERE customer_id = \(id) ORDER BY id",
+                          logger: logger).collect().map {
+            let d = try $0.decode((String, String, String, Date).self)
+            return ConsentRecord(customerID: d.0, version: d.1, textSHA256: d.2, acceptedAt: d.3)
+        }
+    }
+
+    func save(_ c: PostgresConnection, from old: CustomerLedger, to new: CustomerLedger) async throws {
+        let id = new.customer.id.value
+        if old.security != new.security {
+            let s = new.security
+            let replaced = s.replacedIdentifiers.joined(separator: ",")
+            _ = try await c.query("""
+                INSERT INTO security_state (customer_id, birth_date_failures, locked_until, birth_date_verified_at, code_verified_at,
+                                            send_window_start, sends_in_window, replaced_identifiers, login_failures, login_locked_until,
+                                            identity_session)
+                VALUES (\(id), \(s.birthDateFailures), \(s.lockedUntil), \(s.birthDateVerifiedAt), \(s.codeVerifiedAt), \(s.sendWindowStart),
+                        \(s.sendsInWindow), \(replaced), \(s.loginFailures), \(s.loginLockedUntil), \(s.identitySession))
+                ON CONFLICT (customer_id) DO UPDATE SET
+                    birth_date_failures = excluded.birth_date_failures, locked_until = excluded.locked_until,
+                    birth_date_verified_at = excluded.birth_date_verified_at, code_verified_at = excluded.code_verified_at,
+                    send_window_start = excluded.send_window_start, sends_in_window = excluded.sends_in_window,
+                    replaced_identifiers = excluded.replaced_identifiers, login_failures = excluded.login_failures,
+                    login_locked_until = excluded.login_locked_until, identity_session = excluded.identity_session
+                """, logger: logger).collect()
+            if old.security.code != s.code {
+                _ = try await c.query("DELETE FROM one_time_codes WHERE customer_id = \(id)", logger: logger).collect()
+                if let code = s.code {
+                    _ = try await c.query("""
+                        INSERT INTO one_time_codes (customer_id, identifier, salt, code_hash, channel, account, sent_at, expires_at, wrong_tries)
+                        VALUES (\(id), \(code.identifier), \(Data(code.salt)), \(Data(code.codeHash)), \(code.channel), \(code.account),
+                                \(code.sentAt), \(code.expiresAt), \(code.wrongTries))
+                        """, logger: logger).collect()
+                }
+            }
+        }
+        let before = Dictionary(old.certificates.map { ($0.serial, $0) }, uniquingKeysWith: { a, _ in a })
+        for cert in new.certificates where before[cert.serial] != cert {
+            guard cert.customerID == id else { throw RepositoryError.corrupt("certificate for another customer") }
+            if before[cert.serial] == nil {
+                // A new certificate: one key, one customer, and a compromised key never again. The
+                // key_owners primary key makes two customers presenting one key at once wait for each
+                // other; the second then sees the first as owner.
+                let keyHash = SQLiteRepository.spkiSHA256(ofCertificate: cert.der)
+                let compromised = RevocationReason.keyCompromise.rawValue
+                if try await c.query("SELECT 1 FROM certificates WHERE spki_sha256 = \(keyHash) AND revocation_reason = \(compromised)",
+                                     logger: logger).collect().count > 0 {
+                    throw RAError.keyCompromised
+                }
+                _ = try await c.query("INSERT INTO key_owners (spki_sha256, customer_id) VALUES (\(keyHash), \(id)) ON CONFLICT DO NOTHING",
+                                      logger: logger).collect()
+                let owner = try await c.query("SELECT customer_id FROM key_owners WHERE spki_sha256 = \(keyHash)", logger: logger).collect()
+                    .first?.decode(String.self)
+                if owner != id { throw RAError.keyInUse }
+                _ = try await c.query("""
+                    INSERT INTO certificates (serial, customer_id, request_id, csr_sha256, status, not_before, not_after, issued_at, der,
+                                              revoked_at, revocation_reason, revoked_online, replaces_serial, spki_sha256)
+                    VALUES (\(cert.serial), \(id), \(cert.requestID), \(cert.csrSHA256), \(cert.status.rawValue), \(cert.notBefore), \(cert.notAfter),
+                            \(cert.issuedAt), \(Data(cert.der)), \(cert.revokedAt), \(cert.revocationReason?.rawValue), \(cert.revokedOnline),
+                            \(cert.replacesSerial), \(keyHash))
+                    """, logger: logger).collect()
+            } else {
+                _ = try await c.query("""
+                    UPDATE certificates SET status = \(cert.status.rawValue), revoked_at = \(cert.revokedAt),
+                        revocation_reason = \(cert.revocationReason?.rawValue), revoked_online = \(cert.revokedOnline)
+                    WHERE serial = \(cert.serial)
+                    """, logger: logger).collect()
+            }
+        }
+        for consent in new.consents.dropFirst(old.consents.count) {
+            _ = try await c.query("""
+                INSERT INTO consents (customer_id, version, text_sha256, accepted_at) VALUES (\(id), \(consent.version), \(consent.textSHA256),
+                \(consent.acceptedAt))
+                """, logger: logger).collect()
+        }
+        try await insertAudit(c, new.audit)
+    }
+
+    func insertAudit(_ c: PostgresConnection, _ events: [AuditEvent]) async throws {
+        for e in events {
+            _ = try await c.query("""
+                INSERT INTO audit_log (at, customer_id, actor, action, outcome, detail)
+                VALUES (\(e.at), \(e.customerID), \(e.actor), \(e.action), \(e.outcome), \(e.detail))
+                """, logger: logger).collect()
+        }
+    }
+
+    // MARK: Sessions
+
+    public func addSession(_ session: SessionRecord) async throws {
+        try await write { c in
+            _ = try await c.query("DELETE FROM sessions WHERE expires_at < \(session.createdAt)", logger: logger).collect()
+            _ = try await c.query("""
+                INSERT INTO sessions (token_sha256, customer_id, created_at, expires_at)
+                VALUES (\(session.tokenSHA256), \(session.customerID), \(session.createdAt), \(session.expiresAt))
+                """, logger: logger).collect()
+        }
+    }
+
+    public func session(tokenSHA256: String) async throws -> SessionRecord? {
+        try await rows("SELECT token_sha256, customer_id, created_at, expires_at FROM sessions WHERE token_sha256 = \(tokenSHA256)").first.map {
+            let d = try $0.decode((String, String, Date, Date).self)
+            return SessionRecord(tokenSHA256: d.0, customerID: d.1, createdAt: d.2, expiresAt: d.3)
+        }
+    }
+
+    public func deleteSession(tokenSHA256: String) async throws {
+        _ = try await rows("DELETE FROM sessions WHERE token_sha256 = \(tokenSHA256)")
+    }
+
+    public func certificate(serial: String) async throws -> CertificateRecord? {
+        try await rows(PostgresQuery(unsafeSQL: "SELECT \(Self.certificateColumns) FROM certificates WHERE serial = $1", binds: Self.binds(serial)))
+            .first.map(Self.certificateRecord)
+    }
+
+    public func keyUses(subjectPublicKeyInfoSHA256 hash: String) async throws -> [KeyUse] {
+        try await rows("SELECT customer_id, serial, revocation_reason FROM certificates WHERE spki_sha256 = \(hash)").map {
+            let d = try $0.decode((String, String, Int?).self)
+            return KeyUse(customerID: d.0, serial: d.1, compromised: d.2 == RevocationReason.keyCompromise.rawValue)
+        }
+    }
+
+    // MARK: CRL
+
+    public func revokedEntries() async throws -> [RevokedEntry] {
+        try await rows("SELECT serial, revoked_at, revocation_reason FROM certificates WHERE status IN ('revoked', 'superseded') ORDER BY revoked_at")
+            .map {
+                let d = try $0.decode((String, Date?, Int?).self)
+                guard let serial = SQLiteRepository.bytes(hex: d.0), let at = d.1 else { throw RepositoryError.corrupt("revoked certificate") }
+                return RevokedEntry(serialNumber: serial, revocationDate: at, reason: d.2.flatMap(RevocationReason.init(rawValue:)) ?? .unspecified)
+            }
+    }
+
+    public func latestCRL() async throws -> CRLRecord? {
+        try await rows("SELECT number, der, this_update, next_update FROM crls ORDER BY number DESC LIMIT 1").first.map {
+            let d = try $0.decode((Int, Data, Date, Date).self)
+            return CRLRecord(number: d.0, der: [UInt8](d.1), thisUpdate: d.2, nextUpdate: d.3)
+        }
+    }
+
+    /// `nextval('crl_numbers')`: every instance on the database draws from one sequence, so no two
+    /// CRLs ever share a number.
+    public func nextCRLNumber() async throws -> Int {
+        guard let row = try await rows("SELECT nextval('crl_numbers')").first else { throw RepositoryError.corrupt("crl_numbers") }
+        return try row.decode(Int.self)
+    }
+
+    public func storeCRL(_ crl: CRLRecord) async throws {
+        _ = try await rows("""
+            INSERT INTO crls (number, der, this_update, next_update) VALUES (\(crl.number), \(Data(crl.der)), \(crl.thisUpdate), \(crl.nextUpdate))
+            """)
+    }
+
+    // MARK: Officers
+
+    public func addOfficer(name: String, certificate: [UInt8], at: Date) async throws {
+        let inserted = try await rows("""
+            INSERT INTO officers (name, certificate, created_at) VALUES (\(name), \(Data(certificate)), \(at)) ON CONFLICT DO NOTHING RETURNING name
+            """)
+        if inserted.isEmpty { throw RepositoryError.duplicateOfficer(name) }
+    }
+
+    public func officerCertificate(name: String) async throws -> [UInt8]? {
+        try await rows("SELECT certificate FROM officers WHERE name = \(name)").first.map { [UInt8](try $0.decode(Data.self)) }
+    }
+
+    public func secretKey(named name: String) async throws -> [UInt8] {
+        var rng = SystemRandomNumberGenerator()
+        let fresh = Data((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &rng) })
+        _ = try await rows("INSERT INTO secret_keys (name, key) VALUES (\(name), \(fresh)) ON CONFLICT DO NOTHING")
+        guard let key = try await rows("SELECT key FROM secret_keys WHERE name = \(name)").first else { throw RepositoryError.corrupt("secret key") }
+        return [UInt8](try key.decode(Data.self))
+    }
+
+    public func useOnce(digest: String, until: Date, now: Date) async throws -> Bool {
+        try await write { c in
+            _ = try await c.query("DELETE FROM used_once WHERE until < \(now)", logger: logger).collect()
+            return try await c.query("INSERT INTO used_once (digest, until) VALUES (\(digest), \(until)) ON CONFLICT DO NOTHING RETURNING digest",
+                                     logger: logger).collect().count == 1
+        }
+    }
+
+    public func addOfficerSession(_ session: SessionRecord) async throws {
+        try await write { c in
+            _ = try await c.query("DELETE FROM officer_sessions WHERE expires_at < \(session.createdAt)", logger: logger).collect()
+            _ = try await c.query("""
+                INSERT INTO officer_sessions (token_sha256, officer, created_at, expires_at)
+                VALUES (\(session.tokenSHA256), \(session.customerID), \(session.createdAt), \(session.expiresAt))
+                """, logger: logger).collect()
+        }
+    }
+
+    public func officerSession(tokenSHA256: String) async throws -> SessionRecord? {
+        try await rows("SELECT token_sha256, officer, created_at, expires_at FROM officer_sessions WHERE token_sha256 = \(tokenSHA256)").first.map {
+            let d = try $0.decode((String, String, Date, Date).self)
+            return SessionRecord(tokenSHA256: d.0, customerID: d.1, createdAt: d.2, expiresAt: d.3)
+        }
+    }
+
+    // MARK: Metrics and audit
+
+    public func metrics() async throws -> [String: Int] {
+        var m: [String: Int] = [:]
+        m["customers"] = try await rows("SELECT COUNT(*)::bigint FROM customers").first?.decode(Int.self) ?? 0
+        for row in try await rows("SELECT status, COUNT(*)::bigint FROM certificates GROUP BY status") {
+            let (status, n) = try row.decode((String, Int).self)
+            m["certificates_\(status)"] = n
+        }
+        m["crl_number"] = try await rows("SELECT COALESCE(MAX(number), 0)::bigint FROM crls").first?.decode(Int.self) ?? 0
+        m["audit_events"] = try await rows("SELECT COUNT(*)::bigint FROM audit_log").first?.decode(Int.self) ?? 0
+        return m
+    }
+
+    public func appendAudit(_ events: [AuditEvent]) async throws {
+        guard !events.isEmpty else { return }
+        try await write { c in try await insertAudit(c, events) }
+    }
+
+    public func auditLog() async throws -> [AuditEvent] {
+        try await rows("SELECT at, customer_id, actor, action, outcome, detail FROM audit_log ORDER BY id").map {
+            let d = try $0.decode((Date, String?, String, String, String, String).self)
+            return AuditEvent(at: d.0, customerID: d.1, actor: d.2, action: d.3, outcome: d.4, detail: d.5)
+        }
+    }
+}
+
+/// A `--database` URL that cannot be used.
+public enum PostgresLocationError: Error, Hashable, Sendable, CustomStringConvertible {
+    case notAPostgresURL, passwordInURL, noHost, noDatabase
+
+    public var description: String {
+        switch self {
+        case .notAPostgresURL: "not a postgres:// URL"
+        case .passwordInURL: "the URL holds a password, which would be on the command line; give it with --database-password-file or $TOKENCERT_RA_DATABASE_PASSWORD"
+        case .noHost: "the URL names no host (postgres://USER@HOST/DB, or postgres://USER@/DB?host=/run/postgresql for a Unix socket)"
+        case .noDatabase: "the URL names no database (postgres://USER@HOST/DATABASE)"
+        }
+    }
+}

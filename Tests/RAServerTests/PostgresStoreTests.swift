@@ -1,0 +1,149 @@
+import CertificateKit
+import Domain
+import Foundation
+import Logging
+import PostgresNIO
+@testable import RAServer
+import TestSupport
+import XCTest
+
+/// The PostgreSQL store's own behaviour, on the test command's private PostgreSQL 15 cluster: the
+/// schema migrated once when instances start together, the audit log append-only, and the rules exact
+/// when two RA instances (two services, each with its own connection pool) share one database.
+final class PostgresStoreTests: XCTestCase {
+    func testInstancesStartingTogetherMigrateOnceAndTheAuditLogIsAppendOnly() async throws {
+        let location = try await TestPostgres.freshDatabase()
+        let stores = try await withThrowingTaskGroup(of: PostgresRepository.self) { group in
+            for _ in 0..<4 { group.addTask { try await PostgresRepository(location: location, password: nil, maximumConnections: 2) } }
+            var all: [PostgresRepository] = []
+            for try await store in group { all.append(store) }
+            return all
+        }
+        for store in stores { addTeardownBlock { await store.shutdown() } }
+        let applied = try await stores[0].appliedMigrations()
+        XCTAssertEqual(applied, PostgresRepository.migrations.map(\.id))
+        let ping = await stores[1].ping()
+        XCTAssertTrue(ping)
+        try await stores[0].appendAudit([AuditEvent(at: Date(), customerID: nil, actor: "system", action: "test", outcome: "ok")])
+        for statement in ["UPDATE audit_log SET outcome = 'changed'", "DELETE FROM audit_log", "TRUNCATE audit_log"] {
+            do {
+                _ = try await stores[2].client.query(PostgresQuery(unsafeSQL: statement), logger: Logger(label: "test")).collect()
+                XCTFail("\(statement) was allowed")
+            } catch let error as PSQLError {
+                XCTAssertTrue(String(reflecting: error).contains("append-only"), "\(statement): \(String(reflecting: error))")
+            }
+        }
+        let log = try await stores[3].auditLog()
+        XCTAssertEqual(log.map(\.outcome), ["ok"])
+    }
+
+    /// Two instances on one database: twenty revocations for one customer, spread over both at once,
+    /// never exceed the yearly limit; every CRL number is drawn once; the latest CRL lists both.
+    func testTwoInstancesKeepTheYearlyRevocationLimitAndCRLNumbersExact() async throws {
+        let h = try await Harness(self, store: .postgres)
+        let now = h.clock.now()
+        try await h.repository.transact(customerID: Harness.alice.id) { ledger in
+            ledger.consents.append(ConsentRecord(customerID: Harness.alice.id, version: Agreement.current.version,
+                                                 textSHA256: Agreement.current.sha256, acceptedAt: now))
+            for n in 0..<20 {
+                ledger.certificates.append(CertificateRecord(serial: "05" + String(format: "%02x", n), customerID: Harness.alice.id,
+                                                             requestID: "seed-\(n)", csrSHA256: "", status: .active, notBefore: now,
+                                                             notAfter: now + 86_400, issuedAt: now, der: [0x30, 0x00]))
+            }
+        }
+        let second = try await h.reopenedStore(self)
+        let services = try [h.repository, second].map { store in
+            RAService(repository: AlwaysIdentified(base: store, now: now), authority: h.authority, policy: h.policy, clock: h.clock,
+                      delivery: try OutboxDelivery(directory: h.outbox))
+        }
+        let results = try await withThrowingTaskGroup(of: (String, Int?).self) { group in
+            for n in 0..<20 {
+                let service = services[n % 2]
+                group.addTask {
+                    do {
+                        let done = try await service.revoke(customerID: Harness.alice.id, session: AlwaysIdentified.session,
+                                                            serial: String(format: "05%02x", n), reason: .keyCompromise)
+                        return ("ok", done.crlNumber)
+                    } catch let error as RAError {
+                        return (error.code.rawValue, nil)
+                    }
+                }
+            }
+            var all: [(String, Int?)] = []
+            for try await r in group { all.append(r) }
+            return all
+        }
+        XCTAssertEqual(results.filter { $0.0 == "ok" }.count, h.policy.onlineRevocationsPerYear, "\(results)")
+        XCTAssertEqual(results.filter { $0.0 == "revocations-used-up" }.count, 20 - h.policy.onlineRevocationsPerYear, "\(results)")
+        let numbers = results.compactMap(\.1)
+        XCTAssertEqual(Set(numbers).count, numbers.count, "one CRL per revocation, each its own number: \(numbers)")
+        let latestCRL = try await second.latestCRL()
+        let latest = try XCTUnwrap(latestCRL)
+        let revoked = try await h.repository.revokedEntries()
+        XCTAssertEqual(revoked.count, h.policy.onlineRevocationsPerYear)
+        let crlPath = h.dir + "/latest.crl"
+        try Data(latest.der).write(to: URL(fileURLWithPath: crlPath))
+        let text = try runTool("openssl", ["crl", "-inform", "DER", "-in", crlPath, "-CAfile", try h.caPEMPath, "-noout", "-text"])
+        XCTAssertEqual(text.status, 0, text.err)
+        XCTAssertTrue(text.out.contains("verify OK") || text.err.contains("verify OK"), text.out + text.err)
+        for entry in revoked {
+            XCTAssertTrue(text.out.uppercased().contains(hexString(entry.serialNumber).uppercased()), "the latest CRL lists \(hexString(entry.serialNumber))")
+        }
+    }
+
+    /// The same request id sent to both instances at once gives one certificate; ten applies with
+    /// different ids at once on both give one active certificate.
+    func testTwoInstancesIssueOneCertificatePerRequestIDAndOneActiveCertificate() async throws {
+        let h = try await Harness(self, store: .postgres)
+        let now = h.clock.now()
+        for id in [Harness.alice.id, Harness.bob.id] {
+            try await h.repository.transact(customerID: id) { ledger in
+                ledger.consents.append(ConsentRecord(customerID: id, version: Agreement.current.version,
+                                                     textSHA256: Agreement.current.sha256, acceptedAt: now))
+            }
+        }
+        let second = try await h.reopenedStore(self)
+        let services = try [h.repository, second].map { store in
+            RAService(repository: AlwaysIdentified(base: store, now: now), authority: h.authority, policy: h.policy, clock: h.clock,
+                      delivery: try OutboxDelivery(directory: h.outbox))
+        }
+        let csrText = try await softwareCSR()
+        let csr = Array(try XCTUnwrap(Data(base64Encoded: csrText)))
+        let same = try await withThrowingTaskGroup(of: String.self) { group in
+            for n in 0..<2 {
+                group.addTask {
+                    try await services[n].issue(customerID: Harness.bob.id, session: AlwaysIdentified.session, requestID: "both", csr: csr).0.serial
+                }
+            }
+            var all: [String] = []
+            for try await serial in group { all.append(serial) }
+            return all
+        }
+        XCTAssertEqual(Set(same).count, 1, "one certificate for one request id: \(same)")
+        var csrs: [[UInt8]] = []
+        for _ in 0..<10 {
+            let text = try await softwareCSR()
+            csrs.append(Array(try XCTUnwrap(Data(base64Encoded: text))))
+        }
+        let outcomes = try await withThrowingTaskGroup(of: String.self) { group in
+            for n in 0..<10 {
+                let service = services[n % 2], request = csrs[n]
+                group.addTask {
+                    do {
+                        _ = try await service.issue(customerID: Harness.alice.id, session: AlwaysIdentified.session, requestID: "apply-\(n)", csr: request)
+                        return "ok"
+                    } catch let error as RAError {
+                        return error.code.rawValue
+                    }
+                }
+            }
+            var all: [String] = []
+            for try await r in group { all.append(r) }
+            return all
+        }
+        XCTAssertEqual(outcomes.filter { $0 == "ok" }.count, 1, "\(outcomes)")
+        XCTAssertEqual(outcomes.filter { $0 == "active-certificate-exists" }.count, 9, "\(outcomes)")
+        let status = try await h.service.status(customerID: Harness.alice.id)
+        XCTAssertEqual(status.certificates.filter { $0.state == .active }.count, 1)
+    }
+}
