@@ -141,7 +141,8 @@ final class CLITests: XCTestCase {
                         "apply", "backup", "restore", "sign-test", "revoke"],                // software, restored elsewhere
                        "\(journey)")
         XCTAssertTrue(journey.allSatisfy { $0["ok"] as? Bool == true }, "\(journey)")
-        XCTAssertTrue((journey.first?["store"] as? String)?.contains("pkcs11:") == true, "\(journey)")
+        XCTAssertTrue(((journey.first?["store"] as? [String: String])?["en"])?.contains("pkcs11:") == true, "\(journey)")
+        XCTAssertEqual(journey.last?["store"] as? [String: String], ["en": "software", "zh-TW": "軟體憑證"], "where the key lives, in words")
     }
 
     /// The demo with the virtual PIV card in the test pcscd's first vpcd reader, in Chinese.

@@ -68,15 +68,15 @@ public struct Doctor: Sendable {
     public func run() async -> DoctorReport {
         var checks: [DoctorCheck] = []
         let table: DeviceTable?
-        var tableProblem: String?
+        var tableProblem: LocalizedText?
         if let drivers = options.drivers {
             do { table = try DeviceTable.loadValidated(path: drivers.table) } catch {
                 table = nil
-                tableProblem = error.summary.english
+                tableProblem = error.summary
             }
         } else {
             table = nil
-            tableProblem = "no Drivers/devices.json found"
+            tableProblem = LocalizedText(en: "no Drivers/devices.json found", zhTW: "找不到 Drivers/devices.json")
         }
 
         let (pcscCheck, context) = checkPCSCD()
@@ -247,12 +247,12 @@ public struct Doctor: Sendable {
         }
     }
 
-    func checkUSBDevices(table: DeviceTable?, tableProblem: String?, pcscUp: Bool, readerNames: [String],
+    func checkUSBDevices(table: DeviceTable?, tableProblem: LocalizedText?, pcscUp: Bool, readerNames: [String],
                          rulesStates: [DriversInstaller.FileStatus]) -> DoctorCheck {
         guard let table else {
             return DoctorCheck(id: .usbDevices, status: .warn,
-                               summary: LocalizedText(en: "USB devices not identified: the devices table cannot be used (\(tableProblem ?? "")).",
-                                                      zhTW: "無法辨識 USB 裝置：裝置表無法使用（\(tableProblem ?? "")）。"),
+                               summary: LocalizedText(en: "USB devices not identified: the devices table cannot be used (\(tableProblem?.english ?? "")).",
+                                                      zhTW: "無法辨識 USB 裝置：裝置表無法使用（\(tableProblem?.traditionalChinese ?? "")）。"),
                                remedy: LocalizedText(en: "Pass --table PATH/devices.json or set TOKENCERT_DRIVERS_DIR.", zhTW: "請以 --table 指定 devices.json，或設定 TOKENCERT_DRIVERS_DIR。"))
         }
         let known = usbDevices().compactMap { usb in table.device(usb: usb.id).map { (usb, $0) } }
@@ -442,11 +442,11 @@ public struct Doctor: Sendable {
         return (try? DriversInstaller(table: table, driversFolder: drivers.folder, prefix: options.prefix).check()) ?? []
     }
 
-    func checkUdevRules(_ states: [DriversInstaller.FileStatus], tableProblem: String?) -> DoctorCheck {
+    func checkUdevRules(_ states: [DriversInstaller.FileStatus], tableProblem: LocalizedText?) -> DoctorCheck {
         if states.isEmpty {
             return DoctorCheck(id: .udevRules, status: .warn,
-                               summary: LocalizedText(en: "udev rules not checked: the devices table cannot be used (\(tableProblem ?? "")).",
-                                                      zhTW: "未檢查 udev 規則：裝置表無法使用（\(tableProblem ?? "")）。"),
+                               summary: LocalizedText(en: "udev rules not checked: the devices table cannot be used (\(tableProblem?.english ?? "")).",
+                                                      zhTW: "未檢查 udev 規則：裝置表無法使用（\(tableProblem?.traditionalChinese ?? "")）。"),
                                remedy: LocalizedText(en: "Pass --table PATH/devices.json or set TOKENCERT_DRIVERS_DIR.", zhTW: "請以 --table 指定 devices.json，或設定 TOKENCERT_DRIVERS_DIR。"))
         }
         let details = states.map { "\($0.state.rawValue): \($0.path)" }
