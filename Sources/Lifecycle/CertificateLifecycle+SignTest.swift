@@ -62,7 +62,7 @@ extension CertificateLifecycle {
             do {
                 let verdict = try await ra.verifyOrder(RA.OrderVerificationRequest(account: account, signature: Data(signature).base64EncodedString()))
                 hostCode = verdict.code.rawValue
-                hostText = verdict.valid ? LocalizedText(en: "Signature verified", zhTW: "驗章成功") : verdict.message.localized
+                hostText = verdict.valid ? LocalizedText(en: "Signature verified", zhTW: "驗章成功") : verdict.message
             } catch let e as RAClientError {
                 hostError = e.summary
             }

@@ -10,7 +10,7 @@ import X509
 public struct CounterReceipt: Codable, Sendable, Hashable {
     /// The customer's ID, masked.
     public var customer: String
-    /// The certificate's serial (hex, as the RA writes it).
+    /// The certificate's serial (upper-case hex, as the certificate tables show it).
     public var serial: String
     /// The certificate's validity.
     public var notBefore: Date

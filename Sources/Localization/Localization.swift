@@ -29,15 +29,29 @@ public enum Language: String, Sendable, CaseIterable, Codable {
 }
 
 /// A text in both languages. Every user-facing string of TokenCert is one of these.
+///
+/// In JSON it is always `{"en": "…", "zh-TW": "…"}` — the one shape of two-language text in every
+/// document TokenCert writes or reads: the RA's API (`RA.Text` is this type), every `--format json`
+/// output of `tokencert` and the local window's API. `docs/schemas/text.schema.json` describes it and
+/// every other schema refers to that file.
 public struct LocalizedText: Sendable, Hashable, Codable {
+    /// The English text (`en` on the wire).
     public var english: String
+    /// The Traditional Chinese text, Taiwan usage (`zh-TW` on the wire).
     public var traditionalChinese: String
+
+    /// The keys of the JSON shape, named after `Language`'s raw values.
+    enum CodingKeys: String, CodingKey {
+        case english = "en"
+        case traditionalChinese = "zh-TW"
+    }
 
     public init(en: String, zhTW: String) {
         self.english = en
         self.traditionalChinese = zhTW
     }
 
+    /// The text in `language`.
     public func text(_ language: Language) -> String {
         switch language {
         case .english: english

@@ -14,19 +14,9 @@ public enum RA {
         public init(status: String) { self.status = status }
     }
 
-    /// A text in both languages, keyed `en` and `zh-TW` on the wire.
-    public struct Text: Codable, Sendable, Hashable {
-        public var en: String
-        public var zhTW: String
-        enum CodingKeys: String, CodingKey {
-            case en
-            case zhTW = "zh-TW"
-        }
-        public init(en: String, zhTW: String) { (self.en, self.zhTW) = (en, zhTW) }
-        public init(_ text: LocalizedText) { (en, zhTW) = (text.english, text.traditionalChinese) }
-        /// As a `LocalizedText`.
-        public var localized: LocalizedText { LocalizedText(en: en, zhTW: zhTW) }
-    }
+    /// A text in both languages: `{"en": …, "zh-TW": …}` on the wire. It is `LocalizedText` itself,
+    /// whose coding is the one two-language shape of every TokenCert JSON document.
+    public typealias Text = LocalizedText
 
     /// Every refusal's body: `{code, message: {en, zh-TW}, remedy?, details?}`, sent with the HTTP
     /// status of its code.
@@ -268,12 +258,12 @@ public enum RA {
         public var revokedAt: Date
         /// RFC 5280 reason code.
         public var reason: Int
-        /// The reason in English.
-        public var reasonLabel: String
+        /// The reason in words, in both languages.
+        public var reasonLabel: Text
         public var onlineRevocationsLeftThisYear: Int
         /// The CRL number that lists it.
         public var crlNumber: Int
-        public init(serial: String, revokedAt: Date, reason: Int, reasonLabel: String, onlineRevocationsLeftThisYear: Int, crlNumber: Int) {
+        public init(serial: String, revokedAt: Date, reason: Int, reasonLabel: Text, onlineRevocationsLeftThisYear: Int, crlNumber: Int) {
             (self.serial, self.revokedAt, self.reason, self.reasonLabel) = (serial, revokedAt, reason, reasonLabel)
             (self.onlineRevocationsLeftThisYear, self.crlNumber) = (onlineRevocationsLeftThisYear, crlNumber)
         }
@@ -291,14 +281,13 @@ public enum RA {
             /// First moment a renewal is accepted (notAfter − the renewal window).
             public var renewalOpensAt: Date
             public var revokedAt: Date?
-            /// RFC 5280 reason code, with its English and zh-TW labels.
+            /// RFC 5280 reason code.
             public var revocationReason: Int?
-            public var revocationReasonLabel: String?
-            public var revocationReasonLabelZhTW: String?
+            /// The reason in words, in both languages.
+            public var revocationReasonLabel: Text?
 
             public init(serial: String, state: CertificateState, notBefore: Date, notAfter: Date, renewalOpensAt: Date,
-                        revokedAt: Date? = nil, revocationReason: Int? = nil, revocationReasonLabel: String? = nil,
-                        revocationReasonLabelZhTW: String? = nil) {
+                        revokedAt: Date? = nil, revocationReason: Int? = nil, revocationReasonLabel: Text? = nil) {
                 self.serial = serial
                 self.state = state
                 self.notBefore = notBefore
@@ -307,7 +296,6 @@ public enum RA {
                 self.revokedAt = revokedAt
                 self.revocationReason = revocationReason
                 self.revocationReasonLabel = revocationReasonLabel
-                self.revocationReasonLabelZhTW = revocationReasonLabelZhTW
             }
         }
         /// The customer's ID, masked.

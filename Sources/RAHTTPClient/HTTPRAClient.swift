@@ -214,8 +214,8 @@ public struct HTTPRAClient: RAClient {
         if details["retryAfterSeconds"] == nil, let retry = headers.value(forHTTPHeaderField: "Retry-After") {
             details["retryAfterSeconds"] = retry
         }
-        return RAClientError(kind: .refused(code: body.code, status: status), summary: body.message.localized,
-                             remedy: body.remedy?.localized, details: details)
+        return RAClientError(kind: .refused(code: body.code, status: status), summary: body.message,
+                             remedy: body.remedy, details: details)
     }
 
     /// A transport error for logs: its domain and code, not its possibly long text.

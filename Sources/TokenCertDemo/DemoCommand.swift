@@ -35,6 +35,8 @@ public struct DemoCommand: AsyncParsableCommand {
 
         scripts/demo starts a private pcscd with a vpcd reader when none is running and passes these.
 
+        With --format json: one JSON document as docs/schemas/demo.schema.json; two-language text is always {"en", "zh-TW"}.
+
         Examples:
           tokencert demo
           tokencert demo --module /usr/lib/x86_64-linux-gnu/p11-kit-proxy.so

@@ -124,12 +124,16 @@ final class DemoPrompt: JourneyPrompt, @unchecked Sendable {
     }
 }
 
-/// One step of the demo journey, for the JSON report.
+/// One step of the demo journey, for the JSON report (docs/schemas/demo.schema.json).
 struct DemoStep: Codable, Sendable {
+    /// The demo customer, masked.
     var customer: String
-    var store: String
+    /// Where the key lives, in words.
+    var store: LocalizedText
+    /// `apply`, `status`, `sign-test`, `renew`, `backup`, `restore`, `revoke`.
     var step: String
     var ok: Bool
+    /// Facts for a script: serials, file names, codes.
     var detail: String
 }
 
@@ -161,7 +165,7 @@ struct DemoJourney {
     /// The token journey: apply, status, sign-test, renew in the window, revoke.
     func token(_ store: any KeyStore, customer: Int, steps: inout [DemoStep]) async throws {
         let flow = try lifecycle(customer)
-        let label = store.location.description
+        let label = store.location.text
         func record(_ step: String, _ ok: Bool, _ detail: String) {
             steps.append(DemoStep(customer: (try? CustomerID(DemoRA.customers[customer].id).masked) ?? "", store: label, step: step, ok: ok, detail: detail))
         }
@@ -194,7 +198,7 @@ struct DemoJourney {
         let flow = try lifecycle(customer)
         let passphrase = Secret("demo-" + SoftHSMSetup.randomDigits(8))
         let first = try SoftwareKeyStore(directory: URL(fileURLWithPath: directory + "/computer-1/store"), passphrase: .constant(passphrase))
-        let label = "software"
+        let label = KeyLocation.software(path: nil).text
         func record(_ step: String, _ ok: Bool, _ detail: String) {
             steps.append(DemoStep(customer: (try? CustomerID(DemoRA.customers[customer].id).masked) ?? "", store: label, step: step, ok: ok, detail: detail))
         }

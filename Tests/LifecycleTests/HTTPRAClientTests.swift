@@ -19,8 +19,8 @@ final class HTTPRAClientTests: XCTestCase {
             XCTAssertEqual(session.name, c.name)
 
             let agreement = try await client.agreement()
-            XCTAssertFalse(agreement.text.zhTW.isEmpty)
-            XCTAssertFalse(agreement.text.en.isEmpty)
+            XCTAssertFalse(agreement.text.traditionalChinese.isEmpty)
+            XCTAssertFalse(agreement.text.english.isEmpty)
             let accepted = try await client.acceptConsent(.init(version: agreement.version, sha256: agreement.sha256), session: session)
             XCTAssertEqual(accepted.version, agreement.version)
 

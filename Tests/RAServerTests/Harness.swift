@@ -90,6 +90,8 @@ struct Harness {
     init(_ test: XCTestCase, policy: Policy = Policy.standard.with { $0.passwordIterations = 1000 },
          store: TestStore = .fromEnvironment) async throws {
         dir = try workDirectory(test)
+        // Every reply the test's API calls received is checked against its schema at the end.
+        test.addTeardownBlock { XCTAssertNoThrow(try JSONSchemas.flush()) }
         switch store {
         case .sqlite:
             let sqlite = try SQLiteRepository(path: dir + "/ra.sqlite")
@@ -178,6 +180,9 @@ struct API: Sendable {
         let buffer = try body.map { ByteBuffer(bytes: try JSONSerialization.data(withJSONObject: $0)) }
         let response = try await client.execute(uri: path, method: method, headers: headers, body: buffer)
         let json = (try? JSONSerialization.jsonObject(with: Data(response.body.readableBytesView))) as? [String: Any] ?? [:]
+        if let schema = Self.schema(method, path, status: response.status.code) {
+            JSONSchemas.later(.init(schema: schema, json: String(buffer: response.body), origin: "\(method) \(path) \(response.status.code)"))
+        }
         if response.status.code >= 400 {
             // Every refusal has the documented shape.
             let message = json["message"] as? [String: Any]
@@ -186,6 +191,35 @@ struct API: Sendable {
             XCTAssertNotNil(message?["zh-TW"] as? String, file: file, line: line)
         }
         return Reply(status: response.status, json: json, body: response.body, headers: response.headers)
+    }
+
+    /// The schema (docs/schemas/NAME.schema.json) of the reply to `method path` with `status`; nil for
+    /// replies that are not JSON (CRL, CA certificate, metrics, 204).
+    static func schema(_ method: HTTPRequest.Method, _ path: String, status: Int) -> String? {
+        if status == 204 { return nil }
+        if status >= 400 { return "ra-error" }
+        let parts = path.split(separator: "?")[0].split(separator: "/").map(String.init)
+        switch (method, parts.count, parts.first ?? "") {
+        case (.get, 1, "health"): return "ra-health"
+        case (.get, 1, "consent"): return "ra-agreement"
+        case (.post, 1, "consent"): return "ra-consent-accepted"
+        case (.post, 1, "login"): return "ra-session"
+        case (.get, 1, "announcements"), (.get, 1, "faq"): return "ra-notices"
+        case (.post, 2, "identity") where parts[1] == "birth-date": return "ra-identity-step"
+        case (.post, 2, "identity") where parts[1] == "code": return "ra-code-sent"
+        case (.post, 3, "identity") where parts[2] == "verify": return "ra-identity-step"
+        case (.post, 1, "certificates"): return "ra-issued-certificate"
+        case (.get, 1, "certificates"): return "ra-host-status"
+        case (.post, 3, "certificates"):
+            return ["renew": "ra-issued-certificate", "confirm": "ra-confirmation", "revoke": "ra-revocation"][parts[2]]
+        case (.post, 2, "orders") where parts[1] == "verify": return "ra-order-verdict"
+        case (.post, 2, "officer") where parts[1] == "challenge": return "ra-officer-challenge"
+        case (.post, 2, "officer") where parts[1] == "login": return "ra-officer-session"
+        case (.get, 3, "officer") where parts[1] == "customers": return "ra-host-status"
+        case (.post, 4, "officer") where parts[1] == "customers":
+            return ["unlock": "ra-unlocked", "revoke": "ra-revocation", "certificates": "ra-issued-certificate"][parts[3]]
+        default: return nil
+        }
     }
 
     /// Calls and checks the status.

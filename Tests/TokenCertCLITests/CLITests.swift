@@ -47,6 +47,7 @@ final class CLITests: XCTestCase {
         let f = try makeFixture()
         let r = try exec(Self.tokencert, ["tokens", "--module", Self.softhsm, "--format", "json"], env: f.env)
         XCTAssertEqual(r.status, 0, r.err)
+        try JSONSchemas.check(r.out, schema: "tokens")
         let json = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [String: Any]
         let modules = json["modules"] as! [[String: Any]]
         XCTAssertEqual(modules.count, 1)
@@ -115,6 +116,7 @@ final class CLITests: XCTestCase {
         XCTAssertEqual(r.status, 4, "no module could be used: token missing")
         XCTAssertTrue(r.out.contains("CKR_LIBRARY_LOAD_FAILED"), r.out)
         XCTAssertTrue(r.out.contains("\"remedy\""), "scripts get the remedy too: \(r.out)")
+        try JSONSchemas.check(r.out, schema: "tokens")
         let text = try exec(Self.tokencert, ["tokens", "--module", "/nope/libmissing.so", "--lang", "zh-TW"], env: f.env)
         XCTAssertEqual(text.status, 4)
         XCTAssertTrue(text.out.contains("處理方式："), text.out)
@@ -129,6 +131,7 @@ final class CLITests: XCTestCase {
         addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
         let r = try exec(Self.tokencert, ["demo", "--format", "json", "--work-dir", dir], env: [:])
         XCTAssertEqual(r.status, 0, r.out + r.err)
+        try JSONSchemas.check(r.out, schema: "demo")
         let json = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [String: Any]
         XCTAssertEqual(json["ok"] as? Bool, true)
         XCTAssertEqual((json["steps"] as? [Any])?.count, 2)
@@ -138,7 +141,8 @@ final class CLITests: XCTestCase {
                         "apply", "backup", "restore", "sign-test", "revoke"],                // software, restored elsewhere
                        "\(journey)")
         XCTAssertTrue(journey.allSatisfy { $0["ok"] as? Bool == true }, "\(journey)")
-        XCTAssertTrue((journey.first?["store"] as? String)?.contains("pkcs11:") == true, "\(journey)")
+        XCTAssertTrue(((journey.first?["store"] as? [String: String])?["en"])?.contains("pkcs11:") == true, "\(journey)")
+        XCTAssertEqual(journey.last?["store"] as? [String: String], ["en": "software", "zh-TW": "軟體憑證"], "where the key lives, in words")
     }
 
     /// The demo with the virtual PIV card in the test pcscd's first vpcd reader, in Chinese.

@@ -27,6 +27,7 @@ extension JourneyCLITests {
         XCTAssertEqual(added.status, 0, added.err)
         let login = try runTool(Self.tokencert, ["counter", "login", "--officer", "chen-branch", "--format", "json"] + officerToken, environment: env)
         XCTAssertEqual(login.status, 0, login.out + login.err)
+        try JSONSchemas.check(login.out, schema: "counter-login")
         XCTAssertEqual(try json(login.out)["officer"] as? String, "chen-branch")
         return env
     }
@@ -64,6 +65,7 @@ extension JourneyCLITests {
                      "--mailer-dir", dir + "/mailers", "--wait", "10", "--format", "json"]
         let issued = try runTool(Self.tokencert, issue, environment: customerEnv)
         XCTAssertEqual(issued.status, 0, issued.out + issued.err)
+        try JSONSchemas.check(issued.out, schema: "counter-receipt")
         let receipt = try json(issued.out)
         let serial = try XCTUnwrap(receipt["serial"] as? String)
         XCTAssertEqual(receipt["customer"] as? String, "B223456***")
@@ -90,6 +92,7 @@ extension JourneyCLITests {
         let revoked = try runTool(Self.tokencert, ["counter", "revoke", "--customer", RAProcess.betty.id, "--reason", "keyCompromise", "--format", "json"],
                                   environment: env)
         XCTAssertEqual(revoked.status, 0, revoked.out + revoked.err)
+        try JSONSchemas.check(revoked.out, schema: "ra-revocation")
         XCTAssertEqual((try json(revoked.out)["serial"] as? String)?.uppercased(), serial.uppercased())
 
         // Unlock: three wrong birth dates lock the customer; the officer lifts it; the code step is reached.
@@ -97,8 +100,9 @@ extension JourneyCLITests {
         customer["TOKENCERT_STORE_PASSWORD"] = "store-pass-1"
         let locked = try runTool(Self.tokencert, ["apply", "--yes", "--software", "--store-dir", dir + "/alice"], environment: customer)
         XCTAssertEqual(locked.status, 3, locked.err)
-        let unlocked = try runTool(Self.tokencert, ["counter", "unlock", "--customer", RAProcess.alice.id], environment: env)
+        let unlocked = try runTool(Self.tokencert, ["counter", "unlock", "--customer", RAProcess.alice.id, "--format", "json"], environment: env)
         XCTAssertEqual(unlocked.status, 0, unlocked.out + unlocked.err)
+        try JSONSchemas.check(unlocked.out, schema: "counter-unlock")
         customer["TOKENCERT_BIRTH_DATE"] = RAProcess.alice.birth
         let p = try InteractiveProcess(Self.tokencert, ["apply", "--yes", "--software", "--store-dir", dir + "/alice"], environment: customer)
         try p.waitFor("Code for identifier")
@@ -171,6 +175,7 @@ extension JourneyCLITests {
         await card3.stop()
         let result = try await off { second.finish(timeout: 30) }
         XCTAssertEqual(result.status, 0, result.out + result.err)
+        try JSONSchemas.check(result.out, schema: "counter-batch")
         let receipts = try XCTUnwrap(try json(result.out)["receipts"] as? [[String: Any]])
         XCTAssertEqual(receipts.compactMap { $0["customer"] as? String }, ["A123456***", "B223456***", "F131232***"])
         XCTAssertEqual(receipts.compactMap { $0["resumed"] as? Bool }, [false, true, false], "card 2 was finished after the pull")

@@ -1,4 +1,5 @@
 import Foundation
+import Localization
 import TestSupport
 import XCTest
 
@@ -7,12 +8,12 @@ import XCTest
 /// token in (fake) sysfs with no rules installed.
 final class DoctorCLITests: XCTestCase {
     struct Report: Decodable {
-        struct Text: Decodable { var english: String; var traditionalChinese: String }
         struct Check: Decodable {
             var id: String
+            var title: LocalizedText
             var status: String
-            var summary: Text
-            var remedy: Text?
+            var summary: LocalizedText
+            var remedy: LocalizedText?
             var details: [String]
             var exitCode: Int32?
         }
@@ -57,7 +58,15 @@ final class DoctorCLITests: XCTestCase {
         if json { args += ["--format", "json"] }
         let r = try runTool(CLITests.tokencert, args, environment: setup.env.merging(extraEnv) { $1 }, unset: ["TOKENCERT_PIN"] + unset)
         let report = json ? try? JSONDecoder().decode(Report.self, from: Data(r.out.utf8)) : nil
-        if json { XCTAssertNotNil(report, "doctor JSON: \(r.out)\n\(r.err)") }
+        if json {
+            XCTAssertNotNil(report, "doctor JSON: \(r.out)\n\(r.err)")
+            // Every document of every doctor test: the schema (a remedy for every warning and failure) and the text shape.
+            try JSONSchemas.check(r.out, schema: "doctor")
+            for check in report?.checks ?? [] {
+                XCTAssertNotEqual(check.title.english, check.id, "\(check.id) has a title in words")
+                XCTAssertFalse(check.title.traditionalChinese.isEmpty || check.summary.traditionalChinese.isEmpty || check.summary.english.isEmpty)
+            }
+        }
         return (r, report)
     }
 
@@ -85,7 +94,7 @@ final class DoctorCLITests: XCTestCase {
 
         let (text, _) = try doctor(setup, lang: "zh-TW", json: false)
         XCTAssertEqual(text.status, 0)
-        XCTAssertTrue(text.out.contains("[正常] pcscd") && text.out.contains("讀卡機"), text.out)
+        XCTAssertTrue(text.out.contains("[正常] 智慧卡服務（pcscd）：") && text.out.contains("讀卡機"), text.out)
     }
 
     func testPCSCDStoppedFailsWithExit4AndTheStartRemedy() throws {
@@ -101,7 +110,7 @@ final class DoctorCLITests: XCTestCase {
         XCTAssertEqual(rep.check("readers")?.status, "skip")
         let (text, _) = try doctor(setup, extraEnv: ["PCSCLITE_CSOCK_NAME": nowhere], lang: "zh-TW", json: false)
         XCTAssertEqual(text.status, 4)
-        XCTAssertTrue(text.out.contains("[失敗] pcscd") && text.out.contains("處理方式：") && text.out.contains("systemctl start pcscd"), text.out)
+        XCTAssertTrue(text.out.contains("[失敗] 智慧卡服務（pcscd）：") && text.out.contains("處理方式：") && text.out.contains("systemctl start pcscd"), text.out)
     }
 
     /// No card in either vpcd reader: readers are there, nothing is inserted → a warning saying to insert it.

@@ -96,7 +96,8 @@ final class DoctorReaderVerdictTests: XCTestCase {
     func testNoReaderAtAllWarnsAndPointsAtTheUSBCheck() {
         let check = Doctor.evaluateReaders([], table: nil)
         XCTAssertEqual(check.status, .warn)
-        XCTAssertTrue(check.remedy?.english.contains("usb-devices") == true)
+        XCTAssertTrue(check.remedy?.english.contains("“USB devices”") == true, "\(String(describing: check.remedy))")
+        XCTAssertTrue(check.remedy?.traditionalChinese.contains("「USB 裝置」") == true, "\(String(describing: check.remedy))")
         XCTAssertFalse(check.summary.traditionalChinese.isEmpty)
         let one = Doctor.evaluateReaders([.init(reader: "ACS ACR39U 00 00", cardPresent: true, atr: [0x3B, 0x00])], table: nil)
         XCTAssertEqual(one.status, .pass)

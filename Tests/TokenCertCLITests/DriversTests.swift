@@ -155,6 +155,7 @@ final class DriversTests: XCTestCase {
         let missing = try cli(["check", "--format", "json"])
         XCTAssertEqual(missing.status, 4)
         XCTAssertTrue(missing.out.contains("\"state\" : \"missing\""), missing.out)
+        try JSONSchemas.check(missing.out, schema: "drivers-check")
 
         let first = try cli(["install"])
         XCTAssertEqual(first.status, 0, first.err)
@@ -163,6 +164,7 @@ final class DriversTests: XCTestCase {
         XCTAssertEqual(try cli(["check"]).status, 0)
         let second = try cli(["install", "--format", "json"])
         XCTAssertEqual(second.status, 0, second.err)
+        try JSONSchemas.check(second.out, schema: "drivers-install")
         XCTAssertTrue(second.out.contains("\"written\" : [\n\n  ]"), "nothing written the second time: \(second.out)")
 
         // An older TokenCert file (unedited) is outdated and replaced.

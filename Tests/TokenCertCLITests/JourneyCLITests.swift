@@ -27,6 +27,7 @@ final class JourneyCLITests: XCTestCase, JourneyTest, @unchecked Sendable {
 
         let applied = try interactive(["apply", "--yes", "--key-type", "p256", "--format", "json"] + computer1, env: env, ra: ra)
         XCTAssertEqual(applied.status, 0, applied.out + applied.err)
+        try validate(applied.out, schema: "installed")
         let serial = try XCTUnwrap(try json(applied.out)["serial"] as? String)
         XCTAssertTrue(applied.err.contains("agreement") || applied.err.contains("Agreement") || applied.err.contains("agree"), applied.err)
 
@@ -43,6 +44,7 @@ final class JourneyCLITests: XCTestCase, JourneyTest, @unchecked Sendable {
         // Before the backup the doctor warns that the software certificate has none on a drive.
         let before = try runTool(Self.tokencert, ["doctor", "--format", "json", "--store-dir", dir + "/one", "--system-root", system], environment: env)
         XCTAssertEqual(try backupCheck(before.out), "warn", before.out)
+        try validate(before.out, schema: "doctor")
         var backupEnv = env
         backupEnv["TOKENCERT_BACKUP_PASSWORD"] = "Pw19810815"   // holds the birth date (1981-08-15)
         let weak = try runTool(Self.tokencert, ["backup", "--target", usb, "--force"] + computer1, environment: backupEnv)
@@ -50,6 +52,7 @@ final class JourneyCLITests: XCTestCase, JourneyTest, @unchecked Sendable {
         backupEnv["TOKENCERT_BACKUP_PASSWORD"] = "Backup2026"
         let backup = try runTool(Self.tokencert, ["backup", "--format", "json", "--system-root", system] + computer1, environment: backupEnv)
         XCTAssertEqual(backup.status, 0, backup.out + backup.err)
+        try validate(backup.out, schema: "backup")
         XCTAssertEqual(try json(backup.out)["drive"] as? String, usb, "the USB stick was found and chosen")
         let checked = try runTool(Self.tokencert, ["doctor", "--format", "json", "--store-dir", dir + "/one", "--system-root", system], environment: env)
         XCTAssertEqual(try backupCheck(checked.out), "pass", checked.out)
@@ -74,6 +77,7 @@ final class JourneyCLITests: XCTestCase, JourneyTest, @unchecked Sendable {
         let restored = try runTool(Self.tokencert, ["restore", pfx, "--format", "json", "--install-nss", "--nss-db", nssDB] + computer2,
                                    environment: backupEnv)
         XCTAssertEqual(restored.status, 0, restored.out + restored.err)
+        try validate(restored.out, schema: "certificate")
         XCTAssertEqual(try json(restored.out)["serial"] as? String, serial)
         // NSS's certutil sees the certificate with its key in the browsers' kind of database.
         let nss = try runTool("certutil", ["-L", "-d", nssDB])
@@ -88,9 +92,13 @@ final class JourneyCLITests: XCTestCase, JourneyTest, @unchecked Sendable {
         // Revoke on the second computer removes it there.
         let revoked = try interactive(["revoke", "--yes", "--reason", "keyCompromise", "--format", "json"] + computer2, env: env, ra: ra)
         XCTAssertEqual(revoked.status, 0, revoked.out + revoked.err)
+        try validate(revoked.out, schema: "revoke")
+        let revocation = try XCTUnwrap(try json(revoked.out)["revocation"] as? [String: Any])
+        XCTAssertEqual(revocation["reasonLabel"] as? [String: String], ["en": "Key Compromise", "zh-TW": "金鑰洩漏或遺失"], "the reason in words, both languages")
         let after = try runTool(Self.tokencert, ["status", "--format", "json"] + computer2, environment: env)
         XCTAssertEqual(after.status, 3, "nothing active: apply is the next step")
         XCTAssertEqual((try json(after.out)["verdict"] as? [String: Any])?["action"] as? String, "apply")
+        try validate(after.out, schema: "status")
     }
 
     /// Issue 19 M7: restore installs only a certificate that chains to the broker's CA (never to a CA
@@ -190,7 +198,7 @@ final class JourneyCLITests: XCTestCase, JourneyTest, @unchecked Sendable {
         try validate(status.out, schema: "status")
         XCTAssertEqual((try json(status.out)["verdict"] as? [String: Any])?["action"] as? String, "renew")
         let client = try XCTUnwrap(try json(status.out)["client"] as? [String: Any])
-        XCTAssertTrue(((client["certificate"] as? [String: Any])?["keyLocation"] as? String)?.contains("pkcs11:") == true, status.out)
+        XCTAssertTrue((((client["certificate"] as? [String: Any])?["keyLocation"] as? [String: Any])?["en"] as? String)?.contains("pkcs11:") == true, status.out)
 
         let test = try runTool(Self.tokencert, ["sign-test", "--format", "json"] + store, environment: env)
         XCTAssertEqual(test.status, 0, test.out + test.err)
@@ -199,8 +207,10 @@ final class JourneyCLITests: XCTestCase, JourneyTest, @unchecked Sendable {
 
         // Scripts: sign a file, openssl cms verifies it, tokencert verify checks it offline.
         try "buy 2330 x 1000".write(toFile: dir + "/order.txt", atomically: true, encoding: .utf8)
-        let signed = try runTool(Self.tokencert, ["sign", "--in", dir + "/order.txt", "--out", dir + "/order.p7s", "--detached"] + store, environment: env)
+        let signed = try runTool(Self.tokencert, ["sign", "--in", dir + "/order.txt", "--out", dir + "/order.p7s", "--detached", "--format", "json"] + store,
+                                 environment: env)
         XCTAssertEqual(signed.status, 0, signed.err)
+        try validate(signed.out, schema: "sign")
         let cms = try runTool("openssl", ["cms", "-verify", "-binary", "-inform", "DER", "-in", dir + "/order.p7s", "-content", dir + "/order.txt",
                                           "-CAfile", ra.caPEM, "-out", "/dev/null"])
         XCTAssertEqual(cms.status, 0, cms.err)
@@ -254,6 +264,7 @@ final class JourneyCLITests: XCTestCase, JourneyTest, @unchecked Sendable {
         // Renew: a new key beside the old one, then the old removed — one key, one certificate left.
         let renewed = try interactive(["renew", "--yes", "--format", "json"] + store, env: env, ra: ra)
         XCTAssertEqual(renewed.status, 0, renewed.out + renewed.err)
+        try validate(renewed.out, schema: "installed")
         let renewedJSON = try json(renewed.out)
         XCTAssertEqual(renewedJSON["replaced"] as? String, serial)
         let left = try objects(token)

@@ -54,17 +54,9 @@ extension JourneyTest {
     }
 
     /// Checks `document` against docs/schemas/NAME.schema.json with python3-jsonschema (an
-    /// independent validator).
+    /// independent validator) and the one shape of two-language text (`JSONSchemas`).
     func validate(_ document: String, schema name: String, file: StaticString = #filePath, line: UInt = #line) throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let schema = root.appendingPathComponent("docs/schemas/\(name).schema.json").path
-        let r = try runTool("python3", ["-c", """
-            import json, sys, jsonschema
-            schema = json.load(open(sys.argv[1]))
-            jsonschema.validate(json.loads(sys.stdin.read()), schema, format_checker=jsonschema.FormatChecker())
-            print("valid")
-            """, schema], stdin: Data(document.utf8))
-        XCTAssertEqual(r.status, 0, "\(name): \(r.err)\n\(document)", file: file, line: line)
+        try JSONSchemas.check(document, schema: name, file: file, line: line)
     }
 
 }

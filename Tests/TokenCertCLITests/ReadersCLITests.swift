@@ -22,6 +22,7 @@ final class ReadersCLITests: XCTestCase {
 
         let json = try runTool(CLITests.tokencert, ["readers", "--format", "json"])
         XCTAssertEqual(json.status, 0, json.err)
+        try JSONSchemas.check(json.out, schema: "readers")
         let report = try JSONDecoder().decode(Report.self, from: Data(json.out.utf8))
         let withCard = try XCTUnwrap(report.readers.first { $0.name == reader }, json.out)
         XCTAssertTrue(withCard.cardPresent)
@@ -80,9 +81,11 @@ final class ReadersCLITests: XCTestCase {
         addTeardownBlock { await card.stop() }
         let inserted = try await watcher.waitForLine(timeout: .seconds(10)) { $0.contains("\"card-inserted\"") && $0.contains(reader) }
         XCTAssertTrue(inserted.contains("\"piv\":true"), inserted)
+        try JSONSchemas.check(inserted, schema: "readers-event")
         await card.pull()
         let removed = try await watcher.waitForLine(timeout: .seconds(10)) { $0.contains("\"card-removed\"") && $0.contains(reader) }
         XCTAssertTrue(removed.contains("\"event\":\"card-removed\""), removed)
+        try JSONSchemas.check(removed, schema: "readers-event")
         XCTAssertTrue(process.isRunning, "--watch keeps running until stopped")
     }
 }

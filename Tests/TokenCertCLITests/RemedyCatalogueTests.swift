@@ -28,6 +28,19 @@ final class RemedyCatalogueTests: XCTestCase {
         XCTAssertTrue(CLIRemedies.text(.confirmFixedDisk)!.traditionalChinese.contains("--force"))
     }
 
+    /// The status screen's next step names the page's buttons and menus, never a command, for every action.
+    func testThePagesNextStepNeverNamesACommand() {
+        for action in StatusVerdict.Action.allCases {
+            let terminal = action == .waitOrVisitBranch ? CustomerState.locked.nextStep
+                : action == .ok ? CustomerState.active.nextStep : LocalizedText(en: "run tokencert renew", zhTW: "執行 tokencert renew")
+            let verdict = StatusVerdict(state: .active, action: action, nextStep: terminal, hostSerial: "5f0e")
+            let page = UIRemedies.nextStep(verdict)
+            for text in [page.english, page.traditionalChinese] {
+                XCTAssertFalse(text.isEmpty || text.contains("tokencert") || text.contains("--"), "\(action): \(text)")
+            }
+        }
+    }
+
     /// The errors a customer meets in the page: none of their remedies tells them to pass an option,
     /// while the terminal's message for the same error does.
     func testThePageNeverTellsACustomerToPassAnOption() {
@@ -42,7 +55,7 @@ final class RemedyCatalogueTests: XCTestCase {
         var named = 0
         for error in errors {
             let page = UIJobBoard.describe(error)
-            let remedy = (page.remedy?.en ?? "") + " " + (page.remedy?.zhTW ?? "")
+            let remedy = (page.remedy?.english ?? "") + " " + (page.remedy?.traditionalChinese ?? "")
             XCTAssertFalse(remedy.contains("--"), "the page tells a customer to pass an option: \(remedy) (\(error))")
             let terminal = (DeviceFailure.translated(error) as? any UserFacingError)?.userMessage(.english, remedies: CLIRemedies.text) ?? ""
             if terminal.contains("--") { named += 1 }

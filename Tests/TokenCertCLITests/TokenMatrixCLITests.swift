@@ -188,7 +188,7 @@ final class TokenMatrixCLITests: XCTestCase, JourneyTest, @unchecked Sendable {
         let status = try runTool(tokencertExecutable, ["status", "--format", "json"] + pin, environment: env)
         XCTAssertEqual(status.status, 0, status.out + status.err)
         let client = try XCTUnwrap(try json(status.out)["client"] as? [String: Any])
-        XCTAssertTrue(((client["certificate"] as? [String: Any])?["keyLocation"] as? String)?.contains("pkcs11:") == true, status.out)
+        XCTAssertTrue((((client["certificate"] as? [String: Any])?["keyLocation"] as? [String: Any])?["en"] as? String)?.contains("pkcs11:") == true, status.out)
         let test = try runTool(tokencertExecutable, ["sign-test", "--format", "json"] + pin, environment: env)
         XCTAssertEqual(test.status, 0, test.out + test.err)
         let backup = try runTool(tokencertExecutable, ["backup", "--target", dir, "--force", "--lang", "en"] + pin,

@@ -4,7 +4,9 @@ import XCTest
 
 /// `tokencert ui` in a real browser: headless Chromium driven by chromium-driver through Debian's
 /// selenium (Tests/UI/ui_journey.py), against the built `tokencert-ra` on loopback, a SoftHSM token
-/// or the software store, and a made-up removable drive. Screenshots of every screen are kept in
+/// or the software store, and a made-up removable drive. The script reads every screen in zh-TW and in
+/// English (headings, table cells, questions, messages, errors and their remedies) and checks every API
+/// answer the page received against docs/schemas. Screenshots of every screen are kept in
 /// `.build/ui-artefacts/<test>/`. Missing Chromium, driver or selenium is a failure (scripts/test
 /// installs them).
 final class UITests: XCTestCase, @unchecked Sendable {
@@ -81,8 +83,11 @@ final class UITests: XCTestCase, @unchecked Sendable {
         let ra = try RAProcess(self)
         let dir = try work()
         let system = try FakeUSBStick.make(in: dir, mount: dir + "/media/KINGSTON")
-        let (_, url) = try launch(["--software", "--store-dir", dir + "/store", "--system-root", system],
-                                  env: ["TOKENCERT_RA": ra.url, "XDG_STATE_HOME": dir + "/state"])
+        // The environment check (menu 5) must show a failure and a warning: no pcscd answers on this
+        // window's socket, and TokenCert's udev rules are not installed under its (empty) prefix.
+        try FileManager.default.createDirectory(atPath: dir + "/no-drivers", withIntermediateDirectories: true)
+        let (_, url) = try launch(["--software", "--store-dir", dir + "/store", "--system-root", system, "--drivers-prefix", dir + "/no-drivers"],
+                                  env: ["TOKENCERT_RA": ra.url, "XDG_STATE_HOME": dir + "/state", "PCSCLITE_CSOCK_NAME": dir + "/no-pcscd.comm"])
         try browse("software", url: url, ra: ra, customer: RAProcess.betty, secret: "store-pass-ui-1")
         let written = try FileManager.default.contentsOfDirectory(atPath: dir + "/media/KINGSTON").filter { $0.hasSuffix(".pfx") }
         XCTAssertEqual(written.count, 1, "the backup is on the drive: \(written)")

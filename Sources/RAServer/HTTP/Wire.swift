@@ -152,7 +152,7 @@ extension RAError {
 extension RA.Agreement {
     /// The agreement as `GET /consent` sends it.
     init(_ agreement: Agreement) {
-        self.init(version: agreement.version, sha256: agreement.sha256, text: RA.Text(agreement.text))
+        self.init(version: agreement.version, sha256: agreement.sha256, text: agreement.text)
     }
 }
 

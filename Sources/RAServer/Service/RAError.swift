@@ -32,7 +32,7 @@ public struct RAError: Error, Sendable, UserFacingError, CustomStringConvertible
 
     /// The body this refusal is sent with.
     public var body: RA.ErrorBody {
-        RA.ErrorBody(code: code, message: RA.Text(summary), remedy: remedy.map(RA.Text.init), details: details.isEmpty ? nil : details)
+        RA.ErrorBody(code: code, message: summary, remedy: remedy, details: details.isEmpty ? nil : details)
     }
 }
 

@@ -125,8 +125,7 @@ extension RAService {
                     RA.HostStatus.Entry(serial: c.serial, state: c.state(at: now), notBefore: c.notBefore, notAfter: c.notAfter,
                                      renewalOpensAt: c.notAfter.addingTimeInterval(-Double(policy.renewalWindowDays) * 86_400),
                                      revokedAt: c.revokedAt, revocationReason: c.revocationReason?.rawValue,
-                                     revocationReasonLabel: c.revocationReason?.label.english,
-                                     revocationReasonLabelZhTW: c.revocationReason?.label.traditionalChinese)
+                                     revocationReasonLabel: c.revocationReason?.label)
                 },
                 onlineRevocationsLeftThisYear: max(0, policy.onlineRevocationsPerYear - used),
                 lockedUntil: ledger.security.lockedUntil.flatMap { $0 > now ? $0 : nil },
@@ -194,7 +193,7 @@ extension RAService {
             if !done.repeated { logger.info("certificate revoked", metadata: ["customer": "\(Self.masked(customerID))", "serial": "\(wanted)"]) }
             published = try await crl.publish()
         }
-        return RA.Revocation(serial: wanted, revokedAt: done.revokedAt, reason: reason.rawValue, reasonLabel: reason.label.english,
+        return RA.Revocation(serial: wanted, revokedAt: done.revokedAt, reason: reason.rawValue, reasonLabel: reason.label,
                           onlineRevocationsLeftThisYear: done.left, crlNumber: published.number)
     }
 

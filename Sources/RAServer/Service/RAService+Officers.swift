@@ -113,7 +113,7 @@ extension RAService {
             return max(0, policy.onlineRevocationsPerYear - Self.onlineRevocations(ledger, year: Self.taipeiYear(now)))
         }
         let published = try await crl.publish()
-        return RA.Revocation(serial: wanted, revokedAt: now, reason: reason.rawValue, reasonLabel: reason.label.english,
+        return RA.Revocation(serial: wanted, revokedAt: now, reason: reason.rawValue, reasonLabel: reason.label,
                           onlineRevocationsLeftThisYear: left, crlNumber: published.number)
     }
 

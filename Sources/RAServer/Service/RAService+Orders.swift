@@ -18,7 +18,7 @@ extension RAService {
         let verifier = OrderSignatureVerifier(trustedCAs: [authority.issuer.caCertificate.derBytes], crls: [crl.der], requireRevocationCheck: true)
         let now = clock.now()
         func refused(_ code: RAErrorCode, _ error: some UserFacingError, serial: String? = nil) -> RA.OrderVerdict {
-            RA.OrderVerdict(valid: false, code: code, message: RA.Text(error.summary), remedy: error.remedy.map(RA.Text.init),
+            RA.OrderVerdict(valid: false, code: code, message: error.summary, remedy: error.remedy,
                             signerSerial: serial)
         }
         let verified: VerifiedOrderSignature

@@ -25,6 +25,8 @@ struct ApplyCommand: CustomerCommand {
         Answers come from the terminal or standard input (one per line); the birth date may come from
         $TOKENCERT_BIRTH_DATE. Secrets never come from the command line.
 
+        With --format json: one JSON document as docs/schemas/installed.schema.json; two-language text is always {"en", "zh-TW"}.
+
         Examples:
           tokencert apply --id A123456789 --token 'pkcs11:token=Alice' --module /usr/lib/softhsm/libsofthsm2.so
           tokencert apply --id A123456789 --software --account 1020-1234567 --channel email

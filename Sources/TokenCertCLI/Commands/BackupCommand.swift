@@ -21,6 +21,8 @@ struct BackupCommand: CustomerCommand {
         --force (keep backups off the computer they protect). Certificates whose key is on a token or card
         are refused with an explanation: that key cannot be copied, which is the point of the token.
 
+        With --format json: one JSON document as docs/schemas/backup.schema.json; two-language text is always {"en", "zh-TW"}.
+
         Examples:
           tokencert backup --software
           tokencert backup --software --target /media/alice/USB --profile compat   # for older Windows/Java
@@ -64,9 +66,9 @@ struct BackupCommand: CustomerCommand {
         let result = try await run.lifecycle.backup(store: keyStore, password: password, birthDate: birthDate, target: target, force: force,
                                                     profile: pkcs12Profile, medium: RemovableDriveMedium(drives: drives))
         if global.format == .json {
-            struct JSON: Codable { var file: String; var fileName: String; var drive: String; var warning: TextJSON? }
+            struct JSON: Codable { var file: String; var fileName: String; var drive: String; var warning: LocalizedText? }
             return try printJSON(JSON(file: result.file.path, fileName: result.fileName, drive: result.place.mountPoint,
-                                      warning: result.warning.map(TextJSON.init)))
+                                      warning: result.warning))
         }
         if let w = result.warning { run.say("⚠ " + w.english, "⚠ " + w.traditionalChinese) }
         run.say("✔ Backup written and verified: \(result.file.path)", "✔ 備份已寫入並驗證：\(result.file.path)")

@@ -13,7 +13,7 @@ struct DemoCommand: ParsableCommand {
         discussion: """
         Runs tokencert-demo from the folder tokencert is in; every option goes to it. See
         `tokencert-demo --help` for the options (--module, --work-dir, --piv-port, --piv-reader,
-        --format, --lang).
+        --format, --lang). With --format json: one document as docs/schemas/demo.schema.json.
         """)
 
     @Argument(parsing: .captureForPassthrough, help: "Options for tokencert-demo.")

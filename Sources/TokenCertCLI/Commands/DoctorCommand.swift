@@ -28,6 +28,8 @@ struct DoctorCommand: AsyncParsableCommand {
         4 pcscd, reader, token or module missing · 5 a PIN is locked · 6 the RA does not answer ·
         1 anything else (a certificate expired, the clock off by more than 5 minutes…).
 
+        With --format json: one JSON document as docs/schemas/doctor.schema.json (each check: id for scripts, title in words, status, summary, a remedy for every warning and failure); two-language text is always {"en", "zh-TW"}.
+
         Examples:
           tokencert doctor
           tokencert doctor --format json --lang en
@@ -104,7 +106,7 @@ struct DoctorCommand: AsyncParsableCommand {
             case .fail: en ? "[FAIL]" : "[失敗]"
             case .skip: en ? "[SKIP]" : "[略過]"
             }
-            lines.append("\(tag) \(check.id): \(check.summary.text(lang))")
+            lines.append("\(tag) \(check.title.text(lang))\(en ? ": " : "：")\(check.summary.text(lang))")
             if let remedy = check.remedy, check.status == .warn || check.status == .fail {
                 lines.append("       " + (en ? "What to do: " : "處理方式：") + remedy.text(lang))
             }

@@ -12,6 +12,8 @@ struct DriversCheckCommand: ReportingCommand {
         locally), foreign (a file of that name TokenCert did not write) or missing.
         Exit 0 when every file is current, 4 otherwise (a token or reader may not be usable).
 
+        With --format json: one JSON document as docs/schemas/drivers-check.schema.json; two-language text is always {"en", "zh-TW"}.
+
         Examples:
           tokencert drivers check
           tokencert drivers check --prefix /tmp/stage --format json

@@ -13,6 +13,8 @@ struct DriversInstallCommand: AsyncParsableCommand {
         A file edited locally (or not written by TokenCert) is never overwritten silently: it is kept and
         reported (exit 1) unless --force, which keeps the old one as NAME.tokencert-old.
 
+        With --format json: one JSON document as docs/schemas/drivers-install.schema.json; two-language text is always {"en", "zh-TW"}.
+
         Examples:
           sudo tokencert drivers install
           tokencert drivers install --prefix /tmp/stage --format json

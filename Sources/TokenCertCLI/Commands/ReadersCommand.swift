@@ -14,6 +14,8 @@ struct ReadersCommand: ReportingCommand {
         Talks to the PC/SC service (pcscd). Each card is asked, in shared mode, whether it has a PIV
         application; nothing on the card changes and no PIN is asked for.
 
+        With --format json: docs/schemas/readers.schema.json; with --watch one docs/schemas/readers-event.schema.json document per line; two-language text is always {"en", "zh-TW"}.
+
         Examples:
           tokencert readers
           tokencert readers --format json
@@ -36,35 +38,36 @@ struct ReadersCommand: ReportingCommand {
         }
         guard watch else { return }
         for await event in PCSCContext.events() {
-            let line = try await describe(event, context: context, lang)
+            let line = await describe(event, context: context)
             // Unbuffered, so a script reading a pipe sees each event at once.
             // Standard output gone (a pipe's reader exited): the watch ends quietly.
-            do { try emitLine(global.format == .json ? try jsonLine(line) : line.text) } catch { return }
+            do { try emitLine(global.format == .json ? try jsonLine(line) : line.text.text(lang)) } catch { return }
         }
     }
 
+    /// One line of `readers --watch --format json` (docs/schemas/readers-event.schema.json).
     struct EventLine: Codable {
         var event: String
         var reader: String
         var atr: String?
         var piv: Bool?
-        var text: String
+        /// The event in words, in both languages (the text form prints one of them).
+        var text: LocalizedText
     }
 
-    func describe(_ event: ReaderEvent, context: PCSCContext, _ lang: Language) async throws -> EventLine {
-        let en = lang == .english
+    func describe(_ event: ReaderEvent, context: PCSCContext) async -> EventLine {
         switch event {
         case .readerAdded(let r):
-            return EventLine(event: "reader-added", reader: r, text: (en ? "+ reader " : "＋ 讀卡機 ") + r)
+            return EventLine(event: "reader-added", reader: r, text: LocalizedText(en: "+ reader " + r, zhTW: "＋ 讀卡機 " + r))
         case .readerRemoved(let r):
-            return EventLine(event: "reader-removed", reader: r, text: (en ? "- reader " : "－ 讀卡機 ") + r)
+            return EventLine(event: "reader-removed", reader: r, text: LocalizedText(en: "- reader " + r, zhTW: "－ 讀卡機 " + r))
         case .cardRemoved(let r):
-            return EventLine(event: "card-removed", reader: r, text: (en ? "card removed from " : "卡片已移除：") + r)
+            return EventLine(event: "card-removed", reader: r, text: LocalizedText(en: "card removed from " + r, zhTW: "卡片已移除：" + r))
         case .cardInserted(let r, let atr):
             let piv = await ReaderReport.isPIV(context: context, reader: r)
             return EventLine(event: "card-inserted", reader: r, atr: hex(atr), piv: piv,
-                             text: (en ? "card inserted in " : "卡片已插入：") + r + "  ATR " + hex(atr)
-                                + (piv ? (en ? "  (PIV card)" : "（PIV 卡）") : ""))
+                             text: LocalizedText(en: "card inserted in \(r)  ATR \(hex(atr))" + (piv ? "  (PIV card)" : ""),
+                                                 zhTW: "卡片已插入：\(r)  ATR \(hex(atr))" + (piv ? "（PIV 卡）" : "")))
         }
     }
 

@@ -17,6 +17,8 @@ struct RenewCommand: CustomerCommand {
         key and certificate are removed. If anything stops midway (token pulled, network down), run the
         same command again: it finishes what was started and leaves no orphaned key behind.
 
+        With --format json: one JSON document as docs/schemas/installed.schema.json; two-language text is always {"en", "zh-TW"}.
+
         Examples:
           tokencert renew --id A123456789 --token 'pkcs11:token=Alice' --module /usr/lib/softhsm/libsofthsm2.so
 

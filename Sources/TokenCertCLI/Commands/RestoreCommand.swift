@@ -26,6 +26,8 @@ struct RestoreCommand: CustomerCommand {
           tokencert restore '/media/alice/USB/A123456789-TOKENCERT(2026-11-25).pfx' --software --id A123456789
           tokencert restore backup.pfx --software --offline --ca broker-ca.pem
 
+        With --format json: one JSON document as docs/schemas/certificate.schema.json; two-language text is always {"en", "zh-TW"}.
+
         Exit codes: 0 restored · 2 not issued by the broker's CA · 3 not eligible (expired, not active) ·
         6 the RA (for its CA) not reachable · 64 wrong password, not a .pfx, an unprotected file without --force.
         """)

@@ -31,6 +31,8 @@ struct RevokeCommand: CustomerCommand {
         you stop trading electronically). Without --reason you are asked; with --yes the reason is
         cessationOfOperation. Other reasons are the CA's own and are refused before anything is sent.
 
+        With --format json: one JSON document as docs/schemas/revoke.schema.json; two-language text is always {"en", "zh-TW"}.
+
         Examples:
           tokencert revoke --id A123456789 --software --reason keyCompromise
           tokencert revoke --id A123456789 --serial 5F0E… --yes
@@ -70,8 +72,8 @@ struct RevokeCommand: CustomerCommand {
             struct JSON: Codable { var revocation: RA.Revocation; var removedLocally: Bool }
             return try printJSON(JSON(revocation: r, removedLocally: done.removedLocally))
         }
-        run.say("✔ Certificate \(r.serial.uppercased()) revoked (\(r.reasonLabel)) at \(CertificateSummary.taipeiString(r.revokedAt)).",
-                "✔ 憑證 \(r.serial.uppercased()) 已廢止（\(reason.label.traditionalChinese)），時間 \(CertificateSummary.taipeiString(r.revokedAt))。")
+        run.say("✔ Certificate \(r.serial.uppercased()) revoked (\(r.reasonLabel.english)) at \(CertificateSummary.taipeiString(r.revokedAt)).",
+                "✔ 憑證 \(r.serial.uppercased()) 已廢止（\(r.reasonLabel.traditionalChinese)），時間 \(CertificateSummary.taipeiString(r.revokedAt))。")
         run.say("  Online revocations left this year: \(r.onlineRevocationsLeftThisYear)", "  本年度剩餘線上廢止次數：\(r.onlineRevocationsLeftThisYear)")
         run.say(done.removedLocally ? "  The key and certificate here were removed." : "  Nothing here to remove.",
                 done.removedLocally ? "  本機金鑰與憑證已移除。" : "  本機無須移除任何項目。")

@@ -13,6 +13,8 @@ struct SignCommand: ReportingCommand {
         Writes DER CMS SignedData (signer certificate, contentType, messageDigest, signingTime), attached by
         default or --detached; openssl cms -verify and tokencert verify read it. --pem writes PEM instead.
 
+        With --format json: one JSON document as docs/schemas/sign.schema.json; two-language text is always {"en", "zh-TW"}.
+
         Examples:
           tokencert sign --in order.txt --out order.p7s --token 'pkcs11:token=Alice' --module /usr/lib/softhsm/libsofthsm2.so
           tokencert sign --in order.txt --out order.p7s --detached --software

@@ -14,6 +14,8 @@ struct SignTestCommand: CustomerCommand {
         CA, validity and the current CRL — and, logged in, asks the host to verify it for your account, as
         the order gateway would. Prints the certificate serial and 驗章成功 / the reason it failed.
 
+        With --format json: one JSON document as docs/schemas/sign-test.schema.json; two-language text is always {"en", "zh-TW"}.
+
         Examples:
           tokencert sign-test --id A123456789 --token 'pkcs11:token=Alice' --module /usr/lib/softhsm/libsofthsm2.so
           tokencert sign-test --software --offline --format json
@@ -33,13 +35,7 @@ struct SignTestCommand: CustomerCommand {
         let session = offline ? nil : try await customer.login(run.ra, language: lang).0
         let r = try await run.lifecycle.signTest(store: keyStore, session: session)
         if global.format == .json {
-            struct JSON: Codable {
-                var serial: String; var passed: Bool; var local: Check; var host: Check?
-                struct Check: Codable { var code: String; var message: TextJSON }
-            }
-            try printJSON(JSON(serial: r.serial, passed: r.passed, local: .init(code: r.localCode, message: TextJSON(r.local)),
-                               host: r.hostCode.map { .init(code: $0, message: TextJSON(r.host ?? r.local)) }
-                                   ?? r.hostError.map { .init(code: "unavailable", message: TextJSON($0)) }))
+            try printJSON(SignTestJSON(r))
         } else {
             run.say("Certificate serial: \(r.serial)", "憑證序號： \(r.serial)")
             run.say("Result (this computer): \(r.local.english)", "檢驗結果（本機）： \(r.local.traditionalChinese)")
@@ -47,5 +43,27 @@ struct SignTestCommand: CustomerCommand {
             if let e = r.hostError { run.say("Host: not available — \(e.english)", "主機：無法驗證 — \(e.traditionalChinese)") }
         }
         if !r.passed { throw ExitStatus.verificationFailed.exitCode }
+    }
+}
+
+/// The sign-and-verify test's result as `tokencert sign-test --format json` prints it and the window's
+/// job result carries it (docs/schemas/sign-test.schema.json).
+struct SignTestJSON: Codable, Sendable {
+    /// One side's verdict: a code for scripts and the words for people.
+    struct Check: Codable, Sendable {
+        var code: String
+        var message: LocalizedText
+    }
+    var serial: String
+    var passed: Bool
+    var local: Check
+    /// The host's verdict, or `unavailable` with the reason; absent when offline.
+    var host: Check?
+
+    init(_ r: CertificateLifecycle.SignTestReport) {
+        serial = r.serial
+        passed = r.passed
+        local = Check(code: r.localCode, message: r.local)
+        host = r.hostCode.map { Check(code: $0, message: r.host ?? r.local) } ?? r.hostError.map { Check(code: "unavailable", message: $0) }
     }
 }

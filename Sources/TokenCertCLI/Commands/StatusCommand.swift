@@ -20,6 +20,8 @@ struct StatusCommand: CustomerCommand {
         A missing token or a needed PIN is a state with a next step, not an error. With --offline only the
         client side is read (no login).
 
+        With --format json: one JSON document as docs/schemas/status.schema.json; two-language text is always {"en", "zh-TW"}.
+
         Examples:
           tokencert status --id A123456789 --token 'pkcs11:token=Alice' --module /usr/lib/softhsm/libsofthsm2.so
           tokencert status --id A123456789 --password-file ~/.config/tokencert/password --software --format json
@@ -60,13 +62,13 @@ struct StatusCommand: CustomerCommand {
         struct Verdict: Codable {
             var state: String
             var action: String
-            var nextStep: TextJSON
+            var nextStep: LocalizedText
             var clientSerial: String?
             var hostSerial: String?
         }
         var client: Client
         var host: RA.HostStatus?
-        var hostError: TextJSON?
+        var hostError: LocalizedText?
         var verdict: Verdict
     }
 
@@ -81,8 +83,8 @@ struct StatusCommand: CustomerCommand {
         }
         let v = report.verdict
         return StatusJSON(client: .init(state: state, certificate: certificate, pinTriesLeft: tries, keys: report.keys),
-                          host: report.host, hostError: report.hostError.map { TextJSON($0.summary) },
-                          verdict: .init(state: v.state.rawValue, action: v.action.rawValue, nextStep: TextJSON(v.nextStep),
+                          host: report.host, hostError: report.hostError.map(\.summary),
+                          verdict: .init(state: v.state.rawValue, action: v.action.rawValue, nextStep: v.nextStep,
                                          clientSerial: v.clientSerial, hostSerial: v.hostSerial))
     }
 
@@ -107,7 +109,7 @@ struct StatusCommand: CustomerCommand {
             var table = TextTable(header: en ? ["Serial", "State", "Valid from", "Valid until", "Renewal opens"] : ["憑證序號", "狀態", "生效日", "到期日", "可展期日"])
             for c in host.certificates {
                 var state = stateLabel(c.state, run.language)
-                if let reason = en ? c.revocationReasonLabel : c.revocationReasonLabelZhTW { state += "（\(reason)）" }
+                if let reason = c.revocationReasonLabel { state += en ? " (\(reason.english))" : "（\(reason.traditionalChinese)）" }
                 table.rows.append([c.serial.uppercased(), state, CertificateSummary.taipeiString(c.notBefore),
                                    CertificateSummary.taipeiString(c.notAfter), CertificateSummary.taipeiString(c.renewalOpensAt)])
             }

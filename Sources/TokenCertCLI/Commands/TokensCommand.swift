@@ -18,6 +18,8 @@ struct TokensCommand: AsyncParsableCommand {
         on the host, the module profile in use (SoftHSM2, TPM 2.0, openCryptoki, ykcs11, OpenSC PIV…) and
         what the token cannot do and why; in JSON under "capabilities".
 
+        With --format json: one JSON document as docs/schemas/tokens.schema.json; two-language text is always {"en", "zh-TW"}.
+
         Examples:
           tokencert tokens
           tokencert tokens --module /usr/lib/softhsm/libsofthsm2.so --format json

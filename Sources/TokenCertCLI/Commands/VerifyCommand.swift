@@ -22,6 +22,8 @@ struct VerifyCommand: ReportingCommand {
         The verdict names the first reason found: malformed, tampered, signer-certificate-missing,
         untrusted-signer, not-valid, signing-time-out-of-range, revoked, revocation-unknown, chain.
 
+        With --format json: one JSON document as docs/schemas/verify.schema.json; two-language text is always {"en", "zh-TW"}.
+
         Examples:
           tokencert verify --in order.txt --sig order.p7s --ca ca.pem --crl ca.crl
           tokencert verify --in order.txt --sig order.p7s --ca ca.pem --at 2026-12-01T09:30:00+08:00
@@ -44,8 +46,8 @@ struct VerifyCommand: ReportingCommand {
     struct JSON: Codable {
         var valid: Bool
         var code: String
-        var message: TextJSON
-        var remedy: TextJSON?
+        var message: LocalizedText
+        var remedy: LocalizedText?
         var signer: CertificateJSON?
         var signingTime: Date?
     }
@@ -84,17 +86,17 @@ struct VerifyCommand: ReportingCommand {
         let outcome: JSON
         do {
             let v = try verifier.verify(signature: signature, content: content, at: judgedAt)
-            outcome = JSON(valid: true, code: "ok", message: TextJSON(LocalizedText(en: "Signature verified", zhTW: "驗章成功")),
+            outcome = JSON(valid: true, code: "ok", message: LocalizedText(en: "Signature verified", zhTW: "驗章成功"),
                            signer: CertificateJSON(v.signer), signingTime: v.signingTime)
         } catch let e as OrderSignatureError {
-            outcome = JSON(valid: false, code: e.code, message: TextJSON(e.summary), remedy: e.remedy.map(TextJSON.init))
+            outcome = JSON(valid: false, code: e.code, message: e.summary, remedy: e.remedy)
         }
         if global.format == .json {
             try printJSON(outcome)
         } else {
-            print(lang == .english ? outcome.message.en : outcome.message.zhTW)
+            print(outcome.message.text(lang))
             if let s = outcome.signer { print((lang == .english ? "  Signer: " : "  簽署者：") + s.subject + " (\(s.serial))") }
-            if let r = outcome.remedy { print((lang == .english ? "  What to do: " : "  處理方式：") + (lang == .english ? r.en : r.zhTW)) }
+            if let r = outcome.remedy { print((lang == .english ? "  What to do: " : "  處理方式：") + r.text(lang)) }
         }
         if !outcome.valid { throw ExitStatus.verificationFailed.exitCode }
     }

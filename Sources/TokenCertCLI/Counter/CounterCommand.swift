@@ -32,6 +32,10 @@ struct CounterCommand: AsyncParsableCommand {
         A card pulled mid-issue can go back in: the same command (or the batch) finishes it. A batch
         keeps its progress next to its file and, run again, goes on with the first card not done.
 
+        With --format json, one JSON document with a schema in docs/schemas/: login counter-login, issue
+        counter-receipt, batch counter-batch, revoke ra-revocation, unlock counter-unlock (two-language
+        text is always {"en", "zh-TW"}).
+
         Examples:
           tokencert counter enrol --officer chen --officer-token 'pkcs11:token=Officer%20Chen' > chen.pem
           tokencert counter login --officer chen --officer-token 'pkcs11:token=Officer%20Chen'
@@ -96,7 +100,8 @@ struct CounterCommand: AsyncParsableCommand {
     }
 
     struct Login: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Log the officer in: sign the RA's challenge with the key on the officer token.")
+        static let configuration = CommandConfiguration(abstract: "Log the officer in: sign the RA's challenge with the key on the officer token.",
+                                                        discussion: "With --format json: docs/schemas/counter-login.schema.json.")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var raOptions: RAOptions
         @OptionGroup var officerToken: OfficerTokenOptions
@@ -156,7 +161,8 @@ struct CounterCommand: AsyncParsableCommand {
 
     struct Issue: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Issue a certificate onto a blank card or token for a customer at the counter, personalise it and print the receipt.")
+            abstract: "Issue a certificate onto a blank card or token for a customer at the counter, personalise it and print the receipt.",
+            discussion: "With --format json: the receipt as docs/schemas/counter-receipt.schema.json.")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var raOptions: RAOptions
         @OptionGroup var device: DeviceOptions
@@ -211,7 +217,7 @@ struct CounterCommand: AsyncParsableCommand {
             starting with # are skipped). Each card gets a random PIN, written with its PUK only to the PIN
             mailer. Progress is kept in FILE.progress.json (or --state): run the same command again after an
             interruption and it goes on with the first customer not done; a card pulled mid-issue can simply
-            go back in.
+            go back in. With --format json: the receipts as docs/schemas/counter-batch.schema.json.
             """)
         @OptionGroup var global: GlobalOptions
         @OptionGroup var raOptions: RAOptions
@@ -276,7 +282,8 @@ struct CounterCommand: AsyncParsableCommand {
 
     struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Revoke a customer's certificate at the counter (not counted against the yearly online limit).")
+            abstract: "Revoke a customer's certificate at the counter (not counted against the yearly online limit).",
+            discussion: "With --format json: the RA's revocation as docs/schemas/ra-revocation.schema.json (the reason in words in both languages).")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var raOptions: RAOptions
         @Option(name: .long, help: "The customer's national ID or unified business number.") var customer: String
@@ -310,7 +317,8 @@ struct CounterCommand: AsyncParsableCommand {
 
     struct Unlock: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Lift a customer's lockout (wrong birth dates, wrong passwords) after checking their ID in person.")
+            abstract: "Lift a customer's lockout (wrong birth dates, wrong passwords) after checking their ID in person.",
+            discussion: "With --format json: docs/schemas/counter-unlock.schema.json.")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var raOptions: RAOptions
         @Option(name: .long, help: "The customer's national ID or unified business number.") var customer: String

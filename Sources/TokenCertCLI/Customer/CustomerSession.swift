@@ -85,7 +85,8 @@ struct CertificateJSON: Codable {
     var notAfter: Date
     var key: String
     var sha256Fingerprint: String
-    var keyLocation: String?
+    /// Where the key lives, in words.
+    var keyLocation: LocalizedText?
 
     init(_ s: CertificateSummary) {
         serial = s.serialNumber
@@ -95,14 +96,6 @@ struct CertificateJSON: Codable {
         notAfter = s.notAfter
         key = s.key
         sha256Fingerprint = s.sha256Fingerprint
-        keyLocation = s.keyLocation?.description
+        keyLocation = s.keyLocation?.text
     }
-}
-
-/// A message in both languages, for JSON.
-struct TextJSON: Codable {
-    var en: String
-    var zhTW: String
-    enum CodingKeys: String, CodingKey { case en, zhTW = "zh-TW" }
-    init(_ t: LocalizedText) { (en, zhTW) = (t.english, t.traditionalChinese) }
 }

@@ -73,7 +73,7 @@ final class TerminalPrompt: JourneyPrompt, @unchecked Sendable {
     func show(_ message: LocalizedText) async { say(message.text(language)) }
 
     func agreement(_ agreement: RA.Agreement) async throws -> Bool {
-        say(agreement.text.localized.text(language))
+        say(agreement.text.text(language))
         return try await confirm(LocalizedText(en: "I agree to the terms above (version \(agreement.version))?",
                                                zhTW: "我同意以上約定條款（版本 \(agreement.version)）？"))
     }

@@ -48,34 +48,36 @@ extension Doctor {
         guard let ra = options.raURL, let probe else {
             let skipped = LocalizedText(en: "No RA given: pass --ra URL to check that it answers and that the clocks agree.",
                                         zhTW: "未指定註冊中心：請以 --ra URL 指定，以檢查連線與時鐘。")
-            return [DoctorCheck(id: "ra", status: .skip, summary: skipped), DoctorCheck(id: "clock", status: .skip, summary: skipped)]
+            return [DoctorCheck(id: .ra, status: .skip, summary: skipped), DoctorCheck(id: .clock, status: .skip, summary: skipped)]
         }
         guard let httpStatus = probe.status, (200..<300).contains(httpStatus) else {
             let why = probe.error ?? "HTTP \(probe.status ?? 0)"
             return [
-                DoctorCheck(id: "ra", status: .fail,
+                DoctorCheck(id: .ra, status: .fail,
                             summary: LocalizedText(en: "The RA at \(ra.absoluteString) does not answer (\(why)).",
                                                    zhTW: "註冊中心 \(ra.absoluteString) 沒有回應（\(why)）。"),
                             remedy: LocalizedText(en: "Check the network and the RA address (--ra); try again later.",
                                                   zhTW: "請確認網路與註冊中心網址（--ra），稍後再試。"),
                             exitStatus: .raUnreachable),
-                DoctorCheck(id: "clock", status: .skip,
+                DoctorCheck(id: .clock, status: .skip,
                             summary: LocalizedText(en: "Clock not compared: the RA did not answer.", zhTW: "註冊中心未回應，未比對時鐘。")),
             ]
         }
-        let reachable = DoctorCheck(id: "ra", status: .pass,
+        let reachable = DoctorCheck(id: .ra, status: .pass,
                                     summary: LocalizedText(en: "The RA at \(ra.absoluteString) answers.", zhTW: "註冊中心 \(ra.absoluteString) 連線正常。"))
         guard let serverDate = probe.serverDate else {
-            return [reachable, DoctorCheck(id: "clock", status: .warn,
+            return [reachable, DoctorCheck(id: .clock, status: .warn,
                                            summary: LocalizedText(en: "The RA sent no Date header; the clock could not be compared.",
-                                                                  zhTW: "註冊中心未提供時間，無法比對時鐘。"))]
+                                                                  zhTW: "註冊中心未提供時間，無法比對時鐘。"),
+                                           remedy: LocalizedText(en: "Make sure the computer sets its clock from the network (sudo timedatectl set-ntp true), and that the RA address (--ra) is the broker's.",
+                                                                 zhTW: "請確認本機由網路自動校時（sudo timedatectl set-ntp true），並確認註冊中心網址（--ra）為券商所提供。"))]
         }
         let skew = now.timeIntervalSince(serverDate)
         let seconds = Int(skew.rounded())
         let facts = ["local \(CertificateSummary.taipeiString(now)) · RA \(CertificateSummary.taipeiString(serverDate)) (Taipei)"]
         let status: DoctorStatus = abs(skew) > 300 ? .fail : abs(skew) > 60 ? .warn : .pass
         let clock = DoctorCheck(
-            id: "clock", status: status,
+            id: .clock, status: status,
             summary: status == .pass
                 ? LocalizedText(en: "This computer's clock agrees with the RA (\(seconds) s).", zhTW: "本機時鐘與註冊中心一致（差 \(seconds) 秒）。")
                 : LocalizedText(en: "This computer's clock is \(abs(seconds)) s \(skew > 0 ? "ahead of" : "behind") the RA.",
@@ -110,26 +112,26 @@ extension Doctor {
             }
         }
         if details.isEmpty {
-            return DoctorCheck(id: "certificates", status: .pass,
+            return DoctorCheck(id: .certificates, status: .pass,
                                summary: LocalizedText(en: "No certificate on the tokens (apply for one with tokencert apply).",
                                                       zhTW: "載具中沒有憑證（可用 tokencert apply 申請）。"))
         }
         switch worst {
         case .fail:
-            return DoctorCheck(id: "certificates", status: .fail,
+            return DoctorCheck(id: .certificates, status: .fail,
                                summary: LocalizedText(en: "Expired certificate: \(expired.joined(separator: ", ")).",
                                                       zhTW: "憑證已過期：\(expired.joined(separator: "、"))。"),
                                remedy: LocalizedText(en: "An expired certificate cannot be renewed: apply for a new one (tokencert apply).",
                                                      zhTW: "過期憑證無法展期，請重新申請（tokencert apply）。"),
                                details: details)
         case .warn:
-            return DoctorCheck(id: "certificates", status: .warn,
+            return DoctorCheck(id: .certificates, status: .warn,
                                summary: LocalizedText(en: "In the renewal window: \(renewable.joined(separator: ", ")).",
                                                       zhTW: "已進入展期期間：\(renewable.joined(separator: "、"))。"),
                                remedy: LocalizedText(en: "Renew before it expires: tokencert renew.", zhTW: "請於到期前展期：tokencert renew。"),
                                details: details)
         default:
-            return DoctorCheck(id: "certificates", status: .pass,
+            return DoctorCheck(id: .certificates, status: .pass,
                                summary: LocalizedText(en: "Every certificate on the tokens is valid and outside the renewal window.",
                                                       zhTW: "載具中的憑證皆在有效期間內，尚未到展期期間。"),
                                details: details)
@@ -151,7 +153,7 @@ extension Doctor {
             certificates = []
         }
         guard !certificates.isEmpty else {
-            return DoctorCheck(id: "backup", status: .skip,
+            return DoctorCheck(id: .backup, status: .skip,
                                summary: LocalizedText(en: "No software certificate on this computer: nothing to back up (token keys need no backup).",
                                                       zhTW: "本機沒有軟體憑證，無須備份（載具金鑰不需備份）。"))
         }
@@ -171,11 +173,11 @@ extension Doctor {
             if let match { found.append("\(certificate.serialNumber): \(match)") } else { missing.append(certificate.serialNumber) }
         }
         if missing.isEmpty {
-            return DoctorCheck(id: "backup", status: .pass,
+            return DoctorCheck(id: .backup, status: .pass,
                                summary: LocalizedText(en: "Every software certificate has a backup on a removable drive.", zhTW: "每張軟體憑證在可攜式磁碟上都有備份。"),
                                details: found)
         }
-        return DoctorCheck(id: "backup", status: .warn,
+        return DoctorCheck(id: .backup, status: .warn,
                            summary: LocalizedText(en: "No backup found on a mounted removable drive for \(missing.joined(separator: ", ")).",
                                                   zhTW: "在已掛載的可攜式磁碟上找不到憑證 \(missing.joined(separator: "、")) 的備份。"),
                            remedy: LocalizedText(en: "Plug in the drive that holds it, or back up now: tokencert backup --software.",

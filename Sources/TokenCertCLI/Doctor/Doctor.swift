@@ -68,15 +68,15 @@ public struct Doctor: Sendable {
     public func run() async -> DoctorReport {
         var checks: [DoctorCheck] = []
         let table: DeviceTable?
-        var tableProblem: String?
+        var tableProblem: LocalizedText?
         if let drivers = options.drivers {
             do { table = try DeviceTable.loadValidated(path: drivers.table) } catch {
                 table = nil
-                tableProblem = error.summary.english
+                tableProblem = error.summary
             }
         } else {
             table = nil
-            tableProblem = "no Drivers/devices.json found"
+            tableProblem = LocalizedText(en: "no Drivers/devices.json found", zhTW: "找不到 Drivers/devices.json")
         }
 
         let (pcscCheck, context) = checkPCSCD()
@@ -110,7 +110,7 @@ public struct Doctor: Sendable {
         let socket = ProcessInfo.processInfo.environment["PCSCLITE_CSOCK_NAME"] ?? "/run/pcscd/pcscd.comm"
         do {
             let context = try PCSCContext()
-            return (DoctorCheck(id: "pcscd", status: .pass,
+            return (DoctorCheck(id: .pcscd, status: .pass,
                                 summary: LocalizedText(en: "pcscd answers on \(socket).", zhTW: "pcscd 正常回應（\(socket)）。"),
                                 details: ["socket: \(socket)"]), context)
         } catch {
@@ -120,7 +120,7 @@ public struct Doctor: Sendable {
                                 zhTW: "請啟動智慧卡服務：sudo systemctl start pcscd.socket（有程式使用時會自動啟動 pcscd）。")
                 : LocalizedText(en: "Install and start the smart-card service: sudo apt-get install pcscd libccid && sudo systemctl start pcscd.socket",
                                 zhTW: "請安裝並啟動智慧卡服務：sudo apt-get install pcscd libccid && sudo systemctl start pcscd.socket")
-            return (DoctorCheck(id: "pcscd", status: .fail,
+            return (DoctorCheck(id: .pcscd, status: .fail,
                                 summary: LocalizedText(en: "pcscd does not answer on \(socket): \(error.summary.english)",
                                                        zhTW: "pcscd 沒有回應（\(socket)）：\(error.summary.traditionalChinese)"),
                                 remedy: remedy, details: ["socket: \(socket)", "error: \(error)"], exitStatus: .tokenMissing), nil)
@@ -134,7 +134,7 @@ public struct Doctor: Sendable {
     func checkPolkit() -> DoctorCheck {
         let policy = options.polkitActions + "/org.debian.pcsc-lite.policy"
         guard FileManager.default.fileExists(atPath: policy) else {
-            return DoctorCheck(id: "polkit", status: .pass,
+            return DoctorCheck(id: .polkit, status: .pass,
                                summary: LocalizedText(en: "pcscd has no polkit policy here, so polkit does not limit smart-card access.",
                                                       zhTW: "本機 pcscd 沒有 polkit 政策，polkit 不限制智慧卡存取。"),
                                details: ["no \(policy)"])
@@ -145,7 +145,7 @@ public struct Doctor: Sendable {
             en: "Allow this user with a rule in /etc/polkit-1/rules.d/60-tokencert-pcsc.rules: \(rule)",
             zhTW: "請在 /etc/polkit-1/rules.d/60-tokencert-pcsc.rules 加入允許此使用者的規則：\(rule)")
         guard let pkcheck = HostTool.find("pkcheck") else {
-            return DoctorCheck(id: "polkit", status: .warn,
+            return DoctorCheck(id: .polkit, status: .warn,
                                summary: LocalizedText(en: "pcscd uses polkit, but pkcheck is not installed to ask whether this user is allowed.",
                                                       zhTW: "pcscd 使用 polkit，但未安裝 pkcheck，無法確認此使用者是否獲准。"),
                                remedy: remedy, details: ["policy: \(policy)"])
@@ -156,11 +156,11 @@ public struct Doctor: Sendable {
             if r.status != 0 { denied.append("\(action): pkcheck exit \(r.status) \(r.err.trimmingCharacters(in: .whitespacesAndNewlines))") }
         }
         if denied.isEmpty {
-            return DoctorCheck(id: "polkit", status: .pass,
+            return DoctorCheck(id: .polkit, status: .pass,
                                summary: LocalizedText(en: "polkit allows this user to use pcscd and cards.", zhTW: "polkit 允許此使用者使用 pcscd 與卡片。"),
                                details: ["policy: \(policy)"])
         }
-        return DoctorCheck(id: "polkit", status: .fail,
+        return DoctorCheck(id: .polkit, status: .fail,
                            summary: LocalizedText(en: "polkit does not allow this user to use pcscd or cards.", zhTW: "polkit 不允許此使用者使用 pcscd 或卡片。"),
                            remedy: remedy, details: denied, exitStatus: .tokenMissing)
     }
@@ -169,18 +169,22 @@ public struct Doctor: Sendable {
 
     func checkReaders(context: PCSCContext?, table: DeviceTable?) -> (DoctorCheck, [String]) {
         guard let context else {
-            return (DoctorCheck(id: "readers", status: .skip,
+            return (DoctorCheck(id: .readers, status: .skip,
                                 summary: LocalizedText(en: "Readers not checked: pcscd does not answer.", zhTW: "未檢查讀卡機：pcscd 沒有回應。")), [])
         }
         let states: [ReaderState]
         do { states = try context.readerStates() } catch {
-            return (DoctorCheck(id: "readers", status: .fail,
+            return (DoctorCheck(id: .readers, status: .fail,
                                 summary: LocalizedText(en: "Reader list failed: \(error.summary.english)", zhTW: "無法列出讀卡機：\(error.summary.traditionalChinese)"),
-                                remedy: error.remedy, exitStatus: .tokenMissing), [])
+                                remedy: error.remedy ?? Self.restartPCSCD, exitStatus: .tokenMissing), [])
         }
         let seen = states.map { SeenReader(reader: $0.reader, cardPresent: $0.cardPresent, atr: $0.atr) }
         return (Self.evaluateReaders(seen, table: table), seen.map(\.reader))
     }
+
+    /// The remedy of a pcscd that answers but fails.
+    static let restartPCSCD = LocalizedText(en: "Restart the smart-card service: sudo systemctl restart pcscd; then unplug and plug in the reader.",
+                                            zhTW: "請重新啟動智慧卡服務：sudo systemctl restart pcscd，再拔除並重新插入讀卡機。")
 
     /// A reader as the readers check sees it (what `SCardGetStatusChange` reported).
     struct SeenReader: Sendable {
@@ -193,10 +197,10 @@ public struct Doctor: Sendable {
     /// pointer), readers without a card warn, otherwise each card is identified by the devices table.
     static func evaluateReaders(_ states: [SeenReader], table: DeviceTable?) -> DoctorCheck {
         if states.isEmpty {
-            return DoctorCheck(id: "readers", status: .warn,
+            return DoctorCheck(id: .readers, status: .warn,
                                summary: LocalizedText(en: "No smart-card reader or USB token is visible to pcscd.", zhTW: "pcscd 看不到任何讀卡機或 USB 載具。"),
-                               remedy: LocalizedText(en: "Plug in the reader or token; if it is plugged in, see the usb-devices check.",
-                                                     zhTW: "請接上讀卡機或載具；若已接上，請看 usb-devices 檢查結果。"),
+                               remedy: LocalizedText(en: "Plug in the reader or token; if it is plugged in, see the check “\(DoctorCheckID.usbDevices.title.english)”.",
+                                                     zhTW: "請接上讀卡機或載具；若已接上，請看「\(DoctorCheckID.usbDevices.title.traditionalChinese)」檢查結果。"),
                                exitStatus: .tokenMissing)
         }
         var details: [String] = []
@@ -213,13 +217,13 @@ public struct Doctor: Sendable {
             }
         }
         if cards == 0 {
-            return DoctorCheck(id: "readers", status: .warn,
+            return DoctorCheck(id: .readers, status: .warn,
                                summary: LocalizedText(en: "\(states.count) reader(s), but no card in any.", zhTW: "有 \(states.count) 台讀卡機，但都沒有插卡。"),
                                remedy: LocalizedText(en: "Insert the certificate card (chip first, facing up) or plug in the USB token.",
                                                      zhTW: "請插入憑證卡（晶片朝上、先插入）或接上 USB 載具。"),
                                details: details)
         }
-        return DoctorCheck(id: "readers", status: .pass,
+        return DoctorCheck(id: .readers, status: .pass,
                            summary: LocalizedText(en: "\(states.count) reader(s), \(cards) with a card.", zhTW: "有 \(states.count) 台讀卡機，其中 \(cards) 台有卡片。"),
                             details: details)
     }
@@ -243,17 +247,17 @@ public struct Doctor: Sendable {
         }
     }
 
-    func checkUSBDevices(table: DeviceTable?, tableProblem: String?, pcscUp: Bool, readerNames: [String],
+    func checkUSBDevices(table: DeviceTable?, tableProblem: LocalizedText?, pcscUp: Bool, readerNames: [String],
                          rulesStates: [DriversInstaller.FileStatus]) -> DoctorCheck {
         guard let table else {
-            return DoctorCheck(id: "usb-devices", status: .warn,
-                               summary: LocalizedText(en: "USB devices not identified: the devices table cannot be used (\(tableProblem ?? "")).",
-                                                      zhTW: "無法辨識 USB 裝置：裝置表無法使用（\(tableProblem ?? "")）。"),
+            return DoctorCheck(id: .usbDevices, status: .warn,
+                               summary: LocalizedText(en: "USB devices not identified: the devices table cannot be used (\(tableProblem?.english ?? "")).",
+                                                      zhTW: "無法辨識 USB 裝置：裝置表無法使用（\(tableProblem?.traditionalChinese ?? "")）。"),
                                remedy: LocalizedText(en: "Pass --table PATH/devices.json or set TOKENCERT_DRIVERS_DIR.", zhTW: "請以 --table 指定 devices.json，或設定 TOKENCERT_DRIVERS_DIR。"))
         }
         let known = usbDevices().compactMap { usb in table.device(usb: usb.id).map { (usb, $0) } }
         if known.isEmpty {
-            return DoctorCheck(id: "usb-devices", status: .pass,
+            return DoctorCheck(id: .usbDevices, status: .pass,
                                summary: LocalizedText(en: "No known USB token or reader is plugged in.", zhTW: "沒有接上已知的 USB 載具或讀卡機。"),
                                details: ["scanned \(options.usbRoot.sysfs)/bus/usb/devices"])
         }
@@ -291,7 +295,7 @@ public struct Doctor: Sendable {
             }
         }
         if missing == 0 {
-            return DoctorCheck(id: "usb-devices", status: .pass,
+            return DoctorCheck(id: .usbDevices, status: .pass,
                                summary: LocalizedText(en: "\(known.count) known USB device(s), each visible to pcscd.", zhTW: "有 \(known.count) 個已知 USB 裝置，pcscd 都看得到。"),
                                details: details)
         }
@@ -299,7 +303,7 @@ public struct Doctor: Sendable {
             cause("pcscd has not picked it up: unplug and plug it in again, or sudo systemctl restart pcscd",
                   "pcscd 尚未偵測到：請拔除後重新插入，或執行 sudo systemctl restart pcscd")
         }
-        return DoctorCheck(id: "usb-devices", status: .fail,
+        return DoctorCheck(id: .usbDevices, status: .fail,
                            summary: LocalizedText(en: "\(missing) known USB device(s) are plugged in but no reader or token is visible.",
                                                   zhTW: "有 \(missing) 個已知 USB 裝置已接上，但看不到對應的讀卡機或載具。"),
                            remedy: LocalizedText(en: "Likely cause: " + causesEN.joined(separator: "; "), zhTW: "可能原因：" + causesZH.joined(separator: "；")),
@@ -310,7 +314,7 @@ public struct Doctor: Sendable {
 
     func checkModules(_ inventory: TokenInventory) -> DoctorCheck {
         if inventory.modules.isEmpty {
-            return DoctorCheck(id: "modules", status: .fail,
+            return DoctorCheck(id: .modules, status: .fail,
                                summary: LocalizedText(en: "No PKCS#11 module is installed or registered with p11-kit.", zhTW: "沒有安裝或向 p11-kit 登錄任何 PKCS#11 模組。"),
                                remedy: LocalizedText(en: "Install OpenSC's module: sudo apt-get install opensc-pkcs11 (or pass --module PATH).",
                                                      zhTW: "請安裝 OpenSC 模組：sudo apt-get install opensc-pkcs11（或以 --module 指定路徑）。"),
@@ -321,13 +325,13 @@ public struct Doctor: Sendable {
             "\(m.name ?? "-") \(m.path): " + (m.error.map { "cannot load: \($0)" } ?? "\(m.description ?? "") \(m.version ?? ""), \(m.tokens.count) token(s)")
         }
         if let first = broken.first {
-            return DoctorCheck(id: "modules", status: .fail,
+            return DoctorCheck(id: .modules, status: .fail,
                                summary: LocalizedText(en: "\(broken.count) PKCS#11 module(s) cannot be used: \(broken.map(\.path).joined(separator: ", ")).",
                                                       zhTW: "有 \(broken.count) 個 PKCS#11 模組無法使用：\(broken.map(\.path).joined(separator: "、"))。"),
                                remedy: first.remedy ?? LocalizedText(en: "Reinstall the module's package.", zhTW: "請重新安裝該模組的套件。"),
                                details: details, exitStatus: .tokenMissing)
         }
-        return DoctorCheck(id: "modules", status: .pass,
+        return DoctorCheck(id: .modules, status: .pass,
                            summary: LocalizedText(en: "\(inventory.modules.count) PKCS#11 module(s) load.", zhTW: "\(inventory.modules.count) 個 PKCS#11 模組可正常載入。"),
                            details: details)
     }
@@ -338,7 +342,7 @@ public struct Doctor: Sendable {
     func checkTokenCapabilities(_ inventory: TokenInventory) -> DoctorCheck {
         let tokens = inventory.modules.flatMap { m in m.tokens.compactMap { t in t.capabilities.map { (m, t, $0) } } }
         guard !tokens.isEmpty else {
-            return DoctorCheck(id: "token-capabilities", status: .skip,
+            return DoctorCheck(id: .tokenCapabilities, status: .skip,
                                summary: LocalizedText(en: "No initialised token to describe.", zhTW: "沒有可說明的已初始化載具。"))
         }
         let details = tokens.map { (m, t, c) in
@@ -351,7 +355,7 @@ public struct Doctor: Sendable {
         if !unable.isEmpty {
             let names = unable.map(\.1.label).joined(separator: ", ")
             let piv = unable.contains { $0.2.profile == TokenProfile.openSCPIV.id }
-            return DoctorCheck(id: "token-capabilities", status: .warn,
+            return DoctorCheck(id: .tokenCapabilities, status: .warn,
                                summary: LocalizedText(en: "TokenCert cannot create a key on \(names) through its module.",
                                                       zhTW: "TokenCert 無法透過模組在 \(names) 上產生金鑰。"),
                                remedy: piv
@@ -361,7 +365,7 @@ public struct Doctor: Sendable {
                                                    zhTW: "申請新憑證請改用其他載具（原因見詳細資料），或洽券商確認支援的載具。"),
                                details: details)
         }
-        return DoctorCheck(id: "token-capabilities", status: .pass,
+        return DoctorCheck(id: .tokenCapabilities, status: .pass,
                            summary: LocalizedText(en: "TokenCert can create non-extractable keys on every token present.",
                                                   zhTW: "TokenCert 可在每個載具上產生不可匯出的金鑰。"),
                            details: details)
@@ -371,7 +375,7 @@ public struct Doctor: Sendable {
     /// without one, a warning with the set-up when tpm2-pkcs11 or its token is missing.
     func checkTPM(_ availability: TPMKeyStore.Availability) -> DoctorCheck {
         if case .ready(let device, let label, let uri, let holdsKeys) = availability {
-            return DoctorCheck(id: "tpm", status: .pass,
+            return DoctorCheck(id: .tpm, status: .pass,
                                summary: LocalizedText(en: "TPM 2.0 token \"\(label)\" is ready: `tokencert apply --tpm` keeps the key in this computer's TPM (it cannot be copied off this computer, so it cannot be backed up).",
                                                       zhTW: "TPM 2.0 載具「\(label)」可使用：`tokencert apply --tpm` 會將金鑰存放於此電腦的 TPM（無法複製出這台電腦，因此無法備份）。"),
                                details: [device, uri, holdsKeys ? "holds a key" : "empty"])
@@ -380,12 +384,12 @@ public struct Doctor: Sendable {
         let reason = TPMKeyStore.unavailableReason(availability)!
         switch availability {
         case .moduleMissing(let device):
-            return DoctorCheck(id: "tpm", status: .warn, summary: reason.summary, remedy: reason.remedy, details: [device])
+            return DoctorCheck(id: .tpm, status: .warn, summary: reason.summary, remedy: reason.remedy, details: [device])
         case .noToken(let device, let problem):
-            return DoctorCheck(id: "tpm", status: .warn, summary: reason.summary, remedy: reason.remedy,
+            return DoctorCheck(id: .tpm, status: .warn, summary: reason.summary, remedy: reason.remedy,
                                details: [device] + (problem.map { [$0] } ?? []))
         default:
-            return DoctorCheck(id: "tpm", status: .skip, summary: reason.summary)
+            return DoctorCheck(id: .tpm, status: .skip, summary: reason.summary)
         }
     }
 
@@ -394,7 +398,7 @@ public struct Doctor: Sendable {
         // A blank slot (SoftHSM's free slot, a token never personalised) has no PIN to judge.
         let tokens = all.filter { $0.1.initialized }
         if tokens.isEmpty {
-            return DoctorCheck(id: "pin-state", status: .warn,
+            return DoctorCheck(id: .pinState, status: .warn,
                                summary: LocalizedText(en: "No personalised token is present in any module.", zhTW: "所有模組都沒有已初始化的載具。"),
                                remedy: LocalizedText(en: "Plug in the USB token or insert the card.", zhTW: "請接上 USB 載具或插入卡片。"),
                                details: all.map { "blank (not initialised) token in \($0.0.path)" })
@@ -413,20 +417,20 @@ public struct Doctor: Sendable {
             }
         }
         if worst == .fail {
-            return DoctorCheck(id: "pin-state", status: .fail,
+            return DoctorCheck(id: .pinState, status: .fail,
                                summary: LocalizedText(en: "The user PIN is locked on: \(locked.joined(separator: ", ")).", zhTW: "下列載具的使用者 PIN 已鎖定：\(locked.joined(separator: "、"))。"),
                                remedy: LocalizedText(en: "Unblock it with the SO PIN / PUK (the card's administrator PIN), or bring the token to a branch counter; after that set a new PIN.",
                                                      zhTW: "請以 SO PIN／PUK（管理者 PIN）解鎖，或攜帶載具至分公司櫃檯辦理；解鎖後請設定新 PIN。"),
                                details: details, exitStatus: .pinProblem)
         }
         if worst == .warn {
-            return DoctorCheck(id: "pin-state", status: .warn,
+            return DoctorCheck(id: .pinState, status: .warn,
                                summary: LocalizedText(en: "PIN needs attention: \(attention.joined(separator: ", ")).", zhTW: "PIN 需要注意：\(attention.joined(separator: "、"))。"),
                                remedy: LocalizedText(en: "A wrong PIN was entered before: type the PIN carefully; one more wrong try on final-try locks it.",
                                                      zhTW: "先前曾輸入錯誤的 PIN：請小心輸入；若顯示最後一次機會，再錯一次即鎖定。"),
                                details: details)
         }
-        return DoctorCheck(id: "pin-state", status: .pass,
+        return DoctorCheck(id: .pinState, status: .pass,
                            summary: LocalizedText(en: "\(tokens.count) token(s), every user PIN ok.", zhTW: "\(tokens.count) 個載具，使用者 PIN 皆正常。"),
                            details: details)
     }
@@ -438,23 +442,23 @@ public struct Doctor: Sendable {
         return (try? DriversInstaller(table: table, driversFolder: drivers.folder, prefix: options.prefix).check()) ?? []
     }
 
-    func checkUdevRules(_ states: [DriversInstaller.FileStatus], tableProblem: String?) -> DoctorCheck {
+    func checkUdevRules(_ states: [DriversInstaller.FileStatus], tableProblem: LocalizedText?) -> DoctorCheck {
         if states.isEmpty {
-            return DoctorCheck(id: "udev-rules", status: .warn,
-                               summary: LocalizedText(en: "udev rules not checked: the devices table cannot be used (\(tableProblem ?? "")).",
-                                                      zhTW: "未檢查 udev 規則：裝置表無法使用（\(tableProblem ?? "")）。"),
+            return DoctorCheck(id: .udevRules, status: .warn,
+                               summary: LocalizedText(en: "udev rules not checked: the devices table cannot be used (\(tableProblem?.english ?? "")).",
+                                                      zhTW: "未檢查 udev 規則：裝置表無法使用（\(tableProblem?.traditionalChinese ?? "")）。"),
                                remedy: LocalizedText(en: "Pass --table PATH/devices.json or set TOKENCERT_DRIVERS_DIR.", zhTW: "請以 --table 指定 devices.json，或設定 TOKENCERT_DRIVERS_DIR。"))
         }
         let details = states.map { "\($0.state.rawValue): \($0.path)" }
         let notCurrent = states.filter { $0.state != .current }
         if notCurrent.isEmpty {
-            return DoctorCheck(id: "udev-rules", status: .pass,
+            return DoctorCheck(id: .udevRules, status: .pass,
                                summary: LocalizedText(en: "TokenCert's udev rules and p11-kit module files are installed and current.",
                                                       zhTW: "TokenCert 的 udev 規則與 p11-kit 模組檔已安裝且為最新。"),
                                details: details)
         }
         let edited = notCurrent.contains { $0.state == .modified || $0.state == .foreign }
-        return DoctorCheck(id: "udev-rules", status: .warn,
+        return DoctorCheck(id: .udevRules, status: .warn,
                            summary: LocalizedText(en: "TokenCert's udev rules or module files are not all installed and current (\(notCurrent.map { $0.state.rawValue }.joined(separator: ", "))).",
                                                   zhTW: "TokenCert 的 udev 規則或模組檔未全部安裝或不是最新（\(notCurrent.map { $0.state.rawValue }.joined(separator: ", "))）。"),
                            remedy: edited
@@ -469,7 +473,7 @@ public struct Doctor: Sendable {
     /// `openssl version`, and whether `-provider legacy` loads (needed to read old RC2-40 `.pfx` files).
     func checkOpenSSL() -> DoctorCheck {
         guard let openssl = HostTool.find("openssl") else {
-            return DoctorCheck(id: "openssl", status: .warn,
+            return DoctorCheck(id: .openssl, status: .warn,
                                summary: LocalizedText(en: "The openssl command is not installed.", zhTW: "未安裝 openssl 指令。"),
                                remedy: LocalizedText(en: "sudo apt-get install openssl", zhTW: "sudo apt-get install openssl"))
         }
@@ -477,12 +481,12 @@ public struct Doctor: Sendable {
         let legacy = HostTool.run(openssl, ["list", "-providers", "-provider", "legacy"])
         let loaded = legacy.status == 0 && legacy.out.lowercased().contains("legacy")
         if loaded {
-            return DoctorCheck(id: "openssl", status: .pass,
+            return DoctorCheck(id: .openssl, status: .pass,
                                summary: LocalizedText(en: "\(version); the legacy provider loads (old .pfx files can be read).",
                                                       zhTW: "\(version)；legacy provider 可載入（可讀取舊式 .pfx）。"),
                                details: [version])
         }
-        return DoctorCheck(id: "openssl", status: .warn,
+        return DoctorCheck(id: .openssl, status: .warn,
                            summary: LocalizedText(en: "\(version); the legacy provider does not load, so old RC2-40 .pfx backups cannot be read.",
                                                   zhTW: "\(version)；legacy provider 無法載入，無法讀取舊式 RC2-40 .pfx 備份。"),
                            remedy: LocalizedText(en: "Reinstall OpenSSL's library (sudo apt-get install --reinstall libssl3) and check that OPENSSL_MODULES, if set, points at its ossl-modules folder.",
@@ -496,19 +500,20 @@ public struct Doctor: Sendable {
         do {
             let drives = try RemovableDrives(root: options.drivesRoot).removableDrives()
             if drives.isEmpty {
-                return DoctorCheck(id: "backup-drives", status: .warn,
+                return DoctorCheck(id: .backupDrives, status: .warn,
                                    summary: LocalizedText(en: "No removable drive is mounted for .pfx backups of a software certificate.",
                                                           zhTW: "沒有掛載可攜式磁碟，無法備份軟體憑證（.pfx）。"),
                                    remedy: LocalizedText(en: "Plug in a USB stick when you back up; token certificates need no backup.",
                                                          zhTW: "備份時請接上 USB 隨身碟；存放於載具的憑證不需備份。"))
             }
-            return DoctorCheck(id: "backup-drives", status: .pass,
+            return DoctorCheck(id: .backupDrives, status: .pass,
                                summary: LocalizedText(en: "\(drives.count) removable drive(s) for backups.", zhTW: "有 \(drives.count) 個可攜式磁碟可供備份。"),
                                details: drives.map { "\($0.mountPoint) \($0.device)\($0.isReadOnly ? " (read-only)" : "")" })
         } catch {
-            return DoctorCheck(id: "backup-drives", status: .warn,
+            return DoctorCheck(id: .backupDrives, status: .warn,
                                summary: LocalizedText(en: "Drives cannot be listed: \(error.summary.english)", zhTW: "無法列出磁碟：\(error.summary.traditionalChinese)"),
-                               remedy: error.remedy)
+                               remedy: error.remedy ?? LocalizedText(en: "Plug the USB stick in again; if it still is not listed, restart the computer with it plugged in.",
+                                                                     zhTW: "請重新插入隨身碟；若仍未列出，請在插著隨身碟的狀態下重新開機。"))
         }
     }
 }

@@ -28,6 +28,9 @@ struct UICommand: ReportingCommand {
         and sent in request bodies, never in URLs or logs. The RA and the key store are chosen exactly as
         for the other commands (--ra, --token/--module, --reader, --software). Ctrl-C ends it.
 
+        The page talks to its server in JSON; every answer has a schema in docs/schemas/ (ui-login, ui-status,
+        ui-drives, ui-job, ui-error, ui-empty, doctor, ra-notices), with two-language text as {"en", "zh-TW"}.
+
         Examples:
           tokencert ui --token 'pkcs11:token=My%20Token'
           tokencert ui --software --no-browser
@@ -40,6 +43,8 @@ struct UICommand: ReportingCommand {
     @Flag(name: .customLong("no-browser"), help: "Only print the URL; do not open a browser.") var noBrowser = false
     /// Tests: a folder holding sys/, proc/ and run/udev/data in place of the live system.
     @Option(name: .customLong("system-root"), help: .hidden) var systemRoot: String?
+    /// Tests: where the environment check looks for TokenCert's udev rules and module files (default /).
+    @Option(name: .customLong("drivers-prefix"), help: .hidden) var driversPrefix: String = "/"
 
     func work() async throws {
         let lang = global.language
@@ -58,8 +63,11 @@ struct UICommand: ReportingCommand {
             else { try store.open(pin: pin, storePassword: password) }
         let drives = systemRoot.map { RemovableDrives(root: SystemRoot(sysfs: $0 + "/sys", proc: $0 + "/proc", udevData: $0 + "/run/udev/data")) }
             ?? RemovableDrives()
+        // The environment check (menu 5) looks at what `tokencert doctor` looks at, with this window's drives and store.
+        var doctor = Doctor.Options(prefix: driversPrefix, drivers: try? DriversLocation.folder(table: nil), drivesRoot: drives.root)
+        doctor.softwareStore = store.storeDirectory.map { URL(fileURLWithPath: $0) }
         let server = UIServer(ra: ra, store: keyStore, storeKind: tpmAvailability != nil ? "tpm" : store.isSoftware ? "software" : "token", board: board,
-                              configuration: try ClientSettings.configuration(keyType: nil), drives: drives)
+                              configuration: try ClientSettings.configuration(keyType: nil), drives: drives, doctor: doctor)
         let bound = Atomic<Int>(0)
         var logger = Logger(label: "tokencert-ui")
         logger.logLevel = .critical   // nothing about requests is logged

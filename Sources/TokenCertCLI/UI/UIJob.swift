@@ -7,31 +7,19 @@ import Localization
 import RAContract
 import Secrets
 
-/// Text in both languages as the page receives it.
-struct UIText: Codable, Sendable, Hashable {
-    var en: String
-    var zhTW: String
-    enum CodingKeys: String, CodingKey {
-        case en
-        case zhTW = "zh-TW"
-    }
-    init(_ text: LocalizedText) { (en, zhTW) = (text.english, text.traditionalChinese) }
-    init(en: String, zhTW: String) { (self.en, self.zhTW) = (en, zhTW) }
-}
-
 /// A question the running operation asks the person; the page shows the matching screen.
 struct UIQuestion: Codable, Sendable {
     enum Kind: String, Codable, Sendable {
         case agreement, birthDate, codeDestination, oneTimeCode, pin, secret, text, choose, confirm
     }
-    struct Choice: Codable, Sendable { var id: String; var label: UIText }
+    struct Choice: Codable, Sendable { var id: String; var label: LocalizedText }
 
     var id: String
     var kind: Kind
-    var question: UIText?
+    var question: LocalizedText?
     /// agreement
     var version: String?
-    var agreement: UIText?
+    var agreement: LocalizedText?
     /// birthDate
     var corporate: Bool?
     /// codeDestination: accounts (masked labels); channels. choose: choices.
@@ -65,23 +53,48 @@ struct UIAnswer: Codable, Sendable {
 }
 
 /// One running or finished operation (apply, renew, revoke, backup, restore, sign-test) as the page
-/// polls it: messages, the progress step, the open question, then the result or the error with its remedy.
+/// polls it (`GET /api/job`, docs/schemas/ui-job.schema.json): the messages of the current step, the
+/// progress step, the open question, then the result or the error with its remedy.
 struct UIJobSnapshot: Codable, Sendable {
     var id: String
     var kind: String
+    /// `running`, `question`, `done` or `failed`.
     var state: String
-    var messages: [UIText]
-    var progress: UIText?
+    /// What the operation said since the last answered question (an answer starts a new step, so a
+    /// message such as "wrong birth date" never stays on a later screen).
+    var messages: [LocalizedText]
+    var progress: LocalizedText?
     var fraction: Double?
     var question: UIQuestion?
-    var result: [String: String]?
+    var result: UIJobResult?
     var error: UIError?
 }
 
+/// What a finished operation gives the page; each operation fills its own fields.
+struct UIJobResult: Codable, Sendable {
+    /// apply, renew, restore, revoke: the certificate's serial (upper-case hex).
+    var serial: String?
+    /// apply, renew, restore: the end of validity (Asia/Taipei, `yyyy-MM-dd HH:mm:ss`).
+    var notAfter: String?
+    /// renew: the serial it replaced.
+    var replaced: String?
+    /// revoke: the revocation as the RA answered it (reason in words, the year's online revocations left).
+    var revocation: RA.Revocation?
+    /// unlockStore: keys now readable.
+    var keys: Int?
+    /// backup: the file written, its name and the drive.
+    var file: String?
+    var fileName: String?
+    var drive: String?
+    /// signTest: the same document as `tokencert sign-test --format json`.
+    var signTest: SignTestJSON?
+}
+
+/// A refusal or failure as the page shows it: what happened and what to do (`remedy` is always set).
 struct UIError: Codable, Sendable {
     var code: String?
-    var summary: UIText
-    var remedy: UIText?
+    var summary: LocalizedText
+    var remedy: LocalizedText?
 }
 
 /// The job and the question it waits on. One job at a time: the customer's window shows one screen.
@@ -94,7 +107,7 @@ actor UIJobBoard {
     var isRunning: Bool { snapshot?.state == "running" || snapshot?.state == "question" }
 
     /// Starts `body` as the current job; refused while another runs.
-    func start(kind: String, _ body: @escaping @Sendable () async throws -> [String: String]) throws -> UIJobSnapshot {
+    func start(kind: String, _ body: @escaping @Sendable () async throws -> UIJobResult) throws -> UIJobSnapshot {
         guard !isRunning else { throw UIRefusal.busy }
         let job = UIJobSnapshot(id: UUID().uuidString.lowercased(), kind: kind, state: "running", messages: [])
         snapshot = job
@@ -109,7 +122,7 @@ actor UIJobBoard {
         return job
     }
 
-    private func finish(_ id: String, result: [String: String]?, error: UIError?) {
+    private func finish(_ id: String, result: UIJobResult?, error: UIError?) {
         guard snapshot?.id == id else { return }
         snapshot?.state = error == nil ? "done" : "failed"
         snapshot?.result = result
@@ -119,11 +132,11 @@ actor UIJobBoard {
     }
 
     func message(_ text: LocalizedText) {
-        snapshot?.messages.append(UIText(text))
+        snapshot?.messages.append(text)
     }
 
     func progress(_ text: LocalizedText, fraction: Double?) {
-        snapshot?.progress = UIText(text)
+        snapshot?.progress = text
         snapshot?.fraction = fraction
     }
 
@@ -148,6 +161,8 @@ actor UIJobBoard {
         guard let w = waiting, w.id == id else { return }
         waiting = nil
         snapshot?.question = nil
+        // The answered question's step is over: its messages go with it.
+        snapshot?.messages = []
         if snapshot?.state == "question" { snapshot?.state = "running" }
         w.continuation.resume(with: result)
     }
@@ -167,14 +182,19 @@ actor UIJobBoard {
         if let w = waiting { resume(w.id, with: .failure(LifecycleError.cancelled)) }
     }
 
+    /// The remedy of an error that names none.
+    static let unexpectedRemedy = LocalizedText(en: "Try again. If it happens again, run the environment check (menu 5) and tell the broker's help desk what this message says.",
+                                                zhTW: "請再試一次；若仍發生，請執行「環境檢測」（選單 5），並將此訊息告知券商客服。")
+
     static func describe(_ error: any Error) -> UIError {
         let error = DeviceFailure.translated(error)
         // The page's own words where the way to act differs by front end (never a command-line option).
-        func remedy(_ e: any UserFacingError) -> UIText? { (e.hint.flatMap { UIRemedies.text($0) } ?? e.remedy).map(UIText.init) }
-        if let e = error as? LifecycleError { return UIError(code: e.code, summary: UIText(e.summary), remedy: remedy(e)) }
-        if let e = error as? RAClientError { return UIError(code: e.code?.rawValue, summary: UIText(e.summary), remedy: remedy(e)) }
-        if let e = error as? any UserFacingError { return UIError(code: nil, summary: UIText(e.summary), remedy: remedy(e)) }
-        return UIError(code: nil, summary: UIText(en: "Unexpected error: \(error)", zhTW: "未預期的錯誤：\(error)"), remedy: nil)
+        func remedy(_ e: any UserFacingError) -> LocalizedText? { e.hint.flatMap { UIRemedies.text($0) } ?? e.remedy ?? unexpectedRemedy }
+        // A stop the person asked for needs nothing done.
+        if let e = error as? LifecycleError { return UIError(code: e.code, summary: e.summary, remedy: e.kind == .cancelled ? nil : remedy(e)) }
+        if let e = error as? RAClientError { return UIError(code: e.code?.rawValue, summary: e.summary, remedy: remedy(e)) }
+        if let e = error as? any UserFacingError { return UIError(code: nil, summary: e.summary, remedy: remedy(e)) }
+        return UIError(code: nil, summary: LocalizedText(en: "Unexpected error: \(error)", zhTW: "未預期的錯誤：\(error)"), remedy: unexpectedRemedy)
     }
 }
 
@@ -193,20 +213,20 @@ struct WebPrompt: JourneyPrompt {
     }
 
     func text(_ question: LocalizedText) async throws -> String {
-        try await ask(.text) { $0.question = UIText(question) }.value ?? ""
+        try await ask(.text) { $0.question = question }.value ?? ""
     }
 
     func choose(_ question: LocalizedText, _ choices: [PromptChoice]) async throws -> String {
         let a = try await ask(.choose) { q in
-            q.question = UIText(question)
-            q.choices = choices.map { UIQuestion.Choice(id: $0.id, label: UIText($0.label)) }
+            q.question = question
+            q.choices = choices.map { UIQuestion.Choice(id: $0.id, label: $0.label) }
         }
         guard let c = a.choice, choices.contains(where: { $0.id == c }) else { throw LifecycleError.cancelled }
         return c
     }
 
     func confirm(_ question: LocalizedText) async throws -> Bool {
-        try await ask(.confirm) { $0.question = UIText(question) }.yes ?? false
+        try await ask(.confirm) { $0.question = question }.yes ?? false
     }
 
     func show(_ message: LocalizedText) async { await board.message(message) }
@@ -214,7 +234,7 @@ struct WebPrompt: JourneyPrompt {
     func agreement(_ agreement: RA.Agreement) async throws -> Bool {
         let a = try await ask(.agreement) { q in
             q.version = agreement.version
-            q.agreement = UIText(agreement.text.localized)
+            q.agreement = agreement.text
         }
         return a.agree ?? false
     }
@@ -225,11 +245,11 @@ struct WebPrompt: JourneyPrompt {
 
     func codeDestination(accounts: [String], mobile: String?, email: String?) async throws -> (account: String, channel: RA.Channel) {
         var channels: [UIQuestion.Choice] = []
-        if let mobile { channels.append(.init(id: "sms", label: UIText(en: "SMS to \(mobile)", zhTW: "簡訊：\(mobile)"))) }
-        if let email { channels.append(.init(id: "email", label: UIText(en: "E-mail to \(email)", zhTW: "電子郵件：\(email)"))) }
-        if channels.isEmpty { channels = [.init(id: "sms", label: UIText(en: "SMS", zhTW: "簡訊"))] }
+        if let mobile { channels.append(.init(id: "sms", label: LocalizedText(en: "SMS to \(mobile)", zhTW: "簡訊：\(mobile)"))) }
+        if let email { channels.append(.init(id: "email", label: LocalizedText(en: "E-mail to \(email)", zhTW: "電子郵件：\(email)"))) }
+        if channels.isEmpty { channels = [.init(id: "sms", label: LocalizedText(en: "SMS", zhTW: "簡訊"))] }
         let a = try await ask(.codeDestination) { q in
-            q.accounts = accounts.map { .init(id: $0, label: UIText(en: Masking.securitiesAccount($0), zhTW: Masking.securitiesAccount($0))) }
+            q.accounts = accounts.map { .init(id: $0, label: LocalizedText(en: Masking.securitiesAccount($0), zhTW: Masking.securitiesAccount($0))) }
             q.channels = channels
         }
         guard let account = a.account, accounts.contains(account) else { throw LifecycleError.cancelled }
@@ -253,11 +273,11 @@ struct WebPrompt: JourneyPrompt {
         let a: UIAnswer
         if request.kind == .pin {
             a = try await ask(.pin) { q in
-                q.question = UIText(en: "PIN for \(request.location.text.english)", zhTW: "\(request.location.text.traditionalChinese) 的 PIN 碼")
+                q.question = LocalizedText(en: "PIN for \(request.location.text.english)", zhTW: "\(request.location.text.traditionalChinese) 的 PIN 碼")
                 q.triesLeft = request.triesLeft
             }
         } else {
-            a = try await ask(.secret) { $0.question = UIText(request.question) }
+            a = try await ask(.secret) { $0.question = request.question }
         }
         guard let s = a.secret, !s.isEmpty else { throw LifecycleError.cancelled }
         return Secret(s)

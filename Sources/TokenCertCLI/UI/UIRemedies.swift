@@ -1,3 +1,4 @@
+import Lifecycle
 import Localization
 
 /// The web page's words for the remedies that depend on the front end (`RemedyHint`): they name the
@@ -34,6 +35,29 @@ enum UIRemedies {
                           zhTW: "請選擇由 TokenCert 或券商程式寫入的備份檔；本頁面不匯入未受保護的檔案。若僅有此備份檔，請洽券商客服。")
         case .giveTrustedCA:
             LocalizedText(en: "Check the network connection, then try again.", zhTW: "請檢查網路連線後再試。")
+        }
+    }
+
+    /// The status screen's next step in the page's words: its buttons and menus, where the terminal's
+    /// verdict names a command (`tokencert renew`).
+    static func nextStep(_ verdict: StatusVerdict) -> LocalizedText {
+        switch verdict.action {
+        case .apply, .removeThenApply:
+            LocalizedText(en: "Apply for a new certificate: press “Apply” below.", zhTW: "請按下方「申請憑證」申請新憑證。")
+        case .renew:
+            LocalizedText(en: "Renew the certificate before it expires: press “Renew” below.", zhTW: "請於到期前按下方「憑證展期」辦理展期。")
+        case .finishRenewal:
+            LocalizedText(en: "A renewed certificate is waiting: press “Renew” below to install and confirm it.",
+                          zhTW: "展期的新憑證尚待安裝：請按下方「憑證展期」完成安裝與確認。")
+        case .revokeThenApply:
+            LocalizedText(en: "The host has an active certificate (serial \((verdict.hostSerial ?? "").uppercased())) that is not on this computer or token: if it is lost, revoke it (menu 4), then apply.",
+                          zhTW: "主機上有一張有效憑證（序號 \((verdict.hostSerial ?? "").uppercased())），但不在此電腦或載具中：若已遺失，請先至「憑證廢止」（選單 4）廢止，再重新申請。")
+        case .enterPIN:
+            LocalizedText(en: "Press “Enter the PIN” below and type the token's PIN.", zhTW: "請按下方「輸入 PIN 碼」並輸入載具的 PIN 碼。")
+        case .insertToken:
+            text(.insertToken)!
+        case .ok, .waitOrVisitBranch:
+            verdict.nextStep
         }
     }
 }

@@ -25,19 +25,24 @@ import RemovableMedia
 /// **Secrets.** PINs and passwords travel in POST bodies only, are handed to the key store or the
 /// RA and dropped; nothing here logs a body or a query string.
 ///
-/// | method | path | body | answer |
+/// Every answer is JSON with a schema in docs/schemas (named below); text for people is always
+/// `LocalizedText`, `{"en", "zh-TW"}`, and the page words it in the language chosen at the top.
+///
+/// | method | path | body | answer (schema) |
 /// |---|---|---|---|
 /// | GET | /?k=… | – | the page |
-/// | POST | /api/login | `{id, password}` | `{customer, name}` |
-/// | POST | /api/logout | – | `{}` |
-/// | GET | /api/status | – | client and host side, verdict |
-/// | GET | /api/drives | – | removable drives and the backup file name |
-/// | GET | /api/doctor | – | the environment check |
-/// | GET | /api/notices/announcements, /api/notices/faq | – | the RA's notices |
-/// | POST | /api/jobs | `{kind, reason?, password?, target?, file?, fileName?}` | the job |
-/// | GET | /api/job | – | the current job (messages, progress, question, result, error) |
-/// | POST | /api/answer | `UIAnswer` | `{}` |
-/// | POST | /api/cancel | – | `{}` |
+/// | POST | /api/login | `{id, password}` | `{customer, name}` (ui-login) |
+/// | POST | /api/logout | – | `{}` (ui-empty) |
+/// | GET | /api/status | – | client and host side, verdict (ui-status) |
+/// | GET | /api/drives | – | removable drives and the backup file name (ui-drives) |
+/// | GET | /api/doctor | – | the environment check (doctor) |
+/// | GET | /api/notices/announcements, /api/notices/faq | – | the RA's notices (ra-notices) |
+/// | POST | /api/jobs | `{kind, reason?, password?, target?, file?, fileName?}` | the job (ui-job) |
+/// | GET | /api/job | – | the current job: messages, progress, question, result, error (ui-job) |
+/// | POST | /api/answer | `UIAnswer` | `{}` (ui-empty) |
+/// | POST | /api/cancel | – | `{}` (ui-empty) |
+///
+/// A refusal is `UIError` (ui-error): what happened and, but for a cancel, what to do.
 final class UIServer: Sendable {
     let secret: String
     let ra: HTTPRAClient
@@ -48,9 +53,11 @@ final class UIServer: Sendable {
     let session: UILogin
     let drives: RemovableDrives
     let broker: BrokerCode
+    /// What the environment check (menu 5) looks at: the same as `tokencert doctor` with this RA.
+    let doctorOptions: Doctor.Options
 
     init(ra: HTTPRAClient, store: any KeyStore, storeKind: String, board: UIJobBoard, configuration: CertificateLifecycle.Configuration,
-         drives: RemovableDrives) {
+         drives: RemovableDrives, doctor: Doctor.Options) {
         var rng = SystemRandomNumberGenerator()
         secret = Data((0..<32).map { _ in UInt8.random(in: 0...255, using: &rng) }).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
@@ -63,6 +70,9 @@ final class UIServer: Sendable {
         self.session = UILogin()
         self.drives = drives
         self.broker = configuration.broker
+        var doctor = doctor
+        doctor.raURL = ra.baseURL
+        self.doctorOptions = doctor
     }
 
     static func text(_ en: String, _ zh: String) -> LocalizedText { LocalizedText(en: en, zhTW: zh) }
@@ -108,8 +118,10 @@ final class UIServer: Sendable {
             let body = try await request.decode(as: Body.self, context: context)
             let id: CustomerID
             do { id = try CustomerID(body.id.trimmingCharacters(in: .whitespaces)) } catch {
-                return try Self.refuse(.badRequest, UIError(code: RAErrorCode.invalidID.rawValue, summary: UIText(en: "Not a valid national ID or unified business number.",
-                                                                                                zhTW: "身分證字號或統一編號格式不正確。"), remedy: nil))
+                return try Self.refuse(.badRequest, UIError(code: RAErrorCode.invalidID.rawValue,
+                                                            summary: LocalizedText(en: "Not a valid national ID or unified business number.", zhTW: "身分證字號或統一編號格式不正確。"),
+                                                            remedy: LocalizedText(en: "Type the ID as on your ID card (a letter and 9 digits, e.g. A123456789), or a company's 8-digit unified business number.",
+                                                                                  zhTW: "請依身分證輸入（1 個英文字母加 9 位數字，例如 A123456789），公司請輸入 8 位數字的統一編號。")))
             }
             do {
                 let s = try await ra.login(RA.LoginRequest(id: id.value, password: body.password))
@@ -129,8 +141,8 @@ final class UIServer: Sendable {
         router.get("api/status") { [self] _, _ in
             let s = await session.current
             let report = await lifecycle.status(store: store, session: s?.session)
-            return try Self.json(UIStatus(status: StatusCommand.json(report), verdictLabel: UIText(report.verdict.state.label),
-                                          loggedIn: s.map { $0.id.masked }))
+            return try Self.json(UIStatus(status: StatusCommand.json(report), verdictLabel: report.verdict.state.label,
+                                          nextStep: UIRemedies.nextStep(report.verdict), loggedIn: s.map { $0.id.masked }))
         }
         router.get("api/drives") { [self] _, _ in
             struct Out: Encodable { var drives: [UIDrive]; var fileName: String?; var error: UIError?; var refusal: UIError? }
@@ -152,10 +164,7 @@ final class UIServer: Sendable {
             }
         }
         router.get("api/doctor") { [self] _, _ in
-            var options = Doctor.Options(drivesRoot: drives.root)
-            options.raURL = ra.baseURL
-            let report = await Doctor(options: options).run()
-            return try Self.json(report)
+            try Self.json(await Doctor(options: doctorOptions).run())
         }
         router.get("api/notices/:kind") { [self] _, context in
             guard let kind = context.parameters.get("kind").flatMap(RA.NoticeKind.init(rawValue:)) else { throw HTTPError(.notFound) }
@@ -168,8 +177,8 @@ final class UIServer: Sendable {
             do {
                 return try Self.json(try await startJob(body), status: .accepted)
             } catch UIRefusal.busy {
-                return try Self.refuse(.conflict, UIError(code: "busy", summary: UIText(en: "Another operation is still running.", zhTW: "另一項作業仍在進行中。"),
-                                                          remedy: UIText(en: "Finish or cancel it first.", zhTW: "請先完成或取消該作業。")))
+                return try Self.refuse(.conflict, UIError(code: "busy", summary: LocalizedText(en: "Another operation is still running.", zhTW: "另一項作業仍在進行中。"),
+                                                          remedy: LocalizedText(en: "Finish or cancel it first.", zhTW: "請先完成或取消該作業。")))
             } catch {
                 return try Self.refuse(.badRequest, UIJobBoard.describe(error))
             }
@@ -181,8 +190,8 @@ final class UIServer: Sendable {
         router.post("api/answer") { [self] request, context in
             let answer = try await request.decode(as: UIAnswer.self, context: context)
             do { try await board.answer(answer) } catch {
-                return try Self.refuse(.conflict, UIError(code: "no-question", summary: UIText(en: "That question is no longer open.", zhTW: "該問題已不在等候回答。"),
-                                                          remedy: nil))
+                return try Self.refuse(.conflict, UIError(code: "no-question", summary: LocalizedText(en: "That question is no longer open.", zhTW: "該問題已不在等候回答。"),
+                                                          remedy: LocalizedText(en: "Go back to menu 1 and start the operation again.", zhTW: "請回到選單 1，重新開始該作業。")))
             }
             return try Self.json([String: String]())
         }
@@ -204,13 +213,13 @@ final class UIServer: Sendable {
         case "apply":
             return try await board.start(kind: "apply") {
                 let done = try await lifecycle.apply(store: store, session: session, customerID: id)
-                return ["serial": done.certificate.serialNumber, "notAfter": CertificateSummary.taipeiString(done.certificate.notAfter)]
+                return UIJobResult(serial: done.certificate.serialNumber, notAfter: CertificateSummary.taipeiString(done.certificate.notAfter))
             }
         case "renew":
             return try await board.start(kind: "renew") {
                 let done = try await lifecycle.renew(store: store, session: session, customerID: id)
-                return ["serial": done.certificate.serialNumber, "replaced": done.replaced?.uppercased() ?? "",
-                        "notAfter": CertificateSummary.taipeiString(done.certificate.notAfter)]
+                return UIJobResult(serial: done.certificate.serialNumber, notAfter: CertificateSummary.taipeiString(done.certificate.notAfter),
+                                   replaced: done.replaced?.uppercased())
             }
         case "revoke":
             let reason = body.reason.flatMap { RevocationReason(argument: $0) } ?? .cessationOfOperation
@@ -219,18 +228,17 @@ final class UIServer: Sendable {
             }
             return try await board.start(kind: "revoke") {
                 let done = try await lifecycle.revoke(store: store, session: session, customerID: id, serial: nil, reason: reason)
-                return ["serial": done.revocation.serial.uppercased(), "left": String(done.revocation.onlineRevocationsLeftThisYear)]
+                return UIJobResult(serial: done.revocation.serial.uppercased(), revocation: done.revocation)
             }
         case "unlockStore":
             // Reading the keys makes the store ask for its PIN or password (in the page); the token stays logged in.
             return try await board.start(kind: "unlockStore") {
                 let keys = try await store.allKeys()
-                return ["keys": String(keys.count)]
+                return UIJobResult(keys: keys.count)
             }
         case "signTest":
             return try await board.start(kind: "signTest") {
-                let result = try await lifecycle.signTest(store: store, session: session)
-                return UISignTest.fields(result)
+                return UIJobResult(signTest: SignTestJSON(try await lifecycle.signTest(store: store, session: session)))
             }
         case "backup":
             let password = Secret(body.password ?? "")
@@ -246,7 +254,7 @@ final class UIServer: Sendable {
                 }
                 let done = try await lifecycle.backup(store: store, password: password, birthDate: birthDate, target: target, force: false,
                                                       medium: RemovableDriveMedium(drives: drives))
-                return ["file": done.file.path, "fileName": done.fileName, "drive": done.place.mountPoint]
+                return UIJobResult(file: done.file.path, fileName: done.fileName, drive: done.place.mountPoint)
             }
         case "restore":
             guard let base64 = body.file, let bytes = Data(base64Encoded: base64), !bytes.isEmpty else {
@@ -263,7 +271,7 @@ final class UIServer: Sendable {
                     throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: file.path])
                 }
                 let summary = try await lifecycle.restore(file: file, password: password, into: store, session: session)
-                return ["serial": summary.serialNumber, "notAfter": CertificateSummary.taipeiString(summary.notAfter)]
+                return UIJobResult(serial: summary.serialNumber, notAfter: CertificateSummary.taipeiString(summary.notAfter))
             }
         default:
             throw LifecycleError(.badInput, code: "unknown-job", summary: Self.text("Unknown operation \(body.kind).", "未知的作業 \(body.kind)。"))
@@ -280,23 +288,15 @@ struct UIJobRequest: Decodable, Sendable {
     var fileName: String?
 }
 
+/// `GET /api/status` (docs/schemas/ui-status.schema.json): the document of `tokencert status --format
+/// json`, the verdict in words and who is logged in.
 struct UIStatus: Encodable {
     var status: StatusCommand.StatusJSON
-    var verdictLabel: UIText
+    var verdictLabel: LocalizedText
+    /// What to do next in the page's words (`UIRemedies.nextStep`): its buttons and menus, never a command.
+    var nextStep: LocalizedText
     /// The masked ID of the logged-in customer.
     var loggedIn: String?
-}
-
-/// The sign-and-verify test's result as flat fields for the page.
-enum UISignTest {
-    static func fields(_ r: CertificateLifecycle.SignTestReport) -> [String: String] {
-        var f = ["serial": r.serial, "passed": r.passed ? "true" : "false", "localCode": r.localCode,
-                 "local.en": r.local.english, "local.zh-TW": r.local.traditionalChinese]
-        if let host = r.host { f["host.en"] = host.english; f["host.zh-TW"] = host.traditionalChinese }
-        if let code = r.hostCode { f["hostCode"] = code }
-        if let e = r.hostError { f["host.en"] = e.english; f["host.zh-TW"] = e.traditionalChinese }
-        return f
-    }
 }
 
 struct UIDrive: Encodable { var mountPoint: String; var label: String; var available: UInt64? }
