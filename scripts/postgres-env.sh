@@ -34,12 +34,16 @@ start_test_postgres() {
 }
 
 stop_test_postgres() {
-  if [ -n "${POSTGRES_PID:-}" ] && kill -0 "$POSTGRES_PID" 2>/dev/null; then
-    kill -INT "$POSTGRES_PID" 2>/dev/null || true   # fast shutdown
-    local i
-    for i in $(seq 1 100); do kill -0 "$POSTGRES_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -9 "$POSTGRES_PID" 2>/dev/null || true
-  fi
+  # The postmaster's own PID (as root POSTGRES_PID is runuser's, its parent); SIGINT is a fast shutdown.
+  local postmaster=""
+  [ -n "${POSTGRES_DIR:-}" ] && [ -f "$POSTGRES_DIR/data/postmaster.pid" ] && postmaster=$(head -1 "$POSTGRES_DIR/data/postmaster.pid")
+  local pid i
+  for pid in $postmaster ${POSTGRES_PID:-}; do
+    kill -0 "$pid" 2>/dev/null || continue
+    kill -INT "$pid" 2>/dev/null || true
+    for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$pid" 2>/dev/null || true
+  done
   [ -n "${POSTGRES_DIR:-}" ] && rm -rf "$POSTGRES_DIR"
   return 0
 }

@@ -9,9 +9,16 @@ public enum RA {
 
     /// `GET /health` answer.
     public struct Health: Codable, Sendable, Hashable {
-        /// `ok`.
+        /// `ok`, or `unavailable` (sent with 503) when the store does not answer: a load balancer
+        /// takes the instance out.
         public var status: String
-        public init(status: String) { self.status = status }
+        /// The store: `sqlite` or `postgres`.
+        public var store: String?
+        /// Whether the store answered: `ok` or `unreachable`.
+        public var database: String?
+        public init(status: String, store: String? = nil, database: String? = nil) {
+            (self.status, self.store, self.database) = (status, store, database)
+        }
     }
 
     /// A text in both languages: `{"en": …, "zh-TW": …}` on the wire. It is `LocalizedText` itself,

@@ -147,3 +147,49 @@ final class PostgresStoreTests: XCTestCase {
         XCTAssertEqual(status.certificates.filter { $0.state == .active }.count, 1)
     }
 }
+
+extension PostgresStoreTests {
+    /// `tokencert-ra migrate-store` copies a SQLite store that has seen a journey — customers,
+    /// consents, certificates issued and revoked, CRLs, officers, the audit log — into an empty
+    /// PostgreSQL database: every record there, the same certificates by DER, the same audit log; the
+    /// CRL numbers go on from the copied ones; a second copy into it is refused.
+    func testMigratingAPopulatedSQLiteStoreKeepsEveryRecord() async throws {
+        let h = try await Harness(self, store: .sqlite)
+        try await h.repository.addOfficer(name: "陳專員", certificate: [0x30, 0x00], at: startDate)
+        try await h.application.test(.router) { client in
+            let api = try await aliceReady(client)
+            for n in 1...2 {
+                let revoked = try await CertificateRuleTests.issueAndRevoke(h, api, n)
+                XCTAssertEqual(revoked.status, .ok, "\(revoked.json)")
+            }
+        }
+        let sqlite = try XCTUnwrap(h.sqlite)
+        let location = try await TestPostgres.freshDatabase()
+        let url = try TestPostgres.baseURL().replacingOccurrences(of: "/postgres?", with: "/\(location.database)?")
+        let migrated = try runTool(builtExecutable("tokencert-ra"), ["migrate-store", "--from", sqlite.path, "--to", url])
+        XCTAssertEqual(migrated.status, 0, migrated.out + migrated.err)
+        XCTAssertTrue(migrated.out.contains("certificates: 2 compared by DER SHA-256"), migrated.out)
+
+        let postgres = try await PostgresRepository(location: location, password: nil, maximumConnections: 2)
+        addTeardownBlock { await postgres.shutdown() }
+        for id in [Harness.alice.id, Harness.bob.id] {
+            let before = try await sqlite.customer(id: id), after = try await postgres.customer(id: id)
+            XCTAssertEqual(before, after, id)
+        }
+        let ledger = { (store: any RARepository) in try await store.transact(customerID: Harness.alice.id) { $0.certificates } }
+        let sqliteCertificates = try await ledger(sqlite), postgresCertificates = try await ledger(postgres)
+        XCTAssertEqual(sqliteCertificates.count, 2)
+        XCTAssertEqual(sqliteCertificates, postgresCertificates)
+        let sqliteAudit = try await sqlite.auditLog(), postgresAudit = try await postgres.auditLog()
+        XCTAssertEqual(sqliteAudit, postgresAudit)
+        let sqliteCRL = try await sqlite.latestCRL(), postgresCRL = try await postgres.latestCRL()
+        XCTAssertEqual(sqliteCRL, postgresCRL)
+        let next = try await postgres.nextCRLNumber()
+        XCTAssertEqual(next, (sqliteCRL?.number ?? 0) + 1, "CRL numbers go on from the copied ones")
+        let officer = try await postgres.officerCertificate(name: "陳專員")
+        XCTAssertEqual(officer, [0x30, 0x00])
+        let again = try runTool(builtExecutable("tokencert-ra"), ["migrate-store", "--from", sqlite.path, "--to", url])
+        XCTAssertNotEqual(again.status, 0)
+        XCTAssertTrue(again.err.contains("not empty"), again.err)
+    }
+}

@@ -284,7 +284,7 @@ public final class PostgresRepository: RARepository, @unchecked Sendable {
     /// One transaction (`BEGIN` … `COMMIT`, `ROLLBACK` when `body` throws). What `body` throws comes
     /// out as itself (postgres-nio wraps it in `PostgresTransactionError`); a failure of `BEGIN` or
     /// `COMMIT` as postgres-nio's error.
-    private func write<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
+    func write<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws -> T {
         do {
             return try await client.withTransaction(logger: logger) { connection in try await body(connection) }
         } catch let error as PostgresTransactionError {

@@ -66,6 +66,26 @@ public protocol RARepository: Sendable {
     func auditLog() async throws -> [AuditEvent]
 }
 
+extension RARepository {
+    /// The store's kind for `/health` (`sqlite`, `postgres`); `other` for stores that do not say.
+    public var storeKind: String {
+        switch self {
+        case is SQLiteRepository: "sqlite"
+        case is PostgresRepository: "postgres"
+        default: "other"
+        }
+    }
+
+    /// Whether the store answers a trivial query now (`SELECT 1`), for `/health`.
+    public func isReachable() async -> Bool {
+        switch self {
+        case let postgres as PostgresRepository: await postgres.ping()
+        case let sqlite as SQLiteRepository: sqlite.ping()
+        default: true
+        }
+    }
+}
+
 /// Failures of the store itself.
 /// One certificate of a key, for the one-key-one-customer rule.
 public struct KeyUse: Sendable, Hashable {

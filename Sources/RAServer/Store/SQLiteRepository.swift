@@ -48,6 +48,11 @@ public final class SQLiteRepository: RARepository {
         }
     }
 
+    /// Whether the file answers a read (`SELECT 1`), for `/health`.
+    public func ping() -> Bool {
+        (try? reading { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
+    }
+
     /// The identifiers of the applied migrations, in order.
     public func appliedMigrations() throws -> [String] {
         try pool.read { db in try Self.migrator.appliedIdentifiers(db) }.sorted()

@@ -21,8 +21,14 @@ struct PublicController<Context: RequestContext>: Sendable {
             .get("faq", use: faq)
     }
 
+    /// `{status, store, database}`: 200 when the store answers, 503 when it does not (a load
+    /// balancer's health check then takes this instance out).
     @Sendable func health(_ request: Request, context: Context) async throws -> Response {
-        try Wire.json(RA.Health(status: "ok"))
+        let repository = service.repository
+        let reachable = await repository.isReachable()
+        return try Wire.json(RA.Health(status: reachable ? "ok" : "unavailable", store: repository.storeKind,
+                                       database: reachable ? "ok" : "unreachable"),
+                             status: reachable ? .ok : .serviceUnavailable)
     }
 
     /// Prometheus text format; gauges read from the store.
