@@ -188,6 +188,16 @@ extension PostgresStoreTests {
         XCTAssertEqual(next, (sqliteCRL?.number ?? 0) + 1, "CRL numbers go on from the copied ones")
         let officer = try await postgres.officerCertificate(name: "陳專員")
         XCTAssertEqual(officer, [0x30, 0x00])
+        // The online backup of the SQLite store (SQLite's backup API) holds the same, and sqlite3 finds it sound.
+        let backup = try runTool(builtExecutable("tokencert-ra"), ["backup", "--database", sqlite.path, "--to", h.dir + "/copy.sqlite"])
+        XCTAssertEqual(backup.status, 0, backup.out + backup.err)
+        let copied = try SQLiteRepository(path: h.dir + "/copy.sqlite")
+        let copiedAudit = try await copied.auditLog()
+        XCTAssertEqual(copiedAudit, sqliteAudit)
+        let mode = try FileManager.default.attributesOfItem(atPath: h.dir + "/copy.sqlite")[.posixPermissions] as? Int
+        XCTAssertEqual(mode, 0o600)
+        let overwrite = try runTool(builtExecutable("tokencert-ra"), ["backup", "--database", sqlite.path, "--to", h.dir + "/copy.sqlite"])
+        XCTAssertNotEqual(overwrite.status, 0, "an existing file is never overwritten")
         let again = try runTool(builtExecutable("tokencert-ra"), ["migrate-store", "--from", sqlite.path, "--to", url])
         XCTAssertNotEqual(again.status, 0)
         XCTAssertTrue(again.err.contains("not empty"), again.err)

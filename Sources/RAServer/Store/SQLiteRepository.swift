@@ -48,6 +48,21 @@ public final class SQLiteRepository: RARepository {
         }
     }
 
+    /// An online copy of the whole store into a new file at `path` (SQLite's backup API, while the RA
+    /// keeps serving; the copy is a consistent picture), made 0600, then checked with
+    /// `PRAGMA integrity_check`.
+    /// - Throws: `RepositoryError.corrupt` when the copy does not check; `CocoaError` when `path`
+    ///   exists; GRDB's `DatabaseError`.
+    public func backup(to path: String) throws {
+        guard !FileManager.default.fileExists(atPath: path) else { throw CocoaError(.fileWriteFileExists, userInfo: [NSFilePathErrorKey: path]) }
+        let copy = try DatabaseQueue(path: path)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: path)
+        try pool.backup(to: copy)
+        let check = try copy.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") }
+        try copy.close()
+        guard check == "ok" else { throw RepositoryError.corrupt("the backup's integrity check: \(check ?? "no answer")") }
+    }
+
     /// Whether the file answers a read (`SELECT 1`), for `/health`.
     public func ping() -> Bool {
         (try? reading { db in try Int.fetchOne(db, sql: "SELECT 1") }) == 1
