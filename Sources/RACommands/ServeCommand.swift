@@ -72,6 +72,8 @@ struct Serve: AsyncParsableCommand {
     var orderGatewayTokenFile: String?
     @Option(help: "File whose first line is the bearer token a metrics scraper must send to GET /metrics (else $TOKENCERT_RA_METRICS_TOKEN; neither: clients on this machine only).")
     var metricsTokenFile: String?
+    @Option(name: .customLong("trusted-proxy"), help: ArgumentHelp("Address of a proxy in front of the RA (repeatable) whose X-Forwarded-For names the client for the per-address login limits, e.g. 127.0.0.1 for a local HAProxy.", valueName: "address"))
+    var trustedProxies: [String] = []
     @Option(help: ArgumentHelp("JSON file of the announcements and FAQ for customers' apps ({\"announcements\": […], \"faq\": […]}; default: TokenCert's texts).", valueName: "path"))
     var notices: String?
 
@@ -136,6 +138,7 @@ struct Serve: AsyncParsableCommand {
         if gatewayFile != nil || ProcessInfo.processInfo.environment["TOKENCERT_RA_GATEWAY_TOKEN"] != nil {
             configuration.orderGatewayToken = try secret(file: gatewayFile, environment: "TOKENCERT_RA_GATEWAY_TOKEN", what: "order gateway token", fileOption: "--order-gateway-token-file").revealedString()
         }
+        configuration.trustedProxies = Set(trustedProxies)
         let metricsFile = metricsTokenFile ?? file.metricsTokenFile
         if metricsFile != nil || ProcessInfo.processInfo.environment["TOKENCERT_RA_METRICS_TOKEN"] != nil {
             configuration.metricsToken = try secret(file: metricsFile, environment: "TOKENCERT_RA_METRICS_TOKEN", what: "metrics token", fileOption: "--metrics-token-file").revealedString()

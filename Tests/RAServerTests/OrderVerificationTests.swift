@@ -68,9 +68,10 @@ final class OrderVerificationTests: XCTestCase {
             channel.remoteAddress = try address.map { try SocketAddress(ipAddress: $0, port: 40000) }
             return RARequestContext(source: ApplicationRequestContextSource(channel: channel, logger: Logger(label: "test")))
         }
-        func request(_ token: String?) -> Request {
+        func request(_ token: String?, forwardedFor: String? = nil) -> Request {
             var head = HTTPRequest(method: .get, scheme: "http", authority: "ra", path: "/metrics")
             if let token { head.headerFields[.authorization] = "Bearer \(token)" }
+            if let forwardedFor { head.headerFields[HTTPField.Name("X-Forwarded-For")!] = forwardedFor }
             return Request(head: head, body: .init(buffer: ByteBuffer()))
         }
         for local in ["127.0.0.1", "127.8.9.10", "::1", nil] {
@@ -82,6 +83,12 @@ final class OrderVerificationTests: XCTestCase {
                 XCTAssertEqual(($0 as? RAError)?.status, .forbidden)
             }
         }
+        // Behind a trusted proxy, the login limits count the address the proxy saw (X-Forwarded-For's
+        // last entry); anyone else's X-Forwarded-For is ignored.
+        let forwarded = request(nil, forwardedFor: "203.0.113.9, 198.51.100.4")
+        XCTAssertEqual(Wire.clientAddress(forwarded, try context("127.0.0.1"), trustedProxies: ["127.0.0.1"]), "198.51.100.4")
+        XCTAssertEqual(Wire.clientAddress(forwarded, try context("192.0.2.7"), trustedProxies: ["127.0.0.1"]), "192.0.2.7")
+        XCTAssertEqual(Wire.clientAddress(request(nil), try context("127.0.0.1"), trustedProxies: ["127.0.0.1"]), "127.0.0.1")
         // With a token configured, the token decides — from anywhere, loopback included.
         let token = RAService.sha256("scraper-secret")
         XCTAssertNoThrow(try Wire.requireOperator(request("scraper-secret"), try context("192.0.2.7"), tokenSHA256: token, endpoint: "GET /metrics"))

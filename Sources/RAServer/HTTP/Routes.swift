@@ -38,12 +38,14 @@ public enum RARoutes {
     ///   - orderGatewayToken: when set, `POST /orders/verify` requires `Authorization: Bearer <it>`
     ///     (the broker's order gateway); when nil it answers loopback clients only.
     ///   - metricsToken: the same for `GET /metrics` (the Prometheus scraper).
-    public static func buildRouter(service: RAService, orderGatewayToken: String? = nil, metricsToken: String? = nil) -> Router<RARequestContext> {
+    ///   - trustedProxies: peers whose `X-Forwarded-For` names the client for the login limits.
+    public static func buildRouter(service: RAService, orderGatewayToken: String? = nil, metricsToken: String? = nil,
+                                   trustedProxies: Set<String> = []) -> Router<RARequestContext> {
         let router = Router(context: RARequestContext.self)
         router.add(middleware: RequestLogMiddleware())
         router.add(middleware: ErrorMiddleware(logger: service.logger))
         router.addRoutes(PublicController(service: service, metricsTokenSHA256: metricsToken.map(RAService.sha256)).endpoints)
-        router.addRoutes(SessionController(service: service).endpoints)
+        router.addRoutes(SessionController(service: service, trustedProxies: trustedProxies).endpoints)
         router.addRoutes(ConsentController(service: service).endpoints, atPath: "/consent")
         router.addRoutes(IdentityController(service: service).endpoints, atPath: "/identity")
         router.addRoutes(CertificatesController(service: service).endpoints, atPath: "/certificates")

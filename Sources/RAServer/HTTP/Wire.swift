@@ -1,6 +1,7 @@
 import CertificateKit
 import Domain
 import Foundation
+import HTTPTypes
 public import Hummingbird
 public import Localization
 import Logging
@@ -44,6 +45,17 @@ enum Wire {
     static func bearer(_ request: Request) -> String? {
         guard let value = request.headers[.authorization], value.lowercased().hasPrefix("bearer ") else { return nil }
         return String(value.dropFirst(7)).trimmingCharacters(in: .whitespaces)
+    }
+
+    /// The client's address, for the per-address login limit: the connection's peer, or — when the
+    /// peer is one of `trustedProxies` — the last address its `X-Forwarded-For` adds (the one that
+    /// proxy saw; earlier entries are the client's own claims). Nil for in-process test clients.
+    static func clientAddress(_ request: Request, _ context: some RequestContext, trustedProxies: Set<String>) -> String? {
+        let peer = (context as? any RemoteAddressRequestContext)?.remoteAddress?.ipAddress
+        guard let peer, trustedProxies.contains(peer), let forwarded = request.headers[values: HTTPField.Name("X-Forwarded-For")!].last,
+              let last = forwarded.split(separator: ",").last?.trimmingCharacters(in: .whitespaces), !last.isEmpty
+        else { return peer }
+        return String(last.prefix(64))
     }
 
     /// The gate of an operator endpoint: with a token configured (its SHA-256 given), the request must

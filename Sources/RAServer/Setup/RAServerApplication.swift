@@ -40,6 +40,8 @@ public struct ServeConfiguration: Sendable {
     public var orderGatewayToken: String?
     /// The bearer token the metrics scraper sends to `GET /metrics`; nil: loopback clients only.
     public var metricsToken: String?
+    /// Proxies (their addresses) whose `X-Forwarded-For` names the client for the per-address login limits.
+    public var trustedProxies: Set<String> = []
     /// Announcements and FAQ for customers' apps.
     public var notices = Notices.standard
     /// Header, body and idle timeouts and the connection limit.
@@ -69,7 +71,7 @@ public enum RAServerApplication {
         try await service.publishCRL()
         return Application(
             router: RARoutes.buildRouter(service: service, orderGatewayToken: configuration.orderGatewayToken,
-                                         metricsToken: configuration.metricsToken),
+                                         metricsToken: configuration.metricsToken, trustedProxies: configuration.trustedProxies),
             server: try serverBuilder(configuration),
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "tokencert-ra"),
             onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },

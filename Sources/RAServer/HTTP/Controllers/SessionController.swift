@@ -5,6 +5,8 @@ import RAContract
 /// A customer's session: log in with ID and e-trading password, log out.
 struct SessionController<Context: RequestContext>: Sendable {
     let service: RAService
+    /// Addresses of proxies whose `X-Forwarded-For` names the client (e.g. HAProxy on 127.0.0.1).
+    var trustedProxies: Set<String> = []
 
     var endpoints: RouteCollection<Context> {
         RouteCollection(context: Context.self)
@@ -14,9 +16,7 @@ struct SessionController<Context: RequestContext>: Sendable {
 
     @Sendable func login(_ request: Request, context: Context) async throws -> Response {
         let body = try await Wire.decode(RA.LoginRequest.self, request)
-        // The client's address, for the per-address login limit (nil for in-process test clients).
-        let address = (context as? any RemoteAddressRequestContext)?.remoteAddress?.ipAddress
-        return try Wire.json(try await service.login(id: body.id, password: body.password, address: address))
+        return try Wire.json(try await service.login(id: body.id, password: body.password, address: Wire.clientAddress(request, context, trustedProxies: trustedProxies)))
     }
 
     @Sendable func logout(_ request: Request, context: Context) async throws -> Response {
