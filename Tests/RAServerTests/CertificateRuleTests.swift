@@ -84,12 +84,31 @@ final class CertificateRuleTests: XCTestCase {
             let trailing = Data(try XCTUnwrap(Data(base64Encoded: good)) + [0x00, 0x01]).base64EncodedString()
             let junk = try await api.expectCode("bad-csr", .post, "/certificates", ["requestId": "d", "csr": trailing])
             let garbage = try await api.expectCode("bad-csr", .post, "/certificates", ["requestId": "g", "csr": Data([0x30, 0x03, 0x02, 0x01, 0x05]).base64EncodedString()])
-            for reply in [junk, garbage, three, e1, big] {
+            // The attack suite's finding: the signature BIT STRING's unused-bits octet flipped (OpenSSL
+            // refuses the request; swift-certificates read past it).
+            var unaligned = Array(try XCTUnwrap(Data(base64Encoded: good)))
+            unaligned[Self.signatureBitStringContent(unaligned)] = 0x01
+            let bits = try await api.expectCode("bad-csr", .post, "/certificates", ["requestId": "u", "csr": Data(unaligned).base64EncodedString()])
+            for reply in [junk, garbage, three, e1, big, bits] {
                 XCTAssertFalse("\(reply.json)".contains(".swift:"), "no source locations: \(reply.json)")
             }
             // The same RSA-2048 request, clean, is issued.
             try await api.expect(.created, .post, "/certificates", ["requestId": "ok", "csr": good])
         }
+    }
+
+    /// The index of the first content octet (the unused-bits count) of a CSR's signature BIT STRING,
+    /// the third element of the outer SEQUENCE.
+    static func signatureBitStringContent(_ der: [UInt8]) -> Int {
+        func header(_ at: Int) -> (length: Int, content: Int) {
+            let first = Int(der[at + 1])
+            guard first & 0x80 != 0 else { return (first, at + 2) }
+            let count = first & 0x7F
+            return (der[(at + 2)..<(at + 2 + count)].reduce(0) { $0 << 8 | Int($1) }, at + 2 + count)
+        }
+        var at = header(0).content
+        for _ in 0..<2 { let h = header(at); at = h.content + h.length }
+        return header(at).content
     }
 
     /// Writes `three.conf` (an RSA key with modulus 3·q, q a 2046-bit prime), `e1.conf` (a sound

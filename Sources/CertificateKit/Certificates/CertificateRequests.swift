@@ -44,9 +44,31 @@ public enum CertificateRequests {
         } catch {
             throw CertificateKitError(.malformed("certificate request: \(CertificateKitError.plainDescription(error))"))
         }
+        // DER allows no unused bits in the key's and the signature's BIT STRINGs; swift-certificates
+        // reads past them (a flipped count passed while OpenSSL refuses the request).
+        guard Self.bitStringsAreOctetAligned(der) else {
+            throw CertificateKitError(.malformed("certificate request: a BIT STRING with unused bits"))
+        }
         guard csr.publicKey.isValidSignature(csr.signature, for: csr) else {
             throw CertificateKitError(.badSignature("the certificate request's self-signature"))
         }
         return csr
+    }
+
+    /// Whether the subjectPublicKey and signature BIT STRINGs of a CSR's DER both start with a zero
+    /// unused-bits octet.
+    static func bitStringsAreOctetAligned(_ der: [UInt8]) -> Bool {
+        func children(_ node: ASN1Node) -> [ASN1Node]? {
+            guard case .constructed(let nodes) = node.content else { return nil }
+            return Array(nodes)
+        }
+        func aligned(_ node: ASN1Node) -> Bool {
+            guard node.identifier == .bitString, case .primitive(let bytes) = node.content else { return false }
+            return bytes.first == 0
+        }
+        guard let root = try? DER.parse(der), let top = children(root), top.count == 3, let info = children(top[0]), info.count >= 3,
+              let spki = children(info[2]), spki.count == 2
+        else { return false }
+        return aligned(spki[1]) && aligned(top[2])
     }
 }

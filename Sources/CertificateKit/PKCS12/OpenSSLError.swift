@@ -92,8 +92,9 @@ public struct OpenSSLError: Error, Hashable, Sendable, CustomStringConvertible, 
 
     /// A wrong password or an unreadable file is bad input; other OpenSSL failures have no better class.
     public var category: ErrorCategory {
-        // A wrong password or a file that is not a readable .pfx is the person's input (exit 64).
-        reason == .wrongPassword || reason == .malformed ? .badInput : .failure
+        // A wrong password, a file that is not a readable .pfx, or one protected by a method OpenSSL
+        // lacks is the person's input (exit 64).
+        [.wrongPassword, .malformed, .unsupportedAlgorithm].contains(reason) ? .badInput : .failure
     }
 
     public var summary: LocalizedText {
