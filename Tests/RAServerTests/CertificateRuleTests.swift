@@ -380,6 +380,9 @@ struct AlwaysIdentified: RARepository {
     func certificate(serial: String) async throws -> CertificateRecord? { try await base.certificate(serial: serial) }
     func latestCRL() async throws -> CRLRecord? { try await base.latestCRL() }
     func nextCRLNumber() async throws -> Int { try await base.nextCRLNumber() }
+    func leadingCRLRefresh(_ refresh: @Sendable (CRLRecord?) async throws -> CRLRecord) async throws -> CRLRecord? {
+        try await base.leadingCRLRefresh(refresh)
+    }
     func storeCRL(_ crl: CRLRecord) async throws { try await base.storeCRL(crl) }
     func appendAudit(_ events: [AuditEvent]) async throws { try await base.appendAudit(events) }
     func auditLog() async throws -> [AuditEvent] { try await base.auditLog() }

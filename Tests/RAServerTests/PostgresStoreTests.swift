@@ -203,3 +203,28 @@ extension PostgresStoreTests {
         XCTAssertTrue(again.err.contains("not empty"), again.err)
     }
 }
+
+extension PostgresStoreTests {
+    /// When the CRL is due for re-signing, ten requests for it spread over two instances at once sign
+    /// one new CRL, not ten: one instance leads (an advisory lock), the others serve the latest stored.
+    func testTwoInstancesReSignADueCRLOnce() async throws {
+        let h = try await Harness(self, store: .postgres)
+        let second = try await h.reopenedStore(self)
+        let services = try [h.repository, second].map { store in
+            RAService(repository: store, authority: h.authority, policy: h.policy, clock: h.clock, delivery: try OutboxDelivery(directory: h.outbox))
+        }
+        let first = try await services[0].publishCRL()
+        h.clock.advance(h.policy.crlLifetime / 2 + 60)
+        let numbers = try await withThrowingTaskGroup(of: Int.self) { group in
+            for n in 0..<10 { group.addTask { try await services[n % 2].currentCRL().number } }
+            var all: [Int] = []
+            for try await number in group { all.append(number) }
+            return all
+        }
+        let latest = try await h.repository.latestCRL()
+        XCTAssertEqual(latest?.number, first.number + 1, "one new CRL: \(numbers)")
+        XCTAssertTrue(numbers.allSatisfy { $0 == first.number || $0 == first.number + 1 }, "\(numbers)")
+        let next = try await services[1].currentCRL()
+        XCTAssertEqual(next.number, first.number + 1, "fresh now: served as stored")
+    }
+}

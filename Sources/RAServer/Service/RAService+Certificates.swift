@@ -227,21 +227,31 @@ actor CRLPublisher {
         self.clock = clock
     }
 
+    /// The latest CRL, re-signed when half its lifetime has passed — by one instance at a time: when
+    /// another instance on the same store is re-signing, this one serves the latest stored CRL (still
+    /// within its nextUpdate), which every instance reads from the store.
     func current() async throws -> CRLRecord {
-        if let latest = try await repository.latestCRL(), clock.now() < latest.thisUpdate.addingTimeInterval(lifetime / 2) {
-            return latest
-        }
+        let latest = try await repository.latestCRL()
+        if let latest, fresh(latest) { return latest }
+        let refreshed = try await repository.leadingCRLRefresh { [self] _ in try await publish(onlyIfStale: true) }
+        if let refreshed { return refreshed }
+        if let latest { return latest }
         return try await publish()
     }
+
+    private func fresh(_ crl: CRLRecord) -> Bool { clock.now() < crl.thisUpdate.addingTimeInterval(lifetime / 2) }
 
     /// The last signing started; each new one waits for it (an actor alone would interleave at
     /// every `await` and hand out one number twice).
     private var last: Task<CRLRecord, any Error>?
 
-    func publish() async throws -> CRLRecord {
+    /// Signs and stores a new CRL after the one being signed, if any. `onlyIfStale`: unless, by then,
+    /// the latest stored CRL (this instance's or another's) is fresh — concurrent refreshes sign once.
+    func publish(onlyIfStale: Bool = false) async throws -> CRLRecord {
         let previous = last
         let task = Task {
             _ = try? await previous?.value
+            if onlyIfStale, let latest = try await self.repository.latestCRL(), self.fresh(latest) { return latest }
             return try await self.signAndStore()
         }
         last = task

@@ -567,6 +567,25 @@ public final class PostgresRepository: RARepository, @unchecked Sendable {
         return try row.decode(Int.self)
     }
 
+    /// An advisory-lock number for "re-signing the CRL", apart from the migration lock.
+    static let crlLock: Int64 = 0x546F_6B65_6E43_524C // "TokenCRL"
+
+    public func leadingCRLRefresh(_ refresh: @Sendable (CRLRecord?) async throws -> CRLRecord) async throws -> CRLRecord? {
+        try await client.withConnection { c in
+            guard let got = try await c.query("SELECT pg_try_advisory_lock(\(Self.crlLock))", logger: logger).collect().first,
+                  try got.decode(Bool.self)
+            else { return nil }
+            do {
+                let result = try await refresh(try await latestCRL())
+                _ = try await c.query("SELECT pg_advisory_unlock(\(Self.crlLock))", logger: logger).collect()
+                return result
+            } catch {
+                _ = try? await c.query("SELECT pg_advisory_unlock(\(Self.crlLock))", logger: logger).collect()
+                throw error
+            }
+        }
+    }
+
     public func storeCRL(_ crl: CRLRecord) async throws {
         _ = try await rows("""
             INSERT INTO crls (number, der, this_update, next_update) VALUES (\(crl.number), \(Data(crl.der)), \(crl.thisUpdate), \(crl.nextUpdate))

@@ -38,6 +38,10 @@ public protocol RARepository: Sendable {
     func latestCRL() async throws -> CRLRecord?
     /// A CRL number no CRL has had or will be given again, higher than every number handed out before.
     func nextCRLNumber() async throws -> Int
+    /// Runs `refresh` with the latest CRL when no other instance is re-signing the CRL right now, and
+    /// returns its result; nil (without running it) when another instance is. PostgreSQL: a
+    /// session-level advisory lock held while `refresh` runs; SQLite (one instance): always runs.
+    func leadingCRLRefresh(_ refresh: @Sendable (CRLRecord?) async throws -> CRLRecord) async throws -> CRLRecord?
     /// Stores a CRL; `number` must be above every stored one.
     func storeCRL(_ crl: CRLRecord) async throws
 

@@ -505,6 +505,10 @@ public final class SQLiteRepository: RARepository {
         try reading { db in try Int.fetchOne(db.cachedStatement(sql: "SELECT COALESCE(MAX(number), 0) FROM crls")) ?? 0 } + 1
     }
 
+    public func leadingCRLRefresh(_ refresh: @Sendable (CRLRecord?) async throws -> CRLRecord) async throws -> CRLRecord? {
+        try await refresh(try await latestCRL())
+    }
+
     public func storeCRL(_ crl: CRLRecord) async throws {
         try await writing { db in
             try db.cachedStatement(sql: "INSERT INTO crls (number, der, this_update, next_update) VALUES (?, ?, ?, ?)").execute(

@@ -42,6 +42,16 @@ struct RAIssueBench: AsyncParsableCommand {
         """, valueName: "sqlite|none"))
     var cfsslStore = "sqlite"
 
+    @Option(help: ArgumentHelp("""
+        Where both sides keep their records: sqlite (tokencert-ra's file; cfssl per --cfssl-store) or postgres \
+        (tokencert-ra on one database, cfssl's certdb on another of the same PostgreSQL server, given by \
+        --postgres-url; bench/run starts a private cluster).
+        """, valueName: "sqlite|postgres"))
+    var store = "sqlite"
+
+    @Option(help: "A PostgreSQL server's URL (postgres://USER@/postgres?host=/socket/dir) for --store postgres.")
+    var postgresURL: String?
+
     @Option(help: "Requests per side and concurrency level.")
     var requests = 300
 
@@ -67,21 +77,39 @@ struct RAIssueBench: AsyncParsableCommand {
                                                 mobile: String(format: "09%08d", i), email: nil,
                                                 accounts: [String(format: "1020-%07d", i)], password: "bench-pass-1")))
         }
-        try await CustomerImport.store(inputs, into: try SQLiteRepository(path: path("ra.sqlite")), passwordIterations: 1000)
+        var raDatabase = path("ra.sqlite")
+        var cfsslDatabaseConfig: String? = nil
+        switch store {
+        case "sqlite": break
+        case "postgres":
+            guard let postgresURL else { throw ValidationError("--store postgres needs --postgres-url") }
+            let suffix = "\(getpid())"
+            for name in ["bench_ra_\(suffix)", "bench_cfssl_\(suffix)"] {
+                try runQuietly("/usr/bin/psql", [postgresURL, "-q", "-c", "CREATE DATABASE \(name)"], showErrors: true)
+            }
+            raDatabase = postgresURL.replacingOccurrences(of: "/postgres?", with: "/bench_ra_\(suffix)?")
+            cfsslDatabaseConfig = try Self.cfsslPostgresCertDB(postgresURL.replacingOccurrences(of: "/postgres?", with: "/bench_cfssl_\(suffix)?"),
+                                                               config: path("cfssl-db.json"))
+        default: throw ValidationError("--store is sqlite or postgres")
+        }
+        try await CustomerImport.store(inputs, into: try await RAStore.open(raDatabase), passwordIterations: 1000)
 
         let raPort = Self.freePort(), cfsslPort = Self.freePort()
         let server = try Self.start(ra, ["serve", "--ca-key-file", path("ca.key"), "--ca-certificate", path("ca.pem"),
-                                         "--database", path("ra.sqlite"), "--port", "\(raPort)", "--outbox", path("outbox"),
+                                         "--database", raDatabase, "--port", "\(raPort)", "--outbox", path("outbox"),
                                          "--log-level", "error"], log: path("ra.log"))
         var cfsslArguments = ["serve", "-ca", path("ca.pem"), "-ca-key", path("ca.key"),
                               "-address", "127.0.0.1", "-port", "\(cfsslPort)", "-loglevel", "5"]
-        switch cfsslStore {
-        case "none": break
-        case "sqlite":
+        switch (cfsslDatabaseConfig, cfsslStore) {
+        case (let config?, _):
+            cfsslArguments += ["-db-config", config]
+            print("both store in PostgreSQL: tokencert-ra its records, cfssl every certificate in its certdb (lib/pq)")
+        case (nil, "none"): print("cfssl stores: nothing")
+        case (nil, "sqlite"):
             cfsslArguments += ["-db-config", try Self.cfsslCertDB(path("cfssl-certs.db"), config: path("cfssl-db.json"))]
+            print("cfssl stores: every certificate in its SQLite certdb (WAL, synchronous=NORMAL)")
         default: throw ValidationError("--cfssl-store is sqlite or none")
         }
-        print("cfssl stores: \(cfsslStore == "sqlite" ? "every certificate in its SQLite certdb (WAL, synchronous=NORMAL)" : "nothing")")
         let cf = try Self.start(cfssl, cfsslArguments, log: path("cfssl.log"))
         defer { server.terminate(); cf.terminate() }
         let raURL = "http://127.0.0.1:\(raPort)", cfsslURL = "http://127.0.0.1:\(cfsslPort)"
@@ -106,10 +134,12 @@ struct RAIssueBench: AsyncParsableCommand {
             guard verified["verified"] as? Bool == true else { throw ValidationError("code not verified: \(verified)") }
             return token
         }
-        let csrs = try await Self.parallel(count, width: 4) { _ -> String in
+        // The same CSR to both: base64 of its DER for tokencert-ra (its wire form), PEM for cfssl.
+        let csrs = try await Self.parallel(count, width: 4) { _ -> (der: String, pem: String) in
             let key = try TokenPrivateKey(try SoftwareSigner.generate(.p256))
             let subject = SubscriberSubject(commonName: "Bench", serialNumber: "A000000000")
-            return try CertificateRequests.pem(try await CertificateRequests.make(subject: subject, key: key))
+            let csr = try await CertificateRequests.make(subject: subject, key: key)
+            return (Data(try CertificateRequests.der(csr)).base64EncodedString(), try CertificateRequests.pem(csr))
         }
 
         print("measuring: \(requests) requests per side and level")
@@ -119,11 +149,11 @@ struct RAIssueBench: AsyncParsableCommand {
             let base = round * requests
             // Request bytes are built before the clock starts; a fresh request id per request.
             let ourRequests = try (0..<requests).map { i in
-                try raLoad.request("POST", "/certificates", json: ["requestId": UUID().uuidString, "csr": csrs[base + i]],
+                try raLoad.request("POST", "/certificates", json: ["requestId": UUID().uuidString, "csr": csrs[base + i].der],
                                    token: tokens[base + i], expectedStatus: 201)
             }
             let theirRequests = try (0..<requests).map { i in
-                try cfsslLoad.request("POST", "/api/v1/cfssl/sign", json: ["certificate_request": csrs[base + i]], expectedStatus: 200)
+                try cfsslLoad.request("POST", "/api/v1/cfssl/sign", json: ["certificate_request": csrs[base + i].pem], expectedStatus: 200)
             }
             let ours = { try Self.measure(raLoad, ourRequests, width: width, server: server.processIdentifier) }
             let theirs = { try Self.measure(cfsslLoad, theirRequests, width: width, server: cf.processIdentifier) }
@@ -279,6 +309,23 @@ extension RAIssueBench {
     /// cfssl's certdb as a SQLite file: its schema (cfssl 1.2's `certdb/sqlite` migration: the
     /// `certificates` and `ocsp_responses` tables, made with sqlite3), and a `-db-config` file whose
     /// data source asks go-sqlite3 for WAL and synchronous=NORMAL, the durability tokencert-ra runs with.
+    /// cfssl 1.2's certdb in PostgreSQL (its `certdb/pg` schema: bytea keys, timestamptz), reached
+    /// through lib/pq with the same URL (a Unix socket folder as `host=`).
+    static func cfsslPostgresCertDB(_ url: String, config: String) throws -> String {
+        let schema = """
+            CREATE TABLE certificates (serial_number bytea NOT NULL, authority_key_identifier bytea NOT NULL, ca_label bytea,
+              status bytea NOT NULL, reason int, expiry timestamptz, revoked_at timestamptz, pem bytea NOT NULL,
+              PRIMARY KEY(serial_number, authority_key_identifier));
+            CREATE TABLE ocsp_responses (serial_number bytea NOT NULL, authority_key_identifier bytea NOT NULL, body bytea NOT NULL,
+              expiry timestamptz, PRIMARY KEY(serial_number, authority_key_identifier),
+              FOREIGN KEY(serial_number, authority_key_identifier) REFERENCES certificates(serial_number, authority_key_identifier));
+            """
+        try runQuietly("/usr/bin/psql", [url, "-q", "-c", schema], showErrors: true)
+        let source = url + (url.contains("?") ? "&" : "?") + "sslmode=disable"
+        try #"{"driver": "postgres", "data_source": "\#(source)"}"#.write(toFile: config, atomically: true, encoding: .utf8)
+        return config
+    }
+
     static func cfsslCertDB(_ database: String, config: String) throws -> String {
         let schema = """
             CREATE TABLE certificates (serial_number blob NOT NULL, authority_key_identifier blob NOT NULL, ca_label blob,
