@@ -1,4 +1,4 @@
-public import Foundation
+import Foundation
 
 /// Opens the store a `--database` value names.
 public enum RAStore {
