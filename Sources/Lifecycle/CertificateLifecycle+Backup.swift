@@ -24,7 +24,7 @@ extension CertificateLifecycle {
         }
         let checked = try BackupPassword.checked(password, customerID: customerID, birthDate: birthDate)
         await prompt.progress(.writingBackup, fraction: nil)
-        let ca = try? CertificateSummary.parse(Array(try await ra.caCertificatePEM().utf8)).derBytes
+        let ca = try? await brokerCADER()
         let result = try SoftwareBackup.export(privateKey: PrivateKeyDER(software.pkcs8DER), certificateDER: der, chainDER: ca.map { [$0] } ?? [],
                                                password: checked, customerID: customerID, broker: configuration.broker, medium: medium,
                                                target: target, force: force, ifExists: ifExists, profile: profile, now: clock.now())
@@ -70,7 +70,7 @@ extension CertificateLifecycle {
         if let trustedCA {
             ca = trustedCA
         } else {
-            do { ca = try CertificateSummary.parse(Array(try await ra.caCertificatePEM().utf8)).derBytes } catch {
+            do { ca = try await brokerCADER() } catch {
                 throw LifecycleError(.unreachable, code: "no-trusted-ca",
                                      summary: LocalizedText(en: "Cannot get the broker's CA certificate to check who issued the certificate in this backup (\(error)).",
                                                             zhTW: "無法取得券商的憑證機構憑證，因此無法確認此備份中憑證的簽發者（\(error)）。"),
@@ -95,6 +95,14 @@ extension CertificateLifecycle {
         let certificate = try CertificateSummary.parse(contents.certificateDER)
         try await Self.testSignature(stored.signer, certificate: certificate)
         return try CertificateSummary(certificate, keyLocation: stored.location)
+    }
+}
+
+extension CertificateLifecycle {
+    /// The broker's CA certificate, DER, from the RA (`GET /ca.pem`).
+    /// - Throws: the RA client's errors; `CertificateKitError` when the answer is no certificate.
+    func brokerCADER() async throws -> [UInt8] {
+        try CertificateSummary.parse(Array(try await ra.caCertificatePEM().utf8)).derBytes
     }
 }
 

@@ -47,7 +47,7 @@ extension CertificateLifecycle {
         await prompt.progress(.verifying, fraction: nil)
         var localCode = "ok", local = LocalizedText(en: "Signature verified", zhTW: "驗章成功")
         do {
-            let ca = try CertificateSummary.parse(Array(try await ra.caCertificatePEM().utf8)).derBytes
+            let ca = try await brokerCADER()
             let crl = try await ra.crl()
             _ = try OrderSignatureVerifier(trustedCAs: [ca], crls: [crl], requireRevocationCheck: true).verify(signature: signature, at: clock.now())
         } catch let e as OrderSignatureError {

@@ -228,13 +228,13 @@ final class CertificateRuleTests: XCTestCase {
         }
     }
 
-    /// Consent given and ten active certificates `<prefix>00`…`<prefix>09` (as a migration from an
-    /// older system could leave them), none revoked this year.
-    static func seedTenActiveCertificates(_ h: Harness, serialPrefix: String, now: Date) async throws {
+    /// Consent given and `count` active certificates `<prefix>00`, `<prefix>01`, … (as a migration from
+    /// an older system could leave them), none revoked this year.
+    static func seedActiveCertificates(_ h: Harness, count: Int = 10, serialPrefix: String, now: Date) async throws {
         try await h.repository.transact(customerID: Harness.alice.id) { ledger in
             ledger.consents.append(ConsentRecord(customerID: Harness.alice.id, version: Agreement.current.version,
                                                  textSHA256: Agreement.current.sha256, acceptedAt: now))
-            for n in 0..<10 {
+            for n in 0..<count {
                 ledger.certificates.append(CertificateRecord(serial: serialPrefix + String(format: "%02x", n), customerID: Harness.alice.id,
                                                              requestID: "seed-\(n)", csrSHA256: "", status: .active, notBefore: now,
                                                              notAfter: now + 86_400, issuedAt: now, der: [0x30, 0x00]))
@@ -248,25 +248,13 @@ final class CertificateRuleTests: XCTestCase {
         // at once. The repository below makes both identity steps fresh inside every transaction,
         // so only the yearly limit can stop a revocation.
         let now = h.clock.now()
-        try await Self.seedTenActiveCertificates(h, serialPrefix: "02", now: now)
+        try await Self.seedActiveCertificates(h, serialPrefix: "02", now: now)
         let service = RAService(repository: AlwaysIdentified(base: h.repository, now: now), authority: h.authority, policy: h.policy,
                                 clock: h.clock, delivery: try OutboxDelivery(directory: h.outbox))
-        let results = try await withThrowingTaskGroup(of: String.self) { group in
-            for n in 0..<10 {
-                group.addTask {
-                    do {
-                        _ = try await service.revoke(customerID: Harness.alice.id, session: AlwaysIdentified.session, serial: String(format: "02%02x", n),
-                                                     reason: .keyCompromise)
-                        return "ok"
-                    } catch let error as RAError {
-                        return error.code.rawValue
-                    }
-                }
-            }
-            var all: [String] = []
-            for try await r in group { all.append(r) }
-            return all
-        }
+        let results = try await concurrentOutcomes(10) { n in
+            try await service.revoke(customerID: Harness.alice.id, session: AlwaysIdentified.session, serial: String(format: "02%02x", n),
+                                     reason: .keyCompromise)
+        }.codes()
         XCTAssertEqual(results.filter { $0 == "ok" }.count, 2, "\(results)")
         XCTAssertEqual(results.filter { $0 == "revocations-used-up" }.count, 8, "\(results)")
         let status = try await h.service.status(customerID: Harness.alice.id)
@@ -279,7 +267,7 @@ final class CertificateRuleTests: XCTestCase {
     func testTenConcurrentRevocationsOverRealHTTPConnectionsNeverExceedTheYearlyLimit() async throws {
         let h = try await Harness(self)
         let now = h.clock.now()
-        try await Self.seedTenActiveCertificates(h, serialPrefix: "03", now: now)
+        try await Self.seedActiveCertificates(h, serialPrefix: "03", now: now)
         let token = try await h.service.login(id: Harness.alice.id, password: Harness.alice.password).token
         let service = RAService(repository: AlwaysIdentified(base: h.repository, now: now, session: RAService.sha256(token)),
                                 authority: h.authority, policy: h.policy, clock: h.clock, delivery: try OutboxDelivery(directory: h.outbox))

@@ -293,3 +293,25 @@ func softHSMCSR(_ spec: KeySpec = .p256, name: String = #function) async throws 
                                                  key: try TokenPrivateKey(signer))
     return Data(try CertificateRequests.der(csr)).base64EncodedString()
 }
+
+/// Runs `body(n)` for every n in `0..<count` at once; each outcome in index order: the value, or the
+/// `RAError` it was refused with (any other error fails the call).
+func concurrentOutcomes<T: Sendable>(_ count: Int, _ body: @escaping @Sendable (Int) async throws -> T) async throws -> [Result<T, RAError>] {
+    try await withThrowingTaskGroup(of: (Int, Result<T, RAError>).self) { group in
+        for n in 0..<count {
+            group.addTask {
+                do { return (n, .success(try await body(n))) } catch let error as RAError { return (n, .failure(error)) }
+            }
+        }
+        var all: [(Int, Result<T, RAError>)] = []
+        for try await outcome in group { all.append(outcome) }
+        return all.sorted { $0.0 < $1.0 }.map(\.1)
+    }
+}
+
+extension Array {
+    /// "ok" for each success, the refusal's code for each `RAError`.
+    func codes<T>() -> [String] where Element == Result<T, RAError> {
+        map { if case .failure(let error) = $0 { error.code.rawValue } else { "ok" } }
+    }
+}

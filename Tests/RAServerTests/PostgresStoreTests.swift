@@ -42,40 +42,20 @@ final class PostgresStoreTests: XCTestCase {
     func testTwoInstancesKeepTheYearlyRevocationLimitAndCRLNumbersExact() async throws {
         let h = try await Harness(self, store: .postgres)
         let now = h.clock.now()
-        try await h.repository.transact(customerID: Harness.alice.id) { ledger in
-            ledger.consents.append(ConsentRecord(customerID: Harness.alice.id, version: Agreement.current.version,
-                                                 textSHA256: Agreement.current.sha256, acceptedAt: now))
-            for n in 0..<20 {
-                ledger.certificates.append(CertificateRecord(serial: "05" + String(format: "%02x", n), customerID: Harness.alice.id,
-                                                             requestID: "seed-\(n)", csrSHA256: "", status: .active, notBefore: now,
-                                                             notAfter: now + 86_400, issuedAt: now, der: [0x30, 0x00]))
-            }
-        }
+        try await CertificateRuleTests.seedActiveCertificates(h, count: 20, serialPrefix: "05", now: now)
         let second = try await h.reopenedStore(self)
         let services = try [h.repository, second].map { store in
             RAService(repository: AlwaysIdentified(base: store, now: now), authority: h.authority, policy: h.policy, clock: h.clock,
                       delivery: try OutboxDelivery(directory: h.outbox))
         }
-        let results = try await withThrowingTaskGroup(of: (String, Int?).self) { group in
-            for n in 0..<20 {
-                let service = services[n % 2]
-                group.addTask {
-                    do {
-                        let done = try await service.revoke(customerID: Harness.alice.id, session: AlwaysIdentified.session,
-                                                            serial: String(format: "05%02x", n), reason: .keyCompromise)
-                        return ("ok", done.crlNumber)
-                    } catch let error as RAError {
-                        return (error.code.rawValue, nil)
-                    }
-                }
-            }
-            var all: [(String, Int?)] = []
-            for try await r in group { all.append(r) }
-            return all
+        let outcomes = try await concurrentOutcomes(20) { n in
+            try await services[n % 2].revoke(customerID: Harness.alice.id, session: AlwaysIdentified.session,
+                                             serial: String(format: "05%02x", n), reason: .keyCompromise).crlNumber
         }
-        XCTAssertEqual(results.filter { $0.0 == "ok" }.count, h.policy.onlineRevocationsPerYear, "\(results)")
-        XCTAssertEqual(results.filter { $0.0 == "revocations-used-up" }.count, 20 - h.policy.onlineRevocationsPerYear, "\(results)")
-        let numbers = results.compactMap(\.1)
+        let results = outcomes.codes()
+        XCTAssertEqual(results.filter { $0 == "ok" }.count, h.policy.onlineRevocationsPerYear, "\(results)")
+        XCTAssertEqual(results.filter { $0 == "revocations-used-up" }.count, 20 - h.policy.onlineRevocationsPerYear, "\(results)")
+        let numbers = outcomes.compactMap { try? $0.get() }
         XCTAssertEqual(Set(numbers).count, numbers.count, "one CRL per revocation, each its own number: \(numbers)")
         let latestCRL = try await second.latestCRL()
         let latest = try XCTUnwrap(latestCRL)
@@ -125,22 +105,11 @@ final class PostgresStoreTests: XCTestCase {
             let text = try await softwareCSR()
             csrs.append(Array(try XCTUnwrap(Data(base64Encoded: text))))
         }
-        let outcomes = try await withThrowingTaskGroup(of: String.self) { group in
-            for n in 0..<10 {
-                let service = services[n % 2], request = csrs[n]
-                group.addTask {
-                    do {
-                        _ = try await service.issue(customerID: Harness.alice.id, session: AlwaysIdentified.session, requestID: "apply-\(n)", csr: request)
-                        return "ok"
-                    } catch let error as RAError {
-                        return error.code.rawValue
-                    }
-                }
-            }
-            var all: [String] = []
-            for try await r in group { all.append(r) }
-            return all
-        }
+        let requests = csrs
+        let outcomes = try await concurrentOutcomes(10) { n in
+            _ = try await services[n % 2].issue(customerID: Harness.alice.id, session: AlwaysIdentified.session, requestID: "apply-\(n)",
+                                                csr: requests[n])
+        }.codes()
         XCTAssertEqual(outcomes.filter { $0 == "ok" }.count, 1, "\(outcomes)")
         XCTAssertEqual(outcomes.filter { $0 == "active-certificate-exists" }.count, 9, "\(outcomes)")
         let status = try await h.service.status(customerID: Harness.alice.id)

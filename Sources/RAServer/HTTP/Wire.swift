@@ -5,6 +5,7 @@ import HTTPTypes
 public import Hummingbird
 public import Localization
 import Logging
+import NIOCore
 import RAContract
 
 /// Where `RAService` meets the wire, in one place: JSON in and out (the `RAContract` types, dates
@@ -51,11 +52,16 @@ enum Wire {
     /// peer is one of `trustedProxies` — the last address its `X-Forwarded-For` adds (the one that
     /// proxy saw; earlier entries are the client's own claims). Nil for in-process test clients.
     static func clientAddress(_ request: Request, _ context: some RequestContext, trustedProxies: Set<String>) -> String? {
-        let peer = (context as? any RemoteAddressRequestContext)?.remoteAddress?.ipAddress
+        let peer = peer(context)?.ipAddress
         guard let peer, trustedProxies.contains(peer), let forwarded = request.headers[values: HTTPField.Name("X-Forwarded-For")!].last,
               let last = forwarded.split(separator: ",").last?.trimmingCharacters(in: .whitespaces), !last.isEmpty
         else { return peer }
         return String(last.prefix(64))
+    }
+
+    /// The connection's peer; nil for in-process test clients.
+    static func peer(_ context: some RequestContext) -> SocketAddress? {
+        (context as? any RemoteAddressRequestContext)?.remoteAddress
     }
 
     /// The gate of an operator endpoint: with a token configured (its SHA-256 given), the request must
@@ -67,7 +73,7 @@ enum Wire {
             guard let token = bearer(request), RAService.sha256(token) == tokenSHA256 else { throw RAError.notLoggedIn }
             return
         }
-        guard let remote = context as? any RemoteAddressRequestContext, let address = remote.remoteAddress else { return }
+        guard let address = peer(context) else { return }
         switch address {
         case .unixDomainSocket: return
         default:

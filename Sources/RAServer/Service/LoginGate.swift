@@ -21,14 +21,30 @@ import Synchronization
 ///
 /// The counts live in this process: with several RA instances each counts its own share.
 final class LoginGate: Sendable {
+    /// A count within the minute that started at `start`.
     private struct Window {
         var start: Date
         var count: Int
+
+        /// Whether `now` is within this window's minute.
+        func covers(_ now: Date) -> Bool { now >= start && now.timeIntervalSince(start) < 60 }
+        /// Seconds until the window's minute ends.
+        func secondsLeft(_ now: Date) -> TimeInterval { 60 - now.timeIntervalSince(start) }
+        /// `window` when it covers `now`, else a new one from `now`.
+        static func current(_ window: Window?, _ now: Date) -> Window {
+            if let window, window.covers(now) { return window }
+            return Window(start: now, count: 0)
+        }
     }
 
+    /// Wrong passwords in a row from one address for one ID, forgotten a day after the last one.
     private struct Backoff {
         var failures: Int
         var last: Date
+
+        static func current(_ backoff: Backoff?, _ now: Date) -> Backoff? {
+            backoff.flatMap { now.timeIntervalSince($0.last) < 86_400 ? $0 : nil }
+        }
     }
 
     private struct State {
@@ -74,20 +90,18 @@ final class LoginGate: Sendable {
         let retry: Int? = state.withLock { s in
             prune(&s, now: now)
             func seconds(_ interval: TimeInterval) -> Int { max(1, Int(interval.rounded(.up))) }
-            // Failures in a row are forgotten a day after the last one.
-            let pair = s.pairs[Self.pairKey(id, address)].flatMap { now.timeIntervalSince($0.last) < 86_400 ? $0 : nil }
+            let pair = Backoff.current(s.pairs[Self.pairKey(id, address)], now)
             if let pair {
                 let until = pair.last.addingTimeInterval(backoff(afterFailures: pair.failures))
                 if until > now { return seconds(until.timeIntervalSince(now)) }
             }
-            if let pair, now.timeIntervalSince(pair.last) < 60, let window = s.failuresPerID[id.uppercased()], now.timeIntervalSince(window.start) < 60, now >= window.start,
+            if let pair, now.timeIntervalSince(pair.last) < 60, let window = s.failuresPerID[id.uppercased()], window.covers(now),
                window.count >= failuresPerID {
-                return seconds(60 - now.timeIntervalSince(window.start))
+                return seconds(window.secondsLeft(now))
             }
             if let address {
-                var w = s.perAddress[address] ?? Window(start: now, count: 0)
-                if now.timeIntervalSince(w.start) >= 60 || now < w.start { w = Window(start: now, count: 0) }
-                guard w.count < perAddress else { return seconds(60 - now.timeIntervalSince(w.start)) }
+                var w = Window.current(s.perAddress[address], now)
+                guard w.count < perAddress else { return seconds(w.secondsLeft(now)) }
                 w.count += 1
                 s.perAddress[address] = w
             }
@@ -100,12 +114,11 @@ final class LoginGate: Sendable {
     func failed(id: String, address: String?, now: Date) {
         state.withLock { s in
             let key = Self.pairKey(id, address)
-            var pair = s.pairs[key].flatMap { now.timeIntervalSince($0.last) < 86_400 ? $0 : nil } ?? Backoff(failures: 0, last: now)
+            var pair = Backoff.current(s.pairs[key], now) ?? Backoff(failures: 0, last: now)
             pair.failures += 1
             pair.last = now
             s.pairs[key] = pair
-            var w = s.failuresPerID[id.uppercased()] ?? Window(start: now, count: 0)
-            if now.timeIntervalSince(w.start) >= 60 || now < w.start { w = Window(start: now, count: 0) }
+            var w = Window.current(s.failuresPerID[id.uppercased()], now)
             w.count += 1
             s.failuresPerID[id.uppercased()] = w
         }
@@ -118,8 +131,8 @@ final class LoginGate: Sendable {
 
     private func prune(_ s: inout State, now: Date) {
         guard s.perAddress.count + s.failuresPerID.count + s.pairs.count > pruneAbove else { return }
-        s.perAddress = s.perAddress.filter { now.timeIntervalSince($0.value.start) < 60 }
-        s.failuresPerID = s.failuresPerID.filter { now.timeIntervalSince($0.value.start) < 60 }
+        s.perAddress = s.perAddress.filter { $0.value.covers(now) }
+        s.failuresPerID = s.failuresPerID.filter { $0.value.covers(now) }
         s.pairs = s.pairs.filter { now.timeIntervalSince($0.value.last) < backoffLimit }
     }
 

@@ -605,7 +605,9 @@ public final class PostgresRepository: RARepository, @unchecked Sendable {
         try await rows("SELECT certificate FROM officers WHERE name = \(name)").first.map { [UInt8](try $0.decode(Data.self)) }
     }
 
+    /// Read first (one SELECT on every officer challenge and login); the key is made only when missing.
     public func secretKey(named name: String) async throws -> [UInt8] {
+        if let key = try await rows("SELECT key FROM secret_keys WHERE name = \(name)").first { return [UInt8](try key.decode(Data.self)) }
         var rng = SystemRandomNumberGenerator()
         let fresh = Data((0..<32).map { _ in UInt8.random(in: .min ... .max, using: &rng) })
         _ = try await rows("INSERT INTO secret_keys (name, key) VALUES (\(name), \(fresh)) ON CONFLICT DO NOTHING")

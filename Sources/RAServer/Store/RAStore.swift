@@ -7,8 +7,7 @@ public enum RAStore {
     /// - Throws: `PostgresLocationError` for an unusable URL; the store's errors when it cannot be
     ///   opened, reached or migrated.
     public static func open(_ database: String, password: String? = nil) async throws -> any RARepository {
-        let lower = database.lowercased()
-        if lower.hasPrefix("postgres://") || lower.hasPrefix("postgresql://") {
+        if isPostgres(database) {
             return try await PostgresRepository(location: try PostgresRepository.Location(url: database), password: password)
         }
         return try SQLiteRepository(path: database)
