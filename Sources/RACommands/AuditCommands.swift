@@ -13,12 +13,11 @@ struct Audit: AsyncParsableCommand {
     struct Export: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Print the audit log as JSON lines (oldest first).")
 
-        @Option(help: "SQLite database file, or postgres://USER@HOST/DB (password from $TOKENCERT_RA_DATABASE_PASSWORD).")
-        var database = "tokencert-ra.sqlite"
+        @OptionGroup var store: StoreOptions
 
         func run() async throws {
             do {
-                for line in try await AuditExport.jsonLines(try await openStore(database)) { print(line) }
+                for line in try await AuditExport.jsonLines(try await store.open()) { print(line) }
             } catch {
                 throw fail(error)
             }

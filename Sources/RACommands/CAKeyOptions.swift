@@ -61,6 +61,18 @@ func fail(_ error: any Error) -> ExitCode {
     return ExitCode(1)
 }
 
+/// `--database` and `--database-password-file`, for every command that reads or writes the store.
+struct StoreOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("SQLite database file, or postgres://USER@HOST/DB (TLS: ?sslmode=verify-full[&sslrootcert=CA.pem]; a Unix socket: postgres://USER@/DB?host=/run/postgresql).", valueName: "file|url"))
+    var database = "tokencert-ra.sqlite"
+
+    @Option(help: "File whose first line is the PostgreSQL password (else $TOKENCERT_RA_DATABASE_PASSWORD; never in the URL).")
+    var databasePasswordFile: String?
+
+    /// Opens (and migrates) the store.
+    func open() async throws -> any RARepository { try await openStore(database, passwordFile: databasePasswordFile) }
+}
+
 /// The store a `--database` value names: a SQLite file, or a `postgres://USER@HOST/DB` URL whose
 /// password comes from `passwordFile`, else `$TOKENCERT_RA_DATABASE_PASSWORD` (none: trust or peer
 /// authentication).

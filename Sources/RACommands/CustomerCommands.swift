@@ -23,8 +23,7 @@ struct Customer: AsyncParsableCommand {
                   --mobile 0912345678 --account 1020-1234567 --password-file pw.txt
             """)
 
-        @Option(help: "SQLite database file, or postgres://USER@HOST/DB (password from $TOKENCERT_RA_DATABASE_PASSWORD).")
-        var database = "tokencert-ra.sqlite"
+        @OptionGroup var store: StoreOptions
         @Option(help: "National ID or unified business number.")
         var id: String
         @Option(help: "Name (person) or company name.")
@@ -56,7 +55,7 @@ struct Customer: AsyncParsableCommand {
                                          fileOption: "--birth-date-file").read(language: Language.fromEnvironment()).revealedString()
             let input = CustomerInput(id: id, name: name, birthDate: birth, mobile: mobile, email: email, accounts: accounts, password: password)
             do {
-                let repository = try await openStore(database)
+                let repository = try await store.open()
                 try await CustomerImport.store([(1, input)], into: repository, passwordIterations: Policy.standard.passwordIterations, replace: replace)
                 print("Added \(input.id.prefix(7))***.")
             } catch {
@@ -68,8 +67,7 @@ struct Customer: AsyncParsableCommand {
     struct Import: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Import customers from CSV or JSON — all or none.")
 
-        @Option(help: "SQLite database file, or postgres://USER@HOST/DB (password from $TOKENCERT_RA_DATABASE_PASSWORD).")
-        var database = "tokencert-ra.sqlite"
+        @OptionGroup var store: StoreOptions
         @Argument(help: "A .csv (header: id,name,birth_date,mobile,email,accounts,password; accounts separated by ;) or .json file.")
         var file: String
         @Flag(help: "Replace customers whose ID exists.")
@@ -84,7 +82,7 @@ struct Customer: AsyncParsableCommand {
                 } else {
                     inputs = try CustomerImport.parseCSV(String(decoding: data, as: UTF8.self))
                 }
-                let repository = try await openStore(database)
+                let repository = try await store.open()
                 let count = try await CustomerImport.store(inputs, into: repository, passwordIterations: Policy.standard.passwordIterations,
                                                            replace: replace)
                 print("Imported \(count) customer(s).")

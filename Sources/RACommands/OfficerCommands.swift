@@ -14,8 +14,7 @@ struct Officer: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Register an officer with the certificate (PEM) of the key on their token; they log in by signing a challenge with it.")
 
-        @Option(help: "SQLite database file, or postgres://USER@HOST/DB (password from $TOKENCERT_RA_DATABASE_PASSWORD).")
-        var database = "tokencert-ra.sqlite"
+        @OptionGroup var store: StoreOptions
         @Option(help: "The officer's name as the audit log shows it.")
         var name: String
         @Option(help: "The officer's certificate (PEM).")
@@ -24,7 +23,7 @@ struct Officer: AsyncParsableCommand {
         func run() async throws {
             do {
                 let der = try OfficerRegistration.certificateDER(pemFile: certificate)
-                try await openStore(database).addOfficer(name: name, certificate: der, at: Date())
+                try await store.open().addOfficer(name: name, certificate: der, at: Date())
                 print("Officer \(name) registered.")
             } catch {
                 throw fail(error)

@@ -27,7 +27,7 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .customLong("ca-pin-file"), help: "File whose first line is the token user PIN (else $TOKENCERT_RA_CA_PIN).")
     var pinFile: String?
 
-    @Option(help: "SQLite database file (default tokencert-ra.sqlite; created and migrated when missing), or postgres://USER@HOST[:PORT]/DB[?sslmode=require] (postgres://USER@/DB?host=/run/postgresql for a Unix socket; migrated on start).")
+    @Option(help: "SQLite database file (default tokencert-ra.sqlite; created and migrated when missing), or postgres://USER@HOST[:PORT]/DB (TLS: ?sslmode=verify-full[&sslrootcert=CA.pem], the server's certificate and name verified; postgres://USER@/DB?host=/run/postgresql for a Unix socket; migrated on start).")
     var database: String?
     @Option(help: "File whose first line is the PostgreSQL password (else $TOKENCERT_RA_DATABASE_PASSWORD; never in the URL).")
     var databasePasswordFile: String?

@@ -52,18 +52,33 @@ enum TestPostgres {
 
     /// Creates an empty database and returns its location.
     static func freshDatabase() async throws -> PostgresRepository.Location {
-        let base = try PostgresRepository.Location(url: try baseURL())
         let name = "t_\(getpid())_\(UUID().uuidString.prefix(8).lowercased())"
+        try await execute("CREATE DATABASE \(name)")
+        var location = try PostgresRepository.Location(url: try baseURL())
+        location.database = name
+        return location
+    }
+
+    /// Runs one statement on the cluster's `postgres` database (over its Unix socket, as the cluster's role).
+    static func execute(_ sql: String) async throws {
+        let base = try PostgresRepository.Location(url: try baseURL())
         let client = PostgresClient(configuration: .init(unixSocketPath: try XCTUnwrap(base.unixSocketPath), username: base.username,
                                                          password: nil, database: base.database))
         try await withThrowingDiscardingTaskGroup { group in
             group.addTask { await client.run() }
-            _ = try await client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(name)"), logger: Logger(label: "test")).collect()
+            _ = try await client.query(PostgresQuery(unsafeSQL: sql), logger: Logger(label: "test")).collect()
             group.cancelAll()
         }
-        var location = base
-        location.database = name
-        return location
+    }
+
+    /// The cluster over TCP with TLS (`sslmode=verify-full`, the run's CA as `sslrootcert`) and the file
+    /// holding the role's password (scripts/postgres-env.sh).
+    static func tlsURL() throws -> (url: String, passwordFile: String) {
+        let environment = ProcessInfo.processInfo.environment
+        guard let url = environment["TOKENCERT_TEST_POSTGRES_TLS_URL"], let file = environment["TOKENCERT_TEST_POSTGRES_PASSWORD_FILE"] else {
+            throw HarnessError("TOKENCERT_TEST_POSTGRES_TLS_URL is not set: run the tests with scripts/test, which starts PostgreSQL")
+        }
+        return (url, file)
     }
 }
 

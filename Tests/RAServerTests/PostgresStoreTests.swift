@@ -197,3 +197,71 @@ extension PostgresStoreTests {
         XCTAssertEqual(next.number, first.number + 1, "fresh now: served as stored")
     }
 }
+
+extension PostgresStoreTests {
+    /// TLS to the database (the test cluster takes TCP only with TLS and a SCRAM password): with
+    /// `sslmode=verify-full` and the cluster's CA as `sslrootcert`, the shipped CLI imports customers
+    /// with the password from a file, and the connection is TLS by the server's own account
+    /// (`pg_stat_ssl`). Without the CA (`sslmode=require`: the system's CAs) the server is not trusted;
+    /// without `sslmode` the server refuses plain TCP; `prefer`, a password in the URL and a stray
+    /// `sslrootcert` are refused before connecting.
+    func testTLSToTheDatabaseVerifiesTheServerAndPlainTextIsRefused() async throws {
+        let location = try await TestPostgres.freshDatabase()
+        let (base, passwordFile) = try TestPostgres.tlsURL()
+        let url = base.replacingOccurrences(of: "/postgres?", with: "/\(location.database)?")
+        let dir = try workDirectory(self, "pgtls")
+        let csv = "id,name,birth_date,mobile,email,accounts,password\n\(Harness.alice.id),\(Harness.alice.name),\(Harness.alice.birth),\(Harness.alice.mobile),,\(Harness.alice.account),\(Harness.alice.password)\n"
+        try csv.write(toFile: dir + "/customers.csv", atomically: true, encoding: .utf8)
+        let binary = builtExecutable("tokencert-ra")
+        let imported = try runTool(binary, ["customer", "import", "--database", url, "--database-password-file", passwordFile, dir + "/customers.csv"])
+        XCTAssertEqual(imported.status, 0, imported.out + imported.err)
+
+        let password = try String(contentsOfFile: passwordFile, encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        let store = try await PostgresRepository(location: try .init(url: url), password: password, maximumConnections: 1)
+        addTeardownBlock { await store.shutdown() }
+        let tls = try await store.client.query("SELECT ssl, version FROM pg_stat_ssl WHERE pid = pg_backend_pid()", logger: Logger(label: "test"))
+            .collect().first?.decode((Bool, String?).self)
+        XCTAssertEqual(tls?.0, true, "the server says this connection is TLS")
+        XCTAssertTrue(tls?.1?.hasPrefix("TLSv1.") == true, "\(String(describing: tls))")
+        let alice = try await store.customer(id: Harness.alice.id)
+        XCTAssertNotNil(alice)
+
+        // The system's CAs do not know the run's CA: refused, and the message says it is the certificate.
+        let untrusted = url.replacingOccurrences(of: "sslmode=verify-full", with: "sslmode=require")
+            .replacingOccurrences(of: #"&sslrootcert=[^&]*"#, with: "", options: .regularExpression)
+        // Said at once (the first connection is tried on its own), not after the pool's minute of retries.
+        let started = Date()
+        let refused = try runTool(binary, ["customer", "import", "--database", untrusted, "--database-password-file", passwordFile, dir + "/customers.csv"])
+        XCTAssertNotEqual(refused.status, 0)
+        XCTAssertTrue(refused.err.contains("TLS certificate did not verify (CERTIFICATE_VERIFY_FAILED)"), refused.err)
+        XCTAssertTrue(refused.err.contains("sslrootcert=FILE"), refused.err)
+        // Plain TCP: the server refuses it (pg_hba: hostnossl … reject), and the remedy says TLS.
+        let plain = untrusted.replacingOccurrences(of: "?sslmode=require", with: "")
+        let plainRefused = try runTool(binary, ["customer", "import", "--database", plain, "--database-password-file", passwordFile, dir + "/customers.csv"])
+        XCTAssertNotEqual(plainRefused.status, 0)
+        XCTAssertTrue(plainRefused.err.contains("no encryption"), plainRefused.err)
+        XCTAssertTrue(plainRefused.err.contains("add sslmode=verify-full"), plainRefused.err)
+        // A wrong password: the server's word for it (in zh-TW when asked).
+        try "wrong-password\n".write(toFile: dir + "/wrong", atomically: true, encoding: .utf8)
+        let wrong = try runTool(binary, ["customer", "import", "--database", url, "--database-password-file", dir + "/wrong", dir + "/customers.csv"],
+                                environment: ["LC_ALL": "zh_TW.UTF-8"])
+        XCTAssertNotEqual(wrong.status, 0)
+        XCTAssertTrue(wrong.err.contains("拒絕連線") && wrong.err.contains("password authentication failed"), wrong.err)
+        XCTAssertLessThan(Date().timeIntervalSince(started), 20, "three refusals within seconds")
+
+        XCTAssertThrowsError(try PostgresRepository.Location(url: url.replacingOccurrences(of: "sslmode=verify-full", with: "sslmode=prefer"))) {
+            XCTAssertEqual($0 as? PostgresLocationError, .unsupportedSSLMode("prefer"))
+        }
+        XCTAssertThrowsError(try PostgresRepository.Location(url: url.replacingOccurrences(of: "tokencert@", with: "tokencert:secret@"))) {
+            XCTAssertEqual($0 as? PostgresLocationError, .passwordInURL)
+        }
+        XCTAssertThrowsError(try PostgresRepository.Location(url: url.replacingOccurrences(of: "sslmode=verify-full", with: "sslmode=disable"))) {
+            XCTAssertEqual($0 as? PostgresLocationError, .rootCertificateWithoutTLS)
+        }
+        let socket = try PostgresRepository.Location(url: "postgres://ra@/tokencert?host=/run/postgresql&port=5433")
+        XCTAssertEqual(socket.unixSocketPath, "/run/postgresql/.s.PGSQL.5433")
+        let verifyCA = try PostgresRepository.Location(url: "postgres://ra@db.internal/tokencert?sslmode=verify-ca")
+        XCTAssertEqual(verifyCA.requireTLS, true)
+        XCTAssertEqual(verifyCA.verifyHostName, false)
+    }
+}

@@ -1,8 +1,10 @@
 public import CertificateKit
 import Domain
+public import Localization
 public import Foundation
 public import Logging
 import NIOCore
+import NIOSSL
 import PostgresNIO
 import X509
 
@@ -26,11 +28,23 @@ public final class PostgresRepository: RARepository, @unchecked Sendable {
         public var unixSocketPath: String?
         public var username: String
         public var database: String
+        /// TLS to the server: off (`sslmode` absent or `disable`), or required with the server's
+        /// certificate verified (`require`, `verify-ca`, `verify-full`).
         public var requireTLS: Bool
+        /// `sslmode=verify-ca`: the chain is verified but not the host name.
+        public var verifyHostName = true
+        /// `sslrootcert=FILE`: the CA certificates (PEM) that may sign the server's certificate, instead
+        /// of the system's.
+        public var rootCertificatePath: String?
 
-        /// Parses `postgres://USER@HOST[:PORT]/DATABASE[?sslmode=require]` or, for a Unix socket,
-        /// `postgres://USER@/DATABASE?host=/run/postgresql` (libpq's form). A password in the URL is
-        /// refused: it would be on the command line; give it from a file or the environment.
+        /// Parses `postgres://USER@HOST[:PORT]/DATABASE[?sslmode=require[&sslrootcert=FILE]]` or, for a Unix
+        /// socket, `postgres://USER@/DATABASE?host=/run/postgresql[&port=5433]` (libpq's form). A password in the URL
+        /// is refused: it would be on the command line; give it from a file or the environment.
+        ///
+        /// Unlike libpq, `sslmode=require` verifies the server's certificate (against `sslrootcert` or the
+        /// system's CAs) and its host name: TLS that accepts any certificate protects from no one
+        /// in the middle. `verify-ca` skips only the host-name check; `prefer` and `allow` are refused
+        /// (they fall back to plain text silently).
         /// - Throws: `PostgresLocationError`.
         public init(url text: String) throws(PostgresLocationError) {
             guard let url = URLComponents(string: text), ["postgres", "postgresql"].contains(url.scheme?.lowercased() ?? "") else {
@@ -39,14 +53,30 @@ public final class PostgresRepository: RARepository, @unchecked Sendable {
             guard url.password == nil else { throw PostgresLocationError.passwordInURL }
             let query = Dictionary((url.queryItems ?? []).map { ($0.name, $0.value ?? "") }, uniquingKeysWith: { _, last in last })
             host = url.host.flatMap { $0.isEmpty ? nil : $0 }
-            port = url.port ?? 5432
-            unixSocketPath = query["host"].flatMap { $0.hasPrefix("/") ? "\($0)/.s.PGSQL.\(url.port ?? 5432)" : nil }
+            // libpq takes the port in the authority or as `?port=` (the form a socket URL needs).
+            if let given = query["port"] {
+                guard let number = Int(given), (1...65535).contains(number) else { throw PostgresLocationError.badPort(given) }
+                port = number
+            } else {
+                port = url.port ?? 5432
+            }
+            let socketPort = port
+            unixSocketPath = query["host"].flatMap { $0.hasPrefix("/") ? "\($0)/.s.PGSQL.\(socketPort)" : nil }
             if host == nil, unixSocketPath == nil { throw PostgresLocationError.noHost }
             username = url.user ?? NSUserName()
             let path = url.path.hasPrefix("/") ? String(url.path.dropFirst()) : url.path
             guard !path.isEmpty else { throw PostgresLocationError.noDatabase }
             database = path
-            requireTLS = ["require", "verify-ca", "verify-full"].contains(query["sslmode"] ?? "")
+            switch query["sslmode"] ?? "disable" {
+            case "disable": requireTLS = false
+            case "require", "verify-full": requireTLS = true
+            case "verify-ca":
+                requireTLS = true
+                verifyHostName = false
+            case let mode: throw PostgresLocationError.unsupportedSSLMode(mode)
+            }
+            rootCertificatePath = query["sslrootcert"].flatMap { $0.isEmpty ? nil : $0 }
+            if rootCertificatePath != nil, !requireTLS { throw PostgresLocationError.rootCertificateWithoutTLS }
         }
     }
 
@@ -56,19 +86,26 @@ public final class PostgresRepository: RARepository, @unchecked Sendable {
     /// The database URL without secrets, for logs and `/health`.
     public let location: Location
 
-    /// Connects (the client keeps a pool of up to `maximumConnections`) and applies pending migrations.
-    /// - Throws: `PostgresError`/`PSQLError` when the database cannot be reached or migrated.
+    /// Connects once on its own (so that a wrong address, certificate, password or `pg_hba.conf` rule
+    /// is said at once, not after the pool's minute of retries), then starts the client (a pool of up
+    /// to `maximumConnections`) and applies pending migrations.
+    /// - Throws: `DatabaseConnectionError` when the first connection fails; `PSQLError` when a
+    ///   migration fails.
     public init(location: Location, password: String?, maximumConnections: Int = 20,
                 logger: Logger = Logger(label: "tokencert-ra.postgres")) async throws {
         var configuration: PostgresClient.Configuration
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.certificateVerification = location.verifyHostName ? .fullVerification : .noHostnameVerification
+        if let roots = location.rootCertificatePath {
+            tls.trustRoots = .file(roots)
+        }
         if let socket = location.unixSocketPath {
             configuration = .init(unixSocketPath: socket, username: location.username, password: password, database: location.database)
         } else {
-            var tls = TLSConfiguration.makeClientConfiguration()
-            tls.certificateVerification = .fullVerification
             configuration = .init(host: location.host ?? "localhost", port: location.port, username: location.username, password: password,
                                   database: location.database, tls: location.requireTLS ? .require(tls) : .disable)
         }
+        try await Self.probe(location, password: password, tls: tls)
         configuration.options.maximumConnections = maximumConnections
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
@@ -84,6 +121,31 @@ public final class PostgresRepository: RARepository, @unchecked Sendable {
     }
 
     deinit { runner.cancel() }
+
+    /// One connection, opened and closed, with what the pool will use.
+    /// - Throws: `DatabaseConnectionError` saying why it failed.
+    static func probe(_ location: Location, password: String?, tls: TLSConfiguration) async throws {
+        let configuration: PostgresConnection.Configuration
+        if let socket = location.unixSocketPath {
+            configuration = .init(unixSocketPath: socket, username: location.username, password: password, database: location.database)
+        } else {
+            let mode: PostgresConnection.Configuration.TLS
+            do {
+                mode = location.requireTLS ? .require(try NIOSSLContext(configuration: tls)) : .disable
+            } catch {
+                throw DatabaseConnectionError(location: location, cause: .rootCertificates("\(error)"))
+            }
+            configuration = .init(host: location.host ?? "localhost", port: location.port, username: location.username, password: password,
+                                  database: location.database, tls: mode)
+        }
+        do {
+            let connection = try await PostgresConnection.connect(configuration: configuration, id: 0,
+                                                                  logger: Logger(label: "tokencert-ra.postgres.probe"))
+            try? await connection.close()
+        } catch {
+            throw DatabaseConnectionError(location: location, cause: .init(error))
+        }
+    }
 
     /// Ends the connection pool.
     public func shutdown() async {
@@ -273,8 +335,20 @@ public final class PostgresRepository: RARepository, @unchecked Sendable {
     }
 
     /// Whether the database answers (`SELECT 1`), for `/health`.
-    public func ping() async -> Bool {
-        (try? await client.query("SELECT 1", logger: logger).collect().count) == 1
+    ///
+    /// At most `timeout`: when the database is gone the pool waits for a connection that never comes,
+    /// and a health check that hangs is no answer for a load balancer.
+    public func ping(timeout: Duration = .seconds(2)) async -> Bool {
+        await withTaskGroup(of: Bool.self) { group in
+            group.addTask { [client, logger] in (try? await client.query("SELECT 1", logger: logger).collect().count) == 1 }
+            group.addTask {
+                try? await Task.sleep(for: timeout)
+                return false
+            }
+            let first = await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
     }
 
     private func rows(_ query: PostgresQuery) async throws -> [PostgresRow] {
@@ -667,9 +741,96 @@ public final class PostgresRepository: RARepository, @unchecked Sendable {
     }
 }
 
+/// The first connection to PostgreSQL failed: where, and why in words a database administrator knows.
+public struct DatabaseConnectionError: Error, Sendable, UserFacingError, CustomStringConvertible {
+    public enum Cause: Sendable, Equatable {
+        /// The server's certificate did not verify (untrusted CA, wrong name, expired).
+        case certificate(String)
+        /// `sslrootcert` could not be read.
+        case rootCertificates(String)
+        /// The server said no (`pg_hba.conf`, password, unknown database or role): its message.
+        case server(String)
+        /// Nothing answered, or the connection broke.
+        case network(String)
+
+        init(_ error: any Error) {
+            if let psql = error as? PSQLError {
+                if let message = psql.serverInfo?[.message] {
+                    self = .server(message)
+                    return
+                }
+                if let underlying = psql.underlying {
+                    self = Self.classify(underlying)
+                    return
+                }
+                self = .network("\(psql.code)")
+                return
+            }
+            self = Self.classify(error)
+        }
+
+        /// TLS failures by their short name (BoringSSL's reason, NIOSSL's case), the rest as they print.
+        static func classify(_ error: any Error) -> Cause {
+            let text = String(describing: error)
+            for reason in ["CERTIFICATE_VERIFY_FAILED", "failedToValidateHostname", "CERTIFICATE_EXPIRED"] where text.contains(reason) {
+                return .certificate(reason)
+            }
+            if error is NIOSSLError || error is NIOSSLExtraError || text.contains("handshakeFailed") { return .certificate(text) }
+            return .network(text)
+        }
+    }
+
+    public var location: PostgresRepository.Location
+    public var cause: Cause
+
+    var address: String {
+        "\(location.unixSocketPath ?? "\(location.host ?? "localhost"):\(location.port)")/\(location.database)"
+    }
+
+    public var category: ErrorCategory { .unreachable }
+
+    public var summary: LocalizedText {
+        switch cause {
+        case .certificate(let detail):
+            LocalizedText(en: "PostgreSQL at \(address): its TLS certificate did not verify (\(detail)).",
+                          zhTW: "PostgreSQL（\(address)）的 TLS 憑證驗證失敗（\(detail)）。")
+        case .rootCertificates(let detail):
+            LocalizedText(en: "The CA certificates of sslrootcert=\(location.rootCertificatePath ?? "") cannot be read (\(detail)).",
+                          zhTW: "無法讀取 sslrootcert=\(location.rootCertificatePath ?? "") 的 CA 憑證（\(detail)）。")
+        case .server(let message):
+            LocalizedText(en: "PostgreSQL at \(address) refused the connection: \(message).",
+                          zhTW: "PostgreSQL（\(address)）拒絕連線：\(message)。")
+        case .network(let detail):
+            LocalizedText(en: "PostgreSQL at \(address) cannot be reached (\(detail)).",
+                          zhTW: "無法連上 PostgreSQL（\(address)）（\(detail)）。")
+        }
+    }
+
+    public var remedy: LocalizedText? {
+        switch cause {
+        case .certificate:
+            LocalizedText(en: "Give the CA that signed the server's certificate with sslrootcert=FILE in the URL, and reach the server by a name its certificate holds (sslmode=verify-ca skips the name check).",
+                          zhTW: "在網址加上 sslrootcert=檔案，指定簽發伺服器憑證的 CA，並以憑證上的名稱連線（sslmode=verify-ca 不檢查名稱）。")
+        case .rootCertificates:
+            LocalizedText(en: "Point sslrootcert at a readable PEM file of CA certificates.", zhTW: "請將 sslrootcert 指向可讀取的 PEM 格式 CA 憑證檔。")
+        case .server(let message) where message.contains("no encryption"):
+            LocalizedText(en: "The server takes only TLS connections: add sslmode=verify-full (and sslrootcert=FILE) to the URL.",
+                          zhTW: "伺服器只接受 TLS 連線：請在網址加上 sslmode=verify-full（及 sslrootcert=檔案）。")
+        case .server:
+            LocalizedText(en: "Check the user and database in the URL, the password (--database-password-file or $TOKENCERT_RA_DATABASE_PASSWORD), and the server's pg_hba.conf.",
+                          zhTW: "請檢查網址中的使用者與資料庫、密碼（--database-password-file 或 $TOKENCERT_RA_DATABASE_PASSWORD）及伺服器的 pg_hba.conf。")
+        case .network:
+            LocalizedText(en: "Check that PostgreSQL runs and listens there (pg_isready), and the host, port or socket folder in the URL.",
+                          zhTW: "請確認 PostgreSQL 正在該位址執行並接受連線（pg_isready），並檢查網址中的主機、連接埠或通訊端資料夾。")
+        }
+    }
+
+    public var description: String { summary.english }
+}
+
 /// A `--database` URL that cannot be used.
 public enum PostgresLocationError: Error, Hashable, Sendable, CustomStringConvertible {
-    case notAPostgresURL, passwordInURL, noHost, noDatabase
+    case notAPostgresURL, passwordInURL, noHost, noDatabase, unsupportedSSLMode(String), rootCertificateWithoutTLS, badPort(String)
 
     public var description: String {
         switch self {
@@ -677,6 +838,10 @@ public enum PostgresLocationError: Error, Hashable, Sendable, CustomStringConver
         case .passwordInURL: "the URL holds a password, which would be on the command line; give it with --database-password-file or $TOKENCERT_RA_DATABASE_PASSWORD"
         case .noHost: "the URL names no host (postgres://USER@HOST/DB, or postgres://USER@/DB?host=/run/postgresql for a Unix socket)"
         case .noDatabase: "the URL names no database (postgres://USER@HOST/DATABASE)"
+        case .unsupportedSSLMode(let mode):
+            "sslmode=\(mode) is not supported: use disable, or require / verify-full (TLS, the server's certificate and name verified) or verify-ca (certificate only); prefer and allow would fall back to plain text without a word"
+        case .badPort(let text): "port=\(text) is not a port number (1–65535)"
+        case .rootCertificateWithoutTLS: "sslrootcert is given but TLS is off: add sslmode=verify-full"
         }
     }
 }
