@@ -395,13 +395,11 @@ public final class PostgresRepository: RARepository, @unchecked Sendable {
     }
 
     public func customer(id: String) async throws -> CustomerRecord? {
-        try await client.withConnection { c in try await Self.loadCustomer(c, id, lock: false, logger: logger) }
+        try await client.withConnection { c in try await Self.loadCustomer(c, id, logger: logger) }
     }
 
-    static func loadCustomer(_ c: PostgresConnection, _ id: String, lock: Bool, logger: Logger) async throws -> CustomerRecord? {
-        let query: PostgresQuery = lock
-            ? "SELECT id, name, birth_date, mobile, email, password_hash FROM customers WHERE id = \(id) FOR UPDATE"
-            : "SELECT id, name, birth_date, mobile, email, password_hash FROM customers WHERE id = \(id)"
+    static func loadCustomer(_ c: PostgresConnection, _ id: String, logger: Logger) async throws -> CustomerRecord? {
+        let query: PostgresQuery = "SELECT id, name, birth_date, mobile, email, password_hash FROM customers WHERE id = \(id)"
         guard let row = try await c.query(query, logger: logger).collect().first else { return nil }
         let (cid, name, birth, mobile, email, hash) = try row.decode((String, String, String, String?, String?, String).self)
         let accounts = try await c.query("SELECT account FROM accounts WHERE customer_id = \(id) ORDER BY account", logger: logger).collect()
@@ -419,11 +417,7 @@ public final class PostgresRepository: RARepository, @unchecked Sendable {
     public func transact<R: Sendable>(customerID: String, _ body: @Sendable (inout CustomerLedger) throws -> R) async throws -> R {
         let outcome: Result<R, any Error> = try await write { c in
             // The customer's row lock orders every transaction for this customer, on every instance.
-            guard let customer = try await Self.loadCustomer(c, customerID, lock: true, logger: logger) else {
-                throw RepositoryError.unknownCustomer(customerID)
-            }
-            let original = CustomerLedger(customer: customer, security: try await loadSecurity(c, customerID),
-                                          certificates: try await loadCertificates(c, customerID), consents: try await loadConsents(c, customerID))
+            guard let original = try await loadLedger(c, customerID) else { throw RepositoryError.unknownCustomer(customerID) }
             var ledger = original
             do {
                 let value = try body(&ledger)
@@ -440,33 +434,64 @@ public final class PostgresRepository: RARepository, @unchecked Sendable {
         return try outcome.get()
     }
 
-    func loadSecurity(_ c: PostgresConnection, _ id: String) async throws -> SecurityState {
-        var state = SecurityState()
-        if let row = try await c.query("""
-            SELECT birth_date_failures, locked_until, birth_date_verified_at, code_verified_at, send_window_start, sends_in_window,
-                   replaced_identifiers, login_failures, login_locked_until, identity_session
-            FROM security_state WHERE customer_id = \(id)
-            """, logger: logger).collect().first {
-            let decoded = try row.decode((Int, Date?, Date?, Date?, Date?, Int, String, Int, Date?, String?).self)
-            state.birthDateFailures = decoded.0
-            state.lockedUntil = decoded.1
-            state.birthDateVerifiedAt = decoded.2
-            state.codeVerifiedAt = decoded.3
-            state.sendWindowStart = decoded.4
-            state.sendsInWindow = decoded.5
-            state.replacedIdentifiers = decoded.6.split(separator: ",").map(String.init)
-            state.loginFailures = decoded.7
-            state.loginLockedUntil = decoded.8
-            state.identitySession = decoded.9
+    /// The customer's ledger in three round trips: the customer's row lock (`FOR UPDATE`, alone: a
+    /// statement that waits for a row lock re-reads only the locked row, and anything it joined would
+    /// be from before the wait), then the customer with accounts, security state, pending code and
+    /// consents in one row (arrays and outer joins), then the certificates.
+    func loadLedger(_ c: PostgresConnection, _ id: String) async throws -> CustomerLedger? {
+        guard try await c.query("SELECT 1 FROM customers WHERE id = \(id) FOR UPDATE", logger: logger).collect().count == 1 else { return nil }
+        guard let found = try await c.query("""
+            SELECT c.id, c.name, c.birth_date, c.mobile, c.email, c.password_hash,
+                   ARRAY(SELECT a.account FROM accounts a WHERE a.customer_id = c.id ORDER BY a.account) AS accounts,
+                   s.customer_id IS NOT NULL AS has_security, s.birth_date_failures, s.locked_until, s.birth_date_verified_at,
+                   s.code_verified_at, s.send_window_start, s.sends_in_window, s.replaced_identifiers, s.login_failures,
+                   s.login_locked_until, s.identity_session,
+                   o.identifier, o.salt, o.code_hash, o.channel, o.account AS code_account, o.sent_at, o.expires_at, o.wrong_tries,
+                   ARRAY(SELECT n.version FROM consents n WHERE n.customer_id = c.id ORDER BY n.id) AS consent_versions,
+                   ARRAY(SELECT n.text_sha256 FROM consents n WHERE n.customer_id = c.id ORDER BY n.id) AS consent_hashes,
+                   ARRAY(SELECT n.accepted_at FROM consents n WHERE n.customer_id = c.id ORDER BY n.id) AS consent_times
+            FROM customers c
+            LEFT JOIN security_state s ON s.customer_id = c.id
+            LEFT JOIN one_time_codes o ON o.customer_id = c.id
+            WHERE c.id = \(id)
+            """, logger: logger).collect().first else { return nil }
+        let row = found.makeRandomAccess()
+        let customer: CustomerRecord
+        do {
+            let accounts = try row["accounts"].decode([String].self)
+            customer = CustomerRecord(id: try CustomerID(try row["id"].decode(String.self)), name: try row["name"].decode(String.self),
+                                      birthDate: try ROCDate.parseGregorian(try row["birth_date"].decode(String.self)),
+                                      mobile: try row["mobile"].decode(String?.self), email: try row["email"].decode(String?.self),
+                                      accounts: try accounts.map { try SecuritiesAccount($0) }, passwordHash: try row["password_hash"].decode(String.self))
+        } catch let error as PostgresDecodingError {
+            throw error
+        } catch {
+            throw RepositoryError.corrupt("customer row: \(error)")
         }
-        if let row = try await c.query("""
-            SELECT identifier, salt, code_hash, channel, account, sent_at, expires_at, wrong_tries FROM one_time_codes WHERE customer_id = \(id)
-            """, logger: logger).collect().first {
-            let d = try row.decode((String, Data, Data, String, String, Date, Date, Int).self)
-            state.code = OneTimeCode(identifier: d.0, salt: [UInt8](d.1), codeHash: [UInt8](d.2), channel: d.3, account: d.4,
-                                     sentAt: d.5, expiresAt: d.6, wrongTries: d.7)
+        var security = SecurityState()
+        if try row["has_security"].decode(Bool.self) {
+            security.birthDateFailures = try row["birth_date_failures"].decode(Int.self)
+            security.lockedUntil = try row["locked_until"].decode(Date?.self)
+            security.birthDateVerifiedAt = try row["birth_date_verified_at"].decode(Date?.self)
+            security.codeVerifiedAt = try row["code_verified_at"].decode(Date?.self)
+            security.sendWindowStart = try row["send_window_start"].decode(Date?.self)
+            security.sendsInWindow = try row["sends_in_window"].decode(Int.self)
+            security.replacedIdentifiers = try row["replaced_identifiers"].decode(String.self).split(separator: ",").map(String.init)
+            security.loginFailures = try row["login_failures"].decode(Int.self)
+            security.loginLockedUntil = try row["login_locked_until"].decode(Date?.self)
+            security.identitySession = try row["identity_session"].decode(String?.self)
         }
-        return state
+        if let identifier = try row["identifier"].decode(String?.self) {
+            security.code = OneTimeCode(identifier: identifier, salt: [UInt8](try row["salt"].decode(Data.self)),
+                                        codeHash: [UInt8](try row["code_hash"].decode(Data.self)), channel: try row["channel"].decode(String.self),
+                                        account: try row["code_account"].decode(String.self), sentAt: try row["sent_at"].decode(Date.self),
+                                        expiresAt: try row["expires_at"].decode(Date.self), wrongTries: try row["wrong_tries"].decode(Int.self))
+        }
+        let versions = try row["consent_versions"].decode([String].self), hashes = try row["consent_hashes"].decode([String].self)
+        let times = try row["consent_times"].decode([Date].self)
+        guard versions.count == hashes.count, hashes.count == times.count else { throw RepositoryError.corrupt("consents") }
+        let consents = (0..<versions.count).map { ConsentRecord(customerID: id, version: versions[$0], textSHA256: hashes[$0], acceptedAt: times[$0]) }
+        return CustomerLedger(customer: customer, security: security, certificates: try await loadCertificates(c, id), consents: consents)
     }
 
     static let certificateColumns = """
@@ -493,14 +518,6 @@ public final class PostgresRepository: RARepository, @unchecked Sendable {
         return bindings
     }
 
-    func loadConsents(_ c: PostgresConnection, _ id: String) async throws -> [ConsentRecord] {
-        try await c.query("SELECT customer_id, version, text_sha256, accepted_at FROM consents WHERE customer_id = \(id) ORDER BY id",
-                          logger: logger).collect().map {
-            let d = try $0.decode((String, String, String, Date).self)
-            return ConsentRecord(customerID: d.0, version: d.1, textSHA256: d.2, acceptedAt: d.3)
-        }
-    }
-
     func save(_ c: PostgresConnection, from old: CustomerLedger, to new: CustomerLedger) async throws {
         let id = new.customer.id.value
         if old.security != new.security {
@@ -520,13 +537,17 @@ public final class PostgresRepository: RARepository, @unchecked Sendable {
                     login_locked_until = excluded.login_locked_until, identity_session = excluded.identity_session
                 """, logger: logger).collect()
             if old.security.code != s.code {
-                _ = try await c.query("DELETE FROM one_time_codes WHERE customer_id = \(id)", logger: logger).collect()
                 if let code = s.code {
                     _ = try await c.query("""
                         INSERT INTO one_time_codes (customer_id, identifier, salt, code_hash, channel, account, sent_at, expires_at, wrong_tries)
                         VALUES (\(id), \(code.identifier), \(Data(code.salt)), \(Data(code.codeHash)), \(code.channel), \(code.account),
                                 \(code.sentAt), \(code.expiresAt), \(code.wrongTries))
+                        ON CONFLICT (customer_id) DO UPDATE SET
+                            identifier = excluded.identifier, salt = excluded.salt, code_hash = excluded.code_hash, channel = excluded.channel,
+                            account = excluded.account, sent_at = excluded.sent_at, expires_at = excluded.expires_at, wrong_tries = excluded.wrong_tries
                         """, logger: logger).collect()
+                } else {
+                    _ = try await c.query("DELETE FROM one_time_codes WHERE customer_id = \(id)", logger: logger).collect()
                 }
             }
         }
@@ -537,16 +558,21 @@ public final class PostgresRepository: RARepository, @unchecked Sendable {
                 // A new certificate: one key, one customer, and a compromised key never again. The
                 // key_owners primary key makes two customers presenting one key at once wait for each
                 // other; the second then sees the first as owner.
+                // One statement: was the key ever revoked for compromise, and who owns it now. The
+                // owner read sees rows committed before the statement began; a row that another
+                // customer's transaction committed while this one waited on the key shows as neither
+                // inserted nor owned — someone else's key, which is what it is.
                 let keyHash = SQLiteRepository.spkiSHA256(ofCertificate: cert.der)
                 let compromised = RevocationReason.keyCompromise.rawValue
-                if try await c.query("SELECT 1 FROM certificates WHERE spki_sha256 = \(keyHash) AND revocation_reason = \(compromised)",
-                                     logger: logger).collect().count > 0 {
-                    throw RAError.keyCompromised
-                }
-                _ = try await c.query("INSERT INTO key_owners (spki_sha256, customer_id) VALUES (\(keyHash), \(id)) ON CONFLICT DO NOTHING",
-                                      logger: logger).collect()
-                let owner = try await c.query("SELECT customer_id FROM key_owners WHERE spki_sha256 = \(keyHash)", logger: logger).collect()
-                    .first?.decode(String.self)
+                guard let checked = try await c.query("""
+                    WITH claimed AS (
+                        INSERT INTO key_owners (spki_sha256, customer_id) VALUES (\(keyHash), \(id)) ON CONFLICT DO NOTHING RETURNING customer_id
+                    )
+                    SELECT EXISTS (SELECT 1 FROM certificates WHERE spki_sha256 = \(keyHash) AND revocation_reason = \(compromised)),
+                           COALESCE((SELECT customer_id FROM claimed), (SELECT customer_id FROM key_owners WHERE spki_sha256 = \(keyHash)))
+                    """, logger: logger).collect().first else { throw RepositoryError.corrupt("key check") }
+                let (isCompromised, owner) = try checked.decode((Bool, String?).self)
+                if isCompromised { throw RAError.keyCompromised }
                 if owner != id { throw RAError.keyInUse }
                 _ = try await c.query("""
                     INSERT INTO certificates (serial, customer_id, request_id, csr_sha256, status, not_before, not_after, issued_at, der,
@@ -572,13 +598,23 @@ public final class PostgresRepository: RARepository, @unchecked Sendable {
         try await insertAudit(c, new.audit)
     }
 
+    /// All of `events` in one INSERT (one round trip), in order.
     func insertAudit(_ c: PostgresConnection, _ events: [AuditEvent]) async throws {
-        for e in events {
-            _ = try await c.query("""
-                INSERT INTO audit_log (at, customer_id, actor, action, outcome, detail)
-                VALUES (\(e.at), \(e.customerID), \(e.actor), \(e.action), \(e.outcome), \(e.detail))
-                """, logger: logger).collect()
+        guard !events.isEmpty else { return }
+        var binds = PostgresBindings(capacity: events.count * 6)
+        var rows: [String] = []
+        for (n, e) in events.enumerated() {
+            binds.append(e.at)
+            binds.append(e.customerID)
+            binds.append(e.actor)
+            binds.append(e.action)
+            binds.append(e.outcome)
+            binds.append(e.detail)
+            let first = n * 6 + 1
+            rows.append("(" + (first..<first + 6).map { "$\($0)" }.joined(separator: ", ") + ")")
         }
+        _ = try await c.query(PostgresQuery(unsafeSQL: "INSERT INTO audit_log (at, customer_id, actor, action, outcome, detail) VALUES "
+                                                + rows.joined(separator: ", "), binds: binds), logger: logger).collect()
     }
 
     // MARK: Sessions

@@ -52,6 +52,13 @@ struct RAIssueBench: AsyncParsableCommand {
     @Option(help: "A PostgreSQL server's URL (postgres://USER@/postgres?host=/socket/dir) for --store postgres.")
     var postgresURL: String?
 
+    @Option(help: ArgumentHelp("""
+        Instances of each server (--store postgres only): N tokencert-ra processes on the one database and N cfssl \
+        processes on the one certdb, each side behind its own HAProxy front end (round robin, as \
+        examples/haproxy/tokencert-ra.cfg), which the load generator then talks to.
+        """, valueName: "N"))
+    var instances = 1
+
     @Option(help: "Requests per side and concurrency level.")
     var requests = 300
 
@@ -92,30 +99,52 @@ struct RAIssueBench: AsyncParsableCommand {
                                                                config: path("cfssl-db.json"))
         default: throw ValidationError("--store is sqlite or postgres")
         }
+        guard instances == 1 || store == "postgres" else {
+            throw ValidationError("--instances above 1 needs --store postgres (SQLite is one file on one host)")
+        }
+        guard (1...8).contains(instances) else { throw ValidationError("--instances is 1 to 8") }
         try await CustomerImport.store(inputs, into: try await RAStore.open(raDatabase), passwordIterations: 1000)
 
-        let raPort = Self.freePort(), cfsslPort = Self.freePort()
+        let raPorts = (0..<instances).map { _ in Self.freePort() }, cfsslPorts = (0..<instances).map { _ in Self.freePort() }
         // Every customer logs in from this one process: lift the per-address login limit for the setup.
         try #"{"policy": {"loginAttemptsPerAddressPerMinute": 1000000}}"#.write(toFile: path("ra.json"), atomically: true, encoding: .utf8)
-        let server = try Self.start(ra, ["serve", "--config", path("ra.json"), "--ca-key-file", path("ca.key"), "--ca-certificate", path("ca.pem"),
-                                         "--database", raDatabase, "--port", "\(raPort)", "--outbox", path("outbox"),
-                                         "--log-level", "error"], log: path("ra.log"))
-        var cfsslArguments = ["serve", "-ca", path("ca.pem"), "-ca-key", path("ca.key"),
-                              "-address", "127.0.0.1", "-port", "\(cfsslPort)", "-loglevel", "5"]
+        var servers: [Process] = []
+        defer { for p in servers { p.terminate() } }
+        for (n, port) in raPorts.enumerated() {
+            servers.append(try Self.start(ra, ["serve", "--config", path("ra.json"), "--ca-key-file", path("ca.key"), "--ca-certificate", path("ca.pem"),
+                                               "--database", raDatabase, "--port", "\(port)", "--outbox", path("outbox"),
+                                               "--log-level", "error"], log: path("ra-\(n).log")))
+        }
+        var cfsslBase = ["serve", "-ca", path("ca.pem"), "-ca-key", path("ca.key"), "-address", "127.0.0.1", "-loglevel", "5"]
         switch (cfsslDatabaseConfig, cfsslStore) {
         case (let config?, _):
-            cfsslArguments += ["-db-config", config]
+            cfsslBase += ["-db-config", config]
             print("both store in PostgreSQL: tokencert-ra its records, cfssl every certificate in its certdb (lib/pq)")
         case (nil, "none"): print("cfssl stores: nothing")
         case (nil, "sqlite"):
-            cfsslArguments += ["-db-config", try Self.cfsslCertDB(path("cfssl-certs.db"), config: path("cfssl-db.json"))]
+            cfsslBase += ["-db-config", try Self.cfsslCertDB(path("cfssl-certs.db"), config: path("cfssl-db.json"))]
             print("cfssl stores: every certificate in its SQLite certdb (WAL, synchronous=NORMAL)")
         default: throw ValidationError("--cfssl-store is sqlite or none")
         }
-        let cf = try Self.start(cfssl, cfsslArguments, log: path("cfssl.log"))
-        defer { server.terminate(); cf.terminate() }
+        var cfssls: [Process] = []
+        defer { for p in cfssls { p.terminate() } }
+        for (n, port) in cfsslPorts.enumerated() {
+            cfssls.append(try Self.start(cfssl, cfsslBase + ["-port", "\(port)"], log: path("cfssl-\(n).log")))
+        }
+        // One instance: straight to it. Several: each side behind its own HAProxy front end.
+        var raPort = raPorts[0], cfsslPort = cfsslPorts[0]
+        var proxy: Process?
+        defer { proxy?.terminate() }
+        if instances > 1 {
+            raPort = Self.freePort()
+            cfsslPort = Self.freePort()
+            proxy = try Self.haproxy(fronts: [(raPort, raPorts), (cfsslPort, cfsslPorts)], config: path("haproxy.cfg"), log: path("haproxy.log"))
+            print("\(instances) instances per side behind HAProxy (round robin)")
+        }
         let raURL = "http://127.0.0.1:\(raPort)", cfsslURL = "http://127.0.0.1:\(cfsslPort)"
         let client = HTTP(maxConnections: (concurrency.max() ?? 1) * 2)
+        for port in raPorts { try await client.waitUntilUp("http://127.0.0.1:\(port)/health") }
+        for port in cfsslPorts { try await client.waitUntilUp("http://127.0.0.1:\(port)/api/v1/cfssl/info", method: "POST", body: "{}") }
         try await client.waitUntilUp(raURL + "/health")
         try await client.waitUntilUp(cfsslURL + "/api/v1/cfssl/info", method: "POST", body: "{}")
 
@@ -157,8 +186,8 @@ struct RAIssueBench: AsyncParsableCommand {
             let theirRequests = try (0..<requests).map { i in
                 try cfsslLoad.request("POST", "/api/v1/cfssl/sign", json: ["certificate_request": csrs[base + i].pem], expectedStatus: 200)
             }
-            let ours = { try Self.measure(raLoad, ourRequests, width: width, server: server.processIdentifier) }
-            let theirs = { try Self.measure(cfsslLoad, theirRequests, width: width, server: cf.processIdentifier) }
+            let ours = { try Self.measure(raLoad, ourRequests, width: width, servers: servers.map(\.processIdentifier)) }
+            let theirs = { try Self.measure(cfsslLoad, theirRequests, width: width, servers: cfssls.map(\.processIdentifier)) }
             let a: Measurement, b: Measurement
             if round % 2 == 0 {
                 a = try ours()
@@ -172,23 +201,24 @@ struct RAIssueBench: AsyncParsableCommand {
             rows.append(String(format: "         CPU ms per request: tokencert-ra %.3f (load generator %.3f)   cfssl %.3f (load generator %.3f)",
                                a.serverCPU * 1000, a.clientCPU * 1000, b.serverCPU * 1000, b.clientCPU * 1000))
         }
-        print("CSR → certificate over HTTP on loopback, P-256 CA, \(requests) requests per side and level (target ratio ≥ 2):")
+        print("CSR → certificate over HTTP on loopback, P-256 CA, \(requests) requests per side and level (target: ratio ≥ 1 at c=8 and 32):")
         rows.forEach { print($0) }
     }
 
     // MARK: load generator
 
-    /// Requests/s, latency percentiles (ms), and CPU seconds per request spent by the server process
-    /// and by this process (the load generator).
+    /// Requests/s, latency percentiles (ms), and CPU seconds per request spent by the server processes
+    /// (all instances; not HAProxy) and by this process (the load generator).
     struct Measurement { var rate: Double; var p50: Double; var p99: Double; var serverCPU = 0.0; var clientCPU = 0.0 }
 
     /// Sends `requests` with `width` in flight over keep-alive connections opened beforehand; the
-    /// latency of each, the rate over the whole run, and the CPU time the server (`server`, a PID) and
+    /// latency of each, the rate over the whole run, and the CPU time the servers (`servers`, PIDs) and
     /// this process used for them.
-    static func measure(_ load: RawHTTPLoad, _ requests: [RawHTTPLoad.Request], width: Int, server: Int32) throws -> Measurement {
-        let serverCPU0 = ProcessCPU.seconds(pid: server) ?? 0, clientCPU0 = ProcessCPU.own()
+    static func measure(_ load: RawHTTPLoad, _ requests: [RawHTTPLoad.Request], width: Int, servers: [Int32]) throws -> Measurement {
+        func cpu() -> Double { servers.reduce(0) { $0 + (ProcessCPU.seconds(pid: $1) ?? 0) } }
+        let serverCPU0 = cpu(), clientCPU0 = ProcessCPU.own()
         let (latencies, seconds) = try load.run(requests, width: width)
-        let serverCPU = (ProcessCPU.seconds(pid: server) ?? 0) - serverCPU0, clientCPU = ProcessCPU.own() - clientCPU0
+        let serverCPU = cpu() - serverCPU0, clientCPU = ProcessCPU.own() - clientCPU0
         let sorted = latencies.sorted()
         func pct(_ p: Double) -> Double { sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
         return Measurement(rate: Double(requests.count) / seconds, p50: pct(0.50), p99: pct(0.99),
@@ -249,6 +279,31 @@ struct RAIssueBench: AsyncParsableCommand {
             }
         }
         return ok ? Int(UInt16(bigEndian: address.sin_port)) : Int.random(in: 45_000...49_000)
+    }
+
+    /// HAProxy (Debian's) with one round-robin front end per entry: `front` on loopback to `backs`.
+    static func haproxy(fronts: [(front: Int, backs: [Int])], config: String, log: String) throws -> Process {
+        var text = """
+            global
+                maxconn 4096
+            defaults
+                mode http
+                timeout connect 2s
+                timeout client 60s
+                timeout server 60s
+                option http-buffer-request
+
+            """
+        for (n, entry) in fronts.enumerated() {
+            text += "frontend f\(n)\n    bind 127.0.0.1:\(entry.front)\n    default_backend b\(n)\n"
+            text += "backend b\(n)\n    balance roundrobin\n    http-reuse always\n"
+            for (m, port) in entry.backs.enumerated() { text += "    server s\(m) 127.0.0.1:\(port)\n" }
+        }
+        try text.write(toFile: config, atomically: true, encoding: .utf8)
+        guard FileManager.default.isExecutableFile(atPath: "/usr/sbin/haproxy") else {
+            throw ValidationError("--instances needs HAProxy: apt-get install haproxy")
+        }
+        return try start("/usr/sbin/haproxy", ["-db", "-f", config], log: log)
     }
 
     static func start(_ executable: String, _ arguments: [String], log: String) throws -> Process {
