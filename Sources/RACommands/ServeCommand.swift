@@ -124,16 +124,8 @@ struct Serve: AsyncParsableCommand {
         configuration.sendmailPath = sendmail ?? file.sendmail
         configuration.mailFrom = mailFrom ?? file.mailFrom ?? configuration.mailFrom
         configuration.policy = file.policy?.applied(to: .standard) ?? .standard
-        if let smsWebhook = smsWebhook ?? file.smsWebhook {
-            guard let url = URL(string: smsWebhook), url.scheme == "https" || url.scheme == "http" else {
-                throw ValidationError("--sms-webhook must be an http(s) URL.")
-            }
-            configuration.smsWebhookURL = url
-            let tokenFile = smsWebhookTokenFile ?? file.smsWebhookTokenFile
-            if tokenFile != nil || ProcessInfo.processInfo.environment["TOKENCERT_RA_SMS_TOKEN"] != nil {
-                configuration.smsWebhookToken = try secret(file: tokenFile, environment: "TOKENCERT_RA_SMS_TOKEN", what: "SMS gateway token", fileOption: "--sms-webhook-token-file").revealedString()
-            }
-        }
+        (configuration.smsWebhookURL, configuration.smsWebhookToken) = try smsGateway(smsWebhook ?? file.smsWebhook,
+                                                                                       tokenFile: smsWebhookTokenFile ?? file.smsWebhookTokenFile)
         let gatewayFile = orderGatewayTokenFile ?? file.orderGatewayTokenFile
         if gatewayFile != nil || ProcessInfo.processInfo.environment["TOKENCERT_RA_GATEWAY_TOKEN"] != nil {
             configuration.orderGatewayToken = try secret(file: gatewayFile, environment: "TOKENCERT_RA_GATEWAY_TOKEN", what: "order gateway token", fileOption: "--order-gateway-token-file").revealedString()
@@ -158,4 +150,16 @@ struct Serve: AsyncParsableCommand {
             throw fail(error)
         }
     }
+}
+
+/// The SMS gateway's URL (checked: http or https) and its bearer token from `tokenFile`, else
+/// `$TOKENCERT_RA_SMS_TOKEN` (neither: no token); both nil without a URL.
+func smsGateway(_ text: String?, tokenFile: String?) throws -> (URL?, String?) {
+    guard let text else { return (nil, nil) }
+    guard let url = URL(string: text), url.scheme == "https" || url.scheme == "http" else {
+        throw ValidationError("--sms-webhook must be an http(s) URL.")
+    }
+    guard tokenFile != nil || ProcessInfo.processInfo.environment["TOKENCERT_RA_SMS_TOKEN"] != nil else { return (url, nil) }
+    return (url, try secret(file: tokenFile, environment: "TOKENCERT_RA_SMS_TOKEN", what: "SMS gateway token",
+                            fileOption: "--sms-webhook-token-file").revealedString())
 }

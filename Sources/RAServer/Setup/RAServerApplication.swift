@@ -105,12 +105,18 @@ public enum RAServerApplication {
 
     /// The outbox for both channels unless sendmail or a webhook is configured.
     static func delivery(_ configuration: ServeConfiguration) throws -> any CodeDelivery {
-        if configuration.sendmailPath == nil && configuration.smsWebhookURL == nil {
-            return try OutboxDelivery(directory: configuration.outboxDirectory)
-        }
-        let outbox: () throws -> any CodeDelivery = { try OutboxDelivery(directory: configuration.outboxDirectory) }
-        let email: any CodeDelivery = try configuration.sendmailPath.map { SendmailDelivery(path: $0, from: configuration.mailFrom) } ?? outbox()
-        let sms: any CodeDelivery = try configuration.smsWebhookURL.map { WebhookDelivery(url: $0, bearerToken: configuration.smsWebhookToken) } ?? outbox()
+        try delivery(outbox: configuration.outboxDirectory, sendmail: configuration.sendmailPath, mailFrom: configuration.mailFrom,
+                     smsWebhook: configuration.smsWebhookURL, smsWebhookToken: configuration.smsWebhookToken)
+    }
+
+    /// How messages reach customers (`serve` and `reminders run`): e-mail through `sendmail` when
+    /// given, SMS through the `smsWebhook` gateway when given; each channel without one to the
+    /// `outbox` folder (made 0700 when missing).
+    /// - Throws: when the outbox folder cannot be made.
+    public static func delivery(outbox: String, sendmail: String?, mailFrom: String, smsWebhook: URL?, smsWebhookToken: String?) throws -> any CodeDelivery {
+        if sendmail == nil && smsWebhook == nil { return try OutboxDelivery(directory: outbox) }
+        let email: any CodeDelivery = try sendmail.map { SendmailDelivery(path: $0, from: mailFrom) } ?? OutboxDelivery(directory: outbox)
+        let sms: any CodeDelivery = try smsWebhook.map { WebhookDelivery(url: $0, bearerToken: smsWebhookToken) } ?? OutboxDelivery(directory: outbox)
         return ChannelDelivery(sms: sms, email: email)
     }
 

@@ -36,6 +36,8 @@ public struct ServeConfigFile: Codable, Sendable, Equatable {
     public struct PolicyChanges: Codable, Sendable, Equatable {
         public var validityYears: Int?
         public var renewalWindowDays: Int?
+        /// `Policy.finalReminderDays`: the second renewal reminder, days before expiry.
+        public var finalReminderDays: Int?
         public var onlineRevocationsPerYear: Int?
         public var birthDateAttemptsBeforeLock: Int?
         public var lockoutHours: Double?
@@ -64,6 +66,7 @@ public struct ServeConfigFile: Codable, Sendable, Equatable {
             base.with { p in
                 if let v = validityYears { p.validityYears = v }
                 if let v = renewalWindowDays { p.renewalWindowDays = v }
+                if let v = finalReminderDays { p.finalReminderDays = v }
                 if let v = onlineRevocationsPerYear { p.onlineRevocationsPerYear = v }
                 if let v = birthDateAttemptsBeforeLock { p.birthDateAttemptsBeforeLock = v }
                 if let v = lockoutHours { p.lockoutDuration = v * 3600 }
