@@ -10,17 +10,11 @@ struct VerifyCommand: ReportingCommand {
         commandName: "verify",
         abstract: "Verify a CMS-signed order: signature, chain to the CA, validity now (or --at), signing time, revocation.",
         discussion: """
-        Offline by default: --ca (PEM or DER, repeatable) are the trusted CAs and --crl the CRLs (repeatable;
-        with --require-crl a missing CRL fails). Without --ca, the CA and CRL are fetched from --ra.
-        --in is the signed content for a detached signature.
+        Offline by default: --ca (PEM or DER, repeatable) are the trusted CAs and --crl the CRLs (repeatable; with --require-crl a missing CRL fails). Without --ca, the CA and CRL are fetched from --ra. --in is the signed content for a detached signature.
 
-        An order is judged at the time it is received: now, or the time given with --at (an archive's
-        receipt time you vouch for) — never at the signingTime inside the signature, which the signer
-        chooses. The certificate must be valid at that time, and a signingTime more than 5 minutes away
-        from it is refused as back- or forward-dated (code signing-time-out-of-range).
+        An order is judged at the time it is received: now, or the time given with --at (an archive's receipt time you vouch for) — never at the signingTime inside the signature, which the signer chooses. The certificate must be valid at that time, and a signingTime more than 5 minutes away from it is refused as back- or forward-dated (code signing-time-out-of-range).
 
-        The verdict names the first reason found: malformed, tampered, signer-certificate-missing,
-        untrusted-signer, not-valid, signing-time-out-of-range, revoked, revocation-unknown, chain.
+        The verdict names the first reason found: malformed, tampered, signer-certificate-missing, untrusted-signer, not-valid, signing-time-out-of-range, revoked, revocation-unknown, chain.
 
         With --format json: one JSON document as docs/schemas/verify.schema.json; two-language text is always {"en", "zh-TW"}.
 
