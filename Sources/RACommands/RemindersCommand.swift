@@ -54,6 +54,10 @@ struct Reminders: AsyncParsableCommand {
             do {
                 let file = try config.map(ServeConfigFile.load) ?? ServeConfigFile()
                 let database = database ?? file.database ?? "tokencert-ra.sqlite"
+                // A timer pointed at a wrong path must fail, not make an empty store and find nothing due.
+                guard RAStore.isPostgres(database) || FileManager.default.fileExists(atPath: database) else {
+                    throw ValidationError("No SQLite store at \(database): give the RA's --database.")
+                }
                 let (smsURL, smsToken) = try smsGateway(smsWebhook ?? file.smsWebhook, tokenFile: smsWebhookTokenFile ?? file.smsWebhookTokenFile)
                 let delivery = try RAServerApplication.delivery(outbox: outbox ?? file.outbox ?? "outbox", sendmail: sendmail ?? file.sendmail,
                                                                 mailFrom: mailFrom ?? file.mailFrom ?? "TokenCert <no-reply@localhost>",
@@ -68,7 +72,8 @@ struct Reminders: AsyncParsableCommand {
             } catch {
                 throw fail(error)
             }
-            print(format == "json" ? try ReminderRunOutput.json(report) : ReminderRunOutput.text(report))
+            let output = try format == "json" ? ReminderRunOutput.json(report) : ReminderRunOutput.text(report)
+            print(output)
             if !report.failed.isEmpty { throw ExitCode(75) }
         }
     }

@@ -89,6 +89,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Most connections at once (default 512); a request beyond it gets 503 with Retry-After.")
     var maxConnections: Int?
 
+    @Option(help: ArgumentHelp("Also run the renewal reminders (as tokencert-ra reminders run does) at start and then every this many seconds, e.g. 86400; default: not in serve — run the command from a timer.", valueName: "seconds"))
+    var remindersInterval: Double?
+
     @Option(help: "Log format: text or json (one JSON object per line).")
     var logFormat = "text"
 
@@ -140,6 +143,7 @@ struct Serve: AsyncParsableCommand {
         if let seconds = requestBodyTimeout { configuration.connectionLimits.requestBodyTimeout = .milliseconds(Int(seconds * 1000)) }
         if let seconds = idleTimeout { configuration.connectionLimits.idleTimeout = .milliseconds(Int(seconds * 1000)) }
         if let maxConnections { configuration.connectionLimits.maxConnections = maxConnections }
+        configuration.remindersInterval = remindersInterval ?? file.remindersInterval
         let host = configuration.host, tls = configuration.tlsCertificatePath != nil
         do {
             try await RAServerApplication.serve(configuration) { port in

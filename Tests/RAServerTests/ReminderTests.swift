@@ -1,3 +1,4 @@
+import CertificateKit
 import Foundation
 import Domain
 @testable import RAServer
@@ -22,11 +23,12 @@ final class ReminderTests: XCTestCase {
         try await h.repository.transact(customerID: customerID) { ledger in
             for (n, c) in certificates.enumerated() {
                 let revoked = c.status == .revoked || c.status == .superseded
+                let reason: RevocationReason? = c.status == .revoked ? .keyCompromise : (c.status == .superseded ? .superseded : nil)
                 ledger.certificates.append(CertificateRecord(
                     serial: c.serial, customerID: customerID, requestID: "seed-\(c.serial)", csrSHA256: "", status: c.status,
                     notBefore: c.notAfter - 365 * 86_400, notAfter: c.notAfter, issuedAt: startDate - Double(n),
                     der: [0x30, 0x02] + Array(c.serial.utf8.prefix(2)), revokedAt: revoked ? startDate : nil,
-                    revocationReason: c.status == .revoked ? .keyCompromise : (c.status == .superseded ? .superseded : nil)))
+                    revocationReason: reason))
             }
         }
     }
@@ -181,8 +183,8 @@ final class ReminderTests: XCTestCase {
         h.clock.set(T - 25 * 86_400)
 
         // Bob's reminder was claimed by a run that stopped before sending (killed, the machine lost).
-        XCTAssertEqual(try await h.repository.claimReminder(serial: "b1", kind: .windowOpen, now: h.clock.now(), staleBefore: h.clock.now() - 3600),
-                       .claimed(alreadySent: []))
+        let stopped = try await h.repository.claimReminder(serial: "b1", kind: .windowOpen, now: h.clock.now(), staleBefore: h.clock.now() - 3600)
+        XCTAssertEqual(stopped, .claimed(alreadySent: []))
         XCTAssertTrue(FileManager.default.createFile(atPath: h.dir + "/fail", contents: nil))
         let first = try await reminders(h, h.repository, delivery: delivery).run()
         XCTAssertEqual(first.failed.map { "\($0.serial) \($0.channels) \($0.failedChannels)" }, [#"a1 ["sms"] ["email"]"#], "\(first)")
@@ -214,6 +216,44 @@ final class ReminderTests: XCTestCase {
                                "ok serial b1 window-open sent sms,email"])
     }
 
+    /// The harness's store as a `--database` value for the executables.
+    static func database(_ h: Harness) throws -> String {
+        guard let location = h.postgres else { return try XCTUnwrap(h.sqlite?.path) }
+        var url = try XCTUnwrap(URLComponents(string: try TestPostgres.baseURL()))
+        url.path = "/" + location.database
+        return try XCTUnwrap(url.string)
+    }
+
+    /// Messages in the outbox, waiting (at most `seconds`) until there are `count`.
+    static func waitForOutbox(_ h: Harness, count: Int, seconds: TimeInterval) async throws -> Int {
+        let deadline = Date() + seconds
+        while Date() < deadline {
+            if try outbox(h).count >= count { break }
+            try await Task.sleep(for: .milliseconds(200))
+        }
+        return try outbox(h).count
+    }
+
+    /// `tokencert-ra serve --reminders-interval 1`: the job runs beside the service, every second,
+    /// and still sends each reminder once.
+    func testServeRunsTheRemindersPeriodicallyEachOnce() async throws {
+        let h = try await Harness(self)
+        try await Self.seed(h, Harness.alice.id, [("a1", .active, Date() + 20 * 86_400)])
+        let made = try runTool(ExecutableTests.binary, ["init-ca", "--ca-key-file", h.dir + "/ca.key", "--certificate", h.dir + "/ca.pem"])
+        XCTAssertEqual(made.status, 0, made.err)
+        let server = try ServerProcess(ExecutableTests.binary, ["serve", "--ca-key-file", h.dir + "/ca.key", "--ca-certificate", h.dir + "/ca.pem",
+                                                                "--database", try Self.database(h), "--port", "0", "--outbox", h.outbox,
+                                                                "--reminders-interval", "1"], environment: [:])
+        defer { server.stop() }
+        _ = try server.waitForPort()
+        let sent = try await Self.waitForOutbox(h, count: 2, seconds: 20)
+        XCTAssertEqual(sent, 2)
+        try await Task.sleep(for: .seconds(3))   // three more runs
+        XCTAssertEqual(try Self.counts(h), ["0912345678 window-open": 1, "alice@example.test window-open": 1])
+        let audit = try await h.repository.auditLog().filter { $0.action == "reminder" }
+        XCTAssertEqual(audit.map(\.detail), ["serial a1 window-open sent sms,email"])
+    }
+
     /// `tokencert-ra reminders run`, twice at the same moment as two processes on one store, then once
     /// more: one message per customer and channel; the JSON report checked against its schema.
     func testTheCommandRunTwiceAtOnceSendsEachReminderOnce() async throws {
@@ -222,15 +262,7 @@ final class ReminderTests: XCTestCase {
         let T = Date() + 20 * 86_400
         try await Self.seed(h, Harness.alice.id, [("a1", .active, T), ("a0", .revoked, T)])
         try await Self.seed(h, Harness.bob.id, [("b1", .active, T)])
-        let database: String
-        if let location = h.postgres {
-            let base = try XCTUnwrap(URLComponents(string: try TestPostgres.baseURL()))
-            var url = base
-            url.path = "/" + location.database
-            database = try XCTUnwrap(url.string)
-        } else {
-            database = try XCTUnwrap(h.sqlite?.path)
-        }
+        let database = try Self.database(h)
         let arguments = ["reminders", "run", "--database", database, "--outbox", h.outbox, "--format", "json"]
         let results = try await withThrowingTaskGroup(of: ToolResult.self) { group in
             for _ in 0..<2 { group.addTask { try runTool(ExecutableTests.binary, arguments) } }
@@ -249,6 +281,12 @@ final class ReminderTests: XCTestCase {
         XCTAssertTrue(again.out.contains("Sent: 0 reminder(s), 0 message(s)."), again.out)
         XCTAssertTrue(again.out.contains("Sent before: 2;"), again.out)
         XCTAssertEqual(try Self.outbox(h).count, 4)
+
+        // A wrong path is an error, not a new empty store with nothing due.
+        let missing = try runTool(ExecutableTests.binary, ["reminders", "run", "--database", h.dir + "/nothing.sqlite", "--outbox", h.outbox])
+        XCTAssertEqual(missing.status, 64, missing.out + missing.err)
+        XCTAssertTrue(missing.err.contains("No SQLite store"), missing.err)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: h.dir + "/nothing.sqlite"))
 
         let help = try runTool(ExecutableTests.binary, ["reminders", "run", "--help"]).out
         let words = help.split(whereSeparator: \.isWhitespace).joined(separator: " ")

@@ -56,7 +56,7 @@ final class HelpTextTests: XCTestCase {
             var paragraphs = 0
             for paragraph in overview {
                 let lines = paragraph.components(separatedBy: "\n")
-                guard lines.count > 1, lines.allSatisfy({ !$0.hasPrefix("    ") }) else { continue }
+                guard lines.count > 1, lines.allSatisfy({ !$0.hasPrefix(" ") }) else { continue }
                 paragraphs += 1
                 for line in lines.dropLast() where !line.hasSuffix(":") {
                     XCTAssertGreaterThanOrEqual(line.count, 60, "\(binary) \(arguments.joined(separator: " ")): a ragged line in\n\(paragraph)")

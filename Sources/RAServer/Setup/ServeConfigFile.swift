@@ -30,6 +30,8 @@ public struct ServeConfigFile: Codable, Sendable, Equatable {
     public var metricsTokenFile: String?
     /// Announcements and FAQ (a `Notices` JSON file).
     public var notices: String?
+    /// Seconds between renewal-reminder runs inside serve (`--reminders-interval`).
+    public var remindersInterval: Double?
     public var policy: PolicyChanges?
 
     /// The rules a file may change (each optional; absent keeps the default).
