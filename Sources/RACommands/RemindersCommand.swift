@@ -18,11 +18,11 @@ struct Reminders: AsyncParsableCommand {
 
             Messages go where serve sends one-time codes: --sendmail for e-mail and --sms-webhook for SMS, each channel without one to the --outbox folder. --config reads the same JSON file as serve (database, outbox, sendmail, mailFrom, smsWebhook, smsWebhookTokenFile, policy); a flag wins over the file.
 
-            Exit status: 0 when every due reminder was sent (or none was due), 75 when some channel refused a message (the next run tries again), 1 when the store could not be opened or read.
+            Exit status: 0 when every due reminder was sent (or none was due), 75 when some channel refused a message (the next run tries again), 1 when the store could not be opened or read, 64 for bad options (a SQLite --database that does not exist).
 
             Examples:
-              tokencert-ra reminders run --database /var/lib/tokencert-ra/ra.sqlite --outbox /var/lib/tokencert-ra/outbox
-              TOKENCERT_RA_DATABASE_PASSWORD=… tokencert-ra reminders run --config /etc/tokencert-ra/ra.json --format json
+              tokencert-ra reminders run --database ra.sqlite --outbox outbox
+              tokencert-ra reminders run --config /etc/tokencert-ra/ra.json --format json
             """)
 
         @Option(help: ArgumentHelp("The JSON configuration file serve reads; its delivery settings and policy apply.", valueName: "path"))

@@ -117,7 +117,7 @@ final class ReminderTests: XCTestCase {
                                             "0912345678 final": 1, "alice@example.test final": 1,
                                             "0922333444 final": 1, "bob@example.test final": 1])
         let bobMail = try XCTUnwrap(try Self.outbox(h).first { $0.text.contains("To: bob@example.test\n") && $0.text.contains("Reminder: final") })
-        XCTAssertTrue(bobMail.text.contains("僅剩 6 天，請儘速開啟 TokenCert 線上展期；到期後須重新申請憑證。"), bobMail.text)
+        XCTAssertTrue(bobMail.text.contains("僅剩 6 天。請儘速開啟 TokenCert 線上展期；到期後須重新申請憑證。"), bobMail.text)
         XCTAssertTrue(bobMail.text.contains("F131104*** (account 1020-XXXXXX) expires on 2026-06-30 23:59:59 Taipei time, in 6 days."), bobMail.text)
 
         // None for the revoked, superseded or pending certificates.

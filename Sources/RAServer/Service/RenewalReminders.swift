@@ -83,12 +83,12 @@ public struct ReminderMessage: CustomerMessage, Hashable {
         switch kind {
         case .windowOpen:
             return """
-                【TokenCert】憑證到期提醒：\(whoZH) 的憑證將於 \(until)（台北時間）到期，尚餘 \(daysLeft) 天。現已開放線上展期：請開啟 TokenCert 選擇「憑證展期」。如已展期，請忽略本訊息。
+                【TokenCert】憑證到期提醒：\(whoZH)的憑證將於 \(until)（台北時間）到期，尚餘 \(daysLeft) 天。現已開放線上展期：請開啟 TokenCert 選擇「憑證展期」。如已展期，請忽略本訊息。
                 TokenCert reminder: the certificate of \(whoEN) expires on \(until) Taipei time, in \(daysLeft) days. You can renew it online now: open TokenCert and choose Renew. If you have renewed it already, ignore this message.
                 """
         case .final:
             return """
-                【TokenCert】憑證即將到期：\(whoZH) 的憑證將於 \(until)（台北時間）到期，僅剩 \(daysLeft) 天。請儘速開啟 TokenCert 線上展期；到期後須重新申請憑證。如已展期，請忽略本訊息。
+                【TokenCert】憑證即將到期：\(whoZH)的憑證將於 \(until)（台北時間）到期，僅剩 \(daysLeft) 天。請儘速開啟 TokenCert 線上展期；到期後須重新申請憑證。如已展期，請忽略本訊息。
                 TokenCert: the certificate of \(whoEN) expires on \(until) Taipei time, in \(daysLeft) days. Renew it online in TokenCert soon: once it has expired you must apply for a new one. If you have renewed it already, ignore this message.
                 """
         }
