@@ -172,13 +172,7 @@ final class ReminderTests: XCTestCase {
         let T = Self.notAfter
         try await Self.seed(h, Harness.alice.id, [("a1", .active, T)])
         try await Self.seed(h, Harness.bob.id, [("b1", .active, T)])
-        let script = h.dir + "/sendmail"
-        try """
-            #!/bin/sh
-            [ -e "\(h.dir)/fail" ] && exit 75
-            { echo "ARGS: $*"; cat; } > "\(h.dir)/mail-$$.txt"
-            """.write(toFile: script, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script)
+        let script = try sendmailStandIn(h.dir)
         let delivery = ChannelDelivery(sms: try OutboxDelivery(directory: h.outbox), email: SendmailDelivery(path: script, from: "RA <ra@example.test>"))
         h.clock.set(T - 25 * 86_400)
 

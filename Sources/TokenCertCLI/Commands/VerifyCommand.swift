@@ -154,18 +154,25 @@ struct VerifyCommand: ReportingCommand {
         var id: String?
     }
 
-    /// One output line of `--batch` (docs/schemas/verify-batch-line.schema.json).
+    /// One output line of `--batch` (docs/schemas/verify-batch-line.schema.json): where the line
+    /// came from, then the verdict's own fields, as a single verify prints them.
     struct BatchVerdict: Encodable {
         var line: Int
         var id: String?
         var signature: String?
         var content: String?
-        var valid: Bool
-        var code: String
-        var message: LocalizedText
-        var remedy: LocalizedText?
-        var signer: CertificateJSON?
-        var signingTime: Date?
+        var verdict: JSON
+
+        enum CodingKeys: String, CodingKey { case line, id, signature, content }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(line, forKey: .line)
+            try container.encodeIfPresent(id, forKey: .id)
+            try container.encodeIfPresent(signature, forKey: .signature)
+            try container.encodeIfPresent(content, forKey: .content)
+            try verdict.encode(to: encoder)
+        }
     }
 
     /// The worst verdict so far decides the exit code: bad input, then not valid, then ok.
@@ -199,7 +206,7 @@ struct VerifyCommand: ReportingCommand {
             number += 1
             guard !text.allSatisfy(\.isWhitespace) else { continue }
             let verdict = Self.batchVerdict(text, line: number, verifier: verifier, at: judgedAt)
-            worst = max(worst, verdict.valid ? .ok : (["bad-line", "unreadable"].contains(verdict.code) ? .badLine : .notValid))
+            worst = max(worst, verdict.verdict.valid ? .ok : (["bad-line", "unreadable"].contains(verdict.verdict.code) ? .badLine : .notValid))
             out.append(try encoder.encode(verdict))
             out.append(0x0A)
             if out.count > 1 << 16 {
@@ -218,8 +225,8 @@ struct VerifyCommand: ReportingCommand {
     /// The verdict for one input line; a line that cannot be judged gets `bad-line` or `unreadable`.
     static func batchVerdict(_ text: String, line: Int, verifier: OrderSignatureVerifier, at: Date) -> BatchVerdict {
         func refused(_ code: String, _ input: BatchInput?, en: String, zhTW: String, remedyEN: String, remedyZH: String) -> BatchVerdict {
-            BatchVerdict(line: line, id: input?.id, signature: input?.signature, content: input?.content, valid: false, code: code,
-                         message: LocalizedText(en: en, zhTW: zhTW), remedy: LocalizedText(en: remedyEN, zhTW: remedyZH))
+            BatchVerdict(line: line, id: input?.id, signature: input?.signature, content: input?.content,
+                         verdict: JSON(valid: false, code: code, message: LocalizedText(en: en, zhTW: zhTW), remedy: LocalizedText(en: remedyEN, zhTW: remedyZH)))
         }
         guard let input = try? JSONDecoder().decode(BatchInput.self, from: Data(text.utf8)) else {
             return refused("bad-line", nil, en: "Line \(line) is not a JSON object with string fields.", zhTW: "第 \(line) 行不是欄位皆為字串的 JSON 物件。",
@@ -252,7 +259,6 @@ struct VerifyCommand: ReportingCommand {
             verdict = JSON(valid: false, code: "malformed", message: LocalizedText(en: "The signature cannot be read.", zhTW: "無法讀取簽章。"),
                            remedy: LocalizedText(en: "Ask the sender for the signature file again.", zhTW: "請向傳送者重新索取簽章檔。"))
         }
-        return BatchVerdict(line: line, id: input.id, signature: signaturePath, content: input.content, valid: verdict.valid, code: verdict.code,
-                            message: verdict.message, remedy: verdict.remedy, signer: verdict.signer, signingTime: verdict.signingTime)
+        return BatchVerdict(line: line, id: input.id, signature: signaturePath, content: input.content, verdict: verdict)
     }
 }
