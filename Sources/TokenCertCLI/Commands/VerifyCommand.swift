@@ -28,7 +28,8 @@ struct VerifyCommand: ReportingCommand {
         Batch mode, for scripts checking many signatures: --batch FILE (or - for standard input) reads JSON lines, one signature each: {"signature": "order.p7s", "content": "order.txt"} (content only for a detached signature; an optional "id" string is copied to the answer; relative paths are from the current directory; blank lines are skipped). The CAs and CRLs are loaded once for all. For every input line one JSON line comes out, in the same order (docs/schemas/verify-batch-line.schema.json): the line number, the paths, the verdict as a single verify gives it (valid, code, message, remedy, signer, signingTime) — or, for a line that cannot be judged, valid false with code bad-line (not JSON, no signature path) or unreadable (a path that cannot be read) and the reason; such a line never stops the batch. The exit code is the worst verdict: 0 every signature valid (or no lines) · 2 some not valid · 64 some line bad or unreadable (6 when the RA with the CA cannot be reached).
 
         Example:
-          find orders -name '*.p7s' | jq -Rc '{signature: ., content: (.[:-4] + ".txt")}' | tokencert verify --batch - --ca ca.pem --crl ca.crl
+          ls *.p7s | jq -Rc '{signature: ., content: (.[:-4] + ".txt")}' > batch.jsonl
+          tokencert verify --batch batch.jsonl --ca ca.pem --crl ca.crl
         """)
 
     @OptionGroup var global: GlobalOptions
