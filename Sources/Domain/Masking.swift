@@ -42,9 +42,18 @@ public enum Masking {
     }
 
     /// A securities account typed in any form ``SecuritiesAccount/init(_:)`` accepts, as
-    /// `1020-XXXXXX` (``SecuritiesAccount/masked``); text that is not an account shows as
-    /// `XXXX-XXXXXX`.
+    /// `1020-XXXXXX` (``SecuritiesAccount/masked``). An account masked already — four digits, a dash
+    /// or space, then only `X` (as the RA sends it back, e.g. with a one-time code) — keeps its
+    /// branch code and shows the same way, so masking twice never hides the branch. Other text shows
+    /// as `XXXX-XXXXXX`.
     public static func securitiesAccount(_ text: String) -> String {
-        (try? SecuritiesAccount(text))?.masked ?? "XXXX-" + hiddenRun
+        if let account = try? SecuritiesAccount(text) { return account.masked }
+        let normalized = InputText.normalized(text)
+        let branch = normalized.prefix(4), rest = normalized.dropFirst(4)
+        if branch.count == 4, branch.allSatisfy(InputText.isASCIIDigit), rest.first == "-" || rest.first == " ",
+           rest.count > 1, rest.dropFirst().allSatisfy({ $0 == "X" || $0 == "x" }) {
+            return branch + "-" + hiddenRun
+        }
+        return "XXXX-" + hiddenRun
     }
 }

@@ -14,9 +14,7 @@ struct Customer: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Add one customer.",
             discussion: """
-            The e-trading password comes from --password-file or $TOKENCERT_RA_CUSTOMER_PASSWORD; the birth
-            date (an identity factor, like the password never on the command line, where ps and the shell
-            history show it) from --birth-date-file, $TOKENCERT_RA_CUSTOMER_BIRTH_DATE or a no-echo prompt.
+            The e-trading password comes from --password-file or $TOKENCERT_RA_CUSTOMER_PASSWORD; the birth date (an identity factor, like the password never on the command line, where ps and the shell history show it) from --birth-date-file, $TOKENCERT_RA_CUSTOMER_BIRTH_DATE or a no-echo prompt.
 
             Example:
               TOKENCERT_RA_CUSTOMER_BIRTH_DATE=44/2/1 tokencert-ra customer add --id A123456789 --name 王小明 \\

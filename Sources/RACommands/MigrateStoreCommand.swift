@@ -8,12 +8,7 @@ struct MigrateStore: AsyncParsableCommand {
         commandName: "migrate-store",
         abstract: "Copy a SQLite store into an empty PostgreSQL database, checked by counts and certificate hashes.",
         discussion: """
-        Every customer, account, identity-check state, certificate, consent, CRL, audit event, officer
-        and store key is copied in one PostgreSQL transaction; then the rows of every table are counted
-        on both sides and every certificate's DER is compared by SHA-256. Any difference rolls the copy
-        back (the database stays empty) and exits 1. Sessions are not copied: customers and officers log
-        in again. Stop the RA on the SQLite file first (or copy a `tokencert-ra backup` of it), so no
-        request is lost between the copy and the switch.
+        Every customer, account, identity-check state, certificate, consent, CRL, audit event, officer and store key is copied in one PostgreSQL transaction; then the rows of every table are counted on both sides and every certificate's DER is compared by SHA-256. Any difference rolls the copy back (the database stays empty) and exits 1. Sessions are not copied: customers and officers log in again. Stop the RA on the SQLite file first (or copy a `tokencert-ra backup` of it), so no request is lost between the copy and the switch.
 
         Example:
           TOKENCERT_RA_DATABASE_PASSWORD=… tokencert-ra migrate-store --from /var/lib/tokencert-ra/ra.sqlite \\

@@ -89,6 +89,9 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Most connections at once (default 512); a request beyond it gets 503 with Retry-After.")
     var maxConnections: Int?
 
+    @Option(help: ArgumentHelp("Also run the renewal reminders (as tokencert-ra reminders run does) at start and then every this many seconds, e.g. 86400; default: not in serve — run the command from a timer.", valueName: "seconds"))
+    var remindersInterval: Double?
+
     @Option(help: "Log format: text or json (one JSON object per line).")
     var logFormat = "text"
 
@@ -124,16 +127,8 @@ struct Serve: AsyncParsableCommand {
         configuration.sendmailPath = sendmail ?? file.sendmail
         configuration.mailFrom = mailFrom ?? file.mailFrom ?? configuration.mailFrom
         configuration.policy = file.policy?.applied(to: .standard) ?? .standard
-        if let smsWebhook = smsWebhook ?? file.smsWebhook {
-            guard let url = URL(string: smsWebhook), url.scheme == "https" || url.scheme == "http" else {
-                throw ValidationError("--sms-webhook must be an http(s) URL.")
-            }
-            configuration.smsWebhookURL = url
-            let tokenFile = smsWebhookTokenFile ?? file.smsWebhookTokenFile
-            if tokenFile != nil || ProcessInfo.processInfo.environment["TOKENCERT_RA_SMS_TOKEN"] != nil {
-                configuration.smsWebhookToken = try secret(file: tokenFile, environment: "TOKENCERT_RA_SMS_TOKEN", what: "SMS gateway token", fileOption: "--sms-webhook-token-file").revealedString()
-            }
-        }
+        (configuration.smsWebhookURL, configuration.smsWebhookToken) = try smsGateway(smsWebhook ?? file.smsWebhook,
+                                                                                       tokenFile: smsWebhookTokenFile ?? file.smsWebhookTokenFile)
         let gatewayFile = orderGatewayTokenFile ?? file.orderGatewayTokenFile
         if gatewayFile != nil || ProcessInfo.processInfo.environment["TOKENCERT_RA_GATEWAY_TOKEN"] != nil {
             configuration.orderGatewayToken = try secret(file: gatewayFile, environment: "TOKENCERT_RA_GATEWAY_TOKEN", what: "order gateway token", fileOption: "--order-gateway-token-file").revealedString()
@@ -148,6 +143,7 @@ struct Serve: AsyncParsableCommand {
         if let seconds = requestBodyTimeout { configuration.connectionLimits.requestBodyTimeout = .milliseconds(Int(seconds * 1000)) }
         if let seconds = idleTimeout { configuration.connectionLimits.idleTimeout = .milliseconds(Int(seconds * 1000)) }
         if let maxConnections { configuration.connectionLimits.maxConnections = maxConnections }
+        configuration.remindersInterval = remindersInterval ?? file.remindersInterval
         let host = configuration.host, tls = configuration.tlsCertificatePath != nil
         do {
             try await RAServerApplication.serve(configuration) { port in
@@ -158,4 +154,16 @@ struct Serve: AsyncParsableCommand {
             throw fail(error)
         }
     }
+}
+
+/// The SMS gateway's URL (checked: http or https) and its bearer token from `tokenFile`, else
+/// `$TOKENCERT_RA_SMS_TOKEN` (neither: no token); both nil without a URL.
+func smsGateway(_ text: String?, tokenFile: String?) throws -> (URL?, String?) {
+    guard let text else { return (nil, nil) }
+    guard let url = URL(string: text), url.scheme == "https" || url.scheme == "http" else {
+        throw ValidationError("--sms-webhook must be an http(s) URL.")
+    }
+    guard tokenFile != nil || ProcessInfo.processInfo.environment["TOKENCERT_RA_SMS_TOKEN"] != nil else { return (url, nil) }
+    return (url, try secret(file: tokenFile, environment: "TOKENCERT_RA_SMS_TOKEN", what: "SMS gateway token",
+                            fileOption: "--sms-webhook-token-file").revealedString())
 }

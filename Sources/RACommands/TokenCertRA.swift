@@ -15,5 +15,5 @@ public struct TokenCertRA: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "tokencert-ra",
         abstract: "TokenCert registration authority: CA setup, customers, and the HTTP service.",
-        subcommands: [InitCA.self, Serve.self, Customer.self, Officer.self, Audit.self, MigrateStore.self, Backup.self])
+        subcommands: [InitCA.self, Serve.self, Customer.self, Officer.self, Reminders.self, Audit.self, MigrateStore.self, Backup.self])
 }

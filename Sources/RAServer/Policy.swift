@@ -7,6 +7,9 @@ public struct Policy: Sendable, Hashable {
     public var validityYears = 1
     /// Renewal is possible only this many days before notAfter (and while valid).
     public var renewalWindowDays = 30
+    /// The second renewal reminder goes out this many days before notAfter (the first when the
+    /// renewal window opens, `renewalWindowDays` before it; see `RenewalReminders`).
+    public var finalReminderDays = 7
     /// Online revocations allowed per calendar year (Asia/Taipei); beyond that only at a branch.
     public var onlineRevocationsPerYear = 2
     /// Wrong birth dates in a row that lock online certificate services.

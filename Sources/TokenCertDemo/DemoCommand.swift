@@ -20,20 +20,15 @@ public struct DemoCommand: AsyncParsableCommand {
         commandName: "tokencert-demo",
         abstract: "Run the whole journey on embedded defaults: an in-process RA, a fresh SoftHSM token, software backup/restore (and the virtual PIV card).",
         discussion: """
-        Everything lives in a private work directory (nothing outside it is touched). A fresh SoftHSM2
-        token is personalised with random SO and user PINs (never shown) and signs a sample order with
-        an RSA-2048 and a P-256 key, verified on the token and in software. Then the registration
-        authority starts in this process on a free loopback port (SQLite file, one-time codes in an
-        outbox folder) with three demo customers, and the journey runs as a customer would run it:
-          token:    apply → status → sign-test → renew (the demo RA's clock jumps into the renewal
-                    window) → status → revoke
-          software: apply → backup (.pfx to a "drive" folder) → restore on a second "computer" →
-                    sign-test there → revoke
-          PIV card: apply → status → sign-test → renew → status → revoke   (with --piv-port/--piv-reader)
-        One-time codes are read from the outbox. Prints each step and the token table; exits non-zero
-        if any step fails.
+        Everything lives in a private work directory (nothing outside it is touched). A fresh SoftHSM2 token is personalised with random SO and user PINs (never shown) and signs a sample order with an RSA-2048 and a P-256 key, verified on the token and in software. Then the registration authority starts in this process on a free loopback port (SQLite file, one-time codes in an outbox folder) with three demo customers, and the journey runs as a customer would run it:
 
-        scripts/demo starts a private pcscd with a vpcd reader when none is running and passes these.
+          software:  apply → backup → restore on a second "computer" → sign-test → revoke
+          token:     apply → status → sign-test → renew → status → revoke
+          PIV card:  apply → status → sign-test → renew → status → revoke
+
+        The backup is a .pfx written to a "drive" folder and dated today; for each renewal the demo moves the clock forward into the renewal window, on the RA and on that customer's side; the PIV card takes part with --piv-port and --piv-reader. One-time codes are read from the outbox. Prints each step and the token table; exits non-zero if any step fails.
+
+        scripts/demo starts a private pcscd with a vpcd reader when none is running and passes --piv-port and --piv-reader.
 
         With --format json: one JSON document as docs/schemas/demo.schema.json; two-language text is always {"en", "zh-TW"}.
 
@@ -130,8 +125,9 @@ public struct DemoCommand: AsyncParsableCommand {
                 let journey = DemoJourney(ra: demoRA, client: HTTPRAClient(baseURL: url, timeout: 30), say: say, directory: dir)
                 var steps: [DemoStep] = []
                 let tokenStore = PKCS11KeyStore(module: module, token: tokenURI, pin: .constant(Secret(String(decoding: userPINText.utf8, as: UTF8.self))))
-                try await journey.token(tokenStore, customer: 0, steps: &steps)
+                // Software first: its computers keep the real date, and the RA's clock only moves forward (for the renewals).
                 try await journey.software(customer: 1, steps: &steps)
+                try await journey.token(tokenStore, customer: 0, steps: &steps)
                 if let pivPort, let pivReader {
                     try await DemoVirtualCard.run(port: pivPort, reader: pivReader, say: say) {
                         try await journey.token(PIVKeyStore(reader: pivReader, pin: .constant(Secret(PIV.defaultPIN))), customer: 2, steps: &steps)

@@ -1,6 +1,7 @@
 import CertificateKit
 import Domain
 import Foundation
+import Synchronization
 import Hummingbird
 import KeyStores
 import Lifecycle
@@ -119,9 +120,12 @@ final class DemoPrompt: JourneyPrompt, @unchecked Sendable {
                           zhTW: "    身分驗證二：識別碼 \(sent.identifier) 的一次性密碼已傳送至 \(sent.destination)，由 outbox 讀取"))
         return .code(code)
     }
+    /// The step once, when it starts: a step reported again (its end, `fraction` 1) is not news.
     func progress(_ step: ProgressStep, fraction: Double?) async {
+        guard lastStep.withLock({ last in defer { last = step }; return last != step }) else { return }
         say(LocalizedText(en: "    … " + step.label.english, zhTW: "    … " + step.label.traditionalChinese))
     }
+    private let lastStep = Mutex<ProgressStep?>(nil)
 }
 
 /// One step of the demo journey, for the JSON report (docs/schemas/demo.schema.json).
@@ -144,9 +148,11 @@ struct DemoJourney {
     let say: @Sendable (LocalizedText) -> Void
     let directory: String
 
-    func lifecycle(_ customer: Int) throws -> CertificateLifecycle {
+    /// The customer's side of the journey. `clock` is the customer's computer's: the real time
+    /// (`SystemWallClock`) unless the journey moves time for a renewal (`DemoClock`, the RA's).
+    func lifecycle(_ customer: Int, clock: any WallClock) throws -> CertificateLifecycle {
         let c = DemoRA.customers[customer]
-        return CertificateLifecycle(ra: client, clock: DemoClock(clock: ra.clock),
+        return CertificateLifecycle(ra: client, clock: clock,
                                     prompt: DemoPrompt(birth: c.birth, outbox: ra.outbox, say: say),
                                     journal: FileJournal(directory: URL(fileURLWithPath: directory + "/journal-\(customer)")),
                                     configuration: .init(keyKind: .p256, broker: try BrokerCode("TCDEMO")))
@@ -162,9 +168,10 @@ struct DemoJourney {
         say(LocalizedText(en: "▶ \(masked): \(en)", zhTW: "▶ \(masked)：\(zh)"))
     }
 
-    /// The token journey: apply, status, sign-test, renew in the window, revoke.
+    /// The token journey: apply, status, sign-test, renew in the window, revoke. For the renewal the
+    /// demo moves time forward on both sides (the RA's clock, which this customer's side reads too).
     func token(_ store: any KeyStore, customer: Int, steps: inout [DemoStep]) async throws {
-        let flow = try lifecycle(customer)
+        let flow = try lifecycle(customer, clock: DemoClock(clock: ra.clock))
         let label = store.location.text
         func record(_ step: String, _ ok: Bool, _ detail: String) {
             steps.append(DemoStep(customer: (try? CustomerID(DemoRA.customers[customer].id).masked) ?? "", store: label, step: step, ok: ok, detail: detail))
@@ -193,9 +200,11 @@ struct DemoJourney {
         try await revoke(flow, store, session, id, customer, record: record)
     }
 
-    /// The software journey: apply, backup to a drive, restore on "another computer", sign-test there, revoke.
+    /// The software journey: apply, backup to a drive, restore on "another computer", sign-test there,
+    /// revoke — on computers that keep the real time (the backup is dated today), while the RA's clock
+    /// has not been moved yet: it runs before any renewal.
     func software(customer: Int, steps: inout [DemoStep]) async throws {
-        let flow = try lifecycle(customer)
+        let flow = try lifecycle(customer, clock: SystemWallClock())
         let passphrase = Secret("demo-" + SoftHSMSetup.randomDigits(8))
         let first = try SoftwareKeyStore(directory: URL(fileURLWithPath: directory + "/computer-1/store"), passphrase: .constant(passphrase))
         let label = KeyLocation.software(path: nil).text

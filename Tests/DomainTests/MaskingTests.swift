@@ -42,6 +42,11 @@ final class MaskingTests: XCTestCase {
         XCTAssertEqual(Masking.securitiesAccount("1020-1234567"), "1020-XXXXXX")
         XCTAssertEqual(Masking.securitiesAccount("１０２０１２３４５６７"), "1020-XXXXXX")
         XCTAssertEqual(Masking.securitiesAccount("garbage"), "XXXX-XXXXXX")
+        // Masked already (the RA sends the account of a one-time code so): the branch stays, as the manual shows it.
+        XCTAssertEqual(Masking.securitiesAccount("1020-XXXXXX"), "1020-XXXXXX")
+        XCTAssertEqual(Masking.securitiesAccount(try! SecuritiesAccount("1020-1234567").masked), "1020-XXXXXX")
+        XCTAssertEqual(Masking.securitiesAccount("1020-XXXX12"), "XXXX-XXXXXX")
+        XCTAssertEqual(Masking.securitiesAccount("10x0-XXXXXX"), "XXXX-XXXXXX")
         XCTAssertEqual(Masking.hiddenRun, "XXXXXX")
     }
 }

@@ -381,4 +381,13 @@ struct AlwaysIdentified: RARepository {
     func useOnce(digest: String, until: Date, now: Date) async throws -> Bool { try await base.useOnce(digest: digest, until: until, now: now) }
     func addOfficerSession(_ session: SessionRecord) async throws { try await base.addOfficerSession(session) }
     func officerSession(tokenSHA256: String) async throws -> SessionRecord? { try await base.officerSession(tokenSHA256: tokenSHA256) }
+    func reminderCandidates(validAt now: Date, expiringBy until: Date) async throws -> [ReminderCandidate] {
+        try await base.reminderCandidates(validAt: now, expiringBy: until)
+    }
+    func claimReminder(serial: String, kind: ReminderKind, now: Date, staleBefore: Date) async throws -> ReminderClaim {
+        try await base.claimReminder(serial: serial, kind: kind, now: now, staleBefore: staleBefore)
+    }
+    func finishReminder(serial: String, kind: ReminderKind, state: ReminderState, channelsSent: [String], at: Date, audit: [AuditEvent]) async throws {
+        try await base.finishReminder(serial: serial, kind: kind, state: state, channelsSent: channelsSent, at: at, audit: audit)
+    }
 }

@@ -10,13 +10,7 @@ import XCTest
 final class DeliveryTests: XCTestCase {
     func testEmailCodesGoThroughSendmailAndAFailedSendDoesNotBlockAResend() async throws {
         let h = try await Harness(self)
-        let script = h.dir + "/sendmail"
-        try """
-            #!/bin/sh
-            [ -e "\(h.dir)/fail" ] && exit 75
-            { echo "ARGS: $*"; cat; } > "\(h.dir)/mail-$$.txt"
-            """.write(toFile: script, atomically: true, encoding: .utf8)
-        try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script)
+        let script = try sendmailStandIn(h.dir)
         let service = RAService(repository: h.repository, authority: h.authority, policy: h.policy, clock: h.clock,
                                 delivery: ChannelDelivery(sms: try OutboxDelivery(directory: h.outbox),
                                                           email: SendmailDelivery(path: script, from: "RA <ra@example.test>")))

@@ -105,6 +105,9 @@ struct Harness {
     init(_ test: XCTestCase, policy: Policy = Policy.standard.with { $0.passwordIterations = 1000 },
          store: TestStore = .fromEnvironment) async throws {
         dir = try workDirectory(test)
+        // As in tokencert-ra's commands: a sendmail that exits before reading its mail gives EPIPE, not
+        // a SIGPIPE that ends the process (the failing sendmail stand-ins race for it).
+        signal(SIGPIPE, SIG_IGN)
         // Every reply the test's API calls received is checked against its schema at the end.
         test.addTeardownBlock { XCTAssertNoThrow(try JSONSchemas.flush()) }
         switch store {
@@ -287,6 +290,19 @@ func softwareCSR(_ kind: KeyDescription.Kind = .p256) async throws -> String {
     let key = try TokenPrivateKey(try SoftwareSigner.generate(kind))
     let csr = try await CertificateRequests.make(subject: SubscriberSubject(commonName: "Mallory", serialNumber: "Z999999999"), key: key)
     return Data(try CertificateRequests.der(csr)).base64EncodedString()
+}
+
+/// A sendmail stand-in in `dir`: it fails (exit 75) while `dir/fail` exists, else writes its
+/// arguments and the mail to `dir/mail-<pid>.txt`. Returns its path.
+func sendmailStandIn(_ dir: String) throws -> String {
+    let script = dir + "/sendmail"
+    try """
+        #!/bin/sh
+        [ -e "\(dir)/fail" ] && exit 75
+        { echo "ARGS: $*"; cat; } > "\(dir)/mail-$$.txt"
+        """.write(toFile: script, atomically: true, encoding: .utf8)
+    try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: script)
+    return script
 }
 
 struct HarnessError: Error, CustomStringConvertible {

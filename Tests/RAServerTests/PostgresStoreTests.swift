@@ -133,11 +133,16 @@ extension PostgresStoreTests {
             }
         }
         let sqlite = try XCTUnwrap(h.sqlite)
+        // A renewal reminder sent before the move.
+        try await ReminderTests.seed(h, Harness.bob.id, [("b1", .active, ReminderTests.notAfter)])
+        h.clock.set(ReminderTests.notAfter - 20 * 86_400)
+        let sentBefore = try await RenewalReminders(repository: sqlite, policy: h.policy, clock: h.clock, delivery: try OutboxDelivery(directory: h.outbox)).run()
+        XCTAssertEqual(sentBefore.sent.count, 1)
         let location = try await TestPostgres.freshDatabase()
         let url = try TestPostgres.baseURL().replacingOccurrences(of: "/postgres?", with: "/\(location.database)?")
         let migrated = try runTool(builtExecutable("tokencert-ra"), ["migrate-store", "--from", sqlite.path, "--to", url])
         XCTAssertEqual(migrated.status, 0, migrated.out + migrated.err)
-        XCTAssertTrue(migrated.out.contains("certificates: 2 compared by DER SHA-256"), migrated.out)
+        XCTAssertTrue(migrated.out.contains("certificates: 3 compared by DER SHA-256"), migrated.out)
 
         let postgres = try await PostgresRepository(location: location, password: nil, maximumConnections: 2)
         addTeardownBlock { await postgres.shutdown() }
@@ -157,6 +162,10 @@ extension PostgresStoreTests {
         XCTAssertEqual(next, (sqliteCRL?.number ?? 0) + 1, "CRL numbers go on from the copied ones")
         let officer = try await postgres.officerCertificate(name: "陳專員")
         XCTAssertEqual(officer, [0x30, 0x00])
+        // ... is not sent again after it.
+        let sentAfter = try await RenewalReminders(repository: postgres, policy: h.policy, clock: h.clock, delivery: try OutboxDelivery(directory: h.outbox)).run()
+        XCTAssertEqual(sentAfter.sent.count, 0, "\(sentAfter)")
+        XCTAssertEqual(sentAfter.alreadyDone, 1, "\(sentAfter)")
         // The online backup of the SQLite store (SQLite's backup API) holds the same, and sqlite3 finds it sound.
         let backup = try runTool(builtExecutable("tokencert-ra"), ["backup", "--database", sqlite.path, "--to", h.dir + "/copy.sqlite"])
         XCTAssertEqual(backup.status, 0, backup.out + backup.err)

@@ -50,9 +50,9 @@ final class StoreAndInputTests: XCTestCase {
         }
         let log = try await h.repository.auditLog()
         XCTAssertEqual(log.last?.outcome, "ok")
-        XCTAssertEqual(try XCTUnwrap(h.sqlite).appliedMigrations(), ["001-initial", "002-renewal", "003-officers", "004-login-lock", "005-identity-session", "006-consents-by-customer", "007-key-per-customer", "008-stateless-officer-challenges"])
+        XCTAssertEqual(try XCTUnwrap(h.sqlite).appliedMigrations(), ["001-initial", "002-renewal", "003-officers", "004-login-lock", "005-identity-session", "006-consents-by-customer", "007-key-per-customer", "008-stateless-officer-challenges", "009-reminders"])
         // Reopening applies nothing twice.
-        XCTAssertEqual(try SQLiteRepository(path: XCTUnwrap(h.sqlite).path).appliedMigrations(), ["001-initial", "002-renewal", "003-officers", "004-login-lock", "005-identity-session", "006-consents-by-customer", "007-key-per-customer", "008-stateless-officer-challenges"])
+        XCTAssertEqual(try SQLiteRepository(path: XCTUnwrap(h.sqlite).path).appliedMigrations(), ["001-initial", "002-renewal", "003-officers", "004-login-lock", "005-identity-session", "006-consents-by-customer", "007-key-per-customer", "008-stateless-officer-challenges", "009-reminders"])
     }
 
     /// M4: the database holds birth dates, password hashes and contacts — 0600 files (database,

@@ -129,7 +129,15 @@ final class CLITests: XCTestCase {
     func testDemoDirect() throws {
         let dir = NSTemporaryDirectory() + "tokencert-demo-test-\(UUID().uuidString.prefix(8))"
         addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
+        func taipeiToday() -> String {
+            let f = DateFormatter()
+            f.dateFormat = "yyyy-MM-dd"
+            f.timeZone = TimeZone(identifier: "Asia/Taipei")
+            return f.string(from: Date())
+        }
+        let before = taipeiToday()
         let r = try exec(Self.tokencert, ["demo", "--format", "json", "--work-dir", dir], env: [:])
+        let after = taipeiToday()
         XCTAssertEqual(r.status, 0, r.out + r.err)
         try JSONSchemas.check(r.out, schema: "demo")
         let json = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [String: Any]
@@ -137,12 +145,15 @@ final class CLITests: XCTestCase {
         XCTAssertEqual((json["steps"] as? [Any])?.count, 2)
         let journey = try XCTUnwrap(json["journey"] as? [[String: Any]])
         XCTAssertEqual(journey.compactMap { $0["step"] as? String },
-                       ["apply", "status", "sign-test", "renew", "status", "revoke",           // the SoftHSM token
-                        "apply", "backup", "restore", "sign-test", "revoke"],                // software, restored elsewhere
+                       ["apply", "backup", "restore", "sign-test", "revoke",                // software, restored elsewhere
+                        "apply", "status", "sign-test", "renew", "status", "revoke"],           // the SoftHSM token
                        "\(journey)")
         XCTAssertTrue(journey.allSatisfy { $0["ok"] as? Bool == true }, "\(journey)")
-        XCTAssertTrue(((journey.first?["store"] as? [String: String])?["en"])?.contains("pkcs11:") == true, "\(journey)")
-        XCTAssertEqual(journey.last?["store"] as? [String: String], ["en": "software", "zh-TW": "軟體憑證"], "where the key lives, in words")
+        XCTAssertTrue(((journey.last?["store"] as? [String: String])?["en"])?.contains("pkcs11:") == true, "\(journey)")
+        XCTAssertEqual(journey.first?["store"] as? [String: String], ["en": "software", "zh-TW": "軟體憑證"], "where the key lives, in words")
+        // The backup is dated by the customer's computer, today — not by the demo RA's clock moved for a renewal.
+        let backup = try XCTUnwrap(journey.first { $0["step"] as? String == "backup" }?["detail"] as? String)
+        XCTAssertTrue(backup.hasSuffix("(\(before)).pfx") || backup.hasSuffix("(\(after)).pfx"), "\(backup) is not dated \(before)")
     }
 
     /// The demo with the virtual PIV card in the test pcscd's first vpcd reader, in Chinese.
@@ -168,6 +179,8 @@ final class CLITests: XCTestCase {
         addTeardownBlock { try? FileManager.default.removeItem(atPath: dir) }
         let r = try exec(Self.tokencert, ["demo", "--module", Self.proxy, "--work-dir", dir, "--lang", "en"], env: [:])
         XCTAssertEqual(r.status, 0, r.out + r.err)
+        // Each step of an operation is said once (the backup reports its end too).
+        XCTAssertEqual(r.out.components(separatedBy: "… Writing the backup").count - 1, 1, r.out)
         XCTAssertTrue(r.out.contains("Module: PKCS#11 Kit Proxy Module") || r.out.contains("p11-kit"), r.out)
         XCTAssertTrue(r.out.contains("Demo finished: every step passed."), r.out)
 

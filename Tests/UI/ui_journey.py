@@ -289,6 +289,12 @@ def identity(birth_first=None, read=True):
              ["Sent to", "Identifier: ", "Time left: ", "One-time code (6 digits)", "Send again"])
     else:
         shot("one-time-code")
+    # The account keeps its branch part as the manual shows it (1020-XXXXXX), and an earlier step's
+    # message (the wrong birth date) is not on this screen.
+    sent_to = find("#code-sent-to").text
+    if not re.search(r"\d{4}-XXXXXX", sent_to) or "XXXX-XXXXXX" in body():
+        fail("the account is not shown as its branch and XXXXXX: %r" % sent_to)
+    absent(WRONG_BIRTH[0][:1] + WRONG_BIRTH[1][:1], "the one-time-code screen")
     code = code_for(ident)
     if args.code_wait:
         time.sleep(args.code_wait)
@@ -471,6 +477,9 @@ elif args.scenario == "software":
     if find("#backup-password").get_attribute("value") != backup_password:
         fail("the language switch lost what was typed")
     type_into("#backup-password2", backup_password)
+    # Both fields agree now: the mismatch banner is gone before anything is sent.
+    absent(["兩次輸入的密碼不同。", "The two passwords differ."], "the backup form once both passwords match")
+    no_error("the backup form once both passwords match")
     click("#backup-submit")
     # The birth date is asked to check the password against it.
     type_into("#birth-date", args.birth, "#birth-submit")

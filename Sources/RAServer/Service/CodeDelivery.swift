@@ -1,9 +1,29 @@
 import Domain
 public import Foundation
 
+/// Anything the RA sends a customer on one of their channels: a one-time code (`CodeMessage`) or a
+/// renewal reminder (`ReminderMessage`). Every `CodeDelivery` carries both.
+public protocol CustomerMessage: Sendable {
+    /// `sms` or `email`.
+    var channel: String { get }
+    /// Mobile number or e-mail address.
+    var destination: String { get }
+    /// A short tag naming the message: the code's 4-letter identifier, or a reminder's kind and
+    /// serial. In outbox file names and the SMS gateway's `identifier` field.
+    var reference: String { get }
+    /// The e-mail subject, in both languages.
+    var subject: String { get }
+    /// The text sent, in both languages.
+    var body: String { get }
+    /// Extra `Name: value` lines of an outbox file, after `To:` and `Channel:`.
+    var outboxHeaders: [String] { get }
+    /// Orders outbox files (a code's expiry, a reminder's sending time).
+    var stamp: Date { get }
+}
+
 /// A one-time code on its way to the customer. The message carries the code; nothing else in the
 /// RA ever does (logs and the audit log name only the identifier).
-public struct CodeMessage: Sendable, Hashable {
+public struct CodeMessage: CustomerMessage, Hashable {
     /// `sms` or `email`.
     public var channel: String
     /// Mobile number or e-mail address.
@@ -24,6 +44,11 @@ public struct CodeMessage: Sendable, Hashable {
             TokenCert certificate code \(code), identifier \(identifier), account \(account); enter it before \(until) (Taipei). Never share this code.
             """
     }
+
+    public var reference: String { identifier }
+    public var subject: String { "憑證作業驗證碼 識別碼 \(identifier) / TokenCert code, identifier \(identifier)" }
+    public var outboxHeaders: [String] { ["Identifier: \(identifier)"] }
+    public var stamp: Date { expiresAt }
 }
 
 enum CertificateSummaryTime {
@@ -36,15 +61,17 @@ enum CertificateSummaryTime {
     }
 }
 
-/// Sends one-time codes. The RA's default is `OutboxDelivery` (development); an SMS gateway webhook
-/// or `sendmail` plug in here.
+/// Sends one-time codes and renewal reminders. The RA's default is `OutboxDelivery` (development);
+/// an SMS gateway webhook or `sendmail` plug in here.
 public protocol CodeDelivery: Sendable {
-    /// Delivers the message or throws; the RA refuses the request when delivery fails.
-    func deliver(_ message: CodeMessage) async throws
+    /// Delivers the message or throws; the RA refuses a code request when delivery fails, and a
+    /// reminder run tries a failed reminder again next time.
+    func deliver(_ message: any CustomerMessage) async throws
 }
 
-/// Writes each message to its own file in a folder (mode 0600): `<time>-<channel>-<identifier>.txt`
-/// with `To:`, `Channel:` and the body. For development and tests.
+/// Writes each message to its own file in a folder (mode 0600): `<stamp>-<channel>-<reference>-<random>.txt`
+/// with `To:`, `Channel:`, the message's own headers (`Identifier:` for a code) and the body. For
+/// development and tests.
 public struct OutboxDelivery: CodeDelivery {
     /// The outbox folder.
     public let directory: String
@@ -56,10 +83,11 @@ public struct OutboxDelivery: CodeDelivery {
                                                 attributes: [.posixPermissions: 0o700])
     }
 
-    public func deliver(_ message: CodeMessage) async throws {
-        let stamp = Int(message.expiresAt.timeIntervalSince1970 * 1000)
-        let name = "\(stamp)-\(message.channel)-\(message.identifier)-\(UUID().uuidString.prefix(8)).txt"
-        let text = "To: \(message.destination)\nChannel: \(message.channel)\nIdentifier: \(message.identifier)\n\n\(message.body)\n"
+    public func deliver(_ message: any CustomerMessage) async throws {
+        let stamp = Int(message.stamp.timeIntervalSince1970 * 1000)
+        let name = "\(stamp)-\(message.channel)-\(message.reference)-\(UUID().uuidString.prefix(8)).txt"
+        let headers = (["To: \(message.destination)", "Channel: \(message.channel)"] + message.outboxHeaders).joined(separator: "\n")
+        let text = "\(headers)\n\n\(message.body)\n"
         let path = (directory as NSString).appendingPathComponent(name)
         guard FileManager.default.createFile(atPath: path, contents: Data(text.utf8), attributes: [.posixPermissions: 0o600]) else {
             throw CocoaError(.fileWriteUnknown)

@@ -3,7 +3,7 @@ public import Foundation
 import FoundationNetworking
 #endif
 
-/// Sends e-mail codes through the local mail system: `sendmail -t -i` with the message on standard
+/// Sends e-mail codes and reminders through the local mail system: `sendmail -t -i` with the message on standard
 /// input (Debian's exim4, postfix or msmtp all provide it).
 public struct SendmailDelivery: CodeDelivery {
     /// The sendmail program.
@@ -17,11 +17,11 @@ public struct SendmailDelivery: CodeDelivery {
         self.from = from
     }
 
-    public func deliver(_ message: CodeMessage) async throws {
+    public func deliver(_ message: any CustomerMessage) async throws {
         let mail = """
             From: \(from)
             To: \(message.destination)
-            Subject: =?UTF-8?B?\(Data("憑證作業驗證碼 識別碼 \(message.identifier) / TokenCert code, identifier \(message.identifier)".utf8).base64EncodedString())?=
+            Subject: =?UTF-8?B?\(Data(message.subject.utf8).base64EncodedString())?=
             MIME-Version: 1.0
             Content-Type: text/plain; charset=UTF-8
             Content-Transfer-Encoding: 8bit
@@ -54,8 +54,9 @@ public struct SendmailDelivery: CodeDelivery {
     }
 }
 
-/// Sends SMS codes through an HTTP gateway: `POST <url>` with JSON `{"to", "text", "identifier"}`
-/// and, when configured, `Authorization: Bearer <token>`. Any 2xx is delivered.
+/// Sends SMS codes and reminders through an HTTP gateway: `POST <url>` with JSON `{"to", "text",
+/// "identifier"}` (`identifier`: the message's `reference` — a code's 4 letters, a reminder's
+/// `window-open-<serial>`) and, when configured, `Authorization: Bearer <token>`. Any 2xx is delivered.
 public struct WebhookDelivery: CodeDelivery {
     /// The gateway's endpoint.
     public let url: URL
@@ -77,12 +78,12 @@ public struct WebhookDelivery: CodeDelivery {
         var identifier: String
     }
 
-    public func deliver(_ message: CodeMessage) async throws {
+    public func deliver(_ message: any CustomerMessage) async throws {
         var request = URLRequest(url: url, timeoutInterval: timeout)
         request.httpMethod = "POST"
         request.setValue("application/json; charset=utf-8", forHTTPHeaderField: "Content-Type")
         if let bearerToken { request.setValue("Bearer \(bearerToken)", forHTTPHeaderField: "Authorization") }
-        request.httpBody = try JSONEncoder().encode(Payload(to: message.destination, text: message.body, identifier: message.identifier))
+        request.httpBody = try JSONEncoder().encode(Payload(to: message.destination, text: message.body, identifier: message.reference))
         let (_, response) = try await URLSession.shared.data(for: request)
         let status = (response as? HTTPURLResponse)?.statusCode ?? 0
         guard (200..<300).contains(status) else { throw DeliveryError.webhookStatus(status) }
@@ -102,7 +103,7 @@ public struct ChannelDelivery: CodeDelivery {
         self.email = email
     }
 
-    public func deliver(_ message: CodeMessage) async throws {
+    public func deliver(_ message: any CustomerMessage) async throws {
         try await (message.channel == "sms" ? sms : email).deliver(message)
     }
 }

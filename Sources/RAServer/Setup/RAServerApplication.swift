@@ -46,6 +46,9 @@ public struct ServeConfiguration: Sendable {
     public var notices = Notices.standard
     /// Header, body and idle timeouts and the connection limit.
     public var connectionLimits = ConnectionLimits.standard
+    /// Seconds between two runs of the renewal reminders inside `serve`; nil: none (run
+    /// `tokencert-ra reminders run` from a timer instead).
+    public var remindersInterval: TimeInterval?
 
     public init(databasePath: String, caCertificatePath: String, caKey: CAKeyLocation, organization: String, outboxDirectory: String) {
         self.databasePath = databasePath
@@ -62,6 +65,11 @@ public enum RAServerApplication {
     /// `onListening` receives the bound port.
     public static func build(_ configuration: ServeConfiguration, logger: Logger = Logger(label: "tokencert-ra"),
                              onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws -> some ApplicationProtocol {
+        try application(configuration, service: try await service(configuration, logger: logger), logger: logger, onListening: onListening)
+    }
+
+    /// The service over the opened store and the loaded CA, with a first CRL signed.
+    static func service(_ configuration: ServeConfiguration, logger: Logger) async throws -> RAService {
         let repository = try await RAStore.open(configuration.databasePath, password: configuration.databasePassword)
         let issuer = try await CASetup.load(certificatePath: configuration.caCertificatePath, key: configuration.caKey)
         let authority = CertificateAuthority(issuer: issuer, organization: configuration.organization,
@@ -69,7 +77,12 @@ public enum RAServerApplication {
         let service = RAService(repository: repository, authority: authority, policy: configuration.policy,
                                 delivery: try delivery(configuration), notices: configuration.notices, logger: logger)
         try await service.publishCRL()
-        return Application(
+        return service
+    }
+
+    static func application(_ configuration: ServeConfiguration, service: RAService, logger: Logger,
+                             onListening: @escaping @Sendable (Int) async -> Void) throws -> some ApplicationProtocol {
+        Application(
             router: RARoutes.buildRouter(service: service, orderGatewayToken: configuration.orderGatewayToken,
                                          metricsToken: configuration.metricsToken, trustedProxies: configuration.trustedProxies),
             server: try serverBuilder(configuration),
@@ -105,18 +118,38 @@ public enum RAServerApplication {
 
     /// The outbox for both channels unless sendmail or a webhook is configured.
     static func delivery(_ configuration: ServeConfiguration) throws -> any CodeDelivery {
-        if configuration.sendmailPath == nil && configuration.smsWebhookURL == nil {
-            return try OutboxDelivery(directory: configuration.outboxDirectory)
-        }
-        let outbox: () throws -> any CodeDelivery = { try OutboxDelivery(directory: configuration.outboxDirectory) }
-        let email: any CodeDelivery = try configuration.sendmailPath.map { SendmailDelivery(path: $0, from: configuration.mailFrom) } ?? outbox()
-        let sms: any CodeDelivery = try configuration.smsWebhookURL.map { WebhookDelivery(url: $0, bearerToken: configuration.smsWebhookToken) } ?? outbox()
+        try delivery(outbox: configuration.outboxDirectory, sendmail: configuration.sendmailPath, mailFrom: configuration.mailFrom,
+                     smsWebhook: configuration.smsWebhookURL, smsWebhookToken: configuration.smsWebhookToken)
+    }
+
+    /// How messages reach customers (`serve` and `reminders run`): e-mail through `sendmail` when
+    /// given, SMS through the `smsWebhook` gateway when given; each channel without one to the
+    /// `outbox` folder (made 0700 when missing).
+    /// - Throws: when the outbox folder cannot be made.
+    public static func delivery(outbox: String, sendmail: String?, mailFrom: String, smsWebhook: URL?, smsWebhookToken: String?) throws -> any CodeDelivery {
+        if sendmail == nil && smsWebhook == nil { return try OutboxDelivery(directory: outbox) }
+        let email: any CodeDelivery = try sendmail.map { SendmailDelivery(path: $0, from: mailFrom) } ?? OutboxDelivery(directory: outbox)
+        let sms: any CodeDelivery = try smsWebhook.map { WebhookDelivery(url: $0, bearerToken: smsWebhookToken) } ?? OutboxDelivery(directory: outbox)
         return ChannelDelivery(sms: sms, email: email)
     }
 
-    /// Builds and runs the application until SIGTERM or SIGINT.
+    /// Builds and runs the application until SIGTERM or SIGINT. With `remindersInterval`, the renewal
+    /// reminders run at start and then every that many seconds beside it (the same once-per-reminder
+    /// store as `tokencert-ra reminders run`, so a timer may run that as well).
     public static func serve(_ configuration: ServeConfiguration, logger: Logger = Logger(label: "tokencert-ra"),
                              onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws {
-        try await build(configuration, logger: logger, onListening: onListening).runService()
+        let service = try await service(configuration, logger: logger)
+        let app = try application(configuration, service: service, logger: logger, onListening: onListening)
+        guard let interval = configuration.remindersInterval, interval > 0 else { return try await app.runService() }
+        let reminders = RenewalReminders(repository: service.repository, policy: service.policy, clock: service.clock,
+                                         delivery: service.delivery, logger: logger)
+        let periodic = Task {
+            while !Task.isCancelled {
+                do { _ = try await reminders.run() } catch { logger.error("reminders run failed", metadata: ["error": "\(error)"]) }
+                try? await Task.sleep(for: .seconds(interval))
+            }
+        }
+        defer { periodic.cancel() }
+        try await app.runService()
     }
 }

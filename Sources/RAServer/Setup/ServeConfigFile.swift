@@ -30,12 +30,16 @@ public struct ServeConfigFile: Codable, Sendable, Equatable {
     public var metricsTokenFile: String?
     /// Announcements and FAQ (a `Notices` JSON file).
     public var notices: String?
+    /// Seconds between renewal-reminder runs inside serve (`--reminders-interval`).
+    public var remindersInterval: Double?
     public var policy: PolicyChanges?
 
     /// The rules a file may change (each optional; absent keeps the default).
     public struct PolicyChanges: Codable, Sendable, Equatable {
         public var validityYears: Int?
         public var renewalWindowDays: Int?
+        /// `Policy.finalReminderDays`: the second renewal reminder, days before expiry.
+        public var finalReminderDays: Int?
         public var onlineRevocationsPerYear: Int?
         public var birthDateAttemptsBeforeLock: Int?
         public var lockoutHours: Double?
@@ -64,6 +68,7 @@ public struct ServeConfigFile: Codable, Sendable, Equatable {
             base.with { p in
                 if let v = validityYears { p.validityYears = v }
                 if let v = renewalWindowDays { p.renewalWindowDays = v }
+                if let v = finalReminderDays { p.finalReminderDays = v }
                 if let v = onlineRevocationsPerYear { p.onlineRevocationsPerYear = v }
                 if let v = birthDateAttemptsBeforeLock { p.birthDateAttemptsBeforeLock = v }
                 if let v = lockoutHours { p.lockoutDuration = v * 3600 }

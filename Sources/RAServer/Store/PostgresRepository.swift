@@ -297,6 +297,23 @@ public final class PostgresRepository: RARepository, @unchecked Sendable {
             "CREATE TABLE secret_keys (name text PRIMARY KEY, key bytea NOT NULL)",
             "CREATE TABLE used_once (digest text PRIMARY KEY, until timestamptz NOT NULL)",
         ]),
+        ("002-reminders", [
+            // One row per certificate and reminder kind: the primary key is what sends each reminder once.
+            """
+            CREATE TABLE reminders (
+                serial text NOT NULL REFERENCES certificates(serial),
+                kind text NOT NULL CHECK (kind IN ('window-open', 'final')),
+                customer_id text NOT NULL REFERENCES customers(id),
+                state text NOT NULL CHECK (state IN ('claimed', 'sent', 'failed', 'skipped')),
+                claimed_at timestamptz NOT NULL,
+                finished_at timestamptz,
+                channels_sent text NOT NULL DEFAULT '',
+                attempts integer NOT NULL DEFAULT 1,
+                PRIMARY KEY (serial, kind)
+            )
+            """,
+            "CREATE INDEX certificates_active_by_expiry ON certificates(not_after) WHERE status = 'active'",
+        ]),
     ]
 
     /// An arbitrary constant naming TokenCert's migration lock among the database's advisory locks.
@@ -747,6 +764,63 @@ public final class PostgresRepository: RARepository, @unchecked Sendable {
         try await rows("SELECT token_sha256, officer, created_at, expires_at FROM officer_sessions WHERE token_sha256 = \(tokenSHA256)").first.map {
             let d = try $0.decode((String, String, Date, Date).self)
             return SessionRecord(tokenSHA256: d.0, customerID: d.1, createdAt: d.2, expiresAt: d.3)
+        }
+    }
+
+    // MARK: Reminders
+
+    public func reminderCandidates(validAt now: Date, expiringBy until: Date) async throws -> [ReminderCandidate] {
+        var candidates: [ReminderCandidate] = []
+        for row in try await rows("""
+            SELECT c.serial, c.customer_id, c.not_after, r.kind, r.state FROM certificates c LEFT JOIN reminders r ON r.serial = c.serial
+            WHERE c.status = 'active' AND c.not_after >= \(now) AND c.not_after <= \(until) ORDER BY c.not_after, c.serial
+            """) {
+            let d = try row.decode((String, String, Date, String?, String?).self)
+            if candidates.last?.serial != d.0 { candidates.append(ReminderCandidate(serial: d.0, customerID: d.1, notAfter: d.2, recorded: [:])) }
+            if let kind = d.3.flatMap(ReminderKind.init(rawValue:)), let state = d.4.flatMap(ReminderState.init(rawValue:)) {
+                candidates[candidates.count - 1].recorded[kind] = state
+            }
+        }
+        return candidates
+    }
+
+    /// The certificate's row is read `FOR SHARE`, so a revocation or supersession committing at the
+    /// same time is seen; the INSERT … ON CONFLICT DO NOTHING of a second caller waits for the first's
+    /// commit and then finds its row, which it reads `FOR UPDATE` before taking it over.
+    public func claimReminder(serial: String, kind: ReminderKind, now: Date, staleBefore: Date) async throws -> ReminderClaim {
+        try await write { c in
+            guard let certificate = try await c.query("SELECT customer_id, status, not_after FROM certificates WHERE serial = \(serial) FOR SHARE",
+                                                      logger: logger).collect().first
+            else { return .notEligible }
+            let (customerID, status, notAfter) = try certificate.decode((String, String, Date).self)
+            guard status == "active", notAfter >= now else { return .notEligible }
+            let inserted = try await c.query("""
+                INSERT INTO reminders (serial, kind, customer_id, state, claimed_at) VALUES (\(serial), \(kind.rawValue), \(customerID), 'claimed', \(now))
+                ON CONFLICT DO NOTHING RETURNING serial
+                """, logger: logger).collect()
+            if !inserted.isEmpty { return .claimed(alreadySent: []) }
+            guard let row = try await c.query("""
+                SELECT state, claimed_at, channels_sent FROM reminders WHERE serial = \(serial) AND kind = \(kind.rawValue) FOR UPDATE
+                """, logger: logger).collect().first else { throw RepositoryError.corrupt("reminder row") }
+            let (stateText, claimedAt, channels) = try row.decode((String, Date, String).self)
+            guard let state = ReminderState(rawValue: stateText) else { throw RepositoryError.corrupt("reminder state") }
+            guard state == .failed || (state == .claimed && claimedAt < staleBefore) else { return .taken(state) }
+            _ = try await c.query("""
+                UPDATE reminders SET state = 'claimed', claimed_at = \(now), attempts = attempts + 1 WHERE serial = \(serial) AND kind = \(kind.rawValue)
+                """, logger: logger).collect()
+            return .claimed(alreadySent: channels.split(separator: ",").map(String.init))
+        }
+    }
+
+    public func finishReminder(serial: String, kind: ReminderKind, state: ReminderState, channelsSent: [String], at: Date,
+                               audit: [AuditEvent]) async throws {
+        let channels = channelsSent.joined(separator: ",")
+        try await write { c in
+            _ = try await c.query("""
+                UPDATE reminders SET state = \(state.rawValue), finished_at = \(at), channels_sent = \(channels)
+                WHERE serial = \(serial) AND kind = \(kind.rawValue)
+                """, logger: logger).collect()
+            try await insertAudit(c, audit)
         }
     }
 

@@ -61,6 +61,20 @@ public protocol RARepository: Sendable {
     /// The officer session with this token hash, if any.
     func officerSession(tokenSHA256: String) async throws -> SessionRecord?
 
+    /// Certificates that are stored `active` and valid at `validAt` with notAfter at or before
+    /// `expiringBy`, soonest first, each with the reminders recorded for it (see `RenewalReminders`).
+    func reminderCandidates(validAt now: Date, expiringBy until: Date) async throws -> [ReminderCandidate]
+    /// Takes the reminder of `kind` for `serial` for this caller, in a transaction committed before
+    /// the caller sends: `.claimed` when no row exists (one is inserted, state `claimed`), or the row
+    /// is `failed`, or `claimed` before `staleBefore` (its run stopped); `.taken` when it is recorded
+    /// otherwise; `.notEligible` when the certificate is no longer active and valid at `now`. The
+    /// primary key (serial, kind) lets only one of several concurrent callers claim it.
+    func claimReminder(serial: String, kind: ReminderKind, now: Date, staleBefore: Date) async throws -> ReminderClaim
+    /// Records how a claimed reminder ended (`sent`, `failed` or `skipped`, with every channel it has
+    /// reached) and appends `audit`, in one transaction.
+    func finishReminder(serial: String, kind: ReminderKind, state: ReminderState, channelsSent: [String], at: Date,
+                        audit: [AuditEvent]) async throws
+
     /// Counts for `/metrics` (name → value), e.g. `customers`, `certificates_active`, `crl_number`.
     func metrics() async throws -> [String: Int]
 

@@ -220,6 +220,23 @@ public final class SQLiteRepository: RARepository {
                 CREATE TABLE used_once (digest TEXT PRIMARY KEY, until REAL NOT NULL);
                 """)
         }
+        migrator.registerMigration("009-reminders") { db in
+            // One row per certificate and reminder kind: the primary key is what sends each reminder once.
+            try db.execute(sql: """
+                CREATE TABLE reminders (
+                    serial TEXT NOT NULL REFERENCES certificates(serial),
+                    kind TEXT NOT NULL CHECK (kind IN ('window-open', 'final')),
+                    customer_id TEXT NOT NULL REFERENCES customers(id),
+                    state TEXT NOT NULL CHECK (state IN ('claimed', 'sent', 'failed', 'skipped')),
+                    claimed_at REAL NOT NULL,
+                    finished_at REAL,
+                    channels_sent TEXT NOT NULL DEFAULT '',
+                    attempts INTEGER NOT NULL DEFAULT 1,
+                    PRIMARY KEY (serial, kind)
+                );
+                CREATE INDEX certificates_active_by_expiry ON certificates(not_after) WHERE status = 'active';
+                """)
+        }
         return migrator
     }
 
@@ -568,6 +585,59 @@ public final class SQLiteRepository: RARepository {
                 SessionRecord(tokenSHA256: $0["token_sha256"], customerID: $0["officer"],
                               createdAt: Self.date($0["created_at"])!, expiresAt: Self.date($0["expires_at"])!)
             }
+        }
+    }
+
+    // MARK: Reminders
+
+    public func reminderCandidates(validAt now: Date, expiringBy until: Date) async throws -> [ReminderCandidate] {
+        try reading { db in
+            let rows = try Row.fetchAll(db.cachedStatement(sql: """
+                SELECT c.serial, c.customer_id, c.not_after, r.kind, r.state FROM certificates c LEFT JOIN reminders r ON r.serial = c.serial
+                WHERE c.status = 'active' AND c.not_after >= ? AND c.not_after <= ? ORDER BY c.not_after, c.serial
+                """), arguments: [Self.seconds(now), Self.seconds(until)])
+            var candidates: [ReminderCandidate] = []
+            for row in rows {
+                let serial: String = row["serial"]
+                if candidates.last?.serial != serial {
+                    candidates.append(ReminderCandidate(serial: serial, customerID: row["customer_id"], notAfter: Self.date(row["not_after"])!,
+                                                        recorded: [:]))
+                }
+                if let kind = (row["kind"] as String?).flatMap(ReminderKind.init(rawValue:)),
+                   let state = (row["state"] as String?).flatMap(ReminderState.init(rawValue:)) {
+                    candidates[candidates.count - 1].recorded[kind] = state
+                }
+            }
+            return candidates
+        }
+    }
+
+    public func claimReminder(serial: String, kind: ReminderKind, now: Date, staleBefore: Date) async throws -> ReminderClaim {
+        try await writing { db in
+            guard let certificate = try Row.fetchOne(db.cachedStatement(sql: "SELECT customer_id, status, not_after FROM certificates WHERE serial = ?"),
+                                                     arguments: [serial]),
+                  (certificate["status"] as String) == "active", Self.date(certificate["not_after"])! >= now
+            else { return .notEligible }
+            guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT state, claimed_at, channels_sent FROM reminders WHERE serial = ? AND kind = ?"),
+                                             arguments: [serial, kind.rawValue]) else {
+                try db.cachedStatement(sql: "INSERT INTO reminders (serial, kind, customer_id, state, claimed_at) VALUES (?, ?, ?, 'claimed', ?)")
+                    .execute(arguments: [serial, kind.rawValue, certificate["customer_id"] as String, Self.seconds(now)])
+                return .claimed(alreadySent: [])
+            }
+            guard let state = ReminderState(rawValue: row["state"]) else { throw RepositoryError.corrupt("reminder state") }
+            guard state == .failed || (state == .claimed && Self.date(row["claimed_at"])! < staleBefore) else { return .taken(state) }
+            try db.cachedStatement(sql: "UPDATE reminders SET state = 'claimed', claimed_at = ?, attempts = attempts + 1 WHERE serial = ? AND kind = ?")
+                .execute(arguments: [Self.seconds(now), serial, kind.rawValue])
+            return .claimed(alreadySent: (row["channels_sent"] as String).split(separator: ",").map(String.init))
+        }
+    }
+
+    public func finishReminder(serial: String, kind: ReminderKind, state: ReminderState, channelsSent: [String], at: Date,
+                               audit: [AuditEvent]) async throws {
+        try await writing { db in
+            try db.cachedStatement(sql: "UPDATE reminders SET state = ?, finished_at = ?, channels_sent = ? WHERE serial = ? AND kind = ?")
+                .execute(arguments: [state.rawValue, Self.seconds(at), channelsSent.joined(separator: ","), serial, kind.rawValue])
+            try Self.insertAudit(db, audit)
         }
     }
 

@@ -9,7 +9,7 @@ import PostgresNIO
 ///
 /// Copied: customers and their accounts, identity-check state and live codes, certificates, consents,
 /// CRLs (and the CRL number sequence set past them), the audit log with its original times, officers,
-/// the store's secret keys. Not copied: login and officer sessions (everyone logs in again) and the
+/// the store's secret keys, the renewal reminders recorded (so none goes out twice after the move). Not copied: login and officer sessions (everyone logs in again) and the
 /// record of used officer challenges (they expire within two minutes).
 public enum StoreMigration {
     /// What was copied: table → rows, and the certificates compared by DER hash.
@@ -20,7 +20,7 @@ public enum StoreMigration {
 
     /// The tables compared by count after the copy.
     static let tables = ["customers", "accounts", "security_state", "one_time_codes", "certificates", "consents", "crls", "audit_log",
-                         "officers", "secret_keys"]
+                         "officers", "secret_keys", "reminders"]
 
     /// Copies `source` into `target`, which must hold no customer, certificate or audit event yet.
     /// - Throws: `StoreMigrationError` (`.targetNotEmpty`, `.mismatch`), the stores' errors. On any
@@ -104,6 +104,13 @@ public enum StoreMigration {
                     INSERT INTO officers (name, certificate, created_at) VALUES (\(r.string("name")), \(r.data("certificate")), \(r.date("created_at")))
                     """, logger: logger).collect()
             }
+            for r in snapshot.reminders {
+                _ = try await c.query("""
+                    INSERT INTO reminders (serial, kind, customer_id, state, claimed_at, finished_at, channels_sent, attempts)
+                    VALUES (\(r.string("serial")), \(r.string("kind")), \(r.string("customer_id")), \(r.string("state")), \(r.date("claimed_at")),
+                            \(r.optionalDate("finished_at")), \(r.string("channels_sent")), \(r.int("attempts")))
+                    """, logger: logger).collect()
+            }
             for r in snapshot.secretKeys {
                 _ = try await c.query("INSERT INTO secret_keys (name, key) VALUES (\(r.string("name")), \(r.data("key")))", logger: logger).collect()
             }
@@ -129,6 +136,7 @@ public enum StoreMigration {
     struct Snapshot: Sendable {
         var customers: [Values] = [], accounts: [Values] = [], security: [Values] = [], codes: [Values] = [], certificates: [Values] = []
         var consents: [Values] = [], crls: [Values] = [], audit: [Values] = [], officers: [Values] = [], secretKeys: [Values] = []
+        var reminders: [Values] = []
         var counts: [String: Int] = [:]
 
         init(_ db: Database) throws {
@@ -143,9 +151,10 @@ public enum StoreMigration {
             audit = try all("SELECT * FROM audit_log ORDER BY id")
             officers = try all("SELECT * FROM officers")
             secretKeys = try all("SELECT * FROM secret_keys")
+            reminders = try all("SELECT * FROM reminders")
             counts = ["customers": customers.count, "accounts": accounts.count, "security_state": security.count, "one_time_codes": codes.count,
                       "certificates": certificates.count, "consents": consents.count, "crls": crls.count, "audit_log": audit.count,
-                      "officers": officers.count, "secret_keys": secretKeys.count]
+                      "officers": officers.count, "secret_keys": secretKeys.count, "reminders": reminders.count]
         }
     }
 

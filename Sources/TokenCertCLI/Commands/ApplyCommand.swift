@@ -10,20 +10,11 @@ struct ApplyCommand: CustomerCommand {
         commandName: "apply",
         abstract: "Apply for a certificate: agreement, birth date, one-time code, key generated on the token, certificate installed.",
         discussion: """
-        Steps: the agreement is shown and your consent recorded; identity step 1 asks your birth date (ROC
-        yyy/mm/dd such as 44/2/1, or yyyy-mm-dd; companies give the registration date); step 2 sends a
-        one-time code by SMS or e-mail for the account you choose — the message carries the 4-letter
-        identifier shown here, the code lives 300 s, and R asks for a new one after 60 s. Then a key pair is
-        generated on the token or card (or in software), its request sent, the certificate downloaded,
-        stored next to the key and checked with a test signature. Software certificates are then offered a
-        backup (tokencert backup).
+        Steps: the agreement is shown and your consent recorded; identity step 1 asks your birth date (ROC yyy/mm/dd such as 44/2/1, or yyyy-mm-dd; companies give the registration date); step 2 sends a one-time code by SMS or e-mail for the account you choose — the message carries the 4-letter identifier shown here, the code lives 300 s, and R asks for a new one after 60 s. Then a key pair is generated on the token or card (or in software), its request sent, the certificate downloaded, stored next to the key and checked with a test signature. Software certificates are then offered a backup (tokencert backup).
 
-        Three wrong birth dates in a row lock online certificate services for 24 hours (a branch can unlock).
-        If the token is pulled after the broker issued the certificate, run the same command again: it
-        finishes the job with the same request.
+        Three wrong birth dates in a row lock online certificate services for 24 hours (a branch can unlock). If the token is pulled after the broker issued the certificate, run the same command again: it finishes the job with the same request.
 
-        Answers come from the terminal or standard input (one per line); the birth date may come from
-        $TOKENCERT_BIRTH_DATE. Secrets never come from the command line.
+        Answers come from the terminal or standard input (one per line); the birth date may come from $TOKENCERT_BIRTH_DATE. Secrets never come from the command line.
 
         With --format json: one JSON document as docs/schemas/installed.schema.json; two-language text is always {"en", "zh-TW"}.
 
@@ -32,12 +23,9 @@ struct ApplyCommand: CustomerCommand {
           tokencert apply --id A123456789 --software --account 1020-1234567 --channel email
           tokencert apply --id A123456789 --tpm        # the computer's TPM 2.0 (tpm2-pkcs11), no USB token needed
 
-        With no --token, --reader, --tpm or --software, a ready TPM 2.0 token (tpm2-pkcs11) is offered
-        first — the key cannot be copied off the computer, so it cannot be backed up — and the software
-        store otherwise.
+        With no --token, --reader, --tpm or --software, a ready TPM 2.0 token (tpm2-pkcs11) is offered first — the key cannot be copied off the computer, so it cannot be backed up — and the software store otherwise.
 
-        Exit codes: 0 installed · 3 not eligible (an active certificate exists, locked…) · 4 token missing ·
-        5 PIN · 6 RA unreachable · 64 bad input · 1 interrupted (run again; 4 when the token was pulled midway).
+        Exit codes: 0 installed · 3 not eligible (an active certificate exists, locked…) · 4 token missing · 5 PIN · 6 RA unreachable · 64 bad input · 1 interrupted (run again; 4 when the token was pulled midway).
         """)
 
     @OptionGroup var global: GlobalOptions

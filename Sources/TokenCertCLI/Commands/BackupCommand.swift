@@ -13,13 +13,7 @@ struct BackupCommand: CustomerCommand {
         commandName: "backup",
         abstract: "Back up a software certificate as a .pfx on a removable drive (token keys cannot leave the token).",
         discussion: """
-        The file is named by the broker's rule, {ID}-{BROKER}(yyyy-MM-dd).pfx, written atomically to the USB
-        drive found (or --target, a folder on one), then read back with the password to prove it opens. The
-        password: 4–12 letters or digits, not your ID number or birth-date digits (the birth date is asked, or
-        taken from $TOKENCERT_BIRTH_DATE, to check that); typed twice at the prompt
-        or given in --backup-password-file / $TOKENCERT_BACKUP_PASSWORD. A fixed disk is refused unless
-        --force (keep backups off the computer they protect). Certificates whose key is on a token or card
-        are refused with an explanation: that key cannot be copied, which is the point of the token.
+        The file is named by the broker's rule, {ID}-{BROKER}(yyyy-MM-dd).pfx, written atomically to the USB drive found (or --target, a folder on one), then read back with the password to prove it opens. The password: 4–12 letters or digits, not your ID number or birth-date digits (the birth date is asked, or taken from $TOKENCERT_BIRTH_DATE, to check that); typed twice at the prompt or given in --backup-password-file / $TOKENCERT_BACKUP_PASSWORD. A fixed disk is refused unless --force (keep backups off the computer they protect). Certificates whose key is on a token or card are refused with an explanation: that key cannot be copied, which is the point of the token.
 
         With --format json: one JSON document as docs/schemas/backup.schema.json; two-language text is always {"en", "zh-TW"}.
 

@@ -11,9 +11,7 @@ struct DemoCommand: ParsableCommand {
         commandName: "demo",
         abstract: "Run the whole journey on embedded defaults (tokencert-demo: an in-process RA, a fresh SoftHSM token, software backup/restore, the virtual PIV card).",
         discussion: """
-        Runs tokencert-demo from the folder tokencert is in; every option goes to it. See
-        `tokencert-demo --help` for the options (--module, --work-dir, --piv-port, --piv-reader,
-        --format, --lang). With --format json: one document as docs/schemas/demo.schema.json.
+        Runs tokencert-demo from the folder tokencert is in; every option goes to it. See `tokencert-demo --help` for the options (--module, --work-dir, --piv-port, --piv-reader, --format, --lang). With --format json: one document as docs/schemas/demo.schema.json.
         """)
 
     @Argument(parsing: .captureForPassthrough, help: "Options for tokencert-demo.")

@@ -12,21 +12,9 @@ struct DoctorCommand: AsyncParsableCommand {
         commandName: "doctor",
         abstract: "Check this computer for everything a token or card needs, and say how to fix what is missing.",
         discussion: """
-        Checks, in order: pcscd answers; polkit lets this user use it; readers and cards (identified by
-        the devices table); known USB tokens or readers that are plugged in but not visible, with the
-        likely cause; PKCS#11 modules load; each token's PIN state; what TokenCert can do with each token
-        (key kinds it can generate non-extractable, signatures; a token it cannot put a key on warns with
-        the reason); this computer's TPM 2.0 for customers without a token (skipped without one; warns
-        with the set-up commands when tpm2-pkcs11 or its token is missing); TokenCert's udev rules and module
-        files are installed and current; OpenSSL and its legacy provider; removable drives for backups;
-        with --ra, that the RA answers and that this computer's clock agrees with it; certificates on the
-        tokens (expired, or in the 30-day renewal window); backups of software certificates (a .pfx named
-        by the rule on a mounted removable drive, --store-dir names the store).
-        Each check passes, warns or fails, with what to do in the chosen language.
+        Checks, in order: pcscd answers; polkit lets this user use it; readers and cards (identified by the devices table); known USB tokens or readers that are plugged in but not visible, with the likely cause; PKCS#11 modules load; each token's PIN state; what TokenCert can do with each token (key kinds it can generate non-extractable, signatures; a token it cannot put a key on warns with the reason); this computer's TPM 2.0 for customers without a token (skipped without one; warns with the set-up commands when tpm2-pkcs11 or its token is missing); TokenCert's udev rules and module files are installed and current; OpenSSL and its legacy provider; removable drives for backups; with --ra, that the RA answers and that this computer's clock agrees with it; certificates on the tokens (expired, or in the 30-day renewal window); backups of software certificates (a .pfx named by the rule on a mounted removable drive, --store-dir names the store). Each check passes, warns or fails, with what to do in the chosen language.
 
-        Exit code: 0 when nothing failed (warnings allowed); otherwise that of the first failed check:
-        4 pcscd, reader, token or module missing · 5 a PIN is locked · 6 the RA does not answer ·
-        1 anything else (a certificate expired, the clock off by more than 5 minutes…).
+        Exit code: 0 when nothing failed (warnings allowed); otherwise that of the first failed check: 4 pcscd, reader, token or module missing · 5 a PIN is locked · 6 the RA does not answer · 1 anything else (a certificate expired, the clock off by more than 5 minutes…).
 
         With --format json: one JSON document as docs/schemas/doctor.schema.json (each check: id for scripts, title in words, status, summary, a remedy for every warning and failure); two-language text is always {"en", "zh-TW"}.
 

@@ -8,9 +8,7 @@ struct DriversCheckCommand: ReportingCommand {
         commandName: "check",
         abstract: "Tell whether the udev rules and p11-kit module files are installed and current.",
         discussion: """
-        Each file is current, outdated (an older TokenCert copy: `install` updates it), modified (edited
-        locally), foreign (a file of that name TokenCert did not write) or missing.
-        Exit 0 when every file is current, 4 otherwise (a token or reader may not be usable).
+        Each file is current, outdated (an older TokenCert copy: `install` updates it), modified (edited locally), foreign (a file of that name TokenCert did not write) or missing. Exit 0 when every file is current, 4 otherwise (a token or reader may not be usable).
 
         With --format json: one JSON document as docs/schemas/drivers-check.schema.json; two-language text is always {"en", "zh-TW"}.
 

@@ -6,9 +6,7 @@ struct DriversCommand: AsyncParsableCommand {
         commandName: "drivers",
         abstract: "Generate, install and check the udev rules and p11-kit module files for known tokens and readers.",
         discussion: """
-        The devices table (Drivers/devices.json) lists USB crypto tokens and smart-card readers with their
-        USB IDs, ATRs and the PKCS#11 module that serves them. From it come udev rules that let the person
-        at the seat use the device (uaccess), and p11-kit files that register the modules.
+        The devices table (Drivers/devices.json) lists USB crypto tokens and smart-card readers with their USB IDs, ATRs and the PKCS#11 module that serves them. From it come udev rules that let the person at the seat use the device (uaccess), and p11-kit files that register the modules.
 
         Examples:
           tokencert drivers generate-udev --out udev/70-tokencert.rules

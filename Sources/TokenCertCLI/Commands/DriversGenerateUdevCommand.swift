@@ -7,9 +7,7 @@ struct DriversGenerateUdevCommand: AsyncParsableCommand {
         commandName: "generate-udev",
         abstract: "Write the udev rules for every token and reader in the devices table.",
         discussion: """
-        The table is validated first (required fields, known kinds, lowercase vvvv:pppp USB IDs, absolute
-        module paths, no duplicates); every generated line is checked against udev's rule syntax.
-        Without --out the rules go to standard output.
+        The table is validated first (required fields, known kinds, lowercase vvvv:pppp USB IDs, absolute module paths, no duplicates); every generated line is checked against udev's rule syntax. Without --out the rules go to standard output.
 
         Examples:
           tokencert drivers generate-udev

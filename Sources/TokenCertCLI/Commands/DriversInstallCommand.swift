@@ -7,11 +7,7 @@ struct DriversInstallCommand: AsyncParsableCommand {
         commandName: "install",
         abstract: "Install the udev rules and p11-kit module files (root, or --prefix for a staging folder).",
         discussion: """
-        Writes <prefix>/etc/udev/rules.d/70-tokencert.rules and <prefix>/etc/pkcs11/modules/*.module.
-        With the default prefix / it needs root, and when udev runs it reloads the rules and replays USB
-        events so devices already plugged in get access at once. Running it again changes nothing.
-        A file edited locally (or not written by TokenCert) is never overwritten silently: it is kept and
-        reported (exit 1) unless --force, which keeps the old one as NAME.tokencert-old.
+        Writes <prefix>/etc/udev/rules.d/70-tokencert.rules and <prefix>/etc/pkcs11/modules/*.module. With the default prefix / it needs root, and when udev runs it reloads the rules and replays USB events so devices already plugged in get access at once. Running it again changes nothing. A file edited locally (or not written by TokenCert) is never overwritten silently: it is kept and reported (exit 1) unless --force, which keeps the old one as NAME.tokencert-old.
 
         With --format json: one JSON document as docs/schemas/drivers-install.schema.json; two-language text is always {"en", "zh-TW"}.
 

@@ -11,8 +11,7 @@ struct ReadersCommand: ReportingCommand {
         commandName: "readers",
         abstract: "List smart-card readers, the card in each (ATR, PIV or not), and watch insertions.",
         discussion: """
-        Talks to the PC/SC service (pcscd). Each card is asked, in shared mode, whether it has a PIV
-        application; nothing on the card changes and no PIN is asked for.
+        Talks to the PC/SC service (pcscd). Each card is asked, in shared mode, whether it has a PIV application; nothing on the card changes and no PIN is asked for.
 
         With --format json: docs/schemas/readers.schema.json; with --watch one docs/schemas/readers-event.schema.json document per line; two-language text is always {"en", "zh-TW"}.
 

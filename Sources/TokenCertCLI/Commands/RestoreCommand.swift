@@ -11,16 +11,9 @@ struct RestoreCommand: CustomerCommand {
         commandName: "restore",
         abstract: "Import a .pfx backup into the software store or onto a token.",
         discussion: """
-        Reads a .pfx written by tokencert backup (or by the broker's Windows app, openssl, Java: modern
-        AES, compat 3DES and legacy RC2-40 files all open), checks that the certificate is still valid,
-        that the broker's CA issued it (the CA from --ca, else from the RA; CA certificates inside the file
-        are not trusted) and, when you log in, that the host has it active, then stores key and certificate — in the software
-        store (--software) or on a token (--token) — and checks them with a test signature. Run
-        tokencert sign-test afterwards to check everything end to end.
+        Reads a .pfx written by tokencert backup (or by the broker's Windows app, openssl, Java: modern AES, compat 3DES and legacy RC2-40 files all open), checks that the certificate is still valid, that the broker's CA issued it (the CA from --ca, else from the RA; CA certificates inside the file are not trusted) and, when you log in, that the host has it active, then stores key and certificate — in the software store (--software) or on a token (--token) — and checks them with a test signature. Run tokencert sign-test afterwards to check everything end to end.
 
-        The password comes from --backup-password-file, $TOKENCERT_BACKUP_PASSWORD or a no-echo prompt.
-        A file without an integrity check (MAC) or with its key unencrypted is refused unless --force:
-        nothing shows that it is the file that was written.
+        The password comes from --backup-password-file, $TOKENCERT_BACKUP_PASSWORD or a no-echo prompt. A file without an integrity check (MAC) or with its key unencrypted is refused unless --force: nothing shows that it is the file that was written.
 
         Examples:
           tokencert restore '/media/alice/USB/A123456789-TOKENCERT(2026-11-25).pfx' --software --id A123456789
@@ -28,8 +21,7 @@ struct RestoreCommand: CustomerCommand {
 
         With --format json: one JSON document as docs/schemas/certificate.schema.json; two-language text is always {"en", "zh-TW"}.
 
-        Exit codes: 0 restored · 2 not issued by the broker's CA · 3 not eligible (expired, not active) ·
-        6 the RA (for its CA) not reachable · 64 wrong password, not a .pfx, an unprotected file without --force.
+        Exit codes: 0 restored · 2 not issued by the broker's CA · 3 not eligible (expired, not active) · 6 the RA (for its CA) not reachable · 64 wrong password, not a .pfx, an unprotected file without --force.
         """)
 
     @OptionGroup var global: GlobalOptions

@@ -21,15 +21,9 @@ struct RevokeCommand: CustomerCommand {
         commandName: "revoke",
         abstract: "Revoke the certificate (at most 2 online revocations a year); the key and certificate here are removed after the host confirms.",
         discussion: """
-        Shows the online revocations left this year, asks for confirmation and both identity steps, revokes
-        on the host, and only then removes the key and certificate here. With --serial, revokes a host
-        certificate this computer no longer holds (status says "revoke, then apply"). Beyond 2 online
-        revocations in a calendar year (Asia/Taipei) revocation is done at a branch counter.
+        Shows the online revocations left this year, asks for confirmation and both identity steps, revokes on the host, and only then removes the key and certificate here. With --serial, revokes a host certificate this computer no longer holds (status says "revoke, then apply"). Beyond 2 online revocations in a calendar year (Asia/Taipei) revocation is done at a branch counter.
 
-        Reasons a customer may choose online (RFC 5280 codes): keyCompromise (1, the token or key was lost
-        or exposed), affiliationChanged (3, your details changed), superseded (4), cessationOfOperation (5,
-        you stop trading electronically). Without --reason you are asked; with --yes the reason is
-        cessationOfOperation. Other reasons are the CA's own and are refused before anything is sent.
+        Reasons a customer may choose online (RFC 5280 codes): keyCompromise (1, the token or key was lost or exposed), affiliationChanged (3, your details changed), superseded (4), cessationOfOperation (5, you stop trading electronically). Without --reason you are asked; with --yes the reason is cessationOfOperation. Other reasons are the CA's own and are refused before anything is sent.
 
         With --format json: one JSON document as docs/schemas/revoke.schema.json; two-language text is always {"en", "zh-TW"}.
 

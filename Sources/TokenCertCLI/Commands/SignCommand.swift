@@ -10,8 +10,7 @@ struct SignCommand: ReportingCommand {
         commandName: "sign",
         abstract: "Sign a file with the key here as CMS (PKCS#7) SignedData, for scripts.",
         discussion: """
-        Writes DER CMS SignedData (signer certificate, contentType, messageDigest, signingTime), attached by
-        default or --detached; openssl cms -verify and tokencert verify read it. --pem writes PEM instead.
+        Writes DER CMS SignedData (signer certificate, contentType, messageDigest, signingTime), attached by default or --detached; openssl cms -verify and tokencert verify read it. --pem writes PEM instead.
 
         With --format json: one JSON document as docs/schemas/sign.schema.json; two-language text is always {"en", "zh-TW"}.
 

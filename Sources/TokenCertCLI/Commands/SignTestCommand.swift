@@ -10,9 +10,7 @@ struct SignTestCommand: CustomerCommand {
         commandName: "sign-test",
         abstract: "Sign a sample order and verify it here and with the host; prints the serial and the verdict.",
         discussion: """
-        Signs a sample order (CMS) with the key here, verifies it locally — signature, chain to the broker's
-        CA, validity and the current CRL — and, logged in, asks the host to verify it for your account, as
-        the order gateway would. Prints the certificate serial and 驗章成功 / the reason it failed.
+        Signs a sample order (CMS) with the key here, verifies it locally — signature, chain to the broker's CA, validity and the current CRL — and, logged in, asks the host to verify it for your account, as the order gateway would. Prints the certificate serial and 驗章成功 / the reason it failed.
 
         With --format json: one JSON document as docs/schemas/sign-test.schema.json; two-language text is always {"en", "zh-TW"}.
 

@@ -12,13 +12,9 @@ struct StatusCommand: CustomerCommand {
         commandName: "status",
         abstract: "Show the certificate here and on the host side by side, with what to do next.",
         discussion: """
-        Client side: where the key lives, serial, validity (Asia/Taipei) and, for tokens, the PIN state.
-        Host side: every certificate the broker holds for you with its state (pending, active, revoked with
-        reason, expired, superseded), when renewal opens, and the online revocations left this year.
-        The verdict compares them, e.g. "host active but nothing here → revoke, then apply".
+        Client side: where the key lives, serial, validity (Asia/Taipei) and, for tokens, the PIN state. Host side: every certificate the broker holds for you with its state (pending, active, revoked with reason, expired, superseded), when renewal opens, and the online revocations left this year. The verdict compares them, e.g. "host active but nothing here → revoke, then apply".
 
-        A missing token or a needed PIN is a state with a next step, not an error. With --offline only the
-        client side is read (no login).
+        A missing token or a needed PIN is a state with a next step, not an error. With --offline only the client side is read (no login).
 
         With --format json: one JSON document as docs/schemas/status.schema.json; two-language text is always {"en", "zh-TW"}.
 
@@ -26,8 +22,7 @@ struct StatusCommand: CustomerCommand {
           tokencert status --id A123456789 --token 'pkcs11:token=Alice' --module /usr/lib/softhsm/libsofthsm2.so
           tokencert status --id A123456789 --password-file ~/.config/tokencert/password --software --format json
 
-        Exit codes: 0 ok · 3 action needed (apply, renew, revoke…) · 4 token missing · 5 PIN needed or
-        locked · 6 RA unreachable · 64 bad input.
+        Exit codes: 0 ok · 3 action needed (apply, renew, revoke…) · 4 token missing · 5 PIN needed or locked · 6 RA unreachable · 64 bad input.
         """)
 
     @OptionGroup var global: GlobalOptions

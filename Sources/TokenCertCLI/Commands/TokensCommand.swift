@@ -10,13 +10,7 @@ struct TokensCommand: AsyncParsableCommand {
         commandName: "tokens",
         abstract: "List PKCS#11 modules, their tokens, PIN state, and key and certificate objects.",
         discussion: """
-        Without --module, every module registered with p11-kit is listed (e.g. softhsm2, opensc-pkcs11).
-        Public objects are listed without a PIN; add --login to see private keys (the PIN is read from
-        --pin-file, the TOKENCERT_PIN environment variable, or asked for without echo — never from argv).
-        For each token, "TokenCert can" says which key kinds it can generate there (each new key is read
-        back and kept only if non-extractable), which signatures it makes on the token or with the hash
-        on the host, the module profile in use (SoftHSM2, TPM 2.0, openCryptoki, ykcs11, OpenSC PIV…) and
-        what the token cannot do and why; in JSON under "capabilities".
+        Without --module, every module registered with p11-kit is listed (e.g. softhsm2, opensc-pkcs11). Public objects are listed without a PIN; add --login to see private keys (the PIN is read from --pin-file, the TOKENCERT_PIN environment variable, or asked for without echo — never from argv). For each token, "TokenCert can" says which key kinds it can generate there (each new key is read back and kept only if non-extractable), which signatures it makes on the token or with the hash on the host, the module profile in use (SoftHSM2, TPM 2.0, openCryptoki, ykcs11, OpenSC PIV…) and what the token cannot do and why; in JSON under "capabilities".
 
         With --format json: one JSON document as docs/schemas/tokens.schema.json; two-language text is always {"en", "zh-TW"}.
 
@@ -24,8 +18,8 @@ struct TokensCommand: AsyncParsableCommand {
           tokencert tokens
           tokencert tokens --module /usr/lib/softhsm/libsofthsm2.so --format json
           tokencert tokens --token 'pkcs11:token=My%20Token' --login --pin-file ~/.config/pin
-        PIN states: ok, count-low (a wrong PIN was entered), final-try (one more wrong PIN locks it),
-        locked, must-change, not-initialized.
+
+        PIN states: ok, count-low (a wrong PIN was entered), final-try (one more wrong PIN locks it), locked, must-change, not-initialized.
         """)
 
     @OptionGroup var global: GlobalOptions

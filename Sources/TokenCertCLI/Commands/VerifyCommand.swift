@@ -4,23 +4,17 @@ import Foundation
 import Lifecycle
 import Localization
 
-/// `tokencert verify --sig F.p7s [--in F] [--ca CA] [--crl CRL]`.
+/// `tokencert verify --sig F.p7s [--in F] [--ca CA] [--crl CRL]`, or `--batch FILE` for many.
 struct VerifyCommand: ReportingCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Verify a CMS-signed order: signature, chain to the CA, validity now (or --at), signing time, revocation.",
         discussion: """
-        Offline by default: --ca (PEM or DER, repeatable) are the trusted CAs and --crl the CRLs (repeatable;
-        with --require-crl a missing CRL fails). Without --ca, the CA and CRL are fetched from --ra.
-        --in is the signed content for a detached signature.
+        Offline by default: --ca (PEM or DER, repeatable) are the trusted CAs and --crl the CRLs (repeatable; with --require-crl a missing CRL fails). Without --ca, the CA and CRL are fetched from --ra. --in is the signed content for a detached signature.
 
-        An order is judged at the time it is received: now, or the time given with --at (an archive's
-        receipt time you vouch for) — never at the signingTime inside the signature, which the signer
-        chooses. The certificate must be valid at that time, and a signingTime more than 5 minutes away
-        from it is refused as back- or forward-dated (code signing-time-out-of-range).
+        An order is judged at the time it is received: now, or the time given with --at (an archive's receipt time you vouch for) — never at the signingTime inside the signature, which the signer chooses. The certificate must be valid at that time, and a signingTime more than 5 minutes away from it is refused as back- or forward-dated (code signing-time-out-of-range).
 
-        The verdict names the first reason found: malformed, tampered, signer-certificate-missing,
-        untrusted-signer, not-valid, signing-time-out-of-range, revoked, revocation-unknown, chain.
+        The verdict names the first reason found: malformed, tampered, signer-certificate-missing, untrusted-signer, not-valid, signing-time-out-of-range, revoked, revocation-unknown, chain.
 
         With --format json: one JSON document as docs/schemas/verify.schema.json; two-language text is always {"en", "zh-TW"}.
 
@@ -30,12 +24,21 @@ struct VerifyCommand: ReportingCommand {
           tokencert verify --sig order.p7s --ra https://ra.example --format json
 
         Exit codes: 0 valid · 2 not valid (reason printed) · 6 RA unreachable · 64 bad input.
+
+        Batch mode, for scripts checking many signatures: --batch FILE (or - for standard input) reads JSON lines, one signature each: {"signature": "order.p7s", "content": "order.txt"} (content only for a detached signature; an optional "id" string is copied to the answer; relative paths are from the current directory; blank lines are skipped). The CAs and CRLs are loaded once for all. For every input line one JSON line comes out, in the same order (docs/schemas/verify-batch-line.schema.json): the line number, the paths, the verdict as a single verify gives it (valid, code, message, remedy, signer, signingTime) — or, for a line that cannot be judged, valid false with code bad-line (not JSON, no signature path) or unreadable (a path that cannot be read) and the reason; such a line never stops the batch. The exit code is the worst verdict: 0 every signature valid (or no lines) · 2 some not valid · 64 some line bad or unreadable (6 when the RA with the CA cannot be reached).
+
+        Example:
+          ls *.p7s | jq -Rc '{signature: ., content: (.[:-4] + ".txt")}' > batch.jsonl
+          tokencert verify --batch batch.jsonl --ca ca.pem --crl ca.crl
         """)
 
     @OptionGroup var global: GlobalOptions
     @OptionGroup var raOptions: RAOptions
     @Option(name: .customLong("in"), help: ArgumentHelp("The signed content (for a detached signature).", valueName: "file")) var input: String?
-    @Option(name: .long, help: ArgumentHelp("The CMS signature (DER or PEM).", valueName: "file")) var sig: String
+    @Option(name: .long, help: ArgumentHelp("The CMS signature (DER or PEM).", valueName: "file")) var sig: String?
+    @Option(name: .long, help: ArgumentHelp("JSON lines of {\"signature\", \"content\"} paths to verify, one verdict line out each (- for standard input).",
+                                            valueName: "file"))
+    var batch: String?
     @Option(name: .long, help: ArgumentHelp("A trusted CA certificate (repeatable); default: the RA's.", valueName: "file")) var ca: [String] = []
     @Option(name: .long, help: ArgumentHelp("A CRL (repeatable); default with no --ca: the RA's.", valueName: "file")) var crl: [String] = []
     @Flag(name: .customLong("require-crl"), help: "Fail when revocation cannot be checked.") var requireCRL = false
@@ -52,45 +55,24 @@ struct VerifyCommand: ReportingCommand {
         var signingTime: Date?
     }
 
+    func validate() throws {
+        guard (sig == nil) != (batch == nil) else { throw ValidationError("Give --sig for one signature or --batch for many (not both).") }
+        if batch != nil, input != nil { throw ValidationError("--in is for --sig; in --batch each line names its own content.") }
+    }
+
     func work() async throws {
+        if let batch { return try await verifyBatch(batch) }
         let lang = global.language
-        func read(_ path: String) throws -> [UInt8] {
-            guard let data = FileManager.default.contents(atPath: path) else {
-                throw CLIError(.badInput, en: "Cannot read \(path).", zhTW: "無法讀取 \(path)。")
-            }
-            return Array(data)
-        }
-        let signature = try read(sig)
-        let content = try input.map(read)
+        let signature = try Self.read(sig ?? "")
+        let content = try input.map(Self.read)
         if content == nil, OrderSignatureVerifier.isDetached(signature) {
-            throw CLIError(.badInput, en: "\(sig) is a detached signature: the signed content is not in it.",
-                           zhTW: "\(sig) 為分離式簽章，未包含被簽署的內容。",
+            throw CLIError(.badInput, en: "\(sig ?? "") is a detached signature: the signed content is not in it.",
+                           zhTW: "\(sig ?? "") 為分離式簽章，未包含被簽署的內容。",
                            remedyEN: "Give the signed file with --in.", remedyZH: "請以 --in 指定被簽署的檔案。")
         }
-        var cas = try ca.map { path in
-            do { return try CertificateSummary.parse(try read(path)).derBytes } catch let error as CLIError { throw error } catch {
-                throw CLIError(.badInput, en: "--ca \(path) is not a certificate (PEM or DER).", zhTW: "--ca \(path) 不是憑證（PEM 或 DER）。")
-            }
-        }
-        var crls = try crl.map { try Self.crlDER(try read($0)) }
-        for (path, der) in zip(crl, crls) where der.first != 0x30 {
-            throw CLIError(.badInput, en: "--crl \(path) is not a CRL (PEM or DER).", zhTW: "--crl \(path) 不是憑證廢止清單（PEM 或 DER）。")
-        }
-        if cas.isEmpty {
-            let client = try raOptions.client(language: lang)
-            cas = [try CertificateSummary.parse(Array(try await client.caCertificatePEM().utf8)).derBytes]
-            if crls.isEmpty { crls = [try await client.crl()] }
-        }
+        let verifier = try await trust()
         let judgedAt = try at.map(Self.parseTime) ?? Date()
-        let verifier = OrderSignatureVerifier(trustedCAs: cas, crls: crls, requireRevocationCheck: requireCRL)
-        let outcome: JSON
-        do {
-            let v = try verifier.verify(signature: signature, content: content, at: judgedAt)
-            outcome = JSON(valid: true, code: "ok", message: LocalizedText(en: "Signature verified", zhTW: "驗章成功"),
-                           signer: CertificateJSON(v.signer), signingTime: v.signingTime)
-        } catch let e as OrderSignatureError {
-            outcome = JSON(valid: false, code: e.code, message: e.summary, remedy: e.remedy)
-        }
+        let outcome = try Self.judge(verifier, signature: signature, content: content, at: judgedAt)
         if global.format == .json {
             try printJSON(outcome)
         } else {
@@ -99,6 +81,45 @@ struct VerifyCommand: ReportingCommand {
             if let r = outcome.remedy { print((lang == .english ? "  What to do: " : "  處理方式：") + r.text(lang)) }
         }
         if !outcome.valid { throw ExitStatus.verificationFailed.exitCode }
+    }
+
+    /// The whole file, or bad input naming it.
+    static func read(_ path: String) throws -> [UInt8] {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CLIError(.badInput, en: "Cannot read \(path).", zhTW: "無法讀取 \(path)。")
+        }
+        return Array(data)
+    }
+
+    /// The verifier for the trusted CAs and CRLs: --ca and --crl files, else the RA's (fetched once).
+    func trust() async throws -> OrderSignatureVerifier {
+        var cas = try ca.map { path in
+            do { return try CertificateSummary.parse(try Self.read(path)).derBytes } catch let error as CLIError { throw error } catch {
+                throw CLIError(.badInput, en: "--ca \(path) is not a certificate (PEM or DER).", zhTW: "--ca \(path) 不是憑證（PEM 或 DER）。")
+            }
+        }
+        var crls = try crl.map { try Self.crlDER(try Self.read($0)) }
+        for (path, der) in zip(crl, crls) where der.first != 0x30 {
+            throw CLIError(.badInput, en: "--crl \(path) is not a CRL (PEM or DER).", zhTW: "--crl \(path) 不是憑證廢止清單（PEM 或 DER）。")
+        }
+        if cas.isEmpty {
+            let client = try raOptions.client(language: global.language)
+            cas = [try CertificateSummary.parse(Array(try await client.caCertificatePEM().utf8)).derBytes]
+            if crls.isEmpty { crls = [try await client.crl()] }
+        }
+        return OrderSignatureVerifier(trustedCAs: cas, crls: crls, requireRevocationCheck: requireCRL)
+    }
+
+    /// One signature's verdict.
+    /// - Throws: what the verifier throws other than `OrderSignatureError` (which becomes the verdict).
+    static func judge(_ verifier: OrderSignatureVerifier, signature: [UInt8], content: [UInt8]?, at: Date) throws -> JSON {
+        do {
+            let v = try verifier.verify(signature: signature, content: content, at: at)
+            return JSON(valid: true, code: "ok", message: LocalizedText(en: "Signature verified", zhTW: "驗章成功"),
+                        signer: CertificateJSON(v.signer), signingTime: v.signingTime)
+        } catch let e as OrderSignatureError {
+            return JSON(valid: false, code: e.code, message: e.summary, remedy: e.remedy)
+        }
     }
 
     /// `--at`: ISO 8601 with a zone (`Z` or `+08:00`), seconds optional.
@@ -123,5 +144,122 @@ struct VerifyCommand: ReportingCommand {
             throw CLIError(.badInput, en: "The CRL file is not PEM or DER.", zhTW: "CRL 檔案不是 PEM 或 DER 格式。")
         }
         return Array(data)
+    }
+
+    // MARK: - Batch
+
+    /// One input line of `--batch`.
+    struct BatchInput: Decodable {
+        var signature: String?
+        var content: String?
+        var id: String?
+    }
+
+    /// One output line of `--batch` (docs/schemas/verify-batch-line.schema.json): where the line
+    /// came from, then the verdict's own fields, as a single verify prints them.
+    struct BatchVerdict: Encodable {
+        var line: Int
+        var id: String?
+        var signature: String?
+        var content: String?
+        var verdict: JSON
+
+        enum CodingKeys: String, CodingKey { case line, id, signature, content }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(line, forKey: .line)
+            try container.encodeIfPresent(id, forKey: .id)
+            try container.encodeIfPresent(signature, forKey: .signature)
+            try container.encodeIfPresent(content, forKey: .content)
+            try verdict.encode(to: encoder)
+        }
+    }
+
+    /// The worst verdict so far decides the exit code: bad input, then not valid, then ok.
+    enum BatchWorst: Int, Comparable {
+        case ok, notValid, badLine
+        static func < (a: BatchWorst, b: BatchWorst) -> Bool { a.rawValue < b.rawValue }
+    }
+
+    /// `--batch`: trust loaded once, then one verdict line per input line, in order, whatever each line holds.
+    func verifyBatch(_ path: String) async throws {
+        let judgedAt = try at.map(Self.parseTime) ?? Date()
+        let lines: AnyIterator<String>
+        if path == "-" {
+            lines = AnyIterator { readLine(strippingNewline: true) }
+        } else {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw CLIError(.badInput, en: "Cannot read the batch file \(path).", zhTW: "無法讀取批次檔 \(path)。")
+            }
+            var rest = String(decoding: data, as: UTF8.self).split(separator: "\n", omittingEmptySubsequences: false)[...]
+            if rest.last == "" { rest = rest.dropLast() }
+            lines = AnyIterator { rest.popFirst().map(String.init) }
+        }
+        let verifier = try await trust()
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        var worst = BatchWorst.ok
+        var out = Data()
+        var number = 0
+        for text in lines {
+            number += 1
+            guard !text.allSatisfy(\.isWhitespace) else { continue }
+            let verdict = Self.batchVerdict(text, line: number, verifier: verifier, at: judgedAt)
+            worst = max(worst, verdict.verdict.valid ? .ok : (["bad-line", "unreadable"].contains(verdict.verdict.code) ? .badLine : .notValid))
+            out.append(try encoder.encode(verdict))
+            out.append(0x0A)
+            if out.count > 1 << 16 {
+                FileHandle.standardOutput.write(out)
+                out.removeAll(keepingCapacity: true)
+            }
+        }
+        FileHandle.standardOutput.write(out)
+        switch worst {
+        case .ok: return
+        case .notValid: throw ExitStatus.verificationFailed.exitCode
+        case .badLine: throw ExitStatus.badInput.exitCode
+        }
+    }
+
+    /// The verdict for one input line; a line that cannot be judged gets `bad-line` or `unreadable`.
+    static func batchVerdict(_ text: String, line: Int, verifier: OrderSignatureVerifier, at: Date) -> BatchVerdict {
+        func refused(_ code: String, _ input: BatchInput?, en: String, zhTW: String, remedyEN: String, remedyZH: String) -> BatchVerdict {
+            BatchVerdict(line: line, id: input?.id, signature: input?.signature, content: input?.content,
+                         verdict: JSON(valid: false, code: code, message: LocalizedText(en: en, zhTW: zhTW), remedy: LocalizedText(en: remedyEN, zhTW: remedyZH)))
+        }
+        guard let input = try? JSONDecoder().decode(BatchInput.self, from: Data(text.utf8)) else {
+            return refused("bad-line", nil, en: "Line \(line) is not a JSON object with string fields.", zhTW: "第 \(line) 行不是欄位皆為字串的 JSON 物件。",
+                           remedyEN: #"Write each line as {"signature": "order.p7s", "content": "order.txt"}."#,
+                           remedyZH: #"每行請寫成 {"signature": "order.p7s", "content": "order.txt"}。"#)
+        }
+        guard let signaturePath = input.signature, !signaturePath.isEmpty else {
+            return refused("bad-line", input, en: "Line \(line) names no signature file.", zhTW: "第 \(line) 行未指定簽章檔。",
+                           remedyEN: #"Give the signature's path as "signature"."#, remedyZH: #"請以 "signature" 指定簽章檔路徑。"#)
+        }
+        for path in [signaturePath] + (input.content.map { [$0] } ?? []) where !FileManager.default.isReadableFile(atPath: path) {
+            return refused("unreadable", input, en: "Cannot read \(path).", zhTW: "無法讀取 \(path)。",
+                           remedyEN: "Check the path (relative paths are from the current directory) and its permissions.",
+                           remedyZH: "請確認路徑（相對路徑自目前目錄起算）與權限。")
+        }
+        guard let signature = FileManager.default.contents(atPath: signaturePath),
+              let content = input.content.map({ FileManager.default.contents(atPath: $0) }) ?? .some(nil) else {
+            return refused("unreadable", input, en: "Cannot read the files of line \(line).", zhTW: "無法讀取第 \(line) 行的檔案。",
+                           remedyEN: "Check the paths and their permissions.", remedyZH: "請確認路徑與權限。")
+        }
+        if content == nil, OrderSignatureVerifier.isDetached(Array(signature)) {
+            return refused("bad-line", input, en: "\(signaturePath) is a detached signature: the line names no content.",
+                           zhTW: "\(signaturePath) 為分離式簽章，此行未指定被簽署的內容。",
+                           remedyEN: #"Add the signed file as "content"."#, remedyZH: #"請以 "content" 指定被簽署的檔案。"#)
+        }
+        let verdict: JSON
+        do {
+            verdict = try judge(verifier, signature: Array(signature), content: content.map(Array.init), at: at)
+        } catch {
+            verdict = JSON(valid: false, code: "malformed", message: LocalizedText(en: "The signature cannot be read.", zhTW: "無法讀取簽章。"),
+                           remedy: LocalizedText(en: "Ask the sender for the signature file again.", zhTW: "請向傳送者重新索取簽章檔。"))
+        }
+        return BatchVerdict(line: line, id: input.id, signature: signaturePath, content: input.content, verdict: verdict)
     }
 }

@@ -15,26 +15,13 @@ struct CounterCommand: AsyncParsableCommand {
         commandName: "counter",
         abstract: "Branch counter: an officer issues cards in person, revokes beyond the yearly limit, lifts lockouts.",
         discussion: """
-        Once per officer: `counter enrol` makes the officer's key on their own token and prints its
-        certificate, which the RA administrator registers (tokencert-ra officer add). Each day:
-        `counter login` signs the RA's challenge with that key; the session lasts until it expires or
-        `counter logout`.
+        Once per officer: `counter enrol` makes the officer's key on their own token and prints its certificate, which the RA administrator registers (tokencert-ra officer add). Each day: `counter login` signs the RA's challenge with that key; the session lasts until it expires or `counter logout`.
 
-        Issuing (`counter issue`, `counter batch`) waits for a blank card (a factory-fresh PIV card in
-        --reader) or an uninitialised token (of --module), generates the key on it, issues through the
-        officer path (the customer signed the agreement on paper and showed their ID: no one-time code),
-        writes the certificate, then personalises: the customer's PIN, a random PUK (PIV) or SO PIN
-        (PKCS#11), and for PIV a random management key kept PIN-protected on the card. A signature with the
-        new PIN is checked against the certificate, and a receipt (masked ID, serial, validity) is printed.
-        The PUK / SO PIN — and the PIN when the counter generated it — go only to a PIN mailer file (0600)
-        for a sealed envelope, never to the screen or logs.
+        Issuing (`counter issue`, `counter batch`) waits for a blank card (a factory-fresh PIV card in --reader) or an uninitialised token (of --module), generates the key on it, issues through the officer path (the customer signed the agreement on paper and showed their ID: no one-time code), writes the certificate, then personalises: the customer's PIN, a random PUK (PIV) or SO PIN (PKCS#11), and for PIV a random management key kept PIN-protected on the card. A signature with the new PIN is checked against the certificate, and a receipt (masked ID, serial, validity) is printed. The PUK / SO PIN — and the PIN when the counter generated it — go only to a PIN mailer file (0600) for a sealed envelope, never to the screen or logs.
 
-        A card pulled mid-issue can go back in: the same command (or the batch) finishes it. A batch
-        keeps its progress next to its file and, run again, goes on with the first card not done.
+        A card pulled mid-issue can go back in: the same command (or the batch) finishes it. A batch keeps its progress next to its file and, run again, goes on with the first card not done.
 
-        With --format json, one JSON document with a schema in docs/schemas/: login counter-login, issue
-        counter-receipt, batch counter-batch, revoke ra-revocation, unlock counter-unlock (two-language
-        text is always {"en", "zh-TW"}).
+        With --format json, one JSON document with a schema in docs/schemas/: login counter-login, issue counter-receipt, batch counter-batch, revoke ra-revocation, unlock counter-unlock (two-language text is always {"en", "zh-TW"}).
 
         Examples:
           tokencert counter enrol --officer chen --officer-token 'pkcs11:token=Officer%20Chen' > chen.pem
@@ -44,8 +31,7 @@ struct CounterCommand: AsyncParsableCommand {
           tokencert counter revoke --customer A123456789 --serial 5F0E… --reason keyCompromise
           tokencert counter unlock --customer A123456789
 
-        Exit codes: 0 done · 3 refused by the rules or not logged in · 4 no card/token in time · 5 PIN ·
-        6 RA unreachable · 64 bad input.
+        Exit codes: 0 done · 3 refused by the rules or not logged in · 4 no card/token in time · 5 PIN · 6 RA unreachable · 64 bad input.
         """,
         subcommands: [Enrol.self, Login.self, Logout.self, Issue.self, Batch.self, Revoke.self, Unlock.self])
 
@@ -213,11 +199,7 @@ struct CounterCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Issue cards for a list of customers, one blank card after another; resumable.",
             discussion: """
-            FILE lists one national ID or unified business number per line (a header line `id` and lines
-            starting with # are skipped). Each card gets a random PIN, written with its PUK only to the PIN
-            mailer. Progress is kept in FILE.progress.json (or --state): run the same command again after an
-            interruption and it goes on with the first customer not done; a card pulled mid-issue can simply
-            go back in. With --format json: the receipts as docs/schemas/counter-batch.schema.json.
+            FILE lists one national ID or unified business number per line (a header line `id` and lines starting with # are skipped). Each card gets a random PIN, written with its PUK only to the PIN mailer. Progress is kept in FILE.progress.json (or --state): run the same command again after an interruption and it goes on with the first customer not done; a card pulled mid-issue can simply go back in. With --format json: the receipts as docs/schemas/counter-batch.schema.json.
             """)
         @OptionGroup var global: GlobalOptions
         @OptionGroup var raOptions: RAOptions

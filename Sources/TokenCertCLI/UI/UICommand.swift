@@ -16,20 +16,11 @@ struct UICommand: ReportingCommand {
         commandName: "ui",
         abstract: "Open the customer's window (the broker app's screens) in the browser, served on 127.0.0.1.",
         discussion: """
-        Serves the screens of the manual — log in; the status screen with the client-side and host-side
-        certificate tables; apply (agreement, birth date, one-time code with its identifier, countdown and
-        resend, download progress); import and export of backups; revoke with the yearly count; the
-        environment check; announcements and FAQ from the broker; the sign-and-verify test; log out — in
-        zh-TW (English with the switch at the top), usable by keyboard, with nothing loaded from the network.
+        Serves the screens of the manual — log in; the status screen with the client-side and host-side certificate tables; apply (agreement, birth date, one-time code with its identifier, countdown and resend, download progress); import and export of backups; revoke with the yearly count; the environment check; announcements and FAQ from the broker; the sign-and-verify test; log out — in zh-TW (English with the switch at the top), usable by keyboard, with nothing loaded from the network.
 
-        It listens on 127.0.0.1 on a free port and opens the default browser at a URL that carries a
-        per-launch secret (printed when there is no browser). Requests without that secret are refused,
-        so no other web page or program can drive the window. PINs and passwords are typed in the page
-        and sent in request bodies, never in URLs or logs. The RA and the key store are chosen exactly as
-        for the other commands (--ra, --token/--module, --reader, --software). Ctrl-C ends it.
+        It listens on 127.0.0.1 on a free port and opens the default browser at a URL that carries a per-launch secret (printed when there is no browser). Requests without that secret are refused, so no other web page or program can drive the window. PINs and passwords are typed in the page and sent in request bodies, never in URLs or logs. The RA and the key store are chosen exactly as for the other commands (--ra, --token/--module, --reader, --software). Ctrl-C ends it.
 
-        The page talks to its server in JSON; every answer has a schema in docs/schemas/ (ui-login, ui-status,
-        ui-drives, ui-job, ui-error, ui-empty, doctor, ra-notices), with two-language text as {"en", "zh-TW"}.
+        The page talks to its server in JSON; every answer has a schema in docs/schemas/ (ui-login, ui-status, ui-drives, ui-job, ui-error, ui-empty, doctor, ra-notices), with two-language text as {"en", "zh-TW"}.
 
         Examples:
           tokencert ui --token 'pkcs11:token=My%20Token'

@@ -358,11 +358,13 @@ async function backupScreen() {
   let d;
   try { d = await api("GET", "/api/drives"); } catch (e) { return show(errorBox(e)); }
   if (d.refusal) return show(el("h2", { text: () => t("backupTitle")}), errorBox(d.refusal));
-  const pw = el("input", { id:"backup-password", type:"password", autocomplete:"new-password", maxlength:"12" });
-  const pw2 = el("input", { id:"backup-password2", type:"password", autocomplete:"new-password", maxlength:"12" });
+  // A mismatch banner goes as soon as the two fields agree: it must not stand beside matching passwords.
+  const problem = el("div", {});
+  const agreed = () => { if (pw.value === pw2.value) problem.replaceChildren(); };
+  const pw = el("input", { id:"backup-password", type:"password", autocomplete:"new-password", maxlength:"12", oninput: agreed });
+  const pw2 = el("input", { id:"backup-password2", type:"password", autocomplete:"new-password", maxlength:"12", oninput: agreed });
   const showPw = el("input", { id:"show-password", type:"checkbox", onchange: () => { pw.type = pw2.type = showPw.checked ? "text" : "password"; } });
   const drive = el("select", { id:"backup-drive" }, ...d.drives.map(x => el("option", { value:x.mountPoint, text: x.label + " (" + x.mountPoint + ")" })));
-  const problem = el("div", {});
   show(el("form", { onsubmit: (ev) => { ev.preventDefault();
       if (pw.value !== pw2.value) { problem.replaceChildren(errorBox({ summary: { en: T.mismatch[1], "zh-TW": T.mismatch[0] },
                                                                       remedy: { en: T.mismatchRemedy[1], "zh-TW": T.mismatchRemedy[0] } })); return; }
