@@ -23,10 +23,19 @@ public struct CertificateIssuer: Sendable {
 
     /// What a customer's order-signing certificate gets: key usage digitalSignature + nonRepudiation
     /// (critical), extended key usage clientAuth + emailProtection, basic constraints CA:false,
-    /// subject and authority key identifiers, and a CRL distribution point when given.
+    /// subject and authority key identifiers, a CRL distribution point and an authority information
+    /// access extension (OCSP responder, CA certificate) when given.
     public struct Profile: Sendable, Hashable {
         public var crlDistributionPoint: String?
-        public init(crlDistributionPoint: String? = nil) { self.crlDistributionPoint = crlDistributionPoint }
+        /// The OCSP responder's URL (AIA id-ad-ocsp).
+        public var ocspURL: String?
+        /// Where the CA certificate is fetched, DER (AIA id-ad-caIssuers).
+        public var caIssuersURL: String?
+        public init(crlDistributionPoint: String? = nil, ocspURL: String? = nil, caIssuersURL: String? = nil) {
+            self.crlDistributionPoint = crlDistributionPoint
+            self.ocspURL = ocspURL
+            self.caIssuersURL = caIssuersURL
+        }
     }
 
     /// Signs a certificate for `publicKey` (asynchronously: the CA key may be on a token).
@@ -70,6 +79,11 @@ public struct CertificateIssuer: Sendable {
             AuthorityKeyIdentifier(keyIdentifier: authorityKeyID)
             if let url = profile.crlDistributionPoint {
                 Self.crlDistributionPoint(url)
+            }
+            if profile.ocspURL != nil || profile.caIssuersURL != nil {
+                AuthorityInformationAccess(
+                    (profile.ocspURL.map { [AuthorityInformationAccess.AccessDescription(method: .ocspServer, location: .uniformResourceIdentifier($0))] } ?? [])
+                        + (profile.caIssuersURL.map { [AuthorityInformationAccess.AccessDescription(method: .issuingCA, location: .uniformResourceIdentifier($0))] } ?? []))
             }
         }
     }

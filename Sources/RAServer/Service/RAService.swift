@@ -26,6 +26,8 @@ public struct RAService: Sendable {
     /// Announcements and FAQ for the customer's app.
     public let notices: Notices
     let crl: CRLPublisher
+    /// The OCSP responder over the same records as the CRL.
+    public let ocsp: OCSPResponder
     /// Rate limit for refusals of unauthenticated requests in the audit log.
     let unauthenticatedAudit: UnauthenticatedAuditLimiter
     /// Login throttling and the password-hashing threads.
@@ -46,6 +48,7 @@ public struct RAService: Sendable {
         self.notices = notices
         self.logger = logger
         crl = CRLPublisher(repository: repository, authority: authority, lifetime: policy.crlLifetime, clock: clock)
+        ocsp = OCSPResponder(repository: repository, issuer: authority.issuer, lifetime: policy.ocspLifetime, clock: clock, logger: logger)
         unauthenticatedAudit = UnauthenticatedAuditLimiter(perMinute: policy.unauthenticatedAuditEventsPerMinute)
         loginGate = LoginGate(policy: policy)
     }

@@ -64,8 +64,7 @@ public enum RAServerApplication {
                              onListening: @escaping @Sendable (Int) async -> Void = { _ in }) async throws -> some ApplicationProtocol {
         let repository = try await RAStore.open(configuration.databasePath, password: configuration.databasePassword)
         let issuer = try await CASetup.load(certificatePath: configuration.caCertificatePath, key: configuration.caKey)
-        let authority = CertificateAuthority(issuer: issuer, organization: configuration.organization,
-                                             crlURL: configuration.publicURL.map { $0.hasSuffix("/") ? $0 + "crl" : $0 + "/crl" })
+        let authority = CertificateAuthority(issuer: issuer, organization: configuration.organization, publicURL: configuration.publicURL)
         let service = RAService(repository: repository, authority: authority, policy: configuration.policy,
                                 delivery: try delivery(configuration), notices: configuration.notices, logger: logger)
         try await service.publishCRL()

@@ -53,6 +53,8 @@ public struct ServeConfigFile: Codable, Sendable, Equatable {
         public var allowECDSA: Bool?
         public var passwordIterations: Int?
         public var crlLifetimeHours: Double?
+        /// `Policy.ocspLifetime`, in minutes.
+        public var ocspLifetimeMinutes: Double?
         /// `Policy.loginAttemptsPerAddressPerMinute` (e.g. raised for a load test from one address).
         public var loginAttemptsPerAddressPerMinute: Int?
 
@@ -79,6 +81,7 @@ public struct ServeConfigFile: Codable, Sendable, Equatable {
                 if let v = allowECDSA { p.allowECDSA = v }
                 if let v = passwordIterations { p.passwordIterations = v }
                 if let v = crlLifetimeHours { p.crlLifetime = v * 3600 }
+                if let v = ocspLifetimeMinutes { p.ocspLifetime = v * 60 }
                 if let v = loginAttemptsPerAddressPerMinute { p.loginAttemptsPerAddressPerMinute = v }
             }
         }
