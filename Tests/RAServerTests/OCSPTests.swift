@@ -25,12 +25,13 @@ final class OCSPTests: XCTestCase, @unchecked Sendable {
     /// An RA whose certificates point to `base` (its CRL, OCSP responder and CA certificate), served
     /// live there (a port picked first) for `body`, which calls the API through the test client (the
     /// same service on a port of the test framework's); stopped when `body` returns.
-    func withLiveRA<T: Sendable>(_ h: Harness, _ body: @escaping @Sendable (API, String) async throws -> T) async throws -> T {
+    func withLiveRA<T: Sendable>(_ h: Harness, delegate: TokenPrivateKey? = nil,
+                                 _ body: @escaping @Sendable (API, String) async throws -> T) async throws -> T {
         let port = try MultiInstanceTests.freePort()
         let base = "http://127.0.0.1:\(port)"
         let authority = CertificateAuthority(issuer: h.authority.issuer, organization: h.authority.organization, publicURL: base)
         let service = RAService(repository: h.repository, authority: authority, policy: h.policy, clock: h.clock,
-                                delivery: try OutboxDelivery(directory: h.outbox))
+                                delivery: try OutboxDelivery(directory: h.outbox), ocspResponderKey: delegate)
         var logger = Logger(label: "ocsp-test")
         logger.logLevel = .warning
         // Stopped by cancelling it, which its server logs as an error: only critical lines.
@@ -143,13 +144,68 @@ final class OCSPTests: XCTestCase, @unchecked Sendable {
         }
     }
 
+    /// A delegated responder (`serve --ocsp-key-file`): its certificate (OCSP signing, no-check, two
+    /// days) travels in each answer, and openssl (-CAfile: the chain and the key usage), GnuTLS
+    /// (--load-trust) and NSS (vfychain, the responder from the AIA) accept what it signs; our own
+    /// client refuses an answer signed by a certificate of the CA without OCSP signing.
+    func testADelegatedResponderCertificateSignsAnswersThatOpenSSLGnuTLSAndNSSAccept() async throws {
+        let h = try await Harness(self, policy: Self.policy)
+        h.clock.set(Date().addingTimeInterval(-60))
+        let ca = try h.caPEMPath
+        let dir = h.dir
+        let nss = try nssDatabase(dir, ca: ca)
+        let keyFile = dir + "/ocsp.key"
+        let delegate = try CASetup.responderKey(file: keyFile)
+        XCTAssertEqual((try FileManager.default.attributesOfItem(atPath: keyFile)[.posixPermissions] as? NSNumber)?.intValue, 0o600)
+        XCTAssertEqual(try CASetup.responderKey(file: keyFile).publicKey, delegate.publicKey, "the file is read again, not replaced")
+        try await withLiveRA(h, delegate: delegate) { [self] api, base in
+            let alice = try await aliceReady(api.client)
+            let (serial, pem, key) = try await issue(alice, h, requestID: "ocsp-delegated")
+            let cert = dir + "/alice.pem"
+            try pem.write(toFile: cert, atomically: true, encoding: .utf8)
+            let good = try openssl(cert, issuer: ca, base, ["-CAfile", ca])
+            XCTAssertTrue(good.out.contains("\(cert): good"), good.out + good.err)
+            XCTAssertTrue(good.err.contains("Response verify OK"), good.out + good.err)
+            XCTAssertTrue(good.out.contains("OCSP Signing") && good.out.contains("OCSP No Check"), good.out)
+            XCTAssertTrue(good.out.contains("CN=TokenCert Test RA CA OCSP Responder") || good.out.contains("CN = TokenCert Test RA CA OCSP Responder"), "the responder's certificate is in the answer: \(good.out)")
+            try gnutls(cert, ca: ca, trust: true, base, expect: "good")
+            try vfychain(nss, cert: cert, expect: .good)
+
+            // The responder's certificate: two days (the policy's), issued by the CA, key usage for OCSP only.
+            let certificate = try Certificate(pemEncoded: pem)
+            let request = try OCSPCheck.request(for: certificate, issuer: h.authority.issuer.caCertificate)
+            let answer = try await api.client.execute(uri: "/ocsp", method: .post, body: ByteBuffer(bytes: request.der))
+            let parsed = try OCSPResponse(der: Array(answer.body.readableBytesView))
+            let responder = try XCTUnwrap(parsed.certificates.first)
+            XCTAssertEqual(responder.notValidAfter.timeIntervalSince(responder.notValidBefore), 2 * 86_400 + 60, accuracy: 1)
+            XCTAssertEqual(responder.publicKey, delegate.publicKey)
+            XCTAssertEqual(OCSPCheck.judge(Array(answer.body.readableBytesView), to: request, issuer: h.authority.issuer.caCertificate), .good)
+
+            // An answer signed by a certificate of the CA that may not sign OCSP answers (Alice's own) is no answer.
+            let forged = try await OCSPResponse.sign([OCSPSingleResponse(certID: request.certIDs[0], status: .good, thisUpdate: Date(),
+                                                                         nextUpdate: Date().addingTimeInterval(600))],
+                                                     producedAt: Date(), nonce: request.nonce, key: key, certificates: [certificate])
+            guard case .unknown = OCSPCheck.judge(forged, to: request, issuer: h.authority.issuer.caCertificate) else {
+                return XCTFail("an answer signed without OCSP signing was taken")
+            }
+
+            try await revoke(alice, h, serial)
+            let revoked = try openssl(cert, issuer: ca, base, ["-CAfile", ca, "-no_nonce"])
+            XCTAssertTrue(revoked.out.contains("\(cert): revoked") && revoked.err.contains("Response verify OK"), revoked.out + revoked.err)
+            try gnutls(cert, ca: ca, trust: true, base, expect: "revoked")
+            try vfychain(nss, cert: cert, expect: .revoked)
+        }
+    }
+
     // MARK: GnuTLS
 
     /// `ocsptool --ask URL --load-cert --load-issuer --load-signer` (nonce on): its "Cert Status" and
     /// a verified response.
-    func gnutls(_ cert: String, ca: String, signer: String? = nil, _ base: String, expect: String,
+    /// With `trust`, the signer is found from `ca` as a trust anchor (a delegated responder's certificate).
+    func gnutls(_ cert: String, ca: String, signer: String? = nil, trust: Bool = false, _ base: String, expect: String,
                 file: StaticString = #filePath, line: UInt = #line) throws {
-        let r = try runTool("ocsptool", ["--ask=" + base + "/ocsp", "--load-cert", cert, "--load-issuer", ca, "--load-signer", signer ?? ca, "--nonce"])
+        let r = try runTool("ocsptool", ["--ask=" + base + "/ocsp", "--load-cert", cert, "--load-issuer", ca,
+                                         trust ? "--load-trust" : "--load-signer", signer ?? ca, "--nonce"])
         let out = r.out + r.err
         XCTAssertTrue(out.contains("Certificate Status: \(expect)"), out, file: file, line: line)
         XCTAssertTrue(out.contains("Verifying OCSP Response: Success."), out, file: file, line: line)
@@ -189,6 +245,11 @@ final class OCSPTests: XCTestCase, @unchecked Sendable {
         case .unknown: XCTAssertTrue(out.contains("failed") && out.contains("has no status for the certificate"), out, file: file, line: line)
         }
         guard foreignCA == nil else { return }
+        try vfychain(db, cert: cert, expect: expect, file: file, line: line)
+    }
+
+    /// `vfychain -pp -g leaf -m ocsp -s failIfNoInfo`: NSS finds the responder in the certificate's AIA.
+    func vfychain(_ db: String, cert: String, expect: NSSStatus, file: StaticString = #filePath, line: UInt = #line) throws {
         let chain = try runTool("vfychain", ["-d", "sql:" + db, "-pp", "-v", "-u", "4", "-g", "leaf", "-m", "ocsp", "-s", "failIfNoInfo", "-a", cert])
         let said = chain.out + chain.err
         switch expect {

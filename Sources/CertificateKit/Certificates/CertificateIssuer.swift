@@ -120,6 +120,28 @@ public struct CertificateIssuer: Sendable {
             issuerAsyncPrivateKey: Certificate.PrivateKey(key))
     }
 
+    /// A delegated OCSP responder's certificate for `publicKey` (RFC 6960 §4.2.2.2): extended key usage
+    /// id-kp-OCSPSigning, key usage digitalSignature (critical), CA:false, id-pkix-ocsp-nocheck (clients
+    /// do not ask about the responder itself, so its validity should be short), key identifiers.
+    /// - Throws: the CA signer's errors.
+    public func ocspResponder(publicKey: Certificate.PublicKey, subject: DistinguishedName, notBefore: Date, notAfter: Date) async throws -> Certificate {
+        let authorityKeyID = authorityKeyIdentifier
+        let extensions = try Certificate.Extensions {
+            Critical(BasicConstraints.notCertificateAuthority)
+            Critical(KeyUsage(digitalSignature: true))
+            try ExtendedKeyUsage([.ocspSigning])
+            SubjectKeyIdentifier(keyIdentifier: Self.keyIdentifier(publicKey)[...])
+            AuthorityKeyIdentifier(keyIdentifier: authorityKeyID)
+            // id-pkix-ocsp-nocheck (1.3.6.1.5.5.7.48.1.5): NULL.
+            Certificate.Extension(oid: [1, 3, 6, 1, 5, 5, 7, 48, 1, 5], critical: false, value: [0x05, 0x00])
+        }
+        return try await Certificate(
+            version: .v3, serialNumber: Self.randomSerialNumber(), publicKey: publicKey,
+            notValidBefore: Self.wholeSecond(notBefore), notValidAfter: notAfter, issuer: caCertificate.subject, subject: subject,
+            signatureAlgorithm: caKey.defaultSignatureAlgorithm, extensions: extensions,
+            issuerAsyncPrivateKey: Certificate.PrivateKey(caKey))
+    }
+
     /// `date` without its fraction of a second (rounded down).
     public static func wholeSecond(_ date: Date) -> Date {
         Date(timeIntervalSince1970: date.timeIntervalSince1970.rounded(.down))

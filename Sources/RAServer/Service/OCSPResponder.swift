@@ -11,7 +11,10 @@ import X509
 /// a store answers alike: nothing but the store decides a status.
 ///
 /// Answers are signed with the CA key through its `TokenSigner` (a key file or a PKCS#11 token),
-/// responderID byKey. Each certificate's record is read for every request; an answer without a nonce
+/// responderID byKey — or, when a delegated responder key is given, with that key, the answer carrying
+/// the responder's certificate: issued by the CA for the key with id-kp-OCSPSigning and
+/// id-pkix-ocsp-nocheck, valid for `Policy.ocspResponderValidity` and issued again (by each instance for
+/// itself) once half of that has passed. Each certificate's record is read for every request; an answer without a nonce
 /// is signed once and served again while the record is unchanged and less than half of
 /// `Policy.ocspLifetime` has passed (thisUpdate to nextUpdate is the whole lifetime, for caches). An
 /// answer with a nonce (RFC 8954) is signed for that request.
@@ -24,6 +27,10 @@ public final class OCSPResponder: Sendable {
     let lifetime: TimeInterval
     let clock: any RAClock
     let logger: Logger
+    /// The delegated responder's key, if any, and its current certificate.
+    let delegateKey: TokenPrivateKey?
+    let delegateValidity: TimeInterval
+    private let delegateCertificate = Mutex<Certificate?>(nil)
 
     /// A signed answer and what it was made from.
     struct Cached: Sendable {
@@ -36,12 +43,45 @@ public final class OCSPResponder: Sendable {
     private let cache = Mutex<[[UInt8]: Cached]>([:])
     static let cacheLimit = 50_000
 
-    init(repository: any RARepository, issuer: CertificateIssuer, lifetime: TimeInterval, clock: any RAClock, logger: Logger) {
+    init(repository: any RARepository, issuer: CertificateIssuer, lifetime: TimeInterval, clock: any RAClock, logger: Logger,
+         delegateKey: TokenPrivateKey? = nil, delegateValidity: TimeInterval = 2 * 86_400) {
         self.repository = repository
         self.issuer = issuer
         self.lifetime = lifetime
         self.clock = clock
         self.logger = logger
+        self.delegateKey = delegateKey
+        self.delegateValidity = delegateValidity
+    }
+
+    /// The key answers are signed with and the certificates they carry: the CA's key and none, or the
+    /// delegated responder's key and its certificate (issued now when there is none or half of its
+    /// validity has passed).
+    /// - Throws: the CA signer's errors while issuing the responder's certificate.
+    func signingKey(now: Date) async throws -> (key: TokenPrivateKey, certificates: [Certificate]) {
+        guard let delegateKey else { return (issuer.caKey, []) }
+        if let current = delegateCertificate.withLock({ $0 }), now >= current.notValidBefore,
+           now < current.notValidBefore.addingTimeInterval(delegateValidity / 2) {
+            return (delegateKey, [current])
+        }
+        // The CA's name with its common name followed by "OCSP Responder".
+        let subject = DistinguishedName(issuer.caCertificate.subject.filter { !$0.contains { $0.type == .RDNAttributeType.commonName } } + [
+            RelativeDistinguishedName(.init(type: .RDNAttributeType.commonName, utf8String: "\(Self.commonName(of: issuer.caCertificate)) OCSP Responder")),
+        ])
+        let certificate = try await issuer.ocspResponder(publicKey: delegateKey.publicKey, subject: subject, notBefore: now.addingTimeInterval(-60),
+                                                        notAfter: now.addingTimeInterval(delegateValidity))
+        delegateCertificate.withLock { $0 = certificate }
+        logger.info("OCSP responder certificate issued", metadata: ["notAfter": "\(certificate.notValidAfter)"])
+        return (delegateKey, [certificate])
+    }
+
+    static func commonName(of certificate: Certificate) -> String {
+        for rdn in certificate.subject {
+            for attribute in rdn where attribute.type == .RDNAttributeType.commonName {
+                return String(describing: attribute.value)
+            }
+        }
+        return "TokenCert CA"
     }
 
     /// An answer: the DER `OCSPResponse`, and for a cacheable one (no nonce) until when it may be kept.
@@ -79,9 +119,10 @@ public final class OCSPResponder: Sendable {
         }
         let signed: [UInt8]
         do {
-            signed = issuer.signsSynchronously
-                ? try OCSPResponse.signSynchronously(responses, producedAt: thisUpdate, nonce: request.nonce, key: issuer.caKey)
-                : try await OCSPResponse.sign(responses, producedAt: thisUpdate, nonce: request.nonce, key: issuer.caKey)
+            let (key, certificates) = try await signingKey(now: now)
+            signed = key.signsSynchronously
+                ? try OCSPResponse.signSynchronously(responses, producedAt: thisUpdate, nonce: request.nonce, key: key, certificates: certificates)
+                : try await OCSPResponse.sign(responses, producedAt: thisUpdate, nonce: request.nonce, key: key, certificates: certificates)
         } catch {
             logger.error("OCSP: signing failed", metadata: ["error": "\(error)"])
             return Answer(der: OCSPResponseStatus.internalError.errorResponse, status: .internalError)
