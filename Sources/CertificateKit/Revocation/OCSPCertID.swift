@@ -89,9 +89,21 @@ public struct OCSPCertID: Sendable, Hashable {
 
     /// Whether the CertID names a certificate of `issuer`: its name and key hashes are the issuer's.
     public func isIssued(by issuer: Certificate) -> Bool {
-        guard let hashAlgorithm else { return false }
-        let expected = Self.issuerHashes(issuer, hashAlgorithm)
+        isIssued(by: IssuerHashes(issuer))
+    }
+
+    /// `isIssued(by:)` with the issuer's hashes worked out beforehand (a responder's).
+    public func isIssued(by issuer: IssuerHashes) -> Bool {
+        guard let hashAlgorithm, let expected = issuer.hashes[hashAlgorithm] else { return false }
         return expected.name == issuerNameHash && expected.key == issuerKeyHash
+    }
+
+    /// An issuer's name and key hashes in every `HashAlgorithm`.
+    public struct IssuerHashes: Sendable {
+        let hashes: [HashAlgorithm: (name: [UInt8], key: [UInt8])]
+        public init(_ issuer: Certificate) {
+            hashes = Dictionary(uniqueKeysWithValues: HashAlgorithm.allCases.map { ($0, OCSPCertID.issuerHashes(issuer, $0)) })
+        }
     }
 
     /// Whether two CertIDs name the same certificate (same hash, hashes and serial; encodings of the

@@ -24,6 +24,8 @@ public final class OCSPResponder: Sendable {
 
     let repository: any RARepository
     let issuer: CertificateIssuer
+    /// The CA's name and key hashes a CertID must carry, worked out once.
+    let issuerHashes: OCSPCertID.IssuerHashes
     let lifetime: TimeInterval
     let clock: any RAClock
     let logger: Logger
@@ -47,6 +49,7 @@ public final class OCSPResponder: Sendable {
          delegateKey: TokenPrivateKey? = nil, delegateValidity: TimeInterval = 2 * 86_400) {
         self.repository = repository
         self.issuer = issuer
+        issuerHashes = OCSPCertID.IssuerHashes(issuer.caCertificate)
         self.lifetime = lifetime
         self.clock = clock
         self.logger = logger
@@ -139,7 +142,7 @@ public final class OCSPResponder: Sendable {
     /// The status of one certificate from its store record.
     /// - Throws: the store's errors.
     func status(of certID: OCSPCertID) async throws -> OCSPCertStatus {
-        guard certID.isIssued(by: issuer.caCertificate) else { return .unknown }
+        guard certID.isIssued(by: issuerHashes) else { return .unknown }
         return Self.status(of: try await repository.certificate(serial: hexString(certID.serialNumber)))
     }
 
