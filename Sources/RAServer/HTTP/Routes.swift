@@ -11,7 +11,7 @@ import Logging
 /// | GET | /health | – | 200 `{status}` |
 /// | GET | /metrics | – (metrics token, else loopback only) | 200 Prometheus text: customers, certificates by status, CRL number, audit events |
 /// | GET | /ca.pem, /ca.der | – | 200 CA certificate (PEM, DER: the caIssuers of issued certificates) |
-/// | POST | /ocsp | DER OCSP request (`application/ocsp-request`, ≤ 4 KiB) | 200 DER OCSP response, signed by the CA (`malformedRequest` for anything else; 413 when too large) |
+/// | POST | /ocsp | DER OCSP request (`application/ocsp-request`, ≤ 4 KiB) | 200 DER OCSP response, signed by the CA or its delegated responder (`malformedRequest` for anything else; 413 when too large) |
 /// | GET | /ocsp/{base64 request} | – | 200 as POST, with HTTP caching headers when the request has no nonce |
 /// | GET | /crl, /crl.pem | – | 200 CRL (DER, PEM) |
 /// | GET | /consent | – | 200 `{version, sha256, text: {en, zh-TW}}` |
