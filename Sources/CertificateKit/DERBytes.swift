@@ -43,6 +43,17 @@ enum DERBytes {
         }
         return tlv(0x18, Array((String(year) + rest).utf8))
     }
+
+    /// GeneralizedTime in UTC with seconds, no fraction (`YYYYMMDDHHMMSSZ`), as OCSP writes every time.
+    static func generalizedTime(_ date: Date) -> [UInt8] {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        let c = calendar.dateComponents([.year, .month, .day, .hour, .minute, .second], from: date)
+        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        let year = String(c.year!)
+        let text = String(repeating: "0", count: max(0, 4 - year.count)) + year + two(c.month!) + two(c.day!) + two(c.hour!) + two(c.minute!) + two(c.second!) + "Z"
+        return tlv(0x18, Array(text.utf8))
+    }
 }
 
 import Foundation

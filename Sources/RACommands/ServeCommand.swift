@@ -47,8 +47,11 @@ struct Serve: AsyncParsableCommand {
     @Option(help: "Folder receiving one file per one-time code message (default outbox).")
     var outbox: String?
 
-    @Option(help: "URL customers reach this RA by, put into certificates as the CRL location.")
+    @Option(help: "URL customers reach this RA by, put into certificates: the CRL (URL/crl), the OCSP responder (URL/ocsp) and the CA certificate (URL/ca.der).")
     var publicURL: String?
+
+    @Option(help: "Sign OCSP answers with a delegated responder key in this file (P-256 PEM, 0600; made when missing) instead of the CA key; its certificate (OCSP signing, no-check, valid 2 days) is issued by the CA at start and again each day.")
+    var ocspKeyFile: String?
 
     @Option(help: "TLS certificate chain (PEM); with --tls-key the service speaks HTTPS.")
     var tlsCertificate: String?
@@ -122,6 +125,7 @@ struct Serve: AsyncParsableCommand {
         configuration.host = host ?? file.host ?? "127.0.0.1"
         configuration.port = port ?? file.port ?? 8080
         configuration.publicURL = publicURL ?? file.publicURL
+        configuration.ocspKeyFile = ocspKeyFile ?? file.ocspKeyFile
         configuration.tlsCertificatePath = tlsCertificate ?? file.tlsCertificate
         configuration.tlsKeyPath = tlsKey ?? file.tlsKey
         configuration.sendmailPath = sendmail ?? file.sendmail

@@ -50,6 +50,12 @@ public struct Policy: Sendable, Hashable {
     /// How long a CRL is valid (its nextUpdate); it is re-signed after each revocation and when half
     /// of this has passed.
     public var crlLifetime: TimeInterval = 24 * 3600
+    /// How long an OCSP answer may be cached (thisUpdate to nextUpdate). The responder re-signs an
+    /// unchanged answer once half of it has passed, and at once when the certificate's record changes.
+    public var ocspLifetime: TimeInterval = 600
+    /// How long a delegated OCSP responder's certificate is valid (it carries id-pkix-ocsp-nocheck, so
+    /// short); issued again once half of it has passed.
+    public var ocspResponderValidity: TimeInterval = 2 * 86_400
     /// Refusals of requests nobody is authenticated for (an unknown officer name, a login with an ID
     /// that is no customer) written to the append-only audit log per minute; beyond it they are
     /// counted and one event says how many were left out.

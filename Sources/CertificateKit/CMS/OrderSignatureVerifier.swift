@@ -22,7 +22,8 @@ public struct OrderSignatureError: Error, Hashable, Sendable, UserFacingError, C
         case signingTimeOutOfRange(signingTime: Date, judgedAt: Date)
         /// The signer's certificate is revoked.
         case revoked
-        /// No CRL from the signer's CA was given, or it is out of date or badly signed.
+        /// No CRL from the signer's CA was given, or it is out of date or badly signed; or the OCSP
+        /// responder gave no usable answer.
         case revocationUnknown(String)
         /// Any other chain problem, with OpenSSL's X509_V_ERR text.
         case chain(String)
@@ -95,7 +96,8 @@ public struct OrderSignatureError: Error, Hashable, Sendable, UserFacingError, C
         case .revoked:
             LocalizedText(en: "Apply for a new certificate (tokencert apply) and sign again.", zhTW: "請重新申請憑證（tokencert apply）後再簽章。")
         case .revocationUnknown:
-            LocalizedText(en: "Download the current CRL from the RA and pass it with --crl.", zhTW: "請自註冊中心下載最新的廢止清單並以 --crl 指定。")
+            LocalizedText(en: "Make sure the RA's CRL or OCSP responder can be reached and try again, or pass the current CRL with --crl (and --offline).",
+                          zhTW: "請確認可連線至註冊中心的廢止清單或 OCSP 回應伺服器後再試，或以 --crl 指定最新的廢止清單（並加上 --offline）。")
         case .chain: nil
         }
     }

@@ -23,10 +23,19 @@ public struct CertificateIssuer: Sendable {
 
     /// What a customer's order-signing certificate gets: key usage digitalSignature + nonRepudiation
     /// (critical), extended key usage clientAuth + emailProtection, basic constraints CA:false,
-    /// subject and authority key identifiers, and a CRL distribution point when given.
+    /// subject and authority key identifiers, a CRL distribution point and an authority information
+    /// access extension (OCSP responder, CA certificate) when given.
     public struct Profile: Sendable, Hashable {
         public var crlDistributionPoint: String?
-        public init(crlDistributionPoint: String? = nil) { self.crlDistributionPoint = crlDistributionPoint }
+        /// The OCSP responder's URL (AIA id-ad-ocsp).
+        public var ocspURL: String?
+        /// Where the CA certificate is fetched, DER (AIA id-ad-caIssuers).
+        public var caIssuersURL: String?
+        public init(crlDistributionPoint: String? = nil, ocspURL: String? = nil, caIssuersURL: String? = nil) {
+            self.crlDistributionPoint = crlDistributionPoint
+            self.ocspURL = ocspURL
+            self.caIssuersURL = caIssuersURL
+        }
     }
 
     /// Signs a certificate for `publicKey` (asynchronously: the CA key may be on a token).
@@ -71,6 +80,11 @@ public struct CertificateIssuer: Sendable {
             if let url = profile.crlDistributionPoint {
                 Self.crlDistributionPoint(url)
             }
+            if profile.ocspURL != nil || profile.caIssuersURL != nil {
+                AuthorityInformationAccess(
+                    (profile.ocspURL.map { [AuthorityInformationAccess.AccessDescription(method: .ocspServer, location: .uniformResourceIdentifier($0))] } ?? [])
+                        + (profile.caIssuersURL.map { [AuthorityInformationAccess.AccessDescription(method: .issuingCA, location: .uniformResourceIdentifier($0))] } ?? []))
+            }
         }
     }
 
@@ -104,6 +118,28 @@ public struct CertificateIssuer: Sendable {
             notValidBefore: wholeSecond(notBefore), notValidAfter: notAfter, issuer: subject, subject: subject,
             signatureAlgorithm: key.defaultSignatureAlgorithm, extensions: extensions,
             issuerAsyncPrivateKey: Certificate.PrivateKey(key))
+    }
+
+    /// A delegated OCSP responder's certificate for `publicKey` (RFC 6960 §4.2.2.2): extended key usage
+    /// id-kp-OCSPSigning, key usage digitalSignature (critical), CA:false, id-pkix-ocsp-nocheck (clients
+    /// do not ask about the responder itself, so its validity should be short), key identifiers.
+    /// - Throws: the CA signer's errors.
+    public func ocspResponder(publicKey: Certificate.PublicKey, subject: DistinguishedName, notBefore: Date, notAfter: Date) async throws -> Certificate {
+        let authorityKeyID = authorityKeyIdentifier
+        let extensions = try Certificate.Extensions {
+            Critical(BasicConstraints.notCertificateAuthority)
+            Critical(KeyUsage(digitalSignature: true))
+            try ExtendedKeyUsage([.ocspSigning])
+            SubjectKeyIdentifier(keyIdentifier: Self.keyIdentifier(publicKey)[...])
+            AuthorityKeyIdentifier(keyIdentifier: authorityKeyID)
+            // id-pkix-ocsp-nocheck (1.3.6.1.5.5.7.48.1.5): NULL.
+            Certificate.Extension(oid: [1, 3, 6, 1, 5, 5, 7, 48, 1, 5], critical: false, value: [0x05, 0x00])
+        }
+        return try await Certificate(
+            version: .v3, serialNumber: Self.randomSerialNumber(), publicKey: publicKey,
+            notValidBefore: Self.wholeSecond(notBefore), notValidAfter: notAfter, issuer: caCertificate.subject, subject: subject,
+            signatureAlgorithm: caKey.defaultSignatureAlgorithm, extensions: extensions,
+            issuerAsyncPrivateKey: Certificate.PrivateKey(caKey))
     }
 
     /// `date` without its fraction of a second (rounded down).

@@ -10,7 +10,9 @@ import Logging
 /// |---|---|---|---|
 /// | GET | /health | – | 200 `{status}` |
 /// | GET | /metrics | – (metrics token, else loopback only) | 200 Prometheus text: customers, certificates by status, CRL number, audit events |
-/// | GET | /ca.pem | – | 200 CA certificate (PEM) |
+/// | GET | /ca.pem, /ca.der | – | 200 CA certificate (PEM, DER: the caIssuers of issued certificates) |
+/// | POST | /ocsp | DER OCSP request (`application/ocsp-request`, ≤ 4 KiB) | 200 DER OCSP response, signed by the CA or its delegated responder (`malformedRequest` for anything else; 413 when too large) |
+/// | GET | /ocsp/{base64 request} | – | 200 as POST, with HTTP caching headers when the request has no nonce |
 /// | GET | /crl, /crl.pem | – | 200 CRL (DER, PEM) |
 /// | GET | /consent | – | 200 `{version, sha256, text: {en, zh-TW}}` |
 /// | GET | /announcements, /faq | – | 200 `[{date?, title: {en, zh-TW}, body: {en, zh-TW}}]` |
@@ -49,6 +51,7 @@ public enum RARoutes {
         router.addRoutes(ConsentController(service: service).endpoints, atPath: "/consent")
         router.addRoutes(IdentityController(service: service).endpoints, atPath: "/identity")
         router.addRoutes(CertificatesController(service: service).endpoints, atPath: "/certificates")
+        router.addRoutes(OCSPController(service: service).endpoints, atPath: "/ocsp")
         router.addRoutes(OrdersController(service: service, gatewayTokenSHA256: orderGatewayToken.map(RAService.sha256)).endpoints,
                          atPath: "/orders")
         router.addRoutes(OfficerController(service: service).endpoints, atPath: "/officer")

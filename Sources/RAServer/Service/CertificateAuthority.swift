@@ -11,15 +11,34 @@ public struct CertificateAuthority: Sendable {
     public var organization: String
     /// Where the CRL is published, put into issued certificates (e.g. `http://ra.example/crl`).
     public var crlURL: String?
+    /// The OCSP responder, put into issued certificates' authority information access (`…/ocsp`).
+    public var ocspURL: String?
+    /// Where the CA certificate is served in DER, put there too (`…/ca.der`).
+    public var caIssuersURL: String?
 
     /// - Parameters:
     ///   - organization: O= of issued certificates (the broker).
     ///   - crlURL: the CRL distribution point put into issued certificates, if any.
-    public init(issuer: CertificateIssuer, organization: String, crlURL: String? = nil) {
+    ///   - ocspURL, caIssuersURL: the authority information access put into them, if any.
+    public init(issuer: CertificateIssuer, organization: String, crlURL: String? = nil, ocspURL: String? = nil, caIssuersURL: String? = nil) {
         self.issuer = issuer
         self.organization = organization
         self.crlURL = crlURL
+        self.ocspURL = ocspURL
+        self.caIssuersURL = caIssuersURL
         caPEM = try? Self.pem(issuer.caCertificate)
+    }
+
+    /// The RA's pointers from its public URL (`--public-url`): `<url>/crl`, `<url>/ocsp`, `<url>/ca.der`.
+    public init(issuer: CertificateIssuer, organization: String, publicURL: String?) {
+        let base = publicURL.map { $0.hasSuffix("/") ? String($0.dropLast()) : $0 }
+        self.init(issuer: issuer, organization: organization, crlURL: base.map { $0 + "/crl" }, ocspURL: base.map { $0 + "/ocsp" },
+                  caIssuersURL: base.map { $0 + "/ca.der" })
+    }
+
+    /// What issued certificates point to.
+    var profile: CertificateIssuer.Profile {
+        CertificateIssuer.Profile(crlDistributionPoint: crlURL, ocspURL: ocspURL, caIssuersURL: caIssuersURL)
     }
 
     /// The CA certificate's PEM, made once: every issue response carries it.

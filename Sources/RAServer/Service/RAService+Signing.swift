@@ -66,7 +66,7 @@ extension RAService {
         try await authority.issuer.issue(
             publicKey: csr.publicKey, subject: try subject(customer), serialNumber: CertificateIssuer.randomSerialNumber(),
             notBefore: now, notAfter: CertificateIssuer.validityEnd(from: now, years: policy.validityYears),
-            profile: .init(crlDistributionPoint: authority.crlURL))
+            profile: authority.profile)
     }
 
     /// `sign(_:customer:now:)` without suspending, for a CA key in memory (inside a transaction).
@@ -74,7 +74,7 @@ extension RAService {
         try authority.issuer.issueSynchronously(
             publicKey: csr.publicKey, subject: try subject(customer), serialNumber: CertificateIssuer.randomSerialNumber(),
             notBefore: now, notAfter: CertificateIssuer.validityEnd(from: now, years: policy.validityYears),
-            profile: .init(crlDistributionPoint: authority.crlURL))
+            profile: authority.profile)
     }
 
     /// The subject of a customer's certificate: from the customer record, never from the CSR.

@@ -1,4 +1,4 @@
-import CertificateKit
+public import CertificateKit
 import Crypto
 import Domain
 import Foundation
@@ -26,6 +26,8 @@ public struct RAService: Sendable {
     /// Announcements and FAQ for the customer's app.
     public let notices: Notices
     let crl: CRLPublisher
+    /// The OCSP responder over the same records as the CRL.
+    public let ocsp: OCSPResponder
     /// Rate limit for refusals of unauthenticated requests in the audit log.
     let unauthenticatedAudit: UnauthenticatedAuditLimiter
     /// Login throttling and the password-hashing threads.
@@ -34,9 +36,11 @@ public struct RAService: Sendable {
     public let logger: Logger
 
     /// A service over its parts; nothing is read or written until a request arrives.
+    /// - Parameter ocspResponderKey: a delegated OCSP responder's key (its certificate is issued by the
+    ///   CA when needed); nil: OCSP answers are signed with the CA key.
     public init(repository: any RARepository, authority: CertificateAuthority, policy: Policy = .standard,
                 clock: any RAClock = SystemClock(), delivery: any CodeDelivery, agreement: Agreement = .current,
-                notices: Notices = .standard, logger: Logger = Logger(label: "tokencert-ra")) {
+                notices: Notices = .standard, logger: Logger = Logger(label: "tokencert-ra"), ocspResponderKey: TokenPrivateKey? = nil) {
         self.repository = repository
         self.authority = authority
         self.policy = policy
@@ -46,6 +50,8 @@ public struct RAService: Sendable {
         self.notices = notices
         self.logger = logger
         crl = CRLPublisher(repository: repository, authority: authority, lifetime: policy.crlLifetime, clock: clock)
+        ocsp = OCSPResponder(repository: repository, issuer: authority.issuer, lifetime: policy.ocspLifetime, clock: clock, logger: logger,
+                             delegateKey: ocspResponderKey, delegateValidity: policy.ocspResponderValidity)
         unauthenticatedAudit = UnauthenticatedAuditLimiter(perMinute: policy.unauthenticatedAuditEventsPerMinute)
         loginGate = LoginGate(policy: policy)
     }

@@ -71,6 +71,20 @@ public enum CASetup {
         return CertificateIssuer(caCertificate: certificate, caKey: key)
     }
 
+    /// The delegated OCSP responder's key from its file, made (P-256, created 0600) when the file does
+    /// not exist yet; a file others can read is refused like the CA's.
+    /// - Throws: `SetupError`, the key reader's errors.
+    public static func responderKey(file path: String) throws -> TokenPrivateKey {
+        if !FileManager.default.fileExists(atPath: path) {
+            let signer = try SoftwareSigner.generate(.p256)
+            guard FileManager.default.createFile(atPath: path, contents: Data(signer.pkcs8PEM.utf8),
+                                                 attributes: [.posixPermissions: 0o600]) else { throw SetupError.cannotWrite(path) }
+        }
+        try checkPrivate(path)
+        guard let pem = try? String(contentsOfFile: path, encoding: .utf8) else { throw SetupError.cannotRead(path) }
+        return try TokenPrivateKey(try SoftwareSigner(pem: pem, path: path))
+    }
+
     /// Refuses a key file that others can read.
     static func checkPrivate(_ path: String) throws {
         let attributes = try FileManager.default.attributesOfItem(atPath: path)

@@ -23,8 +23,12 @@ public struct ServeConfiguration: Sendable {
     public var port = 8080
     /// Where one-time codes go (development delivery).
     public var outboxDirectory: String
-    /// The address customers reach the RA by (for the CRL distribution point), e.g. `http://ra.example`.
+    /// The address customers reach the RA by (for the CRL distribution point, the OCSP responder and
+    /// the CA certificate named in issued certificates), e.g. `http://ra.example`.
     public var publicURL: String?
+    /// A delegated OCSP responder's key file (P-256 PEM, 0600; made when missing); nil: the CA key signs
+    /// OCSP answers.
+    public var ocspKeyFile: String?
     public var policy = Policy.standard
     /// When set, e-mail codes go through this sendmail (else the outbox).
     public var sendmailPath: String?
@@ -72,10 +76,10 @@ public enum RAServerApplication {
     static func service(_ configuration: ServeConfiguration, logger: Logger) async throws -> RAService {
         let repository = try await RAStore.open(configuration.databasePath, password: configuration.databasePassword)
         let issuer = try await CASetup.load(certificatePath: configuration.caCertificatePath, key: configuration.caKey)
-        let authority = CertificateAuthority(issuer: issuer, organization: configuration.organization,
-                                             crlURL: configuration.publicURL.map { $0.hasSuffix("/") ? $0 + "crl" : $0 + "/crl" })
+        let authority = CertificateAuthority(issuer: issuer, organization: configuration.organization, publicURL: configuration.publicURL)
         let service = RAService(repository: repository, authority: authority, policy: configuration.policy,
-                                delivery: try delivery(configuration), notices: configuration.notices, logger: logger)
+                                delivery: try delivery(configuration), notices: configuration.notices, logger: logger,
+                                ocspResponderKey: try configuration.ocspKeyFile.map { try CASetup.responderKey(file: $0) })
         try await service.publishCRL()
         return service
     }

@@ -20,6 +20,8 @@ public struct ServeConfigFile: Codable, Sendable, Equatable {
     public var port: Int?
     public var outbox: String?
     public var publicURL: String?
+    /// A delegated OCSP responder's key file (`--ocsp-key-file`).
+    public var ocspKeyFile: String?
     public var tlsCertificate: String?
     public var tlsKey: String?
     public var sendmail: String?
@@ -57,6 +59,10 @@ public struct ServeConfigFile: Codable, Sendable, Equatable {
         public var allowECDSA: Bool?
         public var passwordIterations: Int?
         public var crlLifetimeHours: Double?
+        /// `Policy.ocspLifetime`, in minutes.
+        public var ocspLifetimeMinutes: Double?
+        /// `Policy.ocspResponderValidity`, in hours.
+        public var ocspResponderValidityHours: Double?
         /// `Policy.loginAttemptsPerAddressPerMinute` (e.g. raised for a load test from one address).
         public var loginAttemptsPerAddressPerMinute: Int?
 
@@ -84,6 +90,8 @@ public struct ServeConfigFile: Codable, Sendable, Equatable {
                 if let v = allowECDSA { p.allowECDSA = v }
                 if let v = passwordIterations { p.passwordIterations = v }
                 if let v = crlLifetimeHours { p.crlLifetime = v * 3600 }
+                if let v = ocspLifetimeMinutes { p.ocspLifetime = v * 60 }
+                if let v = ocspResponderValidityHours { p.ocspResponderValidity = v * 3600 }
                 if let v = loginAttemptsPerAddressPerMinute { p.loginAttemptsPerAddressPerMinute = v }
             }
         }

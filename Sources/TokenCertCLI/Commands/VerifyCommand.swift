@@ -3,6 +3,8 @@ import CertificateKit
 import Foundation
 import Lifecycle
 import Localization
+import RAHTTPClient
+import X509
 
 /// `tokencert verify --sig F.p7s [--in F] [--ca CA] [--crl CRL]`, or `--batch FILE` for many.
 struct VerifyCommand: ReportingCommand {
@@ -14,6 +16,8 @@ struct VerifyCommand: ReportingCommand {
 
         An order is judged at the time it is received: now, or the time given with --at (an archive's receipt time you vouch for) — never at the signingTime inside the signature, which the signer chooses. The certificate must be valid at that time, and a signingTime more than 5 minutes away from it is refused as back- or forward-dated (code signing-time-out-of-range).
 
+        Revocation is also asked of the OCSP responder the signer's certificate names (its authority information access, which the RA puts into every certificate when it runs with --public-url), unless --offline is given; --ocsp asks it even when the certificate names none (then the RA of --ra or $TOKENCERT_RA, at /ocsp) and makes its answer required. The answer must be signed by the CA (or a responder the CA authorised), carry the nonce sent, name the certificate and be current. A certificate revoked at or before the time the order is judged is revoked; revoked later, the order was received while the certificate was good. A responder that cannot be reached, does not know the certificate, or gives no usable answer makes the verdict revocation-unknown — never valid.
+
         The verdict names the first reason found: malformed, tampered, signer-certificate-missing, untrusted-signer, not-valid, signing-time-out-of-range, revoked, revocation-unknown, chain.
 
         With --format json: one JSON document as docs/schemas/verify.schema.json; two-language text is always {"en", "zh-TW"}.
@@ -22,6 +26,8 @@ struct VerifyCommand: ReportingCommand {
           tokencert verify --in order.txt --sig order.p7s --ca ca.pem --crl ca.crl
           tokencert verify --in order.txt --sig order.p7s --ca ca.pem --at 2026-12-01T09:30:00+08:00
           tokencert verify --sig order.p7s --ra https://ra.example --format json
+          tokencert verify --in order.txt --sig order.p7s --ca ca.pem --ocsp
+          tokencert verify --in order.txt --sig order.p7s --ca ca.pem --crl ca.crl --offline
 
         Exit codes: 0 valid · 2 not valid (reason printed) · 6 RA unreachable · 64 bad input.
 
@@ -42,6 +48,8 @@ struct VerifyCommand: ReportingCommand {
     @Option(name: .long, help: ArgumentHelp("A trusted CA certificate (repeatable); default: the RA's.", valueName: "file")) var ca: [String] = []
     @Option(name: .long, help: ArgumentHelp("A CRL (repeatable); default with no --ca: the RA's.", valueName: "file")) var crl: [String] = []
     @Flag(name: .customLong("require-crl"), help: "Fail when revocation cannot be checked.") var requireCRL = false
+    @Flag(name: .long, help: "Ask the OCSP responder (the certificate's, else the RA's /ocsp) and require its answer.") var ocsp = false
+    @Flag(name: .long, help: "Never ask an OCSP responder, even when the certificate names one.") var offline = false
     @Option(name: .long, help: ArgumentHelp("Judge the order at this time instead of now (ISO 8601 with a zone, e.g. 2026-12-01T09:30:00+08:00): when you received it.",
                                             valueName: "time"))
     var at: String?
@@ -53,11 +61,14 @@ struct VerifyCommand: ReportingCommand {
         var remedy: LocalizedText?
         var signer: CertificateJSON?
         var signingTime: Date?
+        /// How revocation was checked: `crl`, `ocsp`, both, or none (empty).
+        var revocationChecked: [String]?
     }
 
     func validate() throws {
         guard (sig == nil) != (batch == nil) else { throw ValidationError("Give --sig for one signature or --batch for many (not both).") }
         if batch != nil, input != nil { throw ValidationError("--in is for --sig; in --batch each line names its own content.") }
+        if ocsp && offline { throw ValidationError("--ocsp and --offline contradict each other: give one.") }
     }
 
     func work() async throws {
@@ -72,7 +83,7 @@ struct VerifyCommand: ReportingCommand {
         }
         let verifier = try await trust()
         let judgedAt = try at.map(Self.parseTime) ?? Date()
-        let outcome = try Self.judge(verifier, signature: signature, content: content, at: judgedAt)
+        let outcome = try await judge(verifier, signature: signature, content: content, at: judgedAt)
         if global.format == .json {
             try printJSON(outcome)
         } else {
@@ -110,17 +121,55 @@ struct VerifyCommand: ReportingCommand {
         return OrderSignatureVerifier(trustedCAs: cas, crls: crls, requireRevocationCheck: requireCRL)
     }
 
-    /// One signature's verdict.
+    /// One signature's verdict: the verifier's (CRLs included), then the OCSP responder's when it is asked.
     /// - Throws: what the verifier throws other than `OrderSignatureError` (which becomes the verdict).
-    static func judge(_ verifier: OrderSignatureVerifier, signature: [UInt8], content: [UInt8]?, at: Date) throws -> JSON {
+    func judge(_ verifier: OrderSignatureVerifier, signature: [UInt8], content: [UInt8]?, at: Date) async throws -> JSON {
         do {
             let v = try verifier.verify(signature: signature, content: content, at: at)
+            let askedOCSP = try await checkOCSP(v, trusted: verifier.trustedCAs, judgedAt: at)
+            let checked = (verifier.crls.isEmpty ? [] : ["crl"]) + (askedOCSP ? ["ocsp"] : [])
             return JSON(valid: true, code: "ok", message: LocalizedText(en: "Signature verified", zhTW: "驗章成功"),
-                        signer: CertificateJSON(v.signer), signingTime: v.signingTime)
+                        signer: CertificateJSON(v.signer), signingTime: v.signingTime, revocationChecked: checked)
         } catch let e as OrderSignatureError {
             return JSON(valid: false, code: e.code, message: e.summary, remedy: e.remedy)
         }
     }
+
+    /// Asks the OCSP responder about the signer's certificate when the certificate names one (unless
+    /// --offline) or --ocsp is given; true when it was asked and said good (or revoked only after
+    /// `judgedAt`).
+    /// - Throws: `OrderSignatureError(.revoked)`, `.revocationUnknown` (no usable answer).
+    func checkOCSP(_ verified: VerifiedOrderSignature, trusted: [[UInt8]], judgedAt: Date) async throws -> Bool {
+        if offline { return false }
+        guard let certificate = try? Certificate(derEncoded: verified.signerCertificate) else { return false }
+        let named = (try? certificate.extensions.authorityInformationAccess)??
+            .first { $0.method == .ocspServer }
+            .flatMap { if case .uniformResourceIdentifier(let uri) = $0.location { URL(string: uri) } else { nil } }
+        var url = named
+        if url == nil, ocsp, let ra = raOptions.ra ?? ProcessInfo.processInfo.environment["TOKENCERT_RA"], let base = URL(string: ra) {
+            url = base.appendingPathComponent("ocsp")
+        }
+        guard ocsp || named != nil else { return false }
+        guard let url, ["http", "https"].contains(url.scheme?.lowercased() ?? "") else {
+            throw OrderSignatureError(.revocationUnknown("the certificate names no OCSP responder and no RA was given"))
+        }
+        guard let issuer = trusted.compactMap({ try? Certificate(derEncoded: $0) })
+            .first(where: { $0.subject == certificate.issuer && $0.publicKey.isValidSignature(certificate.signature, for: certificate) }) else {
+            throw OrderSignatureError(.revocationUnknown("the issuer's certificate is not among the trusted CAs"))
+        }
+        let request = try OCSPCheck.request(for: certificate, issuer: issuer)
+        let answer: [UInt8]
+        do { answer = try await OCSPFetcher(timeout: raOptions.raTimeout).fetch(request.der, from: url) } catch {
+            throw OrderSignatureError(.revocationUnknown(error.description))
+        }
+        switch OCSPCheck.judge(answer, to: request, issuer: issuer) {
+        case .good: return true
+        case .revoked(let at, _) where at <= judgedAt: throw OrderSignatureError(.revoked)
+        case .revoked: return true
+        case .unknown(let why): throw OrderSignatureError(.revocationUnknown("OCSP: \(why)"))
+        }
+    }
+
 
     /// `--at`: ISO 8601 with a zone (`Z` or `+08:00`), seconds optional.
     static func parseTime(_ text: String) throws -> Date {
@@ -206,7 +255,7 @@ struct VerifyCommand: ReportingCommand {
         for text in lines {
             number += 1
             guard !text.allSatisfy(\.isWhitespace) else { continue }
-            let verdict = Self.batchVerdict(text, line: number, verifier: verifier, at: judgedAt)
+            let verdict = await batchVerdict(text, line: number, verifier: verifier, at: judgedAt)
             worst = max(worst, verdict.verdict.valid ? .ok : (["bad-line", "unreadable"].contains(verdict.verdict.code) ? .badLine : .notValid))
             out.append(try encoder.encode(verdict))
             out.append(0x0A)
@@ -224,7 +273,7 @@ struct VerifyCommand: ReportingCommand {
     }
 
     /// The verdict for one input line; a line that cannot be judged gets `bad-line` or `unreadable`.
-    static func batchVerdict(_ text: String, line: Int, verifier: OrderSignatureVerifier, at: Date) -> BatchVerdict {
+    func batchVerdict(_ text: String, line: Int, verifier: OrderSignatureVerifier, at: Date) async -> BatchVerdict {
         func refused(_ code: String, _ input: BatchInput?, en: String, zhTW: String, remedyEN: String, remedyZH: String) -> BatchVerdict {
             BatchVerdict(line: line, id: input?.id, signature: input?.signature, content: input?.content,
                          verdict: JSON(valid: false, code: code, message: LocalizedText(en: en, zhTW: zhTW), remedy: LocalizedText(en: remedyEN, zhTW: remedyZH)))
@@ -255,7 +304,7 @@ struct VerifyCommand: ReportingCommand {
         }
         let verdict: JSON
         do {
-            verdict = try judge(verifier, signature: Array(signature), content: content.map(Array.init), at: at)
+            verdict = try await judge(verifier, signature: Array(signature), content: content.map(Array.init), at: at)
         } catch {
             verdict = JSON(valid: false, code: "malformed", message: LocalizedText(en: "The signature cannot be read.", zhTW: "無法讀取簽章。"),
                            remedy: LocalizedText(en: "Ask the sender for the signature file again.", zhTW: "請向傳送者重新索取簽章檔。"))

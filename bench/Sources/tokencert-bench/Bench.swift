@@ -9,7 +9,7 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "tokencert-bench",
         abstract: "Benchmarks of TokenCert against reference implementations, run side by side.",
-        subcommands: [PKCS11SignBench.self, PKCS11SignTable.self, PIVSignBench.self, PFXBench.self, RAIssueBench.self])
+        subcommands: [PKCS11SignBench.self, PKCS11SignTable.self, PIVSignBench.self, PFXBench.self, RAIssueBench.self, OCSPBench.self])
 }
 
 func median(_ values: [Double]) -> Double {

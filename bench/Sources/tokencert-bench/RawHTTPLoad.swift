@@ -23,6 +23,18 @@ struct RawHTTPLoad {
     }
 
     let port: Int
+    /// A new connection for every request, closed after its response (`Connection: close`), for servers
+    /// that answer one request per connection (`openssl ocsp -port` answers HTTP/1.0 and closes): the
+    /// connection's set-up is then part of each request, on both sides alike.
+    var freshConnections = false
+
+    /// Builds a request with a binary body of `contentType` (and `Connection: close` with `freshConnections`).
+    func request(_ method: String, _ path: String, body: [UInt8], contentType: String, expectedStatus: Int) -> Request {
+        var head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nContent-Type: \(contentType)\r\n"
+        if freshConnections { head += "Connection: close\r\n" }
+        head += "Content-Length: \(body.count)\r\n\r\n"
+        return Request(bytes: Array(head.utf8) + body, expectedStatus: expectedStatus)
+    }
 
     /// Builds a request with `Content-Length`, `Content-Type: application/json` and, when given, a
     /// bearer token. HTTP/1.1 keeps the connection open by default on both servers.
@@ -38,8 +50,9 @@ struct RawHTTPLoad {
     /// request's latency in milliseconds (in request order) and the wall-clock seconds from the first
     /// send to the last reply.
     func run(_ requests: [Request], width: Int) throws -> (latencies: [Double], seconds: Double) {
-        let connections = try (0..<min(width, requests.count)).map { _ in try Connection(port: port) }
-        defer { connections.forEach { $0.close() } }
+        let port = self.port
+        let connections = try (0..<min(width, requests.count)).map { _ in freshConnections ? nil : try Connection(port: port) }
+        defer { connections.forEach { $0?.close() } }
         let next = Atomic<Int>(0)
         let results = Mutex<(latencies: [Double], failure: Failure?)>(([Double](repeating: 0, count: requests.count), nil))
         let done = DispatchGroup()
@@ -53,7 +66,14 @@ struct RawHTTPLoad {
                     guard i < requests.count else { return }
                     let t0 = DispatchTime.now().uptimeNanoseconds
                     do {
-                        let (status, body) = try connection.exchange(requests[i].bytes)
+                        let (status, body): (Int, [UInt8])
+                        if let connection {
+                            (status, body) = try connection.exchange(requests[i].bytes)
+                        } else {
+                            let fresh = try Connection(port: port)
+                            defer { fresh.close() }
+                            (status, body) = try fresh.exchange(requests[i].bytes, closing: true)
+                        }
                         guard status == requests[i].expectedStatus else {
                             throw Failure(description: "status \(status): \(String(decoding: body.prefix(300), as: UTF8.self))")
                         }
@@ -104,7 +124,9 @@ struct RawHTTPLoad {
         func close() { Glibc.close(fd) }
 
         /// Sends one request and reads one response: (status, body).
-        func exchange(_ request: [UInt8]) throws -> (Int, [UInt8]) {
+        /// - Parameter closing: the server may close the connection after this response (and may answer
+        ///   HTTP/1.0, with or without `Content-Length`: then the body ends where the connection does).
+        func exchange(_ request: [UInt8], closing: Bool = false) throws -> (Int, [UInt8]) {
             var sent = 0
             while sent < request.count {
                 let n = request.withUnsafeBytes { send(fd, $0.baseAddress! + sent, request.count - sent, Int32(MSG_NOSIGNAL)) }
@@ -121,7 +143,7 @@ struct RawHTTPLoad {
             }
             var rest = Array(head[end!...])
             let lines = String(decoding: head[..<end!], as: UTF8.self).split(separator: "\r\n")
-            guard let statusLine = lines.first, statusLine.hasPrefix("HTTP/1.1 "),
+            guard let statusLine = lines.first, statusLine.hasPrefix("HTTP/1.1 ") || (closing && statusLine.hasPrefix("HTTP/1.0 ")),
                   let status = Int(statusLine.dropFirst(9).prefix(3))
             else { throw Failure(description: "no HTTP/1.1 status line") }
             var length: Int?
@@ -130,9 +152,16 @@ struct RawHTTPLoad {
                 let lower = line.lowercased()
                 if lower.hasPrefix("content-length:") { length = Int(lower.dropFirst(15).trimmingCharacters(in: .whitespaces)) }
                 if lower.hasPrefix("transfer-encoding:") && lower.contains("chunked") { chunked = true }
-                if lower.hasPrefix("connection:") && lower.contains("close") { throw Failure(description: "the server closes the connection") }
+                if !closing && lower.hasPrefix("connection:") && lower.contains("close") { throw Failure(description: "the server closes the connection") }
             }
             if chunked { return (status, try readChunked(&rest)) }
+            if length == nil && closing {
+                while true {
+                    let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, 0) }
+                    if n <= 0 { return (status, rest) }
+                    rest += buffer[..<n]
+                }
+            }
             guard let length else { throw Failure(description: "a response without Content-Length") }
             while rest.count < length { rest += try receive() }
             pending = Array(rest[length...])

@@ -15,6 +15,7 @@ struct PublicController<Context: RequestContext>: Sendable {
             .get("health", use: health)
             .get("metrics", use: metrics)
             .get("ca.pem", use: caCertificate)
+            .get("ca.der", use: caCertificateDER)
             .get("crl", use: crl)
             .get("crl.pem", use: crlPEM)
             .get("announcements", use: announcements)
@@ -41,6 +42,12 @@ struct PublicController<Context: RequestContext>: Sendable {
 
     @Sendable func caCertificate(_ request: Request, context: Context) async throws -> Response {
         Wire.text(try service.authority.certificatePEM, type: "application/x-pem-file")
+    }
+
+    /// The CA certificate in DER (`application/pkix-cert`), where issued certificates' caIssuers point.
+    @Sendable func caCertificateDER(_ request: Request, context: Context) async throws -> Response {
+        Response(status: .ok, headers: [.contentType: "application/pkix-cert"],
+                 body: ResponseBody(byteBuffer: ByteBuffer(bytes: service.authority.issuer.caCertificate.derBytes)))
     }
 
     @Sendable func crl(_ request: Request, context: Context) async throws -> Response {
