@@ -133,8 +133,8 @@ struct OCSPBench: AsyncParsableCommand {
                 let a = requestBodies.map { ours.request("POST", "/ocsp", body: $0, contentType: "application/ocsp-request", expectedStatus: 200) }
                 let b = requestBodies.map { theirs.request("POST", "/", body: $0, contentType: "application/ocsp-request", expectedStatus: 200) }
                 let k = requestBodies.map { oursKeptAlive.request("POST", "/ocsp", body: $0, contentType: "application/ocsp-request", expectedStatus: 200) }
-                let measureOurs = { try RAIssueBench.measure(ours, a, width: width, server: server.processIdentifier) }
-                let measureTheirs = { try RAIssueBench.measure(theirs, b, width: width, server: reference.processIdentifier) }
+                let measureOurs = { try RAIssueBench.measure(ours, a, width: width, servers: [server.processIdentifier]) }
+                let measureTheirs = { try RAIssueBench.measure(theirs, b, width: width, servers: [reference.processIdentifier]) }
                 let x: RAIssueBench.Measurement, y: RAIssueBench.Measurement
                 if round % 2 == 0 {
                     x = try measureOurs()
@@ -143,7 +143,7 @@ struct OCSPBench: AsyncParsableCommand {
                     y = try measureTheirs()
                     x = try measureOurs()
                 }
-                let kept = try RAIssueBench.measure(oursKeptAlive, k, width: width, server: server.processIdentifier)
+                let kept = try RAIssueBench.measure(oursKeptAlive, k, width: width, servers: [server.processIdentifier])
                 rows.append(String(format: "  c=%-2d  tokencert-ra %7.1f resp/s  p50 %6.2f ms  p99 %6.2f ms   openssl %7.1f resp/s  p50 %6.2f ms  p99 %6.2f ms   ratio %.2f",
                                    width, x.rate, x.p50, x.p99, y.rate, y.p50, y.p99, x.rate / y.rate))
                 rows.append(String(format: "        CPU ms per response: tokencert-ra %.3f   openssl %.3f   (load generator %.3f / %.3f)",
