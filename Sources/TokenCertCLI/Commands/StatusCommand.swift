@@ -51,8 +51,13 @@ struct StatusCommand: CustomerCommand {
         if check {
             let status = Self.checkStatus(report)
             if status != 0 {
-                // One line a notification or the journal can show: the state and the next step.
-                Swift.print(report.verdict.state.label.text(lang) + (lang == .english ? ": " : "：") + report.verdict.nextStep.text(lang))
+                // One line a notification or the journal can show: the state and the next step (or why
+                // the host could not be asked).
+                if status == ExitStatus.raUnreachable.rawValue, let e = report.hostError {
+                    Swift.print(e.summary.text(lang))
+                } else {
+                    Swift.print(report.verdict.state.label.text(lang) + (lang == .english ? ": " : "：") + report.verdict.nextStep.text(lang))
+                }
                 throw ExitCode(status)
             }
             return
