@@ -13,8 +13,9 @@ final class StatusCheckCLITests: XCTestCase, JourneyTest {
     func check(_ store: [String], env: [String: String], notAfter: Date, daysLeft: Double, unset: [String] = [],
                file: StaticString = #filePath, line: UInt = #line) throws -> ToolResult {
         let offset = Int(notAfter.addingTimeInterval(-daysLeft * 86_400).timeIntervalSinceNow)
+        // (runTool's `unset` only clears inherited variables; these are the test's own.)
         return try runTool("faketime", ["-f", "\(offset >= 0 ? "+" : "")\(offset)", Self.tokencert, "status", "--check"] + store,
-                           environment: env, unset: unset, file: file, line: line)
+                           environment: env.filter { !unset.contains($0.key) }, unset: unset, file: file, line: line)
     }
 
     func testCheckExitCodesAtPlus200Plus20MinusOneDaysAndRevoked() throws {
@@ -35,9 +36,9 @@ final class StatusCheckCLITests: XCTestCase, JourneyTest {
         XCTAssertEqual(now.status, 0, now.out + now.err)
         XCTAssertEqual(now.out, "", "--check prints nothing when all is fine")
 
-        // With the host (customer and password from the environment) and without (no password: the
-        // certificate alone; nothing is asked — stdin is not a terminal and no prompt appears).
-        for (name, unset) in [("host", [String]()), ("certificate alone", ["TOKENCERT_PASSWORD", "TOKENCERT_STORE_PASSWORD"])] {
+        // With the host (customer and password from the environment) and without (no e-trading
+        // password: the certificate alone, by its dates; nothing is asked).
+        for (name, unset) in [("host", [String]()), ("certificate alone", ["TOKENCERT_PASSWORD"])] {
             let fine = try check(store, env: env, notAfter: notAfter, daysLeft: 200, unset: unset)
             XCTAssertEqual(fine.status, 0, "\(name), +200 days: " + fine.out + fine.err)
             let renew = try check(store, env: env, notAfter: notAfter, daysLeft: 20, unset: unset)
@@ -56,8 +57,14 @@ final class StatusCheckCLITests: XCTestCase, JourneyTest {
         let afterRevocation = try runTool(Self.tokencert, ["status", "--check", "--lang", "en"] + store, environment: env)
         XCTAssertEqual(afterRevocation.status, 11, afterRevocation.out + afterRevocation.err)
         XCTAssertTrue(afterRevocation.out.contains("Revoked"), afterRevocation.out)
-        let alone = try runTool(Self.tokencert, ["status", "--check"] + store, environment: env, unset: ["TOKENCERT_PASSWORD", "TOKENCERT_STORE_PASSWORD"])
+        let noLogin = env.filter { $0.key != "TOKENCERT_PASSWORD" }
+        let alone = try runTool(Self.tokencert, ["status", "--check"] + store, environment: noLogin, unset: ["TOKENCERT_PASSWORD"])
         XCTAssertEqual(alone.status, 0, "without the host a revocation is not seen (documented): " + alone.out + alone.err)
+        // Without the store's passphrase the software store cannot be read: 5 (the notifier only logs
+        // it), never a prompt.
+        let locked = try runTool(Self.tokencert, ["status", "--check"] + store, environment: noLogin.filter { $0.key != "TOKENCERT_STORE_PASSWORD" },
+                                 unset: ["TOKENCERT_PASSWORD", "TOKENCERT_STORE_PASSWORD"])
+        XCTAssertEqual(locked.status, 5, locked.out + locked.err)
 
         // The RA unreachable while the certificate is fine: 6, not 0.
         var away = env
