@@ -194,6 +194,31 @@ final class DriversTests: XCTestCase {
         XCTAssertEqual(try cli(["install"]).status, 1)
     }
 
+    /// The tokencert Debian package ships the rules in udev's package folder (/lib/udev/rules.d; lintian
+    /// refuses /etc/udev/rules.d): `check` and `install` take that copy as installed when it is current,
+    /// and an outdated one as missing from /etc.
+    func testPackagedRulesInLibUdevCountAsInstalled() throws {
+        let prefix = NSTemporaryDirectory() + "tokencert-packaged-\(UUID().uuidString.prefix(8))"
+        addTeardownBlock { try? FileManager.default.removeItem(atPath: prefix) }
+        func cli(_ args: [String]) throws -> ToolResult {
+            try runTool(CLITests.tokencert, ["drivers"] + args + ["--prefix", prefix, "--table", Self.tablePath, "--lang", "en"])
+        }
+        // What the package build does: install into a staging prefix, move the rules to /lib/udev.
+        XCTAssertEqual(try cli(["install"]).status, 0)
+        let packaged = prefix + "/lib/udev/rules.d/70-tokencert.rules"
+        try FileManager.default.createDirectory(atPath: prefix + "/lib/udev/rules.d", withIntermediateDirectories: true)
+        try FileManager.default.moveItem(atPath: prefix + "/etc/udev/rules.d/70-tokencert.rules", toPath: packaged)
+        let check = try cli(["check", "--format", "json"])
+        XCTAssertEqual(check.status, 0, check.out + check.err)
+        XCTAssertTrue(check.out.contains(packaged) && !check.out.contains("missing"), check.out)
+        let install = try cli(["install", "--format", "json"])
+        XCTAssertEqual(install.status, 0, install.err)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: prefix + "/etc/udev/rules.d/70-tokencert.rules"), "no second copy in /etc")
+        // A packaged copy that differs (an older package) does not count.
+        try "# old\n".write(toFile: packaged, atomically: true, encoding: .utf8)
+        XCTAssertEqual(try cli(["check"]).status, 4)
+    }
+
     func testInstallToTheRealSystemNeedsRootAndABadTableIsBadInput() throws {
         if getuid() != 0 {
             let r = try runTool(CLITests.tokencert, ["drivers", "install", "--table", Self.tablePath, "--lang", "en"])

@@ -23,6 +23,11 @@ struct StatusCommand: CustomerCommand {
           tokencert status --id A123456789 --password-file ~/.config/tokencert/password --software --format json
 
         Exit codes: 0 ok · 3 action needed (apply, renew, revoke…) · 4 token missing · 5 PIN needed or locked · 6 RA unreachable · 64 bad input.
+
+        With --check (for scripts and the daily reminder timer, in the spirit of step's `needs-renewal`): nothing is printed unless something needs doing, nothing is ever asked, and the exit code says what the certificate needs — 0 fine (nothing to do) · 10 renew now (the renewal window is open) · 11 expired, revoked or replaced (apply again) · 3 another step (finish a renewal, revoke then apply, apply) · 4 token missing · 5 PIN needed or locked · 6 RA unreachable. Unlike step, "fine" is 0, so `tokencert status --check || notify` works and a systemd unit fails only when there is something to do. The host is asked when the e-trading password comes without a prompt (--password-file or $TOKENCERT_PASSWORD) and the customer is known (--id or $TOKENCERT_ID); otherwise the certificate here is judged alone (its dates; a revocation is then not seen).
+
+        Example (the tokencert package's user timer, tokencert-status-check.timer, runs this daily):
+          tokencert status --check || echo "certificate needs attention: $?"
         """)
 
     @OptionGroup var global: GlobalOptions
@@ -30,13 +35,29 @@ struct StatusCommand: CustomerCommand {
     @OptionGroup var customer: CustomerOptions
     @OptionGroup var store: StoreOptions
     @Flag(name: .long, help: "Only the client side: do not log in to the RA.") var offline = false
+    @Flag(name: .long, help: "Print only when something needs doing and exit with what the certificate needs: 0 fine, 10 renew now, 11 expired or revoked (see the discussion). Never asks for anything.")
+    var check = false
 
     func run(_ run: CustomerRun) async throws {
         let lang = run.language
         let keyStore = try await store.open(language: lang, needsKeys: false)
         var session: RA.Session?
-        if !offline { session = try await customer.login(run.ra, language: lang).0 }
+        if !offline && (!check || customer.loginNeedsNoPrompt) { session = try await customer.login(run.ra, language: lang).0 }
         let report = await run.lifecycle.status(store: keyStore, session: session)
+        if check {
+            let status = Self.checkStatus(report)
+            if status != 0 {
+                // One line a notification or the journal can show: the state and the next step (or why
+                // the host could not be asked).
+                if status == ExitStatus.raUnreachable.rawValue, let e = report.hostError {
+                    Swift.print(e.summary.text(lang))
+                } else {
+                    Swift.print(report.verdict.state.label.text(lang) + (lang == .english ? ": " : "：") + report.verdict.nextStep.text(lang))
+                }
+                throw ExitCode(status)
+            }
+            return
+        }
         try Self.print(report, run: run)
         if let e = report.hostError, e.isUnreachable { throw e }
         switch report.verdict.action {
@@ -44,6 +65,32 @@ struct StatusCommand: CustomerCommand {
         case .insertToken: throw ExitStatus.tokenMissing.exitCode
         case .enterPIN: throw ExitStatus.pinProblem.exitCode
         default: throw ExitStatus.notEligible.exitCode
+        }
+    }
+
+    /// `--check`'s exit codes (documented in the discussion and the README): what the certificate needs.
+    enum CheckExit {
+        /// Renew now: the renewal window is open.
+        static let renewNow: Int32 = 10
+        /// Expired, revoked or replaced: apply again.
+        static let applyAgain: Int32 = 11
+    }
+
+    /// The exit code of `--check` for a status report.
+    static func checkStatus(_ report: CertificateLifecycle.StatusReport) -> Int32 {
+        let verdict = report.verdict
+        switch verdict.action {
+        case .ok:
+            // Judged on the certificate alone because the host did not answer: say so.
+            if let e = report.hostError, e.isUnreachable { return ExitStatus.raUnreachable.rawValue }
+            return ExitStatus.ok.rawValue
+        case .renew: return CheckExit.renewNow
+        case .insertToken: return ExitStatus.tokenMissing.rawValue
+        case .enterPIN: return ExitStatus.pinProblem.rawValue
+        case .waitOrVisitBranch:
+            return report.client == .pinLocked ? ExitStatus.pinProblem.rawValue : ExitStatus.notEligible.rawValue
+        case .removeThenApply, .revokeThenApply, .apply, .finishRenewal:
+            return verdict.state == .expired || verdict.state == .revoked ? CheckExit.applyAgain : ExitStatus.notEligible.rawValue
         }
     }
 

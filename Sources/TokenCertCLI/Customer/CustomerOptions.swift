@@ -50,6 +50,14 @@ struct CustomerOptions: ParsableArguments, Sendable {
         }
     }
 
+    /// True when the customer is known and the password comes from a file or the environment, so a
+    /// login asks nothing (`status --check` logs in only then).
+    var loginNeedsNoPrompt: Bool {
+        let environment = ProcessInfo.processInfo.environment
+        guard !(id ?? environment["TOKENCERT_ID"] ?? "").isEmpty else { return false }
+        return passwordFile != nil || !(environment["TOKENCERT_PASSWORD"] ?? "").isEmpty
+    }
+
     /// Logs in; the password never leaves this function except in the login request body.
     func login(_ ra: any RAClient, language: Language) async throws -> (RA.Session, CustomerID) {
         let id = try customerID(language: language)

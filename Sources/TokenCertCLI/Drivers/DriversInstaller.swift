@@ -82,8 +82,26 @@ public struct DriversInstaller: Sendable {
     }
 
     /// The state of each planned file.
+    /// A rules file missing from `/etc/udev/rules.d` counts as installed when the `tokencert` Debian
+    /// package's copy (same content) is in udev's package folder: then the status names that copy.
     public func check() throws(DriversError) -> [FileStatus] {
-        try planned().map { FileStatus(kind: $0.kind, path: $0.path, state: state(of: $0)) }
+        try planned().map { file in
+            let state = state(of: file)
+            if state == .missing, let packaged = packagedCopy(of: file) { return FileStatus(kind: file.kind, path: packaged, state: .current) }
+            return FileStatus(kind: file.kind, path: file.path, state: state)
+        }
+    }
+
+    /// Where the Debian package puts the udev rules (`<prefix>/lib/udev/rules.d`, or `/usr/lib/…` on a
+    /// merged-/usr system); a file of the same name in `/etc/udev/rules.d` overrides it.
+    public var packagedRulesPaths: [String] {
+        ["lib/udev/rules.d", "usr/lib/udev/rules.d"].map { join(prefix, $0) + "/" + UdevRules.fileName }
+    }
+
+    /// The packaged copy of a planned udev rules file when it has exactly the planned content.
+    func packagedCopy(of file: PlannedFile) -> String? {
+        guard file.kind == "udev-rules" else { return nil }
+        return packagedRulesPaths.first { (try? String(contentsOfFile: $0, encoding: .utf8)) == file.content }
     }
 
     func state(of file: PlannedFile) -> FileState {
@@ -112,6 +130,10 @@ public struct DriversInstaller: Sendable {
             switch state {
             case .current:
                 report.unchanged.append(file.path)
+                continue
+            case .missing where packagedCopy(of: file) != nil:
+                // The Debian package's copy is current: nothing to add in /etc.
+                report.unchanged.append(packagedCopy(of: file)!)
                 continue
             case .modified, .foreign:
                 guard force else { report.keptLocal.append(file.path); continue }

@@ -7,9 +7,15 @@ public enum DriversLocation {
     /// The table file inside a Drivers folder.
     public static let tableName = "devices.json"
 
+    /// The running executable's path: `/proc/self/exe` (argv[0] is only a name when the shell found
+    /// `tokencert` on PATH, as for an installed package), else argv[0].
+    public static var runningExecutable: String {
+        (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments.first ?? ""
+    }
+
     /// The folders looked at, in order.
     public static func candidates(environment: [String: String] = ProcessInfo.processInfo.environment,
-                                  executable: String = CommandLine.arguments.first ?? "") -> [String] {
+                                  executable: String = runningExecutable) -> [String] {
         var out: [String] = []
         if let dir = environment["TOKENCERT_DRIVERS_DIR"], !dir.isEmpty { out.append(dir) }
         out.append(FileManager.default.currentDirectoryPath + "/Drivers")
