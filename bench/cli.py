@@ -52,12 +52,14 @@ def timed(argv, env, shell=False):
     return wall, usage.ru_maxrss
 
 
-def pair(name, ours, theirs, env, runs, shell=False):
+def pair(name, ours, theirs, env, runs, shell=False, their_env=None):
     a, b, ra, rb = [], [], [], []
     for i in range(runs):
-        order = [(ours, a, ra), (theirs, b, rb)] if i % 2 == 0 else [(theirs, b, rb), (ours, a, ra)]
-        for argv, walls, rss in order:
-            w, r = timed(argv, env, shell)
+        order = [(ours, env, a, ra), (theirs, their_env or env, b, rb)]
+        if i % 2:
+            order.reverse()
+        for argv, e, walls, rss in order:
+            w, r = timed(argv, e, shell)
             walls.append(w)
             rss.append(r)
     ma, mb = statistics.median(a), statistics.median(b)
@@ -91,8 +93,10 @@ def main():
         with open(work + "/openssl.cnf", "w") as f:
             f.write("openssl_conf = init\n[init]\nengines = engines\n[engines]\npkcs11 = pkcs11\n[pkcs11]\n"
                     f"engine_id = pkcs11\ndynamic_path = {ENGINE}\nMODULE_PATH = {MODULE}\ninit = 0\n")
-        env = dict(os.environ, SOFTHSM2_CONF=work + "/softhsm2.conf", OPENSSL_CONF=work + "/openssl.cnf",
-                   TOKENCERT_PIN=PIN, LC_ALL="C.UTF-8")
+        env = dict(os.environ, SOFTHSM2_CONF=work + "/softhsm2.conf", TOKENCERT_PIN=PIN, LC_ALL="C.UTF-8")
+        env.pop("OPENSSL_CONF", None)
+        # Only the engine's commands read this configuration (with it loaded, plain openssl x509 fails).
+        engine_env = dict(env, OPENSSL_CONF=work + "/openssl.cnf")
         w = lambda name: os.path.join(work, name)
         run(["softhsm2-util", "--init-token", "--free", "--label", "bench", "--pin", PIN, "--so-pin", "13579111"], env)
         run(["pkcs11-tool", "--module", MODULE, "--token-label", "bench", "--login", "--pin", PIN, "--keypairgen",
@@ -101,7 +105,7 @@ def main():
              "-subj", "/CN=Bench CA", "-keyout", w("ca.key"), "-out", w("ca.pem")], env)
         key_uri = f"pkcs11:token=bench;object=order-key;type=private;pin-value={PIN}"
         run(["openssl", "req", "-new", "-engine", "pkcs11", "-keyform", "engine", "-key", key_uri, "-subj", "/CN=Bench customer/serialNumber=A123456789",
-             "-out", w("c.csr")], env)
+             "-out", w("c.csr")], engine_env)
         with open(w("c.ext"), "w") as f:
             f.write("keyUsage = critical, digitalSignature, nonRepudiation\nbasicConstraints = CA:FALSE\n")
         run(["openssl", "x509", "-req", "-in", w("c.csr"), "-CA", w("ca.pem"), "-CAkey", w("ca.key"), "-CAcreateserial", "-days", "30",
@@ -115,7 +119,7 @@ def main():
         run([args.tokencert, "sign", "--in", w("order.txt"), "--out", w("ours.p7s"), "--detached", "--force"] + token, env)
         # Both signatures verify with both verifiers before anything is timed.
         run(["openssl", "cms", "-sign", "-binary", "-md", "sha256", "-in", w("order.txt"), "-signer", w("c.pem"), "-inkey", key_uri,
-             "-keyform", "engine", "-engine", "pkcs11", "-outform", "DER", "-out", w("theirs.p7s")], env)
+             "-keyform", "engine", "-engine", "pkcs11", "-outform", "DER", "-out", w("theirs.p7s")], engine_env)
         for sig in ["ours.p7s", "theirs.p7s"]:
             run(["openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", w(sig), "-content", w("order.txt"), "-CAfile", w("ca.pem"),
                  "-out", "/dev/null"], env)
@@ -129,7 +133,8 @@ def main():
         rows.append(pair("sign",
                          [args.tokencert, "sign", "--in", w("order.txt"), "--out", w("s1.p7s"), "--detached", "--force"] + token,
                          ["openssl", "cms", "-sign", "-binary", "-md", "sha256", "-in", w("order.txt"), "-signer", w("c.pem"), "-inkey", key_uri,
-                          "-keyform", "engine", "-engine", "pkcs11", "-outform", "DER", "-out", w("s2.p7s")], env, args.runs))
+                          "-keyform", "engine", "-engine", "pkcs11", "-outform", "DER", "-out", w("s2.p7s")], env, args.runs,
+                         their_env=engine_env))
         rows.append(pair("tokens", [args.tokencert, "tokens", "--module", MODULE], ["pkcs11-tool", "--module", MODULE, "-L"], env, args.runs))
         versions = [timed([args.tokencert, "--version"], env) for _ in range(args.runs)]
         version = {"name": "version", "ours_ms": statistics.median(v[0] for v in versions) * 1000,
