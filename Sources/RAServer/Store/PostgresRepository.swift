@@ -105,26 +105,24 @@ public final class PostgresRepository: RARepository, @unchecked Sendable {
             configuration = .init(host: location.host ?? "localhost", port: location.port, username: location.username, password: password,
                                   database: location.database, tls: location.requireTLS ? .require(tls) : .disable)
         }
-        try await Self.probe(location, password: password, tls: tls)
+        // The schema is migrated on the first connection, before the pool exists.
+        try await Self.firstConnection(location, password: password, tls: tls) { connection in
+            try await Self.migrate(connection, logger: logger)
+        }
         configuration.options.maximumConnections = maximumConnections
         let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
         self.client = client
         self.location = location
         self.logger = logger
         runner = Task { await client.run() }
-        do {
-            try await migrate()
-        } catch {
-            runner.cancel()
-            throw error
-        }
     }
 
     deinit { runner.cancel() }
 
-    /// One connection, opened and closed, with what the pool will use.
-    /// - Throws: `DatabaseConnectionError` saying why it failed.
-    static func probe(_ location: Location, password: String?, tls: TLSConfiguration) async throws {
+    /// One connection with what the pool will use, for `body`, then closed.
+    /// - Throws: `DatabaseConnectionError` saying why it could not be opened; what `body` throws.
+    static func firstConnection(_ location: Location, password: String?, tls: TLSConfiguration,
+                                _ body: (PostgresConnection) async throws -> Void) async throws {
         let configuration: PostgresConnection.Configuration
         if let socket = location.unixSocketPath {
             configuration = .init(unixSocketPath: socket, username: location.username, password: password, database: location.database)
@@ -138,13 +136,20 @@ public final class PostgresRepository: RARepository, @unchecked Sendable {
             configuration = .init(host: location.host ?? "localhost", port: location.port, username: location.username, password: password,
                                   database: location.database, tls: mode)
         }
+        let connection: PostgresConnection
         do {
-            let connection = try await PostgresConnection.connect(configuration: configuration, id: 0,
-                                                                  logger: Logger(label: "tokencert-ra.postgres.probe"))
-            try? await connection.close()
+            connection = try await PostgresConnection.connect(configuration: configuration, id: 0,
+                                                              logger: Logger(label: "tokencert-ra.postgres.first"))
         } catch {
             throw DatabaseConnectionError(location: location, cause: .init(error))
         }
+        do {
+            try await body(connection)
+        } catch {
+            try? await connection.close()
+            throw error
+        }
+        try? await connection.close()
     }
 
     /// Ends the connection pool.
@@ -321,8 +326,8 @@ public final class PostgresRepository: RARepository, @unchecked Sendable {
 
     /// Applies pending migrations, one transaction each, holding the advisory lock on one connection
     /// (a second instance starting at the same time waits, then finds them applied).
-    func migrate() async throws {
-        try await client.withConnection { connection in
+    static func migrate(_ connection: PostgresConnection, logger: Logger) async throws {
+        do {
             _ = try await connection.query("SELECT pg_advisory_lock(\(Self.migrationLock))", logger: logger).collect()
             do {
                 _ = try await connection.query("CREATE TABLE IF NOT EXISTS schema_migrations (id text PRIMARY KEY, applied_at timestamptz NOT NULL)",
