@@ -363,9 +363,6 @@ final class HTTP: Sendable {
 }
 
 extension RAIssueBench {
-    /// cfssl's certdb as a SQLite file: its schema (cfssl 1.2's `certdb/sqlite` migration: the
-    /// `certificates` and `ocsp_responses` tables, made with sqlite3), and a `-db-config` file whose
-    /// data source asks go-sqlite3 for WAL and synchronous=NORMAL, the durability tokencert-ra runs with.
     /// cfssl 1.2's certdb in PostgreSQL (its `certdb/pg` schema: bytea keys, timestamptz), reached
     /// through lib/pq with the same URL (a Unix socket folder as `host=`).
     static func cfsslPostgresCertDB(_ url: String, config: String) throws -> String {
@@ -383,6 +380,9 @@ extension RAIssueBench {
         return config
     }
 
+    /// cfssl's certdb as a SQLite file: its schema (cfssl 1.2's `certdb/sqlite` migration: the
+    /// `certificates` and `ocsp_responses` tables, made with sqlite3), and a `-db-config` file whose
+    /// data source asks go-sqlite3 for WAL and synchronous=NORMAL, the durability tokencert-ra runs with.
     static func cfsslCertDB(_ database: String, config: String) throws -> String {
         let schema = """
             CREATE TABLE certificates (serial_number blob NOT NULL, authority_key_identifier blob NOT NULL, ca_label blob,
