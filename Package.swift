@@ -208,8 +208,9 @@ let package = Package(
                            .product(name: "X509", package: "swift-certificates")]),
         .testTarget(
             name: "TokenCertCLITests",
-            dependencies: ["TokenCertCLI", "PKCS11", "PCSC", "VirtualCard", "TestSupport", "CertificateKit", "RAServer", "Secrets", "Localization",
-                           .product(name: "X509", package: "swift-certificates")]),
+            dependencies: ["TokenCertCLI", "RACommands", "PKCS11", "PCSC", "VirtualCard", "TestSupport", "CertificateKit", "RAServer", "Secrets", "Localization",
+                           .product(name: "X509", package: "swift-certificates"),
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")]),
         .testTarget(
             name: "RAServerTests",
             dependencies: [

@@ -8,10 +8,10 @@ import PKCS11
 import RAServer
 
 struct Audit: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "The audit log.", subcommands: [Export.self])
+    static let configuration = CommandConfiguration(commandName: "audit", abstract: "The audit log.", subcommands: [Export.self])
 
     struct Export: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the audit log as JSON lines (oldest first).")
+        static let configuration = CommandConfiguration(commandName: "export", abstract: "Print the audit log as JSON lines (oldest first).")
 
         @OptionGroup var store: StoreOptions
 

@@ -5,6 +5,7 @@ import RAServer
 /// `tokencert-ra backup`: an online copy of a SQLite store.
 struct Backup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "backup",
         abstract: "Copy a SQLite store to a new file while the RA keeps serving (SQLite's online backup), checked.",
         discussion: """
         The copy is a consistent picture of the store at one moment, written 0600 and checked with PRAGMA integrity_check; an existing file is never overwritten. For a PostgreSQL store use PostgreSQL's own tools: pg_dump --format=custom for a nightly copy, or WAL archiving with pg_basebackup for point-in-time recovery (README, "The RA on several machines").

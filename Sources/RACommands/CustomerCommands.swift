@@ -8,10 +8,11 @@ import PKCS11
 import RAServer
 
 struct Customer: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Add or import customers.", subcommands: [Add.self, Import.self])
+    static let configuration = CommandConfiguration(commandName: "customer", abstract: "Add or import customers.", subcommands: [Add.self, Import.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "add",
             abstract: "Add one customer.",
             discussion: """
             The e-trading password comes from --password-file or $TOKENCERT_RA_CUSTOMER_PASSWORD; the birth date (an identity factor, like the password never on the command line, where ps and the shell history show it) from --birth-date-file, $TOKENCERT_RA_CUSTOMER_BIRTH_DATE or a no-echo prompt.
@@ -63,7 +64,7 @@ struct Customer: AsyncParsableCommand {
     }
 
     struct Import: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Import customers from CSV or JSON — all or none.")
+        static let configuration = CommandConfiguration(commandName: "import", abstract: "Import customers from CSV or JSON — all or none.")
 
         @OptionGroup var store: StoreOptions
         @Argument(help: "A .csv (header: id,name,birth_date,mobile,email,accounts,password; accounts separated by ;) or .json file.")

@@ -8,10 +8,11 @@ import PKCS11
 import RAServer
 
 struct Officer: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Branch officers.", subcommands: [Add.self])
+    static let configuration = CommandConfiguration(commandName: "officer", abstract: "Branch officers.", subcommands: [Add.self])
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "add",
             abstract: "Register an officer with the certificate (PEM) of the key on their token; they log in by signing a challenge with it.")
 
         @OptionGroup var store: StoreOptions

@@ -6,10 +6,11 @@ import RAServer
 
 /// `tokencert-ra reminders run`: the renewal reminders due now, each sent once.
 struct Reminders: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Renewal reminders to customers.", subcommands: [Run.self])
+    static let configuration = CommandConfiguration(commandName: "reminders", abstract: "Renewal reminders to customers.", subcommands: [Run.self])
 
     struct Run: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "run",
             abstract: "Send the renewal reminders that are due now, each once per certificate.",
             discussion: """
             Every certificate that is active and valid gets two reminders: one when its renewal window opens (30 days before it expires, the policy's renewalWindowDays) and one 7 days before (finalReminderDays). Each goes to every channel the customer has — an SMS to the mobile number and an e-mail to the address — in Traditional Chinese and English, naming the customer by the masked ID and account (A123456***, 1020-XXXXXX). Revoked, superseded (renewed) and pending certificates get none. A run that finds the final reminder due and the first one never sent records the first as skipped rather than sending both.

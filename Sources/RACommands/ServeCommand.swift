@@ -9,6 +9,7 @@ import RAServer
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "serve",
         abstract: "Run the RA's HTTP service (loopback by default).",
         discussion: "Settings come from --config (JSON) and flags; a flag wins over the file. Secrets come from files or environment variables only.")
 

@@ -1,5 +1,8 @@
+import ArgumentParser
 import Foundation
+import RACommands
 import TestSupport
+import TokenCertCLI
 import XCTest
 
 /// What a person reads in `--help`: discussion paragraphs are written as one line each, so
@@ -64,5 +67,28 @@ final class HelpTextTests: XCTestCase {
             }
             XCTAssertGreaterThan(paragraphs, 0, r.out)
         }
+    }
+}
+
+/// Start-up: a command without an explicit `commandName` makes swift-argument-parser derive it with
+/// `String(describing: Self.self)` while it builds the command tree — on every run, for every
+/// command, a scan of the binary's ~11,000 protocol conformance records each (37 % of the
+/// instructions of `tokencert --version` before the names were written out).
+final class CommandNameTests: XCTestCase {
+    func unnamed(_ root: any ParsableCommand.Type, _ path: String = "") -> [String] {
+        let here = path + (path.isEmpty ? "" : " ") + (root.configuration.commandName ?? "<\(root)>")
+        var found = root.configuration.commandName == nil ? [here] : []
+        for sub in root.configuration.subcommands {
+            found += unnamed(sub, here)
+        }
+        return found
+    }
+
+    func testEveryCommandNamesItself() {
+        XCTAssertEqual(unnamed(TokenCert.self), [])
+        XCTAssertEqual(unnamed(TokenCertRA.self), [])
+        XCTAssertGreaterThan(TokenCert.configuration.subcommands.count, 10, "the walk sees the tree")
+        struct Nameless: ParsableCommand {}
+        XCTAssertEqual(unnamed(Nameless.self), ["<Nameless>"], "the check can fail")
     }
 }

@@ -50,6 +50,7 @@ struct CounterCommand: AsyncParsableCommand {
 
     struct Enrol: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "enrol",
             abstract: "Generate the officer's key (P-256) on their token and print its self-signed certificate (PEM) for the RA administrator.")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var officerToken: OfficerTokenOptions
@@ -86,7 +87,7 @@ struct CounterCommand: AsyncParsableCommand {
     }
 
     struct Login: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Log the officer in: sign the RA's challenge with the key on the officer token.",
+        static let configuration = CommandConfiguration(commandName: "login", abstract: "Log the officer in: sign the RA's challenge with the key on the officer token.",
                                                         discussion: "With --format json: docs/schemas/counter-login.schema.json.")
         @OptionGroup var global: GlobalOptions
         @OptionGroup var raOptions: RAOptions
@@ -119,7 +120,7 @@ struct CounterCommand: AsyncParsableCommand {
     }
 
     struct Logout: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "End the officer session at this counter.")
+        static let configuration = CommandConfiguration(commandName: "logout", abstract: "End the officer session at this counter.")
         @OptionGroup var global: GlobalOptions
         func run() async throws {
             try? FileManager.default.removeItem(at: CounterSessionFile.url)
@@ -147,6 +148,7 @@ struct CounterCommand: AsyncParsableCommand {
 
     struct Issue: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "issue",
             abstract: "Issue a certificate onto a blank card or token for a customer at the counter, personalise it and print the receipt.",
             discussion: "With --format json: the receipt as docs/schemas/counter-receipt.schema.json.")
         @OptionGroup var global: GlobalOptions
@@ -197,6 +199,7 @@ struct CounterCommand: AsyncParsableCommand {
 
     struct Batch: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "batch",
             abstract: "Issue cards for a list of customers, one blank card after another; resumable.",
             discussion: """
             FILE lists one national ID or unified business number per line (a header line `id` and lines starting with # are skipped). Each card gets a random PIN, written with its PUK only to the PIN mailer. Progress is kept in FILE.progress.json (or --state): run the same command again after an interruption and it goes on with the first customer not done; a card pulled mid-issue can simply go back in. With --format json: the receipts as docs/schemas/counter-batch.schema.json.
@@ -264,6 +267,7 @@ struct CounterCommand: AsyncParsableCommand {
 
     struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "revoke",
             abstract: "Revoke a customer's certificate at the counter (not counted against the yearly online limit).",
             discussion: "With --format json: the RA's revocation as docs/schemas/ra-revocation.schema.json (the reason in words in both languages).")
         @OptionGroup var global: GlobalOptions
@@ -299,6 +303,7 @@ struct CounterCommand: AsyncParsableCommand {
 
     struct Unlock: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
+            commandName: "unlock",
             abstract: "Lift a customer's lockout (wrong birth dates, wrong passwords) after checking their ID in person.",
             discussion: "With --format json: docs/schemas/counter-unlock.schema.json.")
         @OptionGroup var global: GlobalOptions
