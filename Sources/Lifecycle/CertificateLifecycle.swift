@@ -64,8 +64,12 @@ public struct CertificateLifecycle: Sendable {
 
     /// Reads the client side (never throws for a missing token or a needed PIN: those are states)
     /// and, with a session, the host side.
-    public func status(store: any KeyStore, session: RA.Session?) async -> StatusReport {
-        let (client, keys) = await clientSide(store)
+    /// - Parameter certificateOnly: read only the current certificate, through
+    ///   `KeyStore.currentCertificate()` — public on tokens and cards, outside the encrypted key files
+    ///   in the software store — so `status --check` needs neither PIN nor passphrase. The key list is
+    ///   then empty and the key location is the store's.
+    public func status(store: any KeyStore, session: RA.Session?, certificateOnly: Bool = false) async -> StatusReport {
+        let (client, keys) = await clientSide(store, certificateOnly: certificateOnly)
         var host: RA.HostStatus?, hostError: RAClientError?
         if let session {
             do { host = try await ra.hostStatus(session: session) } catch let e as RAClientError { hostError = e } catch {
@@ -76,8 +80,12 @@ public struct CertificateLifecycle: Sendable {
         return StatusReport(client: client, host: host, hostError: hostError, verdict: verdict, keys: keys)
     }
 
-    func clientSide(_ store: any KeyStore) async -> (ClientSide, [KeyLine]) {
+    func clientSide(_ store: any KeyStore, certificateOnly: Bool = false) async -> (ClientSide, [KeyLine]) {
         do {
+            if certificateOnly {
+                guard let der = try await store.currentCertificate() else { return (.empty, []) }
+                return (.certificate(try CertificateSummary(der, keyLocation: store.location)), [])
+            }
             let all = try await store.allKeys()
             let lines = all.map { k in
                 KeyLine(location: k.location, key: (try? KeyDescription(subjectPublicKeyInfo: k.signer.subjectPublicKeyInfo).description) ?? "?",

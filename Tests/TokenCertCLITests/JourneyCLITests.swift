@@ -156,18 +156,6 @@ final class JourneyCLITests: XCTestCase, JourneyTest, @unchecked Sendable {
 
     // MARK: - SoftHSM token
 
-    func softHSM(_ dir: String) throws -> (env: [String: String], uri: String, pinFile: String) {
-        try FileManager.default.createDirectory(atPath: dir + "/tokens", withIntermediateDirectories: true)
-        let conf = dir + "/softhsm2.conf"
-        try "directories.tokendir = \(dir)/tokens\nobjectstore.backend = file\nlog.level = ERROR\n".write(toFile: conf, atomically: true, encoding: .utf8)
-        let label = "journey-\(UUID().uuidString.prefix(6))", pin = "\(Int.random(in: 100000...999999))"
-        let made = try runTool("softhsm2-util", ["--init-token", "--free", "--label", label, "--so-pin", "27182818", "--pin", pin],
-                               environment: ["SOFTHSM2_CONF": conf])
-        XCTAssertEqual(made.status, 0, made.err)
-        try pin.write(toFile: dir + "/pin", atomically: true, encoding: .utf8)
-        return (["SOFTHSM2_CONF": conf], "pkcs11:token=\(label)", dir + "/pin")
-    }
-
     /// Objects on the token as OpenSC's pkcs11-tool lists them (the independent view).
     func objects(_ token: (env: [String: String], uri: String, pinFile: String)) throws -> (privateKeys: Int, certificates: Int) {
         let label = String(token.uri.dropFirst("pkcs11:token=".count))

@@ -45,6 +45,20 @@ extension JourneyTest {
         return p.finish()
     }
 
+    /// A fresh SoftHSM token in `dir` (its own softhsm2.conf): the environment that selects it, its
+    /// URI, and a file with its user PIN.
+    func softHSM(_ dir: String) throws -> (env: [String: String], uri: String, pinFile: String) {
+        try FileManager.default.createDirectory(atPath: dir + "/tokens", withIntermediateDirectories: true)
+        let conf = dir + "/softhsm2.conf"
+        try "directories.tokendir = \(dir)/tokens\nobjectstore.backend = file\nlog.level = ERROR\n".write(toFile: conf, atomically: true, encoding: .utf8)
+        let label = "journey-\(UUID().uuidString.prefix(6))", pin = "\(Int.random(in: 100000...999999))"
+        let made = try runTool("softhsm2-util", ["--init-token", "--free", "--label", label, "--so-pin", "27182818", "--pin", pin],
+                               environment: ["SOFTHSM2_CONF": conf])
+        XCTAssertEqual(made.status, 0, made.err)
+        try pin.write(toFile: dir + "/pin", atomically: true, encoding: .utf8)
+        return (["SOFTHSM2_CONF": conf], "pkcs11:token=\(label)", dir + "/pin")
+    }
+
     func json(_ text: String, file: StaticString = #filePath, line: UInt = #line) throws -> [String: Any] {
         guard let object = try? JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any] else {
             XCTFail("not JSON: \(text)", file: file, line: line)

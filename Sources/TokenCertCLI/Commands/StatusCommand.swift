@@ -24,7 +24,7 @@ struct StatusCommand: CustomerCommand {
 
         Exit codes: 0 ok · 3 action needed (apply, renew, revoke…) · 4 token missing · 5 PIN needed or locked · 6 RA unreachable · 64 bad input.
 
-        With --check (for scripts and the daily reminder timer, in the spirit of step's `needs-renewal`): nothing is printed unless something needs doing, nothing is ever asked, and the exit code says what the certificate needs — 0 fine (nothing to do) · 10 renew now (the renewal window is open) · 11 expired, revoked or replaced (apply again) · 3 another step (finish a renewal, revoke then apply, apply) · 4 token missing · 5 PIN needed or locked · 6 RA unreachable. Unlike step, "fine" is 0, so `tokencert status --check || notify` works and a systemd unit fails only when there is something to do. The host is asked when the e-trading password comes without a prompt (--password-file or $TOKENCERT_PASSWORD) and the customer is known (--id or $TOKENCERT_ID); otherwise the certificate here is judged alone (its dates; a revocation is then not seen).
+        With --check (for scripts and the daily reminder timer, in the spirit of step's `needs-renewal`): nothing is printed unless something needs doing, nothing is ever asked, and the exit code says what the certificate needs — 0 fine (nothing to do) · 10 renew now (the renewal window is open) · 11 expired, revoked or replaced (apply again) · 3 another step (finish a renewal, revoke then apply, apply) · 4 token missing · 5 PIN needed or locked · 6 RA unreachable. Unlike step, "fine" is 0, so `tokencert status --check || notify` works and a systemd unit fails only when there is something to do. Only the certificate is read here, which needs no PIN and no store passphrase (certificates are public on tokens and cards, and kept outside the encrypted key files of the software store). The host is asked when the e-trading password comes without a prompt (--password-file or $TOKENCERT_PASSWORD) and the customer is known (--id or $TOKENCERT_ID); otherwise the certificate here is judged alone (its dates; a revocation is then not seen).
 
         Example (the tokencert package's user timer, tokencert-status-check.timer, runs this daily):
           tokencert status --check || echo "certificate needs attention: $?"
@@ -43,7 +43,7 @@ struct StatusCommand: CustomerCommand {
         let keyStore = try await store.open(language: lang, needsKeys: false)
         var session: RA.Session?
         if !offline && (!check || customer.loginNeedsNoPrompt) { session = try await customer.login(run.ra, language: lang).0 }
-        let report = await run.lifecycle.status(store: keyStore, session: session)
+        let report = await run.lifecycle.status(store: keyStore, session: session, certificateOnly: check)
         if check {
             let status = Self.checkStatus(report)
             if status != 0 {
