@@ -39,6 +39,9 @@ let package = Package(
         // hand-written statement plumbing. It uses Debian's libsqlite3.
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        // The customer commands' HTTP client (RAHTTPClient): SwiftNIO with BoringSSL linked in, where
+        // URLSession would load libcurl and ~25 more shared libraries into every tokencert process.
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // System-library shims: a module map and a shim header each, nothing else.
@@ -97,7 +100,8 @@ let package = Package(
         // Prompt) — no hardware module and no server here; KeyStores adapt the hardware.
         .target(name: "Lifecycle", dependencies: ["CertificateKit", "RAContract", "Domain", "Localization", "Secrets"]),
         // Lifecycle's RAClient over HTTP(S) with URLSession.
-        .target(name: "RAHTTPClient", dependencies: ["Lifecycle", "RAContract", "Localization"]),
+        .target(name: "RAHTTPClient", dependencies: ["Lifecycle", "RAContract", "Localization",
+                                                   .product(name: "AsyncHTTPClient", package: "async-http-client")]),
         // Removable drives (sysfs, mountinfo, udev) and atomic backup writes: Lifecycle's BackupMedium
         // on this computer's drives.
         .target(name: "RemovableMedia", dependencies: ["Lifecycle", "Localization", "Secrets"]),
@@ -225,7 +229,7 @@ let package = Package(
         .testTarget(
             name: "LifecycleTests",
             dependencies: [
-                "Lifecycle", "RAContract", "RAHTTPClient", "CertificateKit", "Domain", "Localization", "Secrets", "RAServer",
+                "Lifecycle", "RAContract", "RAHTTPClient", "CertificateKit", "Domain", "Localization", "Secrets", "RAServer", "TestSupport",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "X509", package: "swift-certificates"),

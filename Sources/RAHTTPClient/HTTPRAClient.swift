@@ -1,12 +1,9 @@
 public import Foundation
-#if canImport(FoundationNetworking)
-public import FoundationNetworking
-#endif
 public import Lifecycle
 import Localization
 public import RAContract
 
-/// `RAClient` over HTTP(S) with URLSession: JSON in and out, `Authorization: Bearer` for customer
+/// `RAClient` over HTTP(S) (`HTTPTransport`: AsyncHTTPClient): JSON in and out, `Authorization: Bearer` for customer
 /// calls. A refusal becomes `RAClientError(.refused)` with the server's code, message and remedy;
 /// no answer at all becomes `.unreachable`.
 public struct HTTPRAClient: RAClient {
@@ -16,17 +13,15 @@ public struct HTTPRAClient: RAClient {
     public let timeout: TimeInterval
     /// The bearer token for `POST /orders/verify` when the RA requires one (its `--order-gateway-token`).
     public let orderGatewayToken: String?
-    let session: URLSession
 
     /// - Parameters:
-    ///   - baseURL: the RA's base URL; paths are appended to it.
+    ///   - baseURL: the RA's base URL; paths are appended to it. TLS trusts the system's store;
+    ///     proxies come from `https_proxy`/`http_proxy`/`no_proxy` (see `HTTPTransport`).
     ///   - timeout: per request, in seconds.
-    ///   - session: the URLSession to use (its configuration decides proxies and TLS trust).
     ///   - orderGatewayToken: sent with `verifyOrder` when set.
-    public init(baseURL: URL, timeout: TimeInterval = 30, session: URLSession = .shared, orderGatewayToken: String? = nil) {
+    public init(baseURL: URL, timeout: TimeInterval = 30, orderGatewayToken: String? = nil) {
         self.baseURL = baseURL
         self.timeout = timeout
-        self.session = session
         self.orderGatewayToken = orderGatewayToken
     }
 
@@ -185,42 +180,32 @@ public struct HTTPRAClient: RAClient {
 
     /// Sends one request; returns the body of a 2xx answer, throws the refusal of any other.
     func raw(_ method: String, _ path: String, body: Data? = nil, token: String? = nil, accept: String) async throws -> (data: Data, status: Int) {
-        var request = URLRequest(url: baseURL.appendingPathComponent(path), timeoutInterval: timeout)
-        request.httpMethod = method
-        request.setValue(accept, forHTTPHeaderField: "Accept")
-        if let body {
-            request.httpBody = body
-            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
-        }
-        if let token { request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization") }
-
-        let data: Data, response: URLResponse
+        var headers = [("Accept", accept)]
+        if body != nil { headers.append(("Content-Type", "application/json")) }
+        if let token { headers.append(("Authorization", "Bearer \(token)")) }
+        let answer: HTTPTransport.Answer
         do {
-            (data, response) = try await session.data(for: request)
+            answer = try await HTTPTransport.send(method, baseURL.appendingPathComponent(path), headers: headers, body: body.map { Array($0) },
+                                                  timeout: timeout)
         } catch {
-            throw RAClientError.unreachable(baseURL, underlying: Self.describe(error))
+            throw RAClientError.unreachable(baseURL, underlying: error.description)
         }
-        guard let http = response as? HTTPURLResponse else { throw RAClientError.badResponse(status: 0, what: "not HTTP") }
-        guard (200..<300).contains(http.statusCode) else { throw Self.refusal(data, status: http.statusCode, headers: http) }
-        return (data, http.statusCode)
+        let data = Data(answer.body)
+        guard (200..<300).contains(answer.status) else { throw Self.refusal(data, status: answer.status, retryAfter: answer.header("Retry-After")) }
+        return (data, answer.status)
     }
 
-    /// The RA's error body (`RA.ErrorBody`) as an `RAClientError`.
-    static func refusal(_ data: Data, status: Int, headers: HTTPURLResponse) -> RAClientError {
+    /// The RA's error body (`RA.ErrorBody`) as an `RAClientError`; `retryAfter` is the answer's
+    /// `Retry-After` field, kept in the details when the body has none.
+    static func refusal(_ data: Data, status: Int, retryAfter: String?) -> RAClientError {
         guard let body = try? JSONDecoder().decode(RA.ErrorBody.self, from: data) else {
             return .badResponse(status: status, what: "a refusal without the RA's error body")
         }
         var details = body.details ?? [:]
-        if details["retryAfterSeconds"] == nil, let retry = headers.value(forHTTPHeaderField: "Retry-After") {
-            details["retryAfterSeconds"] = retry
+        if details["retryAfterSeconds"] == nil, let retryAfter {
+            details["retryAfterSeconds"] = retryAfter
         }
         return RAClientError(kind: .refused(code: body.code, status: status), summary: body.message,
                              remedy: body.remedy, details: details)
-    }
-
-    /// A transport error for logs: its domain and code, not its possibly long text.
-    static func describe(_ error: any Error) -> String {
-        let ns = error as NSError
-        return "\(ns.domain) \(ns.code)"
     }
 }

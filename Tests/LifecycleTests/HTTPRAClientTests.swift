@@ -3,8 +3,9 @@ import Crypto
 import Foundation
 import Lifecycle
 import RAContract
-import RAHTTPClient
+@testable import RAHTTPClient
 import RAServer
+import TestSupport
 import X509
 import XCTest
 
@@ -174,12 +175,15 @@ final class HTTPRAClientTests: XCTestCase {
 
     func testAClosedPortIsUnreachable() async throws {
         // Bind a port, then close it: nothing listens there afterwards.
-        let port = try Self.closedPort()
+        let port = try closedLoopbackPort()
         let client = HTTPRAClient(baseURL: URL(string: "http://127.0.0.1:\(port)")!, timeout: 5)
+        let started = Date()
         do {
             _ = try await client.agreement()
             XCTFail("nothing listens on \(port)")
         } catch let error as RAClientError {
+            // Said at once (the refused connection is not retried until the timeout runs out).
+            XCTAssertLessThan(Date().timeIntervalSince(started), 4, "a refused connection waited for the timeout")
             XCTAssertEqual(error.kind, .unreachable, "\(error)")
             XCTAssertTrue(error.isUnreachable)
             XCTAssertNil(error.code)
@@ -187,6 +191,26 @@ final class HTTPRAClientTests: XCTestCase {
             XCTAssertFalse(error.summary.traditionalChinese.isEmpty)
             XCTAssertNotNil(error.remedy)
         }
+    }
+
+    /// The proxy rules curl follows, which `HTTPTransport` reads from the environment (the proxy
+    /// itself is exercised end to end in HTTPProxyCLITests).
+    func testProxyComesFromTheEnvironmentAsCurlReadsIt() {
+        func proxy(_ url: String, _ environment: [String: String]) -> String? {
+            HTTPTransport.proxy(for: URL(string: url)!, environment: environment).map { "\($0.host):\($0.port)" }
+        }
+        XCTAssertNil(proxy("https://ra.example", [:]))
+        XCTAssertEqual(proxy("https://ra.example", ["https_proxy": "http://proxy.lan:3128"]), "proxy.lan:3128")
+        XCTAssertEqual(proxy("https://ra.example", ["HTTPS_PROXY": "proxy.lan"]), "proxy.lan:80", "no scheme, no port: http and 80")
+        XCTAssertNil(proxy("http://ra.example", ["https_proxy": "http://proxy.lan:3128"]), "https_proxy is for https URLs")
+        XCTAssertEqual(proxy("http://ra.example", ["http_proxy": "http://proxy.lan:8080"]), "proxy.lan:8080")
+        XCTAssertNil(proxy("http://ra.example", ["HTTP_PROXY": "http://proxy.lan:8080"]), "upper-case HTTP_PROXY is ignored, as curl does (httpoxy)")
+        let both = ["https_proxy": "http://proxy.lan:3128"]
+        XCTAssertNil(proxy("https://ra.example", both.merging(["no_proxy": "*"]) { $1 }))
+        XCTAssertNil(proxy("https://ra.example", both.merging(["no_proxy": "other.test, ra.example"]) { $1 }))
+        XCTAssertNil(proxy("https://ra.broker.example", both.merging(["NO_PROXY": ".broker.example"]) { $1 }), "a domain covers its hosts")
+        XCTAssertEqual(proxy("https://notbroker.example", both.merging(["no_proxy": "broker.example"]) { $1 }), "proxy.lan:3128", "a suffix is not a domain")
+        XCTAssertNil(proxy("https://ra.example", ["https_proxy": "socks5://proxy.lan:1080"]), "only http proxies")
     }
 
     func testASerialThatIsNotHexNeverReachesThePath() async throws {
@@ -241,29 +265,5 @@ final class HTTPRAClientTests: XCTestCase {
             XCTFail("expected RAClientError, got \(error)", file: file, line: line)
         }
         return nil
-    }
-
-    /// A loopback port that was free a moment ago and is closed now.
-    static func closedPort() throws -> Int {
-        #if canImport(Glibc)
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        #else
-        let fd = socket(AF_INET, SOCK_STREAM, 0)
-        #endif
-        guard fd >= 0 else { throw POSIXError(.EBADF) }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = 0
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let bound = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { pointer -> Int32 in
-                guard bind(fd, pointer, length) == 0 else { return -1 }
-                return getsockname(fd, pointer, &length)
-            }
-        }
-        guard bound == 0 else { throw POSIXError(.EADDRINUSE) }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 }

@@ -2,13 +2,11 @@ import CertificateKit
 import Domain
 import Foundation
 import KeyStores
-#if canImport(FoundationNetworking)
-import FoundationNetworking
-#endif
 import Localization
 import Secrets
 import RemovableMedia
 import PKCS11
+import RAHTTPClient
 
 extension Doctor {
     /// What the RA answered to `GET <ra>/health`: reachable or not, and its clock (HTTP `Date`).
@@ -18,18 +16,13 @@ extension Doctor {
         var error: String?
     }
 
-    /// `GET <ra>/health` with a 5-second limit.
+    /// `GET <ra>/health` with a 5-second limit (`HTTPTransport`).
     static func probe(_ ra: URL) async -> RAProbe {
-        var request = URLRequest(url: ra.appendingPathComponent("health"))
-        request.timeoutInterval = 5
-        request.cachePolicy = .reloadIgnoringLocalCacheData
         do {
-            let (_, response) = try await URLSession.shared.data(for: request)
-            guard let http = response as? HTTPURLResponse else { return RAProbe(error: "not an HTTP answer") }
-            let date = (http.value(forHTTPHeaderField: "Date")).flatMap(Self.httpDate)
-            return RAProbe(status: http.statusCode, serverDate: date)
+            let answer = try await HTTPTransport.send("GET", ra.appendingPathComponent("health"), headers: [("Cache-Control", "no-cache")], timeout: 5)
+            return RAProbe(status: answer.status, serverDate: answer.header("Date").flatMap(Self.httpDate))
         } catch {
-            return RAProbe(error: error.localizedDescription)
+            return RAProbe(error: error.description)
         }
     }
 
