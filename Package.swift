@@ -64,7 +64,7 @@ let package = Package(
         .target(
             name: "PKCS11",
             dependencies: [
-                "CPKCS11", "Secrets",
+                "CPKCS11", "Secrets", "Localization",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
         // The device wrappers (PKCS11, SmartCard, PCSC, PIV) are pure data: errors name the C function
@@ -201,7 +201,7 @@ let package = Package(
             name: "CertificateKitTests",
             dependencies: [
                 // KeyStores for its PKCS11Signer and PIVSigner: CSRs and certificates signed on real tokens.
-                "CertificateKit", "KeyStores", "Domain", "PKCS11", "PIV", "PCSC", "VirtualCard", "Secrets", "TestSupport",
+                "CertificateKit", "KeyStores", "Domain", "PKCS11", "PIV", "PCSC", "VirtualCard", "Secrets", "Localization", "TestSupport",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -218,7 +218,7 @@ let package = Package(
         .testTarget(
             name: "RAServerTests",
             dependencies: [
-                "RAServer", "RAContract", "CertificateKit", "KeyStores", "Domain", "PKCS11", "Secrets", "TestSupport",
+                "RAServer", "RAContract", "CertificateKit", "KeyStores", "Domain", "PKCS11", "Secrets", "Localization", "TestSupport",
                 .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),

@@ -1,6 +1,7 @@
 import CertificateKit
 import Foundation
 import X509
+import Localization
 
 /// Helpers shared by the stores: comparing public keys, reading a certificate's public key.
 enum KeyMaterial {
@@ -27,7 +28,7 @@ enum KeyMaterial {
 }
 
 extension Array where Element == UInt8 {
-    var hexString: String { map { String(format: "%02x", $0) }.joined() }
+    var hexString: String { Localization.hexString(self) }
 
     init?(hexString: String) {
         guard hexString.count % 2 == 0 else { return nil }

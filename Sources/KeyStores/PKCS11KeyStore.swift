@@ -4,6 +4,7 @@ public import Lifecycle
 import Secrets
 import PIV
 public import PKCS11
+import Localization
 
 /// Keys on a PKCS#11 token — any module, loaded by path or by its p11-kit registry name — with the
 /// token chosen by an RFC 7512 `pkcs11:` URI (`token=`, `serial=`, `manufacturer=`, `model=`), never
@@ -317,7 +318,7 @@ public actor PKCS11KeyStore: KeyStore {
     /// - Throws: `PKCS11KeyStoreError(.administratorPINNeeded)` when none is given or accepted.
     private func loginAdministrator(_ s: PKCS11Session, profile p: TokenProfile) async throws {
         var candidates: [Secret] = adminPIN.map { [$0] } ?? []
-        if p.id == TokenProfile.ykcs11.id { candidates.append(Secret(PIV.defaultManagementKey.map { String(format: "%02x", $0) }.joined())) }
+        if p.id == TokenProfile.ykcs11.id { candidates.append(Secret(hexString(PIV.defaultManagementKey))) }
         for candidate in candidates where try await Self.soLogin(s, candidate) {
             adminPIN = candidate
             return

@@ -1,5 +1,6 @@
 import Foundation
 import Crypto
+import Localization
 
 /// The named curves TokenCert generates keys on.
 public enum EllipticCurve: String, Sendable, Hashable, CaseIterable, Codable {
@@ -305,5 +306,5 @@ func hexBytes(_ text: String) -> [UInt8] {
 }
 
 func hex(_ bytes: some Sequence<UInt8>) -> String {
-    bytes.map { String(format: "%02x", $0) }.joined()
+    hexString(bytes)
 }

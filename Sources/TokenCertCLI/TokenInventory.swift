@@ -168,7 +168,7 @@ public struct TokenInventory: Codable, Sendable {
             .sorted { ($0.id ?? []).lexicographicallyPrecedes($1.id ?? []) || (($0.id ?? []) == ($1.id ?? []) && $0.objectClass.rawValue > $1.objectClass.rawValue) }
             .map { o in
                 Object(uri: PKCS11URI.forObject(o, on: info).description, type: o.objectClass.description, label: o.label,
-                       id: o.id.map { $0.map { String(format: "%02x", $0) }.joined() }, keyType: o.keyType?.description,
+                       id: o.id.map { hexString($0) }, keyType: o.keyType?.description,
                        bits: o.keySizeInBits, sensitive: o.sensitive, extractable: o.extractable,
                        neverExtractable: o.neverExtractable, local: o.local,
                        serial: certificates[o.handle]?.serialNumber, notAfter: certificates[o.handle]?.notAfter)

@@ -1,3 +1,4 @@
+import Localization
 import CertificateKit
 import Foundation
 import GRDB

@@ -27,14 +27,14 @@ public struct CertificateSummary: Sendable, Hashable, Codable {
     }
 
     public init(_ certificate: Certificate, keyLocation: KeyLocation? = nil) throws {
-        serialNumber = certificate.serialNumber.bytes.map { String(format: "%02X", $0) }.joined()
+        serialNumber = hexString(certificate.serialNumber.bytes, uppercase: true)
         subject = certificate.subject.description
         subscriber = SubscriberSubject(certificate.subject)
         issuer = certificate.issuer.description
         notBefore = certificate.notValidBefore
         notAfter = certificate.notValidAfter
         key = (try? KeyDescription(subjectPublicKeyInfo: certificate.publicKey.derSubjectPublicKeyInfo).description) ?? "unknown"
-        sha256Fingerprint = SHA256.hash(data: certificate.derBytes).map { String(format: "%02X", $0) }.joined(separator: ":")
+        sha256Fingerprint = hexString(SHA256.hash(data: certificate.derBytes), uppercase: true, separator: ":")
         self.keyLocation = keyLocation
     }
 

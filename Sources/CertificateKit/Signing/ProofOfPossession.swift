@@ -1,6 +1,7 @@
 import Crypto
 import _CryptoExtras
 import Foundation
+import Localization
 
 /// Signatures a client makes with a certificate's key to prove it holds it: over the UTF-8 of a
 /// fixed text naming what is asked, ECDSA (DER) with SHA-256 or SHA-384, or RSA PKCS#1 v1.5 with
@@ -18,7 +19,7 @@ public enum ProofOfPossession {
 
     /// Lower-case hex of SHA-256 over `bytes` (the `csr-sha256` of a renewal message is over the CSR's DER).
     public static func sha256Hex(_ bytes: [UInt8]) -> String {
-        SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+        hexString(SHA256.hash(data: bytes))
     }
 
     /// Signs `message` with `signer` in the first scheme ``verify(_:over:spki:)`` accepts for its key:

@@ -2,6 +2,7 @@ public import CertificateKit
 public import Domain
 public import Foundation
 public import RAContract
+import Localization
 import Crypto
 
 /// A customer as the broker knows them. The birth date is a company's registration date for a

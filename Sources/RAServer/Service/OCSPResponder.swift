@@ -1,5 +1,6 @@
 public import CertificateKit
 public import Foundation
+import Localization
 import Logging
 import Synchronization
 import X509

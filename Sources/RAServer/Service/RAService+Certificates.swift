@@ -1,4 +1,5 @@
 public import CertificateKit
+import Localization
 import Crypto
 import Domain
 import Foundation

@@ -1,3 +1,4 @@
+import Localization
 import CertificateKit
 import Crypto
 import Foundation

@@ -1,6 +1,7 @@
 public import CertificateKit
 public import Foundation
 import Crypto
+import Localization
 
 /// Where the RA keeps its records. `SQLiteRepository` is the one-file default; a PostgreSQL
 /// implementation for several instances implements the same operations, each as one transaction

@@ -5,6 +5,7 @@ import Crypto
 import GRDB
 import X509
 import Synchronization
+import Localization
 
 /// The RA's records in one SQLite file (GRDB over Debian's libsqlite3), WAL mode, migrations on open.
 ///
@@ -691,16 +692,4 @@ public final class SQLiteRepository: RARepository {
         default: nil
         }
     }
-}
-
-/// Lower-case hex.
-func hexString(_ bytes: some Sequence<UInt8>) -> String {
-    let digits: [UInt8] = Array("0123456789abcdef".utf8)
-    var out: [UInt8] = []
-    out.reserveCapacity(bytes.underestimatedCount * 2)
-    for byte in bytes {
-        out.append(digits[Int(byte >> 4)])
-        out.append(digits[Int(byte & 0x0F)])
-    }
-    return String(decoding: out, as: UTF8.self)
 }

@@ -1,3 +1,4 @@
+import Localization
 import Crypto
 import Foundation
 import GRDB

@@ -118,7 +118,7 @@ struct ReaderReport: Codable {
     }
 }
 
-func hex(_ bytes: [UInt8]) -> String { bytes.map { String(format: "%02X", $0) }.joined() }
+func hex(_ bytes: [UInt8]) -> String { hexString(bytes, uppercase: true) }
 
 /// One compact JSON object (for --watch, one per line).
 func jsonLine<T: Encodable>(_ value: T) throws -> String {

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import Localization
 
 /// A text file TokenCert installs and may later update: a header comment carries the SHA-256 of the
 /// body, so an installed copy tells whether it is still exactly what TokenCert wrote (safe to update)
@@ -24,6 +25,6 @@ public enum ManagedFile {
     }
 
     static func sha256(_ text: String) -> String {
-        SHA256.hash(data: Data(text.utf8)).map { String(format: "%02x", $0) }.joined()
+        hexString(SHA256.hash(data: Data(text.utf8)))
     }
 }
