@@ -120,11 +120,14 @@ public struct VerifiedOrderSignature: Sendable, Hashable {
 /// vouches for (an archive's receipt time) — never the `signingTime` inside the signature, which the
 /// signer chooses: an expired certificate cannot sign a back-dated order that passes.
 public struct OrderSignatureVerifier: Sendable {
-    public var trustedCAs: [[UInt8]]
-    public var intermediates: [[UInt8]]
-    public var crls: [[UInt8]]
+    public let trustedCAs: [[UInt8]]
+    public let intermediates: [[UInt8]]
+    public let crls: [[UInt8]]
     /// Without CRLs, revocation is not checked unless this is set (then it fails as unknown).
-    public var requireRevocationCheck: Bool
+    public let requireRevocationCheck: Bool
+    /// The CAs and CRLs parsed once for every signature this verifier checks (or why they do not parse,
+    /// thrown by each `verify`).
+    let anchors: Result<CMSVerification.TrustAnchors, CMSVerification.Failure>
 
     /// - Parameters: certificates and CRLs in DER or PEM.
     public init(trustedCAs: [[UInt8]], intermediates: [[UInt8]] = [], crls: [[UInt8]] = [], requireRevocationCheck: Bool = false) {
@@ -132,6 +135,7 @@ public struct OrderSignatureVerifier: Sendable {
         self.intermediates = intermediates.flatMap { Self.derBlocks($0, label: "CERTIFICATE") }
         self.crls = crls.flatMap { Self.derBlocks($0, label: "X509 CRL") }
         self.requireRevocationCheck = requireRevocationCheck
+        do { anchors = .success(try CMSVerification.TrustAnchors(trusted: self.trustedCAs, crls: self.crls)) } catch { anchors = .failure(error) }
     }
 
     /// How far a `signingTime` may be from the time the order is judged (clocks differ a little).
@@ -163,8 +167,8 @@ public struct OrderSignatureVerifier: Sendable {
         let bundled = Self.certificates(in: der)
         // 1. Chain and validity at the time the order is judged (never the signer's own signingTime).
         do {
-            try CMSVerification.verifyChain(leaf: outcome.signerCertificate, trusted: trustedCAs, untrusted: intermediates + bundled,
-                                            crls: [], crlCheck: false, time: now, ignoreValidityPeriod: false)
+            try CMSVerification.verifyChain(leaf: outcome.signerCertificate, anchors: try anchors.get(), untrusted: intermediates + bundled,
+                                            crlCheck: false, time: now, ignoreValidityPeriod: false)
         } catch {
             throw Self.map(error, atSigningTime: true)
         }
@@ -175,8 +179,8 @@ public struct OrderSignatureVerifier: Sendable {
         // 3. Revocation at that time, with the CRLs (the certificate may have expired since; that is fine).
         if !crls.isEmpty || requireRevocationCheck {
             do {
-                try CMSVerification.verifyChain(leaf: outcome.signerCertificate, trusted: trustedCAs, untrusted: intermediates + bundled,
-                                                crls: crls, crlCheck: true, time: now, ignoreValidityPeriod: true)
+                try CMSVerification.verifyChain(leaf: outcome.signerCertificate, anchors: try anchors.get(), untrusted: intermediates + bundled,
+                                                crlCheck: true, time: now, ignoreValidityPeriod: true)
             } catch {
                 throw Self.map(error, atSigningTime: false)
             }

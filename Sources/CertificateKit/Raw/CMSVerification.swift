@@ -90,31 +90,54 @@ enum CMSVerification {
         return Outcome(signerCertificate: try derOf(signer), content: verified)
     }
 
-    /// `X509_verify_cert` of `leaf` against `trusted` roots, with `untrusted` intermediates.
-    /// - Parameters:
-    ///   - time: verify at this time (`X509_VERIFY_PARAM_set_time`), or now.
-    ///   - crls: CRLs to add to the store.
-    ///   - crlCheck: `X509_V_FLAG_CRL_CHECK`: a leaf without a CRL from its issuer fails.
-    ///   - ignoreValidityPeriod: accept expired / not-yet-valid certificates (for a revocation-only pass).
+    /// Trusted certificates and CRLs parsed once into an `X509_STORE` (`d2i_X509`, `d2i_X509_CRL`,
+    /// `X509_STORE_add_cert`, `X509_STORE_add_crl`), for every chain check of one verifier — a batch
+    /// of signatures parsed the CA again for each. The CRLs are only consulted by a check with
+    /// `crlCheck` (`X509_V_FLAG_CRL_CHECK`). OpenSSL locks the store, so checks may share it.
+    final class TrustAnchors: @unchecked Sendable {
+        let store: OpaquePointer
+
+        /// - Throws: `.malformed` when a certificate or CRL does not parse.
+        init(trusted: [[UInt8]], crls: [[UInt8]]) throws(Failure) {
+            _ = drainErrors()
+            guard let store = X509_STORE_new() else { throw .malformed(drainErrors()) }
+            self.store = store
+            for der in trusted {
+                guard let cert = x509(der) else { throw .malformed(["trusted certificate does not parse"] + drainErrors()) }
+                X509_STORE_add_cert(store, cert)
+                X509_free(cert)
+            }
+            for der in crls {
+                let crl: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
+                    var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
+                    return d2i_X509_CRL(nil, &cursor, buffer.count)
+                }
+                guard let crl else { throw .malformed(["CRL does not parse"] + drainErrors()) }
+                X509_STORE_add_crl(store, crl)
+                X509_CRL_free(crl)
+            }
+        }
+
+        deinit { X509_STORE_free(store) }
+    }
+
+    /// `verifyChain(leaf:anchors:…)` with anchors made for this one check.
     static func verifyChain(leaf: [UInt8], trusted: [[UInt8]], untrusted: [[UInt8]], crls: [[UInt8]], crlCheck: Bool,
                             time: Date?, ignoreValidityPeriod: Bool) throws(Failure) {
+        try verifyChain(leaf: leaf, anchors: try TrustAnchors(trusted: trusted, crls: crls), untrusted: untrusted, crlCheck: crlCheck,
+                        time: time, ignoreValidityPeriod: ignoreValidityPeriod)
+    }
+
+    /// `X509_verify_cert` of `leaf` against `anchors`, with `untrusted` as candidate intermediates
+    /// (the leaf itself among them is skipped: it is parsed once).
+    /// - Parameters:
+    ///   - time: verify at this time (`X509_VERIFY_PARAM_set_time`), or now.
+    ///   - crlCheck: `X509_V_FLAG_CRL_CHECK` with the anchors' CRLs: a leaf without a CRL from its issuer fails.
+    ///   - ignoreValidityPeriod: accept expired / not-yet-valid certificates (for a revocation-only pass).
+    /// - Throws: `.malformed` when the leaf does not parse, `.chain` with OpenSSL's reason.
+    static func verifyChain(leaf: [UInt8], anchors: TrustAnchors, untrusted: [[UInt8]], crlCheck: Bool,
+                            time: Date?, ignoreValidityPeriod: Bool) throws(Failure) {
         _ = drainErrors()
-        guard let store = X509_STORE_new() else { throw .malformed(drainErrors()) }
-        defer { X509_STORE_free(store) }
-        for der in trusted {
-            guard let cert = x509(der) else { throw .malformed(["trusted certificate does not parse"] + drainErrors()) }
-            X509_STORE_add_cert(store, cert)
-            X509_free(cert)
-        }
-        for der in crls {
-            let crl: OpaquePointer? = der.withUnsafeBufferPointer { buffer in
-                var cursor: UnsafePointer<UInt8>? = buffer.baseAddress
-                return d2i_X509_CRL(nil, &cursor, buffer.count)
-            }
-            guard let crl else { throw .malformed(["CRL does not parse"] + drainErrors()) }
-            X509_STORE_add_crl(store, crl)
-            X509_CRL_free(crl)
-        }
         guard let leafCert = x509(leaf) else { throw .malformed(["signer certificate does not parse"] + drainErrors()) }
         defer { X509_free(leafCert) }
         guard let chain = OPENSSL_sk_new_null() else { throw .malformed(drainErrors()) }
@@ -122,12 +145,12 @@ enum CMSVerification {
             while OPENSSL_sk_num(chain) > 0 { if let p = OPENSSL_sk_pop(chain) { X509_free(OpaquePointer(p)) } }
             OPENSSL_sk_free(chain)
         }
-        for der in untrusted {
+        for der in untrusted where der != leaf {
             if let cert = x509(der) { OPENSSL_sk_push(chain, UnsafeRawPointer(cert)) }
         }
         guard let ctx = X509_STORE_CTX_new() else { throw .malformed(drainErrors()) }
         defer { X509_STORE_CTX_free(ctx) }
-        guard X509_STORE_CTX_init(ctx, store, leafCert, chain) == 1 else { throw .malformed(drainErrors()) }
+        guard X509_STORE_CTX_init(ctx, anchors.store, leafCert, chain) == 1 else { throw .malformed(drainErrors()) }
         let param = X509_STORE_CTX_get0_param(ctx)
         if crlCheck { X509_VERIFY_PARAM_set_flags(param, UInt(X509_V_FLAG_CRL_CHECK)) }
         if let time { X509_VERIFY_PARAM_set_time(param, time_t(time.timeIntervalSince1970)) }
