@@ -196,6 +196,39 @@ final class OrderSignatureTests: XCTestCase {
         XCTAssertTrue(v.err.contains("certificate revoked"), v.err)
     }
 
+    /// One verifier answers repeated chain questions from memory (a batch of one customer's orders):
+    /// the answer still follows the time of judgement and the signer, and a revoked signer stays
+    /// revoked while another's orders pass.
+    func testOneVerifierKeepsEachSignersVerdictApart() async throws {
+        let ca = try await softwareCA()
+        let alice = try SoftwareSigner.generate(.p256), bob = try SoftwareSigner.generate(.p256)
+        let aliceCert = try await certificate(for: alice, ca: ca, notAfter: Date().addingTimeInterval(86_400 * 30))
+        let bobCert = try await certificate(for: bob, ca: ca)
+        let crl = try await CRLBuilder.make(issuer: ca, entries: [RevokedEntry(serialNumber: bobCert.serialNumberBytes, revocationDate: Date(),
+                                                                               reason: .keyCompromise)],
+                                            number: 9, thisUpdate: Date().addingTimeInterval(-60), nextUpdate: Date().addingTimeInterval(86_400))
+        let verifier = OrderSignatureVerifier(trustedCAs: [ca.caCertificate.derBytes], crls: [crl])
+        let later = Date().addingTimeInterval(86_400 * 40)
+        let aliceNow = try await OrderSigner.sign(order, key: try TokenPrivateKey(alice), certificate: aliceCert)
+        let aliceLater = try await OrderSigner.sign(order, key: try TokenPrivateKey(alice), certificate: aliceCert, signingTime: later)
+        let bobNow = try await OrderSigner.sign(order, key: try TokenPrivateKey(bob), certificate: bobCert)
+        for round in 1...3 {
+            XCTAssertNoThrow(try verifier.verify(signature: aliceNow, content: order), "round \(round)")
+            do {
+                _ = try verifier.verify(signature: aliceLater, content: order, at: later)
+                XCTFail("round \(round): judged after notAfter")
+            } catch let e as OrderSignatureError {
+                guard case .signerNotValid = e.reason else { return XCTFail("round \(round): \(e.reason)") }
+            }
+            do {
+                _ = try verifier.verify(signature: bobNow, content: order)
+                XCTFail("round \(round): bob is revoked")
+            } catch let e as OrderSignatureError {
+                guard case .revoked = e.reason else { return XCTFail("round \(round): \(e.reason)") }
+            }
+        }
+    }
+
     func testCRLReadByOpenSSL() async throws {
         let dir = try workDirectory(self)
         let caSigner = try await softHSMSigner(.rsa2048)  // the CA key on a token

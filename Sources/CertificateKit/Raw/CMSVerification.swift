@@ -1,5 +1,6 @@
 internal import COpenSSL
 import Foundation
+import Synchronization
 
 /// OpenSSL's side of order-signature verification: the CMS signature (`CMS_verify` with
 /// `CMS_NO_SIGNER_CERT_VERIFY`) and the signer's chain (`X509_verify_cert`) — once at the signing
@@ -119,6 +120,28 @@ enum CMSVerification {
         }
 
         deinit { X509_STORE_free(store) }
+
+        /// What one chain check depends on besides the anchors.
+        struct Check: Hashable {
+            var leaf: [UInt8]
+            var untrusted: [[UInt8]]
+            var crlCheck: Bool
+            var time: Date?
+            var ignoreValidityPeriod: Bool
+        }
+
+        /// Verdicts of checks already made against these anchors: a batch of orders signed by the
+        /// same customers asks the same question for every order, and `X509_verify_cert` answers it
+        /// the same way each time (same store, leaf, intermediates, time and flags). Bounded: cleared
+        /// at 4,096 entries.
+        let verdicts = Mutex<[Check: Result<Void, Failure>]>([:])
+
+        func remember(_ check: Check, _ verdict: Result<Void, Failure>) {
+            verdicts.withLock { known in
+                if known.count >= 4_096 { known.removeAll(keepingCapacity: true) }
+                known[check] = verdict
+            }
+        }
     }
 
     /// `verifyChain(leaf:anchors:…)` with anchors made for this one check.
@@ -129,7 +152,8 @@ enum CMSVerification {
     }
 
     /// `X509_verify_cert` of `leaf` against `anchors`, with `untrusted` as candidate intermediates
-    /// (the leaf itself among them is skipped: it is parsed once).
+    /// (the leaf itself among them is skipped: it is parsed once); a check the anchors have answered
+    /// before is answered from their memory.
     /// - Parameters:
     ///   - time: verify at this time (`X509_VERIFY_PARAM_set_time`), or now.
     ///   - crlCheck: `X509_V_FLAG_CRL_CHECK` with the anchors' CRLs: a leaf without a CRL from its issuer fails.
@@ -137,6 +161,20 @@ enum CMSVerification {
     /// - Throws: `.malformed` when the leaf does not parse, `.chain` with OpenSSL's reason.
     static func verifyChain(leaf: [UInt8], anchors: TrustAnchors, untrusted: [[UInt8]], crlCheck: Bool,
                             time: Date?, ignoreValidityPeriod: Bool) throws(Failure) {
+        let check = TrustAnchors.Check(leaf: leaf, untrusted: untrusted.filter { $0 != leaf }, crlCheck: crlCheck, time: time,
+                                       ignoreValidityPeriod: ignoreValidityPeriod)
+        if let known = anchors.verdicts.withLock({ $0[check] }) { return try known.get() }
+        do {
+            try verifyChainUncached(check, anchors: anchors)
+            anchors.remember(check, .success(()))
+        } catch {
+            anchors.remember(check, .failure(error))
+            throw error
+        }
+    }
+
+    private static func verifyChainUncached(_ check: TrustAnchors.Check, anchors: TrustAnchors) throws(Failure) {
+        let (leaf, untrusted, crlCheck, time, ignoreValidityPeriod) = (check.leaf, check.untrusted, check.crlCheck, check.time, check.ignoreValidityPeriod)
         _ = drainErrors()
         guard let leafCert = x509(leaf) else { throw .malformed(["signer certificate does not parse"] + drainErrors()) }
         defer { X509_free(leafCert) }
@@ -145,7 +183,7 @@ enum CMSVerification {
             while OPENSSL_sk_num(chain) > 0 { if let p = OPENSSL_sk_pop(chain) { X509_free(OpaquePointer(p)) } }
             OPENSSL_sk_free(chain)
         }
-        for der in untrusted where der != leaf {
+        for der in untrusted {
             if let cert = x509(der) { OPENSSL_sk_push(chain, UnsafeRawPointer(cert)) }
         }
         guard let ctx = X509_STORE_CTX_new() else { throw .malformed(drainErrors()) }
