@@ -167,7 +167,7 @@ public struct OrderSignatureVerifier: Sendable {
         let bundled = Self.certificates(in: der)
         // 1. Chain and validity at the time the order is judged (never the signer's own signingTime).
         do {
-            try CMSVerification.verifyChain(leaf: outcome.signerCertificate, anchors: try anchors.get(), untrusted: intermediates + bundled,
+            try CMSVerification.verifyChain(leaf: outcome.signerCertificate, parsed: outcome.signer, anchors: try anchors.get(), untrusted: intermediates + bundled,
                                             crlCheck: false, time: now, ignoreValidityPeriod: false)
         } catch {
             throw Self.map(error, atSigningTime: true)
@@ -179,7 +179,7 @@ public struct OrderSignatureVerifier: Sendable {
         // 3. Revocation at that time, with the CRLs (the certificate may have expired since; that is fine).
         if !crls.isEmpty || requireRevocationCheck {
             do {
-                try CMSVerification.verifyChain(leaf: outcome.signerCertificate, anchors: try anchors.get(), untrusted: intermediates + bundled,
+                try CMSVerification.verifyChain(leaf: outcome.signerCertificate, parsed: outcome.signer, anchors: try anchors.get(), untrusted: intermediates + bundled,
                                                 crlCheck: true, time: now, ignoreValidityPeriod: true)
             } catch {
                 throw Self.map(error, atSigningTime: false)

@@ -8,7 +8,22 @@ import Synchronization
 enum CMSVerification {
     struct Outcome {
         var signerCertificate: [UInt8]
+        /// The same certificate as OpenSSL parsed it out of the CMS, for the chain check (parsing a
+        /// certificate again costs about as much as checking its signature: OpenSSL 3 decodes its key
+        /// through the provider decoders).
+        var signer: ParsedCertificate
         var content: [UInt8]
+    }
+
+    /// An OpenSSL `X509` this value holds a reference to (`X509_up_ref`; `X509_free` when it goes).
+    final class ParsedCertificate: @unchecked Sendable {
+        let pointer: OpaquePointer
+        /// Takes a new reference to `pointer`.
+        init(retaining pointer: OpaquePointer) {
+            X509_up_ref(pointer)
+            self.pointer = pointer
+        }
+        deinit { X509_free(pointer) }
     }
 
     enum Failure: Error {
@@ -88,7 +103,7 @@ enum CMSVerification {
             if n <= 0 { break }
             verified += chunk.prefix(Int(n))
         }
-        return Outcome(signerCertificate: try derOf(signer), content: verified)
+        return Outcome(signerCertificate: try derOf(signer), signer: ParsedCertificate(retaining: signer), content: verified)
     }
 
     /// Trusted certificates and CRLs parsed once into an `X509_STORE` (`d2i_X509`, `d2i_X509_CRL`,
@@ -159,13 +174,13 @@ enum CMSVerification {
     ///   - crlCheck: `X509_V_FLAG_CRL_CHECK` with the anchors' CRLs: a leaf without a CRL from its issuer fails.
     ///   - ignoreValidityPeriod: accept expired / not-yet-valid certificates (for a revocation-only pass).
     /// - Throws: `.malformed` when the leaf does not parse, `.chain` with OpenSSL's reason.
-    static func verifyChain(leaf: [UInt8], anchors: TrustAnchors, untrusted: [[UInt8]], crlCheck: Bool,
+    static func verifyChain(leaf: [UInt8], parsed: ParsedCertificate? = nil, anchors: TrustAnchors, untrusted: [[UInt8]], crlCheck: Bool,
                             time: Date?, ignoreValidityPeriod: Bool) throws(Failure) {
         let check = TrustAnchors.Check(leaf: leaf, untrusted: untrusted.filter { $0 != leaf }, crlCheck: crlCheck, time: time,
                                        ignoreValidityPeriod: ignoreValidityPeriod)
         if let known = anchors.verdicts.withLock({ $0[check] }) { return try known.get() }
         do {
-            try verifyChainUncached(check, anchors: anchors)
+            try verifyChainUncached(check, parsed: parsed, anchors: anchors)
             anchors.remember(check, .success(()))
         } catch {
             anchors.remember(check, .failure(error))
@@ -173,11 +188,19 @@ enum CMSVerification {
         }
     }
 
-    private static func verifyChainUncached(_ check: TrustAnchors.Check, anchors: TrustAnchors) throws(Failure) {
+    /// `parsed`: the leaf already parsed (it must be `check.leaf`), else it is parsed here.
+    private static func verifyChainUncached(_ check: TrustAnchors.Check, parsed: ParsedCertificate?, anchors: TrustAnchors) throws(Failure) {
         let (leaf, untrusted, crlCheck, time, ignoreValidityPeriod) = (check.leaf, check.untrusted, check.crlCheck, check.time, check.ignoreValidityPeriod)
         _ = drainErrors()
-        guard let leafCert = x509(leaf) else { throw .malformed(["signer certificate does not parse"] + drainErrors()) }
-        defer { X509_free(leafCert) }
+        let leafCertificate: ParsedCertificate
+        if let parsed { leafCertificate = parsed } else {
+            guard let pointer = x509(leaf) else { throw .malformed(["signer certificate does not parse"] + drainErrors()) }
+            leafCertificate = ParsedCertificate(retaining: pointer)
+            X509_free(pointer)
+        }
+        // Kept alive until the store context that points at it is freed (that defer runs first).
+        defer { withExtendedLifetime(leafCertificate) {} }
+        let leafCert = leafCertificate.pointer
         guard let chain = OPENSSL_sk_new_null() else { throw .malformed(drainErrors()) }
         defer {
             while OPENSSL_sk_num(chain) > 0 { if let p = OPENSSL_sk_pop(chain) { X509_free(OpaquePointer(p)) } }
