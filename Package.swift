@@ -42,6 +42,8 @@ let package = Package(
         // The customer commands' HTTP client (RAHTTPClient): SwiftNIO with BoringSSL linked in, where
         // URLSession would load libcurl and ~25 more shared libraries into every tokencert process.
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        // Its TLS settings (a broker's own CA for the RA: TLSConfiguration.additionalTrustRoots).
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
     targets: [
         // System-library shims: a module map and a shim header each, nothing else.
@@ -101,7 +103,8 @@ let package = Package(
         .target(name: "Lifecycle", dependencies: ["CertificateKit", "RAContract", "Domain", "Localization", "Secrets"]),
         // Lifecycle's RAClient over HTTP(S) with URLSession.
         .target(name: "RAHTTPClient", dependencies: ["Lifecycle", "RAContract", "Localization",
-                                                   .product(name: "AsyncHTTPClient", package: "async-http-client")]),
+                                                   .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                                                   .product(name: "NIOSSL", package: "swift-nio-ssl")]),
         // Removable drives (sysfs, mountinfo, udev) and atomic backup writes: Lifecycle's BackupMedium
         // on this computer's drives.
         .target(name: "RemovableMedia", dependencies: ["Lifecycle", "Localization", "Secrets"]),

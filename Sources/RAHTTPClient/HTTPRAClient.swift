@@ -13,16 +13,20 @@ public struct HTTPRAClient: RAClient {
     public let timeout: TimeInterval
     /// The bearer token for `POST /orders/verify` when the RA requires one (its `--order-gateway-token`).
     public let orderGatewayToken: String?
+    /// A PEM file of CA certificates trusted for an https RA besides the system's store.
+    public let trustedCAFile: String?
 
     /// - Parameters:
     ///   - baseURL: the RA's base URL; paths are appended to it. TLS trusts the system's store;
     ///     proxies come from `https_proxy`/`http_proxy`/`no_proxy` (see `HTTPTransport`).
     ///   - timeout: per request, in seconds.
     ///   - orderGatewayToken: sent with `verifyOrder` when set.
-    public init(baseURL: URL, timeout: TimeInterval = 30, orderGatewayToken: String? = nil) {
+    ///   - trustedCAFile: the broker's own CA (PEM) for an https RA, trusted besides the system's.
+    public init(baseURL: URL, timeout: TimeInterval = 30, orderGatewayToken: String? = nil, trustedCAFile: String? = nil) {
         self.baseURL = baseURL
         self.timeout = timeout
         self.orderGatewayToken = orderGatewayToken
+        self.trustedCAFile = trustedCAFile
     }
 
     public func login(_ request: RA.LoginRequest) async throws -> RA.Session {
@@ -186,7 +190,7 @@ public struct HTTPRAClient: RAClient {
         let answer: HTTPTransport.Answer
         do {
             answer = try await HTTPTransport.send(method, baseURL.appendingPathComponent(path), headers: headers, body: body.map { Array($0) },
-                                                  timeout: timeout)
+                                                  timeout: timeout, trustedCAFile: trustedCAFile)
         } catch {
             throw RAClientError.unreachable(baseURL, underlying: error.description)
         }

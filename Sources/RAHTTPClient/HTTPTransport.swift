@@ -2,6 +2,7 @@ import AsyncHTTPClient
 public import Foundation
 import NIOCore
 import NIOHTTP1
+import NIOSSL
 import Synchronization
 
 /// One HTTP(S) request and its answer, over AsyncHTTPClient (SwiftNIO, with BoringSSL linked into the
@@ -9,7 +10,8 @@ import Synchronization
 /// 25 more shared libraries (GnuTLS, Kerberos, LDAP, SSH, RTMP …) into every `tokencert` process —
 /// 4.6 ms of each start-up on this machine, for `verify` and `tokens` too, which never go online.
 ///
-/// TLS trusts the system's certificate store, as libcurl did. Proxies come from the environment as
+/// TLS trusts the system's certificate store, as libcurl did, and a broker's own CA when one is given
+/// (`trustedCAFile`, from `--ra-ca` or `$TOKENCERT_RA_CA`). Proxies come from the environment as
 /// curl reads them: `https_proxy`/`HTTPS_PROXY` for https URLs, `http_proxy` for http URLs, hosts in
 /// `no_proxy`/`NO_PROXY` (names, `.domain` suffixes, `*`) go direct; only `http://host:port` proxies.
 /// Redirects are not followed: an RA or responder that redirects answers with its 3xx status.
@@ -36,10 +38,12 @@ public enum HTTPTransport {
 
     /// Sends `method url` with `headers` and `body`; waits at most `timeout` seconds for the whole
     /// exchange.
-    /// - Throws: `Failure` when the URL is not http(s), the host cannot be reached, TLS fails, the
-    ///   time runs out or the body is over `bodyLimit`. Any HTTP status is an answer, not a failure.
+    /// - Parameter trustedCAFile: a PEM file of CA certificates trusted for https besides the system's.
+    /// - Throws: `Failure` when the URL is not http(s), the host cannot be reached, TLS fails (an
+    ///   untrusted server included), the time runs out or the body is over `bodyLimit`. Any HTTP status
+    ///   is an answer, not a failure.
     public static func send(_ method: String, _ url: URL, headers: [(String, String)] = [], body: [UInt8]? = nil,
-                            timeout: TimeInterval) async throws(Failure) -> Answer {
+                            timeout: TimeInterval, trustedCAFile: String? = nil) async throws(Failure) -> Answer {
         guard let scheme = url.scheme?.lowercased(), scheme == "http" || scheme == "https", let host = url.host, !host.isEmpty else {
             throw Failure(description: "\(url.absoluteString) is not an http(s) URL")
         }
@@ -50,7 +54,7 @@ public enum HTTPTransport {
         if let body { request.body = .bytes(ByteBuffer(bytes: body)) }
         let milliseconds = Int64(max(timeout, 0.001) * 1000)
         do {
-            let response = try await client(proxy).execute(request, timeout: .milliseconds(milliseconds))
+            let response = try await client(Route(proxy: proxy, trustedCAFile: trustedCAFile)).execute(request, timeout: .milliseconds(milliseconds))
             let data = try await response.body.collect(upTo: bodyLimit)
             return Answer(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
                           body: Array(data.readableBytesView))
@@ -89,20 +93,32 @@ public enum HTTPTransport {
         return Proxy(host: proxyHost, port: proxyURL.port ?? 80)
     }
 
-    /// One client per proxy (nil: direct), made on first use and kept for the life of the process
-    /// (never shut down, like AsyncHTTPClient's own shared client).
-    private static let clients = Mutex<[Proxy?: HTTPClient]>([:])
+    /// How a client reaches servers: through which proxy (nil: direct), trusting which extra CAs.
+    struct Route: Hashable, Sendable {
+        var proxy: Proxy?
+        var trustedCAFile: String?
+    }
 
-    static func client(_ proxy: Proxy?) -> HTTPClient {
+    /// One client per route, made on first use and kept for the life of the process (never shut
+    /// down, like AsyncHTTPClient's own shared client).
+    private static let clients = Mutex<[Route: HTTPClient]>([:])
+
+    static func client(_ route: Route) -> HTTPClient {
         clients.withLock { clients in
-            if let made = clients[proxy] { return made }
-            var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10)))
+            if let made = clients[route] { return made }
+            // No decompression: nothing we ask for is compressed, and the zlib AsyncHTTPClient carries
+            // (swift-nio-extras' vendored copy) is then never reached (packaging/tokencert/lintian-overrides).
+            var configuration = HTTPClient.Configuration(redirectConfiguration: .disallow, timeout: .init(connect: .seconds(10)),
+                                                         decompression: .disabled)
+            var tls = TLSConfiguration.makeClientConfiguration()
+            if let file = route.trustedCAFile { tls.additionalTrustRoots = [.file(file)] }
+            configuration.tlsConfiguration = tls
             // A refused or failed connection is reported at once, as libcurl did, instead of being
             // retried until the request's deadline (the RA's 30 s) — one process, a few requests.
             configuration.connectionPool.retryConnectionEstablishment = false
-            if let proxy { configuration.proxy = .server(host: proxy.host, port: proxy.port) }
+            if let proxy = route.proxy { configuration.proxy = .server(host: proxy.host, port: proxy.port) }
             let made = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
-            clients[proxy] = made
+            clients[route] = made
             return made
         }
     }

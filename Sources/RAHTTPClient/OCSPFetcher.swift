@@ -6,9 +6,12 @@ public import Foundation
 public struct OCSPFetcher: Sendable {
     /// Seconds to wait for the answer.
     public var timeout: TimeInterval
+    /// A PEM file of CA certificates trusted for an https responder besides the system's store.
+    public var trustedCAFile: String?
 
-    public init(timeout: TimeInterval = 10) {
+    public init(timeout: TimeInterval = 10, trustedCAFile: String? = nil) {
         self.timeout = timeout
+        self.trustedCAFile = trustedCAFile
     }
 
     /// Posts `request` to `url`.
@@ -18,7 +21,7 @@ public struct OCSPFetcher: Sendable {
         let answer: HTTPTransport.Answer
         do {
             answer = try await HTTPTransport.send("POST", url, headers: [("Content-Type", "application/ocsp-request"), ("Accept", "application/ocsp-response")],
-                                                  body: request, timeout: timeout)
+                                                  body: request, timeout: timeout, trustedCAFile: trustedCAFile)
         } catch {
             throw OCSPFetchError(description: "the OCSP responder cannot be reached (\(error.description))")
         }

@@ -21,8 +21,16 @@ final class RAProcess: @unchecked Sendable {
     private var server: InteractiveProcess?
     private(set) var url = ""
 
-    /// - Parameter policy: `policy` entries of the config file (e.g. `["renewalWindowDays": 400]`).
-    init(_ test: XCTestCase, policy: [String: Any] = [:], customers: [Customer] = [alice, betty, chen]) throws {
+    /// Whether the RA speaks https (with `tlsCA` as its self-signed certificate for 127.0.0.1).
+    let tls: Bool
+    /// The https certificate (PEM) a client must trust, when `tls`.
+    var tlsCA: String { dir + "/tls.pem" }
+
+    /// - Parameters:
+    ///   - policy: `policy` entries of the config file (e.g. `["renewalWindowDays": 400]`).
+    ///   - tls: serve https with a certificate made by openssl for IP 127.0.0.1 (`tlsCA`).
+    init(_ test: XCTestCase, policy: [String: Any] = [:], customers: [Customer] = [alice, betty, chen], tls: Bool = false) throws {
+        self.tls = tls
         dir = NSTemporaryDirectory() + "cli-ra-\(getpid())-\(UUID().uuidString.prefix(8))"
         outbox = dir + "/outbox"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
@@ -37,8 +45,17 @@ final class RAProcess: @unchecked Sendable {
         try csv.write(toFile: dir + "/customers.csv", atomically: true, encoding: .utf8)
         let imported = try runTool(binary, ["customer", "import", "--database", dir + "/ra.sqlite", dir + "/customers.csv"])
         XCTAssertEqual(imported.status, 0, imported.err)
-        let config: [String: Any] = ["caKeyFile": dir + "/ca.key", "caCertificate": dir + "/ca.pem", "database": dir + "/ra.sqlite",
+        var config: [String: Any] = ["caKeyFile": dir + "/ca.key", "caCertificate": dir + "/ca.pem", "database": dir + "/ra.sqlite",
                                      "outbox": outbox, "policy": policy]
+        if tls {
+            let made = try runTool("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
+                                               "-keyout", dir + "/tls.key", "-out", dir + "/tls.pem", "-subj", "/CN=127.0.0.1",
+                                               "-addext", "subjectAltName=IP:127.0.0.1"])
+            XCTAssertEqual(made.status, 0, made.err)
+            try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: dir + "/tls.key")
+            config["tlsCertificate"] = dir + "/tls.pem"
+            config["tlsKey"] = dir + "/tls.key"
+        }
         try JSONSerialization.data(withJSONObject: config).write(to: URL(fileURLWithPath: dir + "/ra.json"))
         try start()
         test.addTeardownBlock { [self] in stop() }
@@ -47,7 +64,7 @@ final class RAProcess: @unchecked Sendable {
     func start() throws {
         let server = try InteractiveProcess(builtExecutable("tokencert-ra"), ["serve", "--config", dir + "/ra.json", "--port", "0"])
         let port = try server.waitFor(#"listening on [\d.]+:(\d+)"#, timeout: 30)
-        url = "http://127.0.0.1:\(port)"
+        url = "\(tls ? "https" : "http")://127.0.0.1:\(port)"
         self.server = server
     }
 

@@ -159,7 +159,7 @@ struct VerifyCommand: ReportingCommand {
         }
         let request = try OCSPCheck.request(for: certificate, issuer: issuer)
         let answer: [UInt8]
-        do { answer = try await OCSPFetcher(timeout: raOptions.raTimeout).fetch(request.der, from: url) } catch {
+        do { answer = try await OCSPFetcher(timeout: raOptions.raTimeout, trustedCAFile: try? raOptions.trustedCAFile()).fetch(request.der, from: url) } catch {
             throw OrderSignatureError(.revocationUnknown(error.description))
         }
         switch OCSPCheck.judge(answer, to: request, issuer: issuer) {

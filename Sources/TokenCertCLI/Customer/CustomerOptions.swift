@@ -16,13 +16,34 @@ struct RAOptions: ParsableArguments, Sendable {
     @Option(name: .customLong("ra-timeout"), help: ArgumentHelp("Seconds to wait for the RA's answer.", valueName: "s"))
     var raTimeout: Double = 30
 
+    @Option(name: .customLong("ra-ca"), help: ArgumentHelp("The broker's own CA certificate (PEM) to trust for an https RA and OCSP responder, besides the system's (else $TOKENCERT_RA_CA).", valueName: "file"))
+    var raCA: String?
+
     func client(language: Language) throws -> HTTPRAClient {
         let text = ra ?? ProcessInfo.processInfo.environment["TOKENCERT_RA"] ?? "http://127.0.0.1:8080"
         guard let url = URL(string: text), ["http", "https"].contains(url.scheme?.lowercased() ?? ""), url.host != nil else {
             throw CLIError(.badInput, en: "--ra must be an http(s) URL: \(text)", zhTW: "--ra 必須是 http(s) 網址：\(text)")
         }
         return HTTPRAClient(baseURL: url, timeout: raTimeout,
-                            orderGatewayToken: ProcessInfo.processInfo.environment["TOKENCERT_ORDER_GATEWAY_TOKEN"])
+                            orderGatewayToken: ProcessInfo.processInfo.environment["TOKENCERT_ORDER_GATEWAY_TOKEN"],
+                            trustedCAFile: try trustedCAFile())
+    }
+
+    /// `--ra-ca` or `$TOKENCERT_RA_CA`, checked now: a file that is missing or holds no PEM certificate
+    /// is bad input (64), said before anything is sent — not a TLS failure later.
+    func trustedCAFile() throws -> String? {
+        guard let path = raCA ?? ProcessInfo.processInfo.environment["TOKENCERT_RA_CA"], !path.isEmpty else { return nil }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw CLIError(.badInput, en: "The RA's CA certificate \(path) cannot be read.", zhTW: "無法讀取註冊中心的 CA 憑證 \(path)。",
+                           remedyEN: "Give --ra-ca (or $TOKENCERT_RA_CA) the PEM file the broker gave you.",
+                           remedyZH: "請以 --ra-ca（或環境變數 TOKENCERT_RA_CA）指定券商提供的 PEM 憑證檔。")
+        }
+        guard String(decoding: data, as: UTF8.self).contains("-----BEGIN CERTIFICATE-----") else {
+            throw CLIError(.badInput, en: "\(path) holds no PEM certificate.", zhTW: "\(path) 不含 PEM 格式的憑證。",
+                           remedyEN: "Give --ra-ca (or $TOKENCERT_RA_CA) the PEM file the broker gave you.",
+                           remedyZH: "請以 --ra-ca（或環境變數 TOKENCERT_RA_CA）指定券商提供的 PEM 憑證檔。")
+        }
+        return path
     }
 }
 

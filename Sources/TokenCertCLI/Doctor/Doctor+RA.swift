@@ -16,10 +16,12 @@ extension Doctor {
         var error: String?
     }
 
-    /// `GET <ra>/health` with a 5-second limit (`HTTPTransport`).
+    /// `GET <ra>/health` with a 5-second limit (`HTTPTransport`), trusting `$TOKENCERT_RA_CA` too.
     static func probe(_ ra: URL) async -> RAProbe {
+        let trusted = ProcessInfo.processInfo.environment["TOKENCERT_RA_CA"].flatMap { $0.isEmpty ? nil : $0 }
         do {
-            let answer = try await HTTPTransport.send("GET", ra.appendingPathComponent("health"), headers: [("Cache-Control", "no-cache")], timeout: 5)
+            let answer = try await HTTPTransport.send("GET", ra.appendingPathComponent("health"), headers: [("Cache-Control", "no-cache")], timeout: 5,
+                                                      trustedCAFile: trusted)
             return RAProbe(status: answer.status, serverDate: answer.header("Date").flatMap(Self.httpDate))
         } catch {
             return RAProbe(error: error.description)
