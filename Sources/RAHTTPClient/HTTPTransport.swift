@@ -13,7 +13,8 @@ import Synchronization
 /// TLS trusts the system's certificate store, as libcurl did, and a broker's own CA when one is given
 /// (`trustedCAFile`, from `--ra-ca` or `$TOKENCERT_RA_CA`). Proxies come from the environment as
 /// curl reads them: `https_proxy`/`HTTPS_PROXY` for https URLs, `http_proxy` for http URLs, hosts in
-/// `no_proxy`/`NO_PROXY` (names, `.domain` suffixes, `*`) go direct; only `http://host:port` proxies.
+/// `no_proxy`/`NO_PROXY` (names, `.domain` suffixes, `*`) go direct; only `http://[user:password@]host:port`
+/// proxies (the user and password, percent-decoded, go as Basic `Proxy-Authorization` on CONNECT).
 /// Redirects are not followed: an RA or responder that redirects answers with its 3xx status.
 public enum HTTPTransport {
     /// The answer: status, header fields and the whole body.
@@ -75,6 +76,9 @@ public enum HTTPTransport {
     struct Proxy: Hashable, Sendable {
         var host: String
         var port: Int
+        /// From the proxy URL's user part; never shown in a message.
+        var user: String? = nil
+        var password: String? = nil
     }
 
     /// The proxy curl would use for `url` under `environment`, or nil for a direct connection.
@@ -90,7 +94,9 @@ public enum HTTPTransport {
         guard let text = names.lazy.compactMap({ environment[$0] }).first(where: { !$0.isEmpty }) else { return nil }
         guard let proxyURL = URL(string: text.contains("://") ? text : "http://" + text), proxyURL.scheme?.lowercased() == "http",
               let proxyHost = proxyURL.host, !proxyHost.isEmpty else { return nil }
-        return Proxy(host: proxyHost, port: proxyURL.port ?? 80)
+        let parts = URLComponents(url: proxyURL, resolvingAgainstBaseURL: false)
+        let user = parts?.percentEncodedUser?.removingPercentEncoding.flatMap { $0.isEmpty ? nil : $0 }
+        return Proxy(host: proxyHost, port: proxyURL.port ?? 80, user: user, password: parts?.percentEncodedPassword?.removingPercentEncoding)
     }
 
     /// How a client reaches servers: through which proxy (nil: direct), trusting which extra CAs.
@@ -116,7 +122,10 @@ public enum HTTPTransport {
             // A refused or failed connection is reported at once, as libcurl did, instead of being
             // retried until the request's deadline (the RA's 30 s) — one process, a few requests.
             configuration.connectionPool.retryConnectionEstablishment = false
-            if let proxy = route.proxy { configuration.proxy = .server(host: proxy.host, port: proxy.port) }
+            if let proxy = route.proxy {
+                let authorization = proxy.user.map { HTTPClient.Authorization.basic(username: $0, password: proxy.password ?? "") }
+                configuration.proxy = .server(host: proxy.host, port: proxy.port, authorization: authorization)
+            }
             let made = HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
             clients[route] = made
             return made

@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """A forward proxy for tests: HTTP CONNECT only (what curl and AsyncHTTPClient send for proxied
 requests), on a loopback port the kernel picks, printed as the first line of stdout. Each request
-line is appended to the log file named by the first argument; anything but CONNECT gets 405."""
+line is appended to the log file named by the first argument; anything but CONNECT gets 405. With a
+second argument USER:PASSWORD, a CONNECT without that Basic Proxy-Authorization gets 407."""
+import base64
 import select
 import socket
 import sys
 import threading
 
 log_path = sys.argv[1]
+credentials = sys.argv[2] if len(sys.argv) > 2 else None
 lock = threading.Lock()
 
 
@@ -24,6 +27,15 @@ def handle(client):
         with lock, open(log_path, "a") as log:
             log.write(line + "\n")
         method, target = line.split(" ")[:2]
+        if credentials is not None:
+            expected = base64.b64encode(credentials.encode()).decode()
+            given = [h.split(b":", 1)[1].strip().decode("latin-1") for h in head.split(b"\r\n")[1:]
+                     if h.lower().startswith(b"proxy-authorization:")]
+            schemes = [g.partition(" ") for g in given]
+            if not any(scheme.lower() == "basic" and token.strip() == expected for scheme, _, token in schemes):
+                client.sendall(b"HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm=\"test\"\r\n"
+                               b"Content-Length: 0\r\nConnection: close\r\n\r\n")
+                return
         if method != "CONNECT":
             client.sendall(b"HTTP/1.1 405 Method Not Allowed\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
             return

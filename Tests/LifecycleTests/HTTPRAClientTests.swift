@@ -211,6 +211,10 @@ final class HTTPRAClientTests: XCTestCase {
         XCTAssertNil(proxy("https://ra.broker.example", both.merging(["NO_PROXY": ".broker.example"]) { $1 }), "a domain covers its hosts")
         XCTAssertEqual(proxy("https://notbroker.example", both.merging(["no_proxy": "broker.example"]) { $1 }), "proxy.lan:3128", "a suffix is not a domain")
         XCTAssertNil(proxy("https://ra.example", ["https_proxy": "socks5://proxy.lan:1080"]), "only http proxies")
+        let withUser = HTTPTransport.proxy(for: URL(string: "https://ra.example")!, environment: ["https_proxy": "http://branch%2F7:p%40ss@proxy.lan:3128"])
+        XCTAssertEqual(withUser?.user, "branch/7")
+        XCTAssertEqual(withUser?.password, "p@ss", "user and password are percent-decoded, as curl does")
+        XCTAssertNil(HTTPTransport.proxy(for: URL(string: "https://ra.example")!, environment: ["https_proxy": "http://proxy.lan:3128"])?.user)
     }
 
     func testASerialThatIsNotHexNeverReachesThePath() async throws {

@@ -7,14 +7,14 @@ import XCTest
 /// RA through a real CONNECT proxy (Tests/Fixtures/connect-proxy.py) that logs what it is asked.
 final class HTTPProxyCLITests: XCTestCase, JourneyTest {
     /// Starts the fixture proxy; returns its port and log file. Stopped when the test ends.
-    func startProxy(_ dir: String) throws -> (port: Int, log: String) {
+    func startProxy(_ dir: String, credentials: String? = nil) throws -> (port: Int, log: String) {
         let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .appendingPathComponent("Fixtures/connect-proxy.py").path
-        let log = dir + "/proxy.log"
+        let log = dir + "/proxy-\(UUID().uuidString.prefix(6)).log"
         FileManager.default.createFile(atPath: log, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [script, log]
+        process.arguments = [script, log] + (credentials.map { [$0] } ?? [])
         let out = Pipe()
         process.standardOutput = out
         try process.run()
@@ -63,5 +63,24 @@ final class HTTPProxyCLITests: XCTestCase, JourneyTest {
                                environment: env.merging(["http_proxy": "127.0.0.1:\(closed)"]) { $1 }, unset: ["TOKENCERT_PIN", "no_proxy", "NO_PROXY"])
         XCTAssertEqual(away.status, 6, away.out + away.err)
         XCTAssertTrue((away.out + away.err).contains("cannot be reached"), away.out + away.err)
+    }
+
+    /// A proxy that wants a user and password: given in the proxy URL they go as Basic
+    /// Proxy-Authorization; without them the proxy refuses (407) and the RA cannot be reached (6).
+    func testAProxyUserAndPasswordFromTheProxyURLAreSent() throws {
+        let ra = try RAProcess(self)
+        let dir = try work()
+        let proxy = try startProxy(dir, credentials: "branch/7:p@ss")
+        let env = try ra.environment(RAProcess.alice)
+        let status = ["status", "--software", "--store-dir", dir + "/store", "--format", "json", "--lang", "en"]
+        let unset = ["TOKENCERT_PIN", "no_proxy", "NO_PROXY"]
+        let signedIn = try runTool(tokencertExecutable, status,
+                                   environment: env.merging(["http_proxy": "http://branch%2F7:p%40ss@127.0.0.1:\(proxy.port)"]) { $1 }, unset: unset)
+        XCTAssertEqual(signedIn.status, 3, signedIn.out + signedIn.err)
+        XCTAssertNotNil(try json(signedIn.out)["host"] as? [String: Any], signedIn.out)
+        let anonymous = try runTool(tokencertExecutable, status, environment: env.merging(["http_proxy": "http://127.0.0.1:\(proxy.port)"]) { $1 },
+                                    unset: unset)
+        XCTAssertEqual(anonymous.status, 6, anonymous.out + anonymous.err)
+        XCTAssertFalse((anonymous.out + anonymous.err + signedIn.out + signedIn.err).contains("p@ss"), "the proxy password is never shown")
     }
 }
