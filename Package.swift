@@ -66,7 +66,7 @@ let package = Package(
         .target(
             name: "PKCS11",
             dependencies: [
-                "CPKCS11", "Secrets", "Localization",
+                "CPKCS11", "Secrets",
                 .product(name: "Crypto", package: "swift-crypto"),
             ]),
         // The device wrappers (PKCS11, SmartCard, PCSC, PIV) are pure data: errors name the C function

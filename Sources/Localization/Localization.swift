@@ -104,6 +104,8 @@ public enum RemedyHint: String, Sendable, Hashable, Codable, CaseIterable {
     case confirmUnprotectedBackup = "confirm-unprotected-backup"
     /// Give the broker's CA certificate (a file) when it cannot be fetched.
     case giveTrustedCA = "give-trusted-ca"
+    /// Trust the CA of the broker's https service (its TLS certificate is not trusted here).
+    case trustServiceCA = "trust-service-ca"
 }
 
 /// An error that can explain itself to a person: what happened and what to do next, in both languages.

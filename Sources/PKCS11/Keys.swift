@@ -1,6 +1,5 @@
 import Foundation
 import Crypto
-import Localization
 
 /// The named curves TokenCert generates keys on.
 public enum EllipticCurve: String, Sendable, Hashable, CaseIterable, Codable {
@@ -306,5 +305,5 @@ func hexBytes(_ text: String) -> [UInt8] {
 }
 
 func hex(_ bytes: some Sequence<UInt8>) -> String {
-    hexString(bytes)
+    bytes.map { String(format: "%02x", $0) }.joined()
 }

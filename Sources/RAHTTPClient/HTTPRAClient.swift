@@ -192,6 +192,7 @@ public struct HTTPRAClient: RAClient {
             answer = try await HTTPTransport.send(method, baseURL.appendingPathComponent(path), headers: headers, body: body.map { Array($0) },
                                                   timeout: timeout, trustedCAFile: trustedCAFile)
         } catch {
+            if error.tls { throw RAClientError.untrustedServer(baseURL, underlying: error.description) }
             throw RAClientError.unreachable(baseURL, underlying: error.description)
         }
         let data = Data(answer.body)

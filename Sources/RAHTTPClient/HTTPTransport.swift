@@ -32,6 +32,9 @@ public enum HTTPTransport {
     /// Why no answer came: the URL, the proxy when one was used, and the transport's own words.
     public struct Failure: Error, Sendable, CustomStringConvertible {
         public var description: String
+        /// The TLS handshake failed (`NIOSSLError`, `NIOSSLExtraError`): most often a server
+        /// certificate this computer does not trust, or one for another name.
+        public var tls = false
     }
 
     /// The largest body read (CRLs included); a longer one is a failure.
@@ -61,7 +64,8 @@ public enum HTTPTransport {
                           body: Array(data.readableBytesView))
         } catch {
             let via = proxy.map { " via the proxy \($0.host):\($0.port)" } ?? ""
-            throw Failure(description: "\(url.absoluteString)\(via): \(Self.describe(error))")
+            throw Failure(description: "\(url.absoluteString)\(via): \(Self.describe(error))",
+                          tls: error is NIOSSLError || error is NIOSSLExtraError)
         }
     }
 

@@ -36,6 +36,9 @@ enum CLIRemedies {
         case .giveTrustedCA:
             LocalizedText(en: "Connect to the network and try again, or give the broker's CA certificate with --ca FILE.",
                           zhTW: "請連上網路後再試，或以 --ca 檔案 指定券商的憑證機構憑證。")
+        case .trustServiceCA:
+            LocalizedText(en: "If the broker gave you its own CA certificate for the service, pass it with --ra-ca FILE (or $TOKENCERT_RA_CA); otherwise check the --ra address. Nothing was sent and nothing was changed.",
+                          zhTW: "若券商提供了服務用的自有 CA 憑證，請以 --ra-ca 檔案（或環境變數 TOKENCERT_RA_CA）指定；否則請確認 --ra 位址。未送出任何資料，本機亦無任何變更。")
         }
     }
 }

@@ -22,8 +22,10 @@ final class RATLSCLITests: XCTestCase, JourneyTest {
         XCTAssertEqual(byOption.status, 3, byOption.out + byOption.err)
 
         // Not trusted (the system's store alone, or another CA): the RA cannot be reached (6).
-        let untrusted = try runTool(tokencertExecutable, status, environment: env, unset: unset)
+        let untrusted = try runTool(tokencertExecutable, ["status", "--software", "--store-dir", dir + "/store", "--lang", "en"], environment: env, unset: unset)
         XCTAssertEqual(untrusted.status, 6, untrusted.out + untrusted.err)
+        XCTAssertTrue((untrusted.out + untrusted.err).contains("does not trust") && (untrusted.out + untrusted.err).contains("--ra-ca"),
+                      "the untrusted certificate is named with its remedy: " + untrusted.out + untrusted.err)
         let other = try runTool("openssl", ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "2",
                                             "-keyout", dir + "/other.key", "-out", dir + "/other.pem", "-subj", "/CN=127.0.0.1",
                                             "-addext", "subjectAltName=IP:127.0.0.1"])

@@ -47,6 +47,7 @@ final class RemedyCatalogueTests: XCTestCase {
         let errors: [any Error] = [
             KeyStoreUnavailable.tokenMissing, KeyStoreUnavailable.pinNeeded(triesLeft: 2),
             RAClientError.unreachable(URL(string: "https://ra.example")!, underlying: nil),
+            RAClientError.untrustedServer(URL(string: "https://ra.example")!, underlying: nil),
             PKCS11KeyStoreError(.administratorPINNeeded), PKCS11KeyStoreError(.noModule),
             PKCS11Error(.userNotLoggedIn, function: "C_CreateObject"),
             CLIError(.tokenMissing, summary: LocalizedText(en: "x", zhTW: "x"),

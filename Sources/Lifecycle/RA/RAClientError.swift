@@ -19,10 +19,12 @@ public struct RAClientError: Error, Sendable, Hashable, UserFacingError, CustomS
     public var kind: Kind
     /// The service's address is set per front end (`--ra`, the page's settings) when it could not be
     /// reached or did not answer as the RA.
+    /// For a server whose TLS certificate is not trusted: trusting the broker's CA.
     public var hint: RemedyHint? {
+        if untrustedCertificate { return .trustServiceCA }
         switch kind {
-        case .unreachable, .badResponse: .checkRAAddress
-        case .refused: nil
+        case .unreachable, .badResponse: return .checkRAAddress
+        case .refused: return nil
         }
     }
 
@@ -44,6 +46,8 @@ public struct RAClientError: Error, Sendable, Hashable, UserFacingError, CustomS
     public var details: [String: String]
     /// The underlying transport error, for logs (never shown as the message).
     public var underlying: String?
+    /// The server was reached but its TLS certificate is not trusted here (`untrustedServer`).
+    public var untrustedCertificate = false
 
     public init(kind: Kind, summary: LocalizedText, remedy: LocalizedText? = nil, details: [String: String] = [:],
                 underlying: String? = nil) {
@@ -80,6 +84,21 @@ public struct RAClientError: Error, Sendable, Hashable, UserFacingError, CustomS
             remedy: LocalizedText(en: "Check the network connection and the service's address, then try again; nothing was changed.",
                                   zhTW: "請檢查網路連線及憑證服務位址後再試；本機資料未有任何變更。"),
             underlying: underlying)
+    }
+
+    /// No answer from `url` because its TLS certificate is not trusted here (or does not name the
+    /// host): the broker's own CA not given, a wrong address, or something in between. Still
+    /// `.unreachable` (exit 6); the hint `.trustServiceCA` lets each front end say how to trust it.
+    public static func untrustedServer(_ url: URL, underlying: String?) -> RAClientError {
+        var error = RAClientError(
+            kind: .unreachable,
+            summary: LocalizedText(en: "The certificate service at \(url.absoluteString) presented a TLS certificate this computer does not trust.",
+                                   zhTW: "憑證服務（\(url.absoluteString)）出示的 TLS 憑證不受本機信任。"),
+            remedy: LocalizedText(en: "Ask the broker whether its service uses a certificate from its own CA, and check the address. Nothing was sent and nothing was changed.",
+                                  zhTW: "請向券商確認其服務是否使用自有 CA 簽發的憑證，並確認位址。未送出任何資料，本機亦無任何變更。"),
+            underlying: underlying)
+        error.untrustedCertificate = true
+        return error
     }
 
     /// An answer that is not the RA's API.

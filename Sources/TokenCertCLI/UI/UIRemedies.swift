@@ -35,6 +35,9 @@ enum UIRemedies {
                           zhTW: "請選擇由 TokenCert 或券商程式寫入的備份檔；本頁面不匯入未受保護的檔案。若僅有此備份檔，請洽券商客服。")
         case .giveTrustedCA:
             LocalizedText(en: "Check the network connection, then try again.", zhTW: "請檢查網路連線後再試。")
+        case .trustServiceCA:
+            LocalizedText(en: "This computer does not trust the broker's service. Ask the broker's help desk how to set it up; nothing was sent and nothing was changed.",
+                          zhTW: "本機不信任券商的服務憑證。請洽券商客服詢問設定方式；未送出任何資料，本機亦無任何變更。")
         }
     }
 
