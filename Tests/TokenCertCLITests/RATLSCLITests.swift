@@ -42,5 +42,10 @@ final class RATLSCLITests: XCTestCase, JourneyTest {
                                  environment: env, unset: unset)
         XCTAssertEqual(notPEM.status, 64, notPEM.out + notPEM.err)
         XCTAssertTrue((notPEM.out + notPEM.err).contains("不含 PEM 格式的憑證"), notPEM.out + notPEM.err)
+        // verify reads it once, first: a bad file is bad input there too, not a missing OCSP answer later.
+        let verifyNotPEM = try runTool(tokencertExecutable, ["verify", "--batch", dir + "/none.jsonl", "--lang", "en", "--ra-ca", dir + "/text.pem"],
+                                       environment: env, unset: unset)
+        XCTAssertEqual(verifyNotPEM.status, 64, verifyNotPEM.out + verifyNotPEM.err)
+        XCTAssertTrue((verifyNotPEM.out + verifyNotPEM.err).contains("holds no PEM certificate"), verifyNotPEM.out + verifyNotPEM.err)
     }
 }

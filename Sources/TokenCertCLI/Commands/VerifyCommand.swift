@@ -72,7 +72,9 @@ struct VerifyCommand: ReportingCommand {
     }
 
     func work() async throws {
-        if let batch { return try await verifyBatch(batch) }
+        // Read once, before any signature: a bad --ra-ca is bad input, not an OCSP answer missing later.
+        let ocspTrust = try raOptions.trustedCAFile()
+        if let batch { return try await verifyBatch(batch, ocspTrust: ocspTrust) }
         let lang = global.language
         let signature = try Self.read(sig ?? "")
         let content = try input.map(Self.read)
@@ -83,7 +85,7 @@ struct VerifyCommand: ReportingCommand {
         }
         let verifier = try await trust()
         let judgedAt = try at.map(Self.parseTime) ?? Date()
-        let outcome = try await judge(verifier, signature: signature, content: content, at: judgedAt)
+        let outcome = try await judge(verifier, signature: signature, content: content, at: judgedAt, ocspTrust: ocspTrust)
         if global.format == .json {
             try printJSON(outcome)
         } else {
@@ -123,10 +125,10 @@ struct VerifyCommand: ReportingCommand {
 
     /// One signature's verdict: the verifier's (CRLs included), then the OCSP responder's when it is asked.
     /// - Throws: what the verifier throws other than `OrderSignatureError` (which becomes the verdict).
-    func judge(_ verifier: OrderSignatureVerifier, signature: [UInt8], content: [UInt8]?, at: Date) async throws -> JSON {
+    func judge(_ verifier: OrderSignatureVerifier, signature: [UInt8], content: [UInt8]?, at: Date, ocspTrust: String?) async throws -> JSON {
         do {
             let v = try verifier.verify(signature: signature, content: content, at: at)
-            let askedOCSP = try await checkOCSP(v, trusted: verifier.trustedCAs, judgedAt: at)
+            let askedOCSP = try await checkOCSP(v, trusted: verifier.trustedCAs, judgedAt: at, trustedCAFile: ocspTrust)
             let checked = (verifier.crls.isEmpty ? [] : ["crl"]) + (askedOCSP ? ["ocsp"] : [])
             return JSON(valid: true, code: "ok", message: LocalizedText(en: "Signature verified", zhTW: "驗章成功"),
                         signer: CertificateJSON(v.signer), signingTime: v.signingTime, revocationChecked: checked)
@@ -137,9 +139,9 @@ struct VerifyCommand: ReportingCommand {
 
     /// Asks the OCSP responder about the signer's certificate when the certificate names one (unless
     /// --offline) or --ocsp is given; true when it was asked and said good (or revoked only after
-    /// `judgedAt`).
+    /// `judgedAt`). `trustedCAFile`: the broker's CA for an https responder (`--ra-ca`, read once).
     /// - Throws: `OrderSignatureError(.revoked)`, `.revocationUnknown` (no usable answer).
-    func checkOCSP(_ verified: VerifiedOrderSignature, trusted: [[UInt8]], judgedAt: Date) async throws -> Bool {
+    func checkOCSP(_ verified: VerifiedOrderSignature, trusted: [[UInt8]], judgedAt: Date, trustedCAFile: String?) async throws -> Bool {
         if offline { return false }
         guard let certificate = try? Certificate(derEncoded: verified.signerCertificate) else { return false }
         let named = (try? certificate.extensions.authorityInformationAccess)??
@@ -159,7 +161,7 @@ struct VerifyCommand: ReportingCommand {
         }
         let request = try OCSPCheck.request(for: certificate, issuer: issuer)
         let answer: [UInt8]
-        do { answer = try await OCSPFetcher(timeout: raOptions.raTimeout, trustedCAFile: try? raOptions.trustedCAFile()).fetch(request.der, from: url) } catch {
+        do { answer = try await OCSPFetcher(timeout: raOptions.raTimeout, trustedCAFile: trustedCAFile).fetch(request.der, from: url) } catch {
             throw OrderSignatureError(.revocationUnknown(error.description))
         }
         switch OCSPCheck.judge(answer, to: request, issuer: issuer) {
@@ -232,7 +234,7 @@ struct VerifyCommand: ReportingCommand {
     }
 
     /// `--batch`: trust loaded once, then one verdict line per input line, in order, whatever each line holds.
-    func verifyBatch(_ path: String) async throws {
+    func verifyBatch(_ path: String, ocspTrust: String?) async throws {
         let judgedAt = try at.map(Self.parseTime) ?? Date()
         let lines: AnyIterator<String>
         if path == "-" {
@@ -255,7 +257,7 @@ struct VerifyCommand: ReportingCommand {
         for text in lines {
             number += 1
             guard !text.allSatisfy(\.isWhitespace) else { continue }
-            let verdict = await batchVerdict(text, line: number, verifier: verifier, at: judgedAt)
+            let verdict = await batchVerdict(text, line: number, verifier: verifier, at: judgedAt, ocspTrust: ocspTrust)
             worst = max(worst, verdict.verdict.valid ? .ok : (["bad-line", "unreadable"].contains(verdict.verdict.code) ? .badLine : .notValid))
             out.append(try encoder.encode(verdict))
             out.append(0x0A)
@@ -273,7 +275,7 @@ struct VerifyCommand: ReportingCommand {
     }
 
     /// The verdict for one input line; a line that cannot be judged gets `bad-line` or `unreadable`.
-    func batchVerdict(_ text: String, line: Int, verifier: OrderSignatureVerifier, at: Date) async -> BatchVerdict {
+    func batchVerdict(_ text: String, line: Int, verifier: OrderSignatureVerifier, at: Date, ocspTrust: String?) async -> BatchVerdict {
         func refused(_ code: String, _ input: BatchInput?, en: String, zhTW: String, remedyEN: String, remedyZH: String) -> BatchVerdict {
             BatchVerdict(line: line, id: input?.id, signature: input?.signature, content: input?.content,
                          verdict: JSON(valid: false, code: code, message: LocalizedText(en: en, zhTW: zhTW), remedy: LocalizedText(en: remedyEN, zhTW: remedyZH)))
@@ -304,7 +306,7 @@ struct VerifyCommand: ReportingCommand {
         }
         let verdict: JSON
         do {
-            verdict = try await judge(verifier, signature: Array(signature), content: content.map(Array.init), at: at)
+            verdict = try await judge(verifier, signature: Array(signature), content: content.map(Array.init), at: at, ocspTrust: ocspTrust)
         } catch {
             verdict = JSON(valid: false, code: "malformed", message: LocalizedText(en: "The signature cannot be read.", zhTW: "無法讀取簽章。"),
                            remedy: LocalizedText(en: "Ask the sender for the signature file again.", zhTW: "請向傳送者重新索取簽章檔。"))
