@@ -1,16 +1,18 @@
 #!/usr/bin/env python3
 """A forward proxy for tests: HTTP CONNECT only (what curl and AsyncHTTPClient send for proxied
 requests), on a loopback port the kernel picks, printed as the first line of stdout. Each request
-line is appended to the log file named by the first argument; anything but CONNECT gets 405. With a
-second argument USER:PASSWORD, a CONNECT without that Basic Proxy-Authorization gets 407."""
+line is appended to the log file named by the first argument; anything but CONNECT gets 405. With
+USER:PASSWORD in $CONNECT_PROXY_CREDENTIALS (never in argv), a CONNECT without that Basic
+Proxy-Authorization gets 407."""
 import base64
+import os
 import select
 import socket
 import sys
 import threading
 
 log_path = sys.argv[1]
-credentials = sys.argv[2] if len(sys.argv) > 2 else None
+credentials = os.environ.get("CONNECT_PROXY_CREDENTIALS")
 lock = threading.Lock()
 
 

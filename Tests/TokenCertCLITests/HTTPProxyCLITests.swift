@@ -14,7 +14,10 @@ final class HTTPProxyCLITests: XCTestCase, JourneyTest {
         FileManager.default.createFile(atPath: log, contents: nil)
         let process = Process()
         process.executableURL = URL(fileURLWithPath: "/usr/bin/python3")
-        process.arguments = [script, log] + (credentials.map { [$0] } ?? [])
+        process.arguments = [script, log]
+        var environment = ProcessInfo.processInfo.environment
+        environment["CONNECT_PROXY_CREDENTIALS"] = credentials
+        process.environment = environment
         let out = Pipe()
         process.standardOutput = out
         try process.run()
